@@ -1,0 +1,173 @@
+/* keys.c — identities and CA keys: generation, text form, key files and
+ * the Ed25519 → X25519 derivation. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "base64.h"
+#include "keys.h"
+#include "wgd-error.h"
+
+/* A key file holds one line; anything bigger is not a key file. */
+#define KEY_FILE_MAX 256
+
+WgdKeyPair *
+wgd_key_pair_new_from_seed (const guint8 seed[WGD_KEY_LEN])
+{
+  WgdKeyPair *pair = g_new0 (WgdKeyPair, 1);
+
+  memcpy (pair->seed, seed, WGD_KEY_LEN);
+  crypto_sign_seed_keypair (pair->public_key, pair->secret_key, pair->seed);
+  return pair;
+}
+
+WgdKeyPair *
+wgd_key_pair_generate (void)
+{
+  guint8 seed[WGD_KEY_LEN];
+  WgdKeyPair *pair;
+
+  randombytes_buf (seed, sizeof seed);
+  pair = wgd_key_pair_new_from_seed (seed);
+  sodium_memzero (seed, sizeof seed);
+  return pair;
+}
+
+void
+wgd_key_pair_free (WgdKeyPair *pair)
+{
+  if (pair == NULL)
+    return;
+  sodium_memzero (pair, sizeof *pair);
+  g_free (pair);
+}
+
+void
+wgd_secret_free (gchar *secret)
+{
+  if (secret == NULL)
+    return;
+  sodium_memzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+WgdKeyPair *
+wgd_key_pair_parse (const gchar *text, GError **error)
+{
+  guint8 seed[WGD_KEY_LEN];
+  WgdKeyPair *pair;
+
+  if (!wgd_key_from_base64 (text, seed, error))
+    return NULL;
+  pair = wgd_key_pair_new_from_seed (seed);
+  sodium_memzero (seed, sizeof seed);
+  return pair;
+}
+
+WgdKeyPair *
+wgd_key_pair_load (const gchar *path, GError **error)
+{
+  gchar buf[KEY_FILE_MAX + 1];
+  struct stat st;
+  ssize_t n;
+  gsize len = 0;
+  int fd;
+  WgdKeyPair *pair;
+  g_autoptr (GError) local = NULL;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    {
+      int e = errno;
+
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot open key file %s: %s",
+                   path, g_strerror (e));
+      return NULL;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "key file %s is not a regular file", path);
+      return NULL;
+    }
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
+    {
+      close (fd);
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INSECURE,
+                   "key file %s is accessible by group or others (mode %04o); "
+                   "it holds a secret key: run 'chmod 600 %s'",
+                   path, (unsigned) (st.st_mode & 07777), path);
+      return NULL;
+    }
+  while (len <= KEY_FILE_MAX)
+    {
+      n = read (fd, buf + len, sizeof buf - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int e = errno;
+
+          close (fd);
+          sodium_memzero (buf, sizeof buf);
+          g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot read key file %s: %s",
+                       path, g_strerror (e));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+    }
+  close (fd);
+  if (len > KEY_FILE_MAX)
+    {
+      sodium_memzero (buf, sizeof buf);
+      g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
+                   "key file %s is too large to be a key file", path);
+      return NULL;
+    }
+  buf[len] = '\0';
+  pair = wgd_key_pair_parse (buf, &local);
+  sodium_memzero (buf, sizeof buf);
+  if (pair == NULL)
+    g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, "key file %s: %s", path, local->message);
+  return pair;
+}
+
+gchar *
+wgd_key_pair_to_text (const WgdKeyPair *pair)
+{
+  gchar *text = g_malloc (WGD_KEY_BASE64_LEN + 2);
+
+  sodium_bin2base64 (text, WGD_KEY_BASE64_LEN + 1, pair->seed, WGD_KEY_LEN,
+                     sodium_base64_VARIANT_ORIGINAL);
+  text[WGD_KEY_BASE64_LEN] = '\n';
+  text[WGD_KEY_BASE64_LEN + 1] = '\0';
+  return text;
+}
+
+void
+wgd_key_pair_wg_private (const WgdKeyPair *pair, guint8 out[WGD_KEY_LEN])
+{
+  /* libsodium clamps the result, so it is a valid X25519 private key. */
+  crypto_sign_ed25519_sk_to_curve25519 (out, pair->secret_key);
+}
+
+void
+wgd_key_pair_wg_public (const WgdKeyPair *pair, guint8 out[WGD_KEY_LEN])
+{
+  /* Our own public key is a valid point by construction. */
+  if (crypto_sign_ed25519_pk_to_curve25519 (out, pair->public_key) != 0)
+    g_assert_not_reached ();
+}
+
+gboolean
+wgd_wg_key_from_signing_key (const guint8 signing_key[WGD_KEY_LEN], guint8 out[WGD_KEY_LEN])
+{
+  return crypto_sign_ed25519_pk_to_curve25519 (out, signing_key) == 0;
+}

@@ -1,0 +1,114 @@
+/* trust.h — the trust decision (DESIGN §2): whether a received record may
+ * change anything, under which binding, or why not.
+ *
+ * Pure: the trust store, the replay state, the interface's mode and the
+ * clock are all inputs, so every decision is reproducible in a test and
+ * the daemon can persist the replay state it gets back. */
+#pragma once
+
+#include <glib.h>
+
+#include "announcement.h"
+#include "revocation.h"
+
+/* How far a timestamp may lie ahead of our clock (DESIGN §2). */
+#define WGD_TRUST_MAX_FUTURE_SECONDS 300
+
+typedef enum {
+  WGD_MODE_ENDPOINT,  /* only endpoints of existing peers; any binding */
+  WGD_MODE_MESH,      /* peers are added too; only certificates */
+} WgdMode;
+
+typedef enum {
+  WGD_BINDING_NONE,
+  WGD_BINDING_DERIVED,
+  WGD_BINDING_CERTIFICATE,
+  WGD_BINDING_PINNED,
+} WgdBinding;
+
+/* Stable: the strings name counters on D-Bus and reasons in logs. */
+typedef enum {
+  WGD_REASON_NONE,            /* accepted */
+  WGD_REASON_MALFORMED,
+  WGD_REASON_TOO_LARGE,
+  WGD_REASON_BAD_SIGNATURE,
+  WGD_REASON_NO_BINDING,
+  WGD_REASON_BAD_CERTIFICATE,
+  WGD_REASON_EXPIRED,
+  WGD_REASON_NOT_YET_VALID,
+  WGD_REASON_FUTURE,
+  WGD_REASON_REPLAYED,
+  WGD_REASON_REVOKED,
+  WGD_REASON_WRONG_MESH,
+  WGD_REASON_COUNT,
+} WgdReason;
+
+typedef struct {
+  gboolean accepted;
+  /* Accepted, and exactly this record was accepted before: nothing new. */
+  gboolean already_known;
+  WgdBinding binding;
+  WgdReason reason;
+  gchar detail[160];          /* a sentence for the log */
+} WgdVerdict;
+
+typedef struct {
+  WgdMode mode;
+  /* Mesh mode: the public key of the interface's mesh CA. */
+  guint8 mesh_key[WGD_KEY_LEN];
+  guint64 now;
+} WgdTrustContext;
+
+typedef struct _WgdTrustStore WgdTrustStore;
+typedef struct _WgdReplayState WgdReplayState;
+
+WgdTrustStore *wgd_trust_store_new (void);
+void wgd_trust_store_free (WgdTrustStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdTrustStore, wgd_trust_store_free)
+
+void wgd_trust_store_add_ca (WgdTrustStore *store, const guint8 ca_key[WGD_KEY_LEN]);
+gboolean wgd_trust_store_has_ca (const WgdTrustStore *store, const guint8 ca_key[WGD_KEY_LEN]);
+/* Pins a WireGuard key to the one signing key allowed to speak for it. */
+void wgd_trust_store_add_pin (WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN],
+                              const guint8 signing_key[WGD_KEY_LEN]);
+/* Takes a revocation list of a known CA with a valid signature; an older
+ * list than the one held is refused, a newer one replaces it. */
+gboolean wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocationList *list,
+                                          GError **error);
+gboolean wgd_trust_store_is_revoked (const WgdTrustStore *store,
+                                     const guint8 ca_key[WGD_KEY_LEN], guint64 serial);
+
+WgdReplayState *wgd_replay_state_new (void);
+void wgd_replay_state_free (WgdReplayState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdReplayState, wgd_replay_state_free)
+/* The newest accepted timestamp for a signing key. */
+gboolean wgd_replay_state_lookup (const WgdReplayState *state,
+                                  const guint8 signing_key[WGD_KEY_LEN], guint64 *timestamp);
+/* Records the newest accepted record of a signing key; the digest tells a
+ * repeat of that very record from a different one with the same time. */
+void wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
+                              guint64 timestamp, const guint8 digest[WGD_KEY_LEN]);
+/* Calls func for every entry, for persisting. */
+void wgd_replay_state_foreach (const WgdReplayState *state,
+                               void (*func) (const guint8 signing_key[WGD_KEY_LEN],
+                                             guint64 timestamp,
+                                             const guint8 digest[WGD_KEY_LEN],
+                                             gpointer user_data),
+                               gpointer user_data);
+
+/* Decides on an already decoded announcement; on acceptance of a new
+ * record, updates replay. replay may be NULL for a one-off check. */
+void wgd_trust_check (const WgdTrustStore *store, WgdReplayState *replay,
+                      const WgdTrustContext *ctx, const WgdAnnouncement *ann,
+                      WgdVerdict *verdict);
+
+/* Decodes data[0..len) into ann and decides: the entry point for bytes
+ * off the wire, so a malformed or oversized record is a verdict too. */
+void wgd_trust_check_record (const WgdTrustStore *store, WgdReplayState *replay,
+                             const WgdTrustContext *ctx, const guint8 *data, gsize len,
+                             WgdAnnouncement *ann, WgdVerdict *verdict);
+
+const gchar *wgd_reason_to_string (WgdReason reason);
+const gchar *wgd_binding_to_string (WgdBinding binding);
+const gchar *wgd_mode_to_string (WgdMode mode);
+gboolean wgd_mode_from_string (const gchar *text, WgdMode *mode);
