@@ -165,7 +165,7 @@ wgd_announcement_decode (WgdAnnouncement *out, const guint8 *data, gsize len, GE
 {
   WgdReader r;
   guint8 version;
-  guint prev_type = 0;
+  gint prev_type = -1;
   guint required = 0;
 
   memset (out, 0, sizeof *out);
@@ -196,7 +196,7 @@ wgd_announcement_decode (WgdAnnouncement *out, const guint8 *data, gsize len, GE
         return malformed (error, "field type %u claims %u bytes, only %" G_GSIZE_FORMAT " remain",
                           type, flen, r.left);
       if (type < prev_type)
-        return malformed (error, "field type %u after type %u: fields out of order", type,
+        return malformed (error, "field type %u after type %d: fields out of order", type,
                           prev_type);
       if (type == prev_type && type != WGD_FIELD_ENDPOINT)
         return malformed (error, "field type %u repeated", type);

@@ -12,8 +12,9 @@
 #define WGD_CERTIFICATE_CONTEXT "wgdiscover-certificate-v1"
 /* A certificate travels inside a record, so it can never be larger. */
 #define WGD_CERTIFICATE_MAX 1024
-/* Enough for any real node; 64 IPv6 prefixes still fit in a record. */
-#define WGD_CERTIFICATE_PREFIXES_MAX 64
+/* Enough for any real node, and a certificate of 32 IPv6 prefixes and
+ * the longest name still fits in a record beside the required fields. */
+#define WGD_CERTIFICATE_PREFIXES_MAX 32
 
 typedef struct {
   guint8 family;                /* 4 or 6 */

@@ -72,7 +72,7 @@ wgd_txt_decode (const WgdTxtItem *items, gsize n_items,
 
   for (gsize i = 0; i < n_items; i++)
     {
-      const guint8 *eq = memchr (items[i].data, '=', items[i].len);
+      const guint8 *eq = items[i].len ? memchr (items[i].data, '=', items[i].len) : NULL;
       gsize key_len = eq ? (gsize) (eq - items[i].data) : items[i].len;
       guint index;
 
