@@ -1,0 +1,36 @@
+/* address-monitor.h — the machine's own addresses, per interface, kept
+ * current from rtnetlink on the GLib main loop (DESIGN §4): what goes
+ * into our announcement, and the event that makes us re-sign it. */
+#pragma once
+
+#include <glib.h>
+#include <net/if.h>
+
+typedef struct {
+  guint32 ifindex;
+  gchar ifname[IFNAMSIZ];
+  guint8 family;                /* 4 or 6 */
+  guint8 prefix_length;
+  guint8 scope;                 /* RT_SCOPE_*: link-local addresses are RT_SCOPE_LINK */
+  guint8 address[16];
+} WgdLocalAddress;
+
+typedef enum {
+  WGD_ADDRESS_ADDED,            /* a usable address appeared */
+  WGD_ADDRESS_REMOVED,          /* an address went away or its link went down */
+} WgdAddressEvent;
+
+typedef struct _WgdAddressMonitor WgdAddressMonitor;
+
+typedef void (*WgdAddressMonitorFunc) (WgdAddressMonitor *monitor, WgdAddressEvent event,
+                                       const WgdLocalAddress *address, gpointer user_data);
+
+/* Reads the current addresses (without events for them), then calls func
+ * for every change from the main loop of the thread-default context. */
+WgdAddressMonitor *wgd_address_monitor_new (WgdAddressMonitorFunc func, gpointer user_data,
+                                            GError **error);
+void wgd_address_monitor_free (WgdAddressMonitor *monitor);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdAddressMonitor, wgd_address_monitor_free)
+
+/* The usable addresses now (on links that are up): WgdLocalAddress. */
+GArray *wgd_address_monitor_get_addresses (WgdAddressMonitor *monitor);

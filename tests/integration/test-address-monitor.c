@@ -1,0 +1,213 @@
+/* test-address-monitor.c — the rtnetlink address monitor against the
+ * real kernel, in a network namespace of its own: addresses added and
+ * removed on a veth, its link going down and up, and the link deleted. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "address-monitor.h"
+
+typedef struct {
+  gchar *netns;
+  int home_fd;
+  GMainContext *context;
+  WgdAddressMonitor *monitor;
+  GPtrArray *events;            /* "+10.0.0.1/24@va", "-…" */
+} Fixture;
+
+static void run_ip (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+run_ip (const gchar *format, ...)
+{
+  g_autofree gchar *args = NULL;
+  g_autofree gchar *cmd = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+  va_list ap;
+
+  va_start (ap, format);
+  args = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  cmd = g_strdup_printf ("ip %s", args);
+
+  g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("'%s' failed", cmd);
+}
+
+static gchar *
+address_to_string (const WgdLocalAddress *a)
+{
+  g_autoptr (GInetAddress) inet =
+    g_inet_address_new_from_bytes (a->address, a->family == 4 ? G_SOCKET_FAMILY_IPV4
+                                                               : G_SOCKET_FAMILY_IPV6);
+  g_autofree gchar *s = g_inet_address_to_string (inet);
+
+  return g_strdup_printf ("%s/%u@%s", s, a->prefix_length, a->ifname);
+}
+
+static void
+on_event (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAddress *address,
+          gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autofree gchar *s = address_to_string (address);
+
+  g_ptr_array_add (f->events, g_strdup_printf ("%c%s", event == WGD_ADDRESS_ADDED ? '+' : '-', s));
+}
+
+static gboolean
+has_event (Fixture *f, const gchar *event)
+{
+  for (guint i = 0; i < f->events->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (f->events, i), event) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Iterates the main loop until the event arrives; fails after 10 s. */
+static void
+wait_event (Fixture *f, const gchar *event)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!has_event (f, event))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree gchar *seen = NULL;
+
+          g_ptr_array_add (f->events, NULL);
+          seen = g_strjoinv (" ", (gchar **) f->events->pdata);
+          g_error ("no event %s within 10 s; saw: %s", event, seen);
+        }
+      g_main_context_iteration (f->context, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+current_has (Fixture *f, const gchar *wanted)
+{
+  g_autoptr (GArray) now = wgd_address_monitor_get_addresses (f->monitor);
+
+  for (guint i = 0; i < now->len; i++)
+    {
+      g_autofree gchar *s = address_to_string (&g_array_index (now, WgdLocalAddress, i));
+
+      if (g_strcmp0 (s, wanted) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+  int fd;
+
+  f->netns = g_strdup_printf ("wgdam-%d", (int) getpid ());
+  f->home_fd = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (f->home_fd, >=, 0);
+  run_ip ("netns add %s", f->netns);
+  path = g_strdup_printf ("/run/netns/%s", f->netns);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (setns (fd, CLONE_NEWNET), ==, 0);
+  close (fd);
+
+  f->context = g_main_context_ref_thread_default ();
+  f->events = g_ptr_array_new_with_free_func (g_free);
+  run_ip ("link add va type veth peer name vb");
+  run_ip ("addr add 10.200.0.9/24 dev va");
+  f->monitor = wgd_address_monitor_new (on_event, f, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  wgd_address_monitor_free (f->monitor);
+  g_assert_cmpint (setns (f->home_fd, CLONE_NEWNET), ==, 0);
+  close (f->home_fd);
+  run_ip ("netns del %s", f->netns);
+  g_ptr_array_unref (f->events);
+  g_main_context_unref (f->context);
+  g_free (f->netns);
+}
+
+static void
+test_events (Fixture *f, gconstpointer data)
+{
+  /* va is down: its address exists but is not usable yet. */
+  g_assert_false (current_has (f, "10.200.0.9/24@va"));
+  g_assert_cmpuint (f->events->len, ==, 0);
+
+  run_ip ("link set vb up");
+  run_ip ("link set va up");
+  wait_event (f, "+10.200.0.9/24@va");
+  g_assert_true (current_has (f, "10.200.0.9/24@va"));
+
+  run_ip ("addr add 10.200.0.1/24 dev va");
+  wait_event (f, "+10.200.0.1/24@va");
+  run_ip ("addr add 2001:db8::1/64 dev va nodad");
+  wait_event (f, "+2001:db8::1/64@va");
+  g_assert_true (current_has (f, "2001:db8::1/64@va"));
+
+  run_ip ("addr del 10.200.0.1/24 dev va");
+  wait_event (f, "-10.200.0.1/24@va");
+  g_assert_false (current_has (f, "10.200.0.1/24@va"));
+
+  /* The peer end going down takes the carrier, and so the address. */
+  run_ip ("link set vb down");
+  wait_event (f, "-10.200.0.9/24@va");
+  g_assert_false (current_has (f, "10.200.0.9/24@va"));
+  g_ptr_array_set_size (f->events, 0);
+  run_ip ("link set vb up");
+  wait_event (f, "+10.200.0.9/24@va");
+
+  run_ip ("link del va");
+  wait_event (f, "-10.200.0.9/24@va");
+  g_assert_false (current_has (f, "10.200.0.9/24@va"));
+  g_assert_false (current_has (f, "2001:db8::1/64@va"));
+}
+
+static void
+test_rename (Fixture *f, gconstpointer data)
+{
+  run_ip ("link set va name vx");
+  run_ip ("link set vb up");
+  run_ip ("link set vx up");
+  /* Events carry the interface's current name. */
+  wait_event (f, "+10.200.0.9/24@vx");
+}
+
+static void
+test_needs_root (void)
+{
+  g_test_skip ("network namespaces need root");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (geteuid () != 0)
+    {
+      g_test_add_func ("/address-monitor/needs-root", test_needs_root);
+      return g_test_run ();
+    }
+  g_test_add ("/address-monitor/events", Fixture, NULL, fixture_set_up, test_events,
+              fixture_tear_down);
+  g_test_add ("/address-monitor/rename", Fixture, NULL, fixture_set_up, test_rename,
+              fixture_tear_down);
+  return g_test_run ();
+}
