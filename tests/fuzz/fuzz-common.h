@@ -1,7 +1,14 @@
 /* fuzz-common.h — what the libFuzzer targets share: fixed keys, so that
- * the committed seeds (tests/fuzz/seeds/, made by make-seeds.c) verify
- * and the fuzzer starts from records that get past the signature, and a
- * trust store holding the fuzz CA, one pin and one revoked serial.
+ * the committed seeds in tests/fuzz/seeds/ verify and the fuzzer starts
+ * from records that get past the signature, and a trust store holding
+ * the fuzz CA, one pin and one revoked serial.
+ *
+ * The seeds were signed with these keys by a one-off program against
+ * libwgdcommon (wgd_certificate_sign, wgd_announcement_sign, and
+ * wgd_wire_sign for the record with an extension field), all at
+ * FUZZ_NOW: derived, certified (mesh), revoked, expired, other-CA and
+ * pinned records, v4 and v6 endpoints, eight endpoints, and their TXT
+ * forms. If the formats change, make new ones the same way.
  *
  * Every key is a seed of 32 equal bytes:
  *   0xca  the mesh CA           0xa1  alice (derived and certified)
