@@ -80,7 +80,8 @@ wgd_key_pair_load (const gchar *path, GError **error)
   WgdKeyPair *pair;
   g_autoptr (GError) local = NULL;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO in place of the key file must not hang us. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
       int e = errno;

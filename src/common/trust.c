@@ -345,18 +345,18 @@ wgd_trust_check (const WgdTrustStore *store, WgdReplayState *replay,
                       "signature does not verify with the record's signing key");
       return;
     }
-  if (ann->timestamp > ctx->now + WGD_TRUST_MAX_FUTURE_SECONDS)
+  /* Written as differences so that no clock value can overflow them. */
+  if (ann->timestamp > ctx->now && ann->timestamp - ctx->now > WGD_TRUST_MAX_FUTURE_SECONDS)
     {
       verdict_reject (v, WGD_REASON_FUTURE,
                       "timestamp %" G_GUINT64_FORMAT " is %" G_GUINT64_FORMAT
                       " s ahead of our clock", ann->timestamp, ann->timestamp - ctx->now);
       return;
     }
-  /* No overflow: the timestamp is at most now + 300 here. */
-  if (ann->timestamp + ann->lifetime <= ctx->now)
+  if (ann->timestamp <= ctx->now && ctx->now - ann->timestamp >= ann->lifetime)
     {
-      verdict_reject (v, WGD_REASON_EXPIRED,
-                      "record expired at %" G_GUINT64_FORMAT, ann->timestamp + ann->lifetime);
+      verdict_reject (v, WGD_REASON_EXPIRED, "record expired %" G_GUINT64_FORMAT " s ago",
+                      ctx->now - ann->timestamp - ann->lifetime);
       return;
     }
   if (!trust_check_binding (store, ctx, ann, v))

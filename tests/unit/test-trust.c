@@ -294,6 +294,25 @@ test_future (Fixture *f, gconstpointer data)
   assert_accepted (&v, WGD_BINDING_DERIVED);
 }
 
+/* A clock at the very end of time must not wrap the freshness checks. */
+static void
+test_clock_extremes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) ann = test_announcement_new (f->node, NOW, 600);
+  g_autoptr (WgdAnnouncement) last = test_announcement_new (f->node, G_MAXUINT64 - 10, 600);
+  WgdTrustContext end = f->endpoint;
+  WgdVerdict v;
+
+  end.now = G_MAXUINT64;
+  wgd_trust_check (f->store, NULL, &end, ann, &v);
+  assert_rejected (&v, WGD_REASON_EXPIRED);
+  wgd_trust_check (f->store, NULL, &end, last, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  end.now = 0;
+  wgd_trust_check (f->store, NULL, &end, ann, &v);
+  assert_rejected (&v, WGD_REASON_FUTURE);
+}
+
 static void
 test_replayed (Fixture *f, gconstpointer data)
 {
@@ -499,6 +518,7 @@ main (int argc, char **argv)
   ADD ("expired", test_expired);
   ADD ("not-yet-valid", test_not_yet_valid);
   ADD ("future", test_future);
+  ADD ("clock-extremes", test_clock_extremes);
   ADD ("replayed", test_replayed);
   ADD ("revoked", test_revoked);
   ADD ("revocation-store-refusals", test_revocation_store_refusals);
