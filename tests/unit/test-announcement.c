@@ -414,7 +414,6 @@ static void
 test_field_refusals (void)
 {
   g_autoptr (WgdKeyPair) id = test_key_pair (5);
-  g_autoptr (WgdKeyPair) ca = test_key_pair (6);
   guint8 wg[WGD_KEY_LEN];
   const struct {
     guint8 type;
