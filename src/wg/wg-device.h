@@ -113,6 +113,11 @@ gboolean wgd_device_set_peers (const gchar *ifname, const WgdPeerChange *changes
 gboolean wgd_device_configure (const gchar *ifname, const guint8 *private_key,
                                gint listen_port, GError **error);
 
+/* A name that can be an interface and a path component (no '/'). */
+gboolean wgd_ifname_is_valid (const gchar *ifname);
+/* The UAPI socket of ifname: /var/run/wireguard/IFNAME.sock. */
+gchar *wgd_uapi_socket_path (const gchar *ifname);
+
 /* "192.0.2.1:51820", "[fe80::1%eth0]:51820"; FALSE for a bad text. */
 gboolean wgd_sockaddr_parse (const gchar *text, WgdSockaddr *out);
 gchar *wgd_sockaddr_to_string (const WgdSockaddr *addr);

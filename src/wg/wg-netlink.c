@@ -150,7 +150,7 @@ netlink_open (Netlink *nl, const gchar *ifname, GError **error)
 
   memset (nl, 0, sizeof *nl);
   nl->ifname = ifname;
-  if (*ifname == '\0' || strlen (ifname) >= IFNAMSIZ || strchr (ifname, '/') != NULL)
+  if (!wgd_ifname_is_valid (ifname))
     {
       g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_NO_DEVICE,
                    "'%s' is not a valid interface name", ifname);

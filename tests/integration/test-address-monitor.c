@@ -3,43 +3,19 @@
  * removed on a veth, its link going down and up, and the link deleted. */
 #include "config.h"
 
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
 #include "address-monitor.h"
+#include "netns.h"
 
 typedef struct {
-  gchar *netns;
-  int home_fd;
+  TestNetns *ns;
   GMainContext *context;
   WgdAddressMonitor *monitor;
   GPtrArray *events;            /* "+10.0.0.1/24@va", "-…" */
 } Fixture;
-
-static void run_ip (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-run_ip (const gchar *format, ...)
-{
-  g_autofree gchar *args = NULL;
-  g_autofree gchar *cmd = NULL;
-  g_autoptr (GError) error = NULL;
-  gint status = 0;
-  va_list ap;
-
-  va_start (ap, format);
-  args = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  cmd = g_strdup_printf ("ip %s", args);
-
-  g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("'%s' failed", cmd);
-}
 
 static gchar *
 address_to_string (const WgdLocalAddress *a)
@@ -110,24 +86,13 @@ current_has (Fixture *f, const gchar *wanted)
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *path = NULL;
   g_autoptr (GError) error = NULL;
-  int fd;
 
-  f->netns = g_strdup_printf ("wgdam-%d", (int) getpid ());
-  f->home_fd = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  g_assert_cmpint (f->home_fd, >=, 0);
-  run_ip ("netns add %s", f->netns);
-  path = g_strdup_printf ("/run/netns/%s", f->netns);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (setns (fd, CLONE_NEWNET), ==, 0);
-  close (fd);
-
+  f->ns = test_netns_enter ("wgdam");
   f->context = g_main_context_ref_thread_default ();
   f->events = g_ptr_array_new_with_free_func (g_free);
-  run_ip ("link add va type veth peer name vb");
-  run_ip ("addr add 10.200.0.9/24 dev va");
+  test_run ("ip link add va type veth peer name vb");
+  test_run ("ip addr add 10.200.0.9/24 dev va");
   f->monitor = wgd_address_monitor_new (on_event, f, &error);
   g_assert_no_error (error);
 }
@@ -136,12 +101,9 @@ static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   wgd_address_monitor_free (f->monitor);
-  g_assert_cmpint (setns (f->home_fd, CLONE_NEWNET), ==, 0);
-  close (f->home_fd);
-  run_ip ("netns del %s", f->netns);
+  test_netns_leave (f->ns);
   g_ptr_array_unref (f->events);
   g_main_context_unref (f->context);
-  g_free (f->netns);
 }
 
 static void
@@ -151,30 +113,30 @@ test_events (Fixture *f, gconstpointer data)
   g_assert_false (current_has (f, "10.200.0.9/24@va"));
   g_assert_cmpuint (f->events->len, ==, 0);
 
-  run_ip ("link set vb up");
-  run_ip ("link set va up");
+  test_run ("ip link set vb up");
+  test_run ("ip link set va up");
   wait_event (f, "+10.200.0.9/24@va");
   g_assert_true (current_has (f, "10.200.0.9/24@va"));
 
-  run_ip ("addr add 10.200.0.1/24 dev va");
+  test_run ("ip addr add 10.200.0.1/24 dev va");
   wait_event (f, "+10.200.0.1/24@va");
-  run_ip ("addr add 2001:db8::1/64 dev va nodad");
+  test_run ("ip addr add 2001:db8::1/64 dev va nodad");
   wait_event (f, "+2001:db8::1/64@va");
   g_assert_true (current_has (f, "2001:db8::1/64@va"));
 
-  run_ip ("addr del 10.200.0.1/24 dev va");
+  test_run ("ip addr del 10.200.0.1/24 dev va");
   wait_event (f, "-10.200.0.1/24@va");
   g_assert_false (current_has (f, "10.200.0.1/24@va"));
 
   /* The peer end going down takes the carrier, and so the address. */
-  run_ip ("link set vb down");
+  test_run ("ip link set vb down");
   wait_event (f, "-10.200.0.9/24@va");
   g_assert_false (current_has (f, "10.200.0.9/24@va"));
   g_ptr_array_set_size (f->events, 0);
-  run_ip ("link set vb up");
+  test_run ("ip link set vb up");
   wait_event (f, "+10.200.0.9/24@va");
 
-  run_ip ("link del va");
+  test_run ("ip link del va");
   wait_event (f, "-10.200.0.9/24@va");
   g_assert_false (current_has (f, "10.200.0.9/24@va"));
   g_assert_false (current_has (f, "2001:db8::1/64@va"));
@@ -183,9 +145,9 @@ test_events (Fixture *f, gconstpointer data)
 static void
 test_rename (Fixture *f, gconstpointer data)
 {
-  run_ip ("link set va name vx");
-  run_ip ("link set vb up");
-  run_ip ("link set vx up");
+  test_run ("ip link set va name vx");
+  test_run ("ip link set vb up");
+  test_run ("ip link set vx up");
   /* Events carry the interface's current name. */
   wait_event (f, "+10.200.0.9/24@vx");
 }
