@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libmnl/libmnl.h>
 
 #include "netlink-parse.h"
 
@@ -18,22 +17,31 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* Netlink messages are 4-byte aligned in the kernel's buffers. */
   g_autofree guint32 *buf = g_malloc (size + sizeof (guint32));
   g_autoptr (WgdDevice) device = wgd_device_new ("fuzz0");
-  const struct nlmsghdr *nlh;
-  int len = (int) MIN (size, (size_t) G_MAXINT);
+  const guint8 *p = (const guint8 *) buf;
+  gsize left = size;
 
   memcpy (buf, data, size);
-  nlh = (const struct nlmsghdr *) buf;
-  while (mnl_nlmsg_ok (nlh, len))
+  /* Whole messages only, as the kernel sends them: mnl_nlmsg_ok takes a
+   * length past 2^31 for a negative one, so the walk is done here. */
+  while (left >= sizeof (struct nlmsghdr))
     {
+      const struct nlmsghdr *nlh = (const void *) p;
       g_autoptr (GError) error = NULL;
+      gsize step;
 
+      if (nlh->nlmsg_len < sizeof *nlh || nlh->nlmsg_len > left)
+        break;
       if (!wgd_netlink_parse_device (nlh, device, &error))
         {
           if (error == NULL)
             abort ();
           break;
         }
-      nlh = mnl_nlmsg_next (nlh, &len);
+      step = NLMSG_ALIGN (nlh->nlmsg_len);
+      if (step >= left)
+        break;
+      p += step;
+      left -= step;
     }
   for (guint i = 0; i < device->peers->len; i++)
     {
@@ -41,9 +49,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
       for (guint j = 0; j < peer->allowed_ips->len; j++)
         {
-          const WgdPrefix *p = &g_array_index (peer->allowed_ips, WgdPrefix, j);
-
-          if ((p->family != 4 && p->family != 6) || p->length > (p->family == 4 ? 32 : 128))
+          if (!wgd_prefix_is_valid (&g_array_index (peer->allowed_ips, WgdPrefix, j)))
             abort ();
         }
     }

@@ -63,9 +63,14 @@ for t in $tests; do
   got=$(printf '%s\n' "$results" | grep -c -E '^(ok|not ok) ')
   if ! grep -q "^vm: end $t status 0\$" "$out" || [ "${planned:-x}" != "$got" ]; then
     echo "not ok - $name: exited with failure or ran $got of ${planned:-?} tests"
+    sed -n "\|^vm: begin $t\$|,\|^vm: end $t |p" "$out" | grep -vE '^(ok|not ok) ' |
+      tail -n 40 | sed 's/^/# /'
   fi
 done | {
   while IFS= read -r line; do
+    case $line in
+      "#"*) echo "$line"; continue ;;
+    esac
     n=$((n + 1))
     case $line in
       "ok - "*) echo "ok $n ${line#ok - }" ;;
