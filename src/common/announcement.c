@@ -119,9 +119,8 @@ wgd_announcement_sign (WgdAnnouncement *ann, const WgdKeyPair *identity, GError 
                    "announcement does not fit in %d bytes", WGD_RECORD_MAX);
       return FALSE;
     }
-  wgd_wire_sign (WGD_RECORD_CONTEXT, ann->record, w.len, identity->secret_key, ann->signature);
-  memcpy (ann->record + w.len, ann->signature, WGD_SIGNATURE_LEN);
-  ann->record_len = w.len + WGD_SIGNATURE_LEN;
+  ann->record_len = wgd_writer_sign (&w, WGD_RECORD_CONTEXT, identity->secret_key,
+                                     ann->signature);
   return TRUE;
 }
 

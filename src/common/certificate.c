@@ -26,12 +26,20 @@ family_address_len (guint8 family)
 }
 
 gboolean
+wgd_prefix_is_valid (const WgdPrefix *prefix)
+{
+  gsize alen = family_address_len (prefix->family);
+
+  return alen != 0 && prefix->length <= alen * 8;
+}
+
+gboolean
 wgd_prefix_is_canonical (const WgdPrefix *prefix)
 {
   gsize alen = family_address_len (prefix->family);
   guint bits = prefix->length;
 
-  if (alen == 0 || bits > alen * 8)
+  if (!wgd_prefix_is_valid (prefix))
     return FALSE;
   for (gsize i = 0; i < alen; i++)
     {
@@ -175,9 +183,8 @@ wgd_certificate_sign (WgdCertificate *cert, const WgdKeyPair *ca, GError **error
                    "certificate does not fit in %d bytes", WGD_CERTIFICATE_MAX);
       return FALSE;
     }
-  wgd_wire_sign (WGD_CERTIFICATE_CONTEXT, cert->raw, w.len, ca->secret_key, cert->signature);
-  memcpy (cert->raw + w.len, cert->signature, WGD_SIGNATURE_LEN);
-  cert->raw_len = w.len + WGD_SIGNATURE_LEN;
+  cert->raw_len = wgd_writer_sign (&w, WGD_CERTIFICATE_CONTEXT, ca->secret_key,
+                                   cert->signature);
   return TRUE;
 }
 

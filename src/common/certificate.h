@@ -55,5 +55,7 @@ gboolean wgd_certificate_verify_signature (const WgdCertificate *cert);
 /* "10.0.0.1/32", "fd00::/64"; a bare address means a host prefix. */
 gboolean wgd_prefix_parse (const gchar *text, WgdPrefix *out, GError **error);
 gchar *wgd_prefix_to_string (const WgdPrefix *prefix);
-/* Whether the bits past the prefix length are zero and the length fits. */
+/* Whether the family is 4 or 6 and the length fits the address. */
+gboolean wgd_prefix_is_valid (const WgdPrefix *prefix);
+/* Valid, and the bits past the prefix length are zero. */
 gboolean wgd_prefix_is_canonical (const WgdPrefix *prefix);

@@ -68,11 +68,10 @@ wgd_revocation_list_sign (WgdRevocationList *list, const WgdKeyPair *ca, GError 
   wgd_writer_u32 (&w, s->len);
   for (guint i = 0; i < s->len; i++)
     wgd_writer_u64 (&w, g_array_index (s, guint64, i));
-  g_assert (!w.overflow && w.len == body_len);
-  wgd_wire_sign (WGD_REVOCATION_CONTEXT, buf, body_len, ca->secret_key, list->signature);
-  memcpy (buf + body_len, list->signature, WGD_SIGNATURE_LEN);
+  g_assert (w.len == body_len);
   g_clear_pointer (&list->raw, g_bytes_unref);
-  list->raw = g_bytes_new_take (buf, body_len + WGD_SIGNATURE_LEN);
+  list->raw = g_bytes_new_take (buf, wgd_writer_sign (&w, WGD_REVOCATION_CONTEXT,
+                                                      ca->secret_key, list->signature));
   return TRUE;
 }
 

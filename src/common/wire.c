@@ -175,3 +175,13 @@ wgd_wire_sign (const char *context, const guint8 *msg, gsize msg_len,
 
   crypto_sign_detached (signature_out, NULL, buf, len, secret_key);
 }
+
+gsize
+wgd_writer_sign (WgdWriter *w, const char *context, const guint8 secret_key[64],
+                 guint8 signature_out[WGD_SIGNATURE_LEN])
+{
+  g_assert (!w->overflow);
+  wgd_wire_sign (context, w->buf, w->len, secret_key, signature_out);
+  memcpy (w->buf + w->len, signature_out, WGD_SIGNATURE_LEN);
+  return w->len + WGD_SIGNATURE_LEN;
+}

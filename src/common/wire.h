@@ -62,3 +62,9 @@ gboolean wgd_wire_verify (const char *context, const guint8 *msg, gsize msg_len,
                           const guint8 public_key[WGD_KEY_LEN]);
 void wgd_wire_sign (const char *context, const guint8 *msg, gsize msg_len,
                     const guint8 secret_key[64], guint8 signature_out[WGD_SIGNATURE_LEN]);
+
+/* Signs what w holds under context and appends the signature, for which
+ * the caller kept WGD_SIGNATURE_LEN bytes past w's capacity. Returns the
+ * signed length. */
+gsize wgd_writer_sign (WgdWriter *w, const char *context, const guint8 secret_key[64],
+                       guint8 signature_out[WGD_SIGNATURE_LEN]);

@@ -325,10 +325,10 @@ change_is_valid (const WgdPeerChange *change, GError **error)
       return FALSE;
     }
   for (gsize i = 0; i < change->n_allowed_ips; i++)
-    if (change->allowed_ips[i].family != 4 && change->allowed_ips[i].family != 6)
+    if (!wgd_prefix_is_valid (&change->allowed_ips[i]))
       {
         g_set_error_literal (error, WGD_WG_ERROR, WGD_WG_ERROR_FAILED,
-                             "an allowed-ip must be IPv4 or IPv6");
+                             "an allowed-ip must be an IPv4 or IPv6 prefix");
         return FALSE;
       }
   return TRUE;

@@ -214,10 +214,10 @@ uapi_append_change (GString *s, const WgdPeerChange *c, GError **error)
       {
         g_autofree gchar *text = NULL;
 
-        if (c->allowed_ips[i].family != 4 && c->allowed_ips[i].family != 6)
+        if (!wgd_prefix_is_valid (&c->allowed_ips[i]))
           {
             g_set_error_literal (error, WGD_WG_ERROR, WGD_WG_ERROR_FAILED,
-                                 "an allowed-ip must be IPv4 or IPv6");
+                                 "an allowed-ip must be an IPv4 or IPv6 prefix");
             return FALSE;
           }
         text = wgd_prefix_to_string (&c->allowed_ips[i]);
