@@ -25,9 +25,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
         for (guint j = 0; j < peer->allowed_ips->len; j++)
           {
-            const WgdPrefix *p = &g_array_index (peer->allowed_ips, WgdPrefix, j);
-
-            if ((p->family != 4 && p->family != 6) || p->length > (p->family == 4 ? 32 : 128))
+            if (!wgd_prefix_is_valid (&g_array_index (peer->allowed_ips, WgdPrefix, j)))
               abort ();
           }
         if (peer->last_handshake_nsec < 0 || peer->last_handshake_nsec > 999999999)
