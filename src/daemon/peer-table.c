@@ -1,0 +1,306 @@
+/* peer-table.c — peers, their endpoint candidates, and the endpoint
+ * choice of DESIGN §5: a LAN candidate on a subnet we share first, then
+ * other LAN candidates, then reflexive, then configured; WireGuard's own
+ * roaming wins while its handshakes are fresh; a candidate that gets no
+ * handshake while traffic is sent is demoted and the next one tried. */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "peer-table.h"
+
+struct _WgdPeerTable {
+  GHashTable *peers;            /* GBytes wg key → WgdPeerEntry */
+};
+
+static void
+peer_entry_free (WgdPeerEntry *entry)
+{
+  g_array_unref (entry->candidates);
+  g_free (entry);
+}
+
+WgdPeerTable *
+wgd_peer_table_new (void)
+{
+  WgdPeerTable *table = g_new0 (WgdPeerTable, 1);
+
+  table->peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                        (GDestroyNotify) g_bytes_unref,
+                                        (GDestroyNotify) peer_entry_free);
+  return table;
+}
+
+void
+wgd_peer_table_free (WgdPeerTable *table)
+{
+  if (table == NULL)
+    return;
+  g_hash_table_unref (table->peers);
+  g_free (table);
+}
+
+WgdPeerEntry *
+wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN])
+{
+  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
+
+  return g_hash_table_lookup (table->peers, key);
+}
+
+static gboolean
+is_ipv6_link_local (const WgdEndpoint *ep)
+{
+  return ep->family == 6 && ep->address[0] == 0xfe && (ep->address[1] & 0xc0) == 0x80;
+}
+
+static void
+endpoint_to_sockaddr (const WgdEndpoint *ep, guint32 scope_ifindex, WgdSockaddr *out)
+{
+  memset (out, 0, sizeof *out);
+  if (ep->family == 4)
+    {
+      out->in.sin_family = AF_INET;
+      out->in.sin_port = htons (ep->port);
+      memcpy (&out->in.sin_addr, ep->address, 4);
+    }
+  else
+    {
+      out->in6.sin6_family = AF_INET6;
+      out->in6.sin6_port = htons (ep->port);
+      memcpy (&out->in6.sin6_addr, ep->address, 16);
+      /* Link-local is only meaningful on the link we heard it on. */
+      if (is_ipv6_link_local (ep))
+        out->in6.sin6_scope_id = scope_ifindex;
+    }
+}
+
+WgdPeerEntry *
+wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBinding binding,
+                       WgdCandidateSource source, guint32 scope_ifindex, gint64 now)
+{
+  WgdPeerEntry *entry = wgd_peer_table_lookup (table, ann->wg_key);
+  gint64 expires = (gint64) MIN (ann->timestamp + ann->lifetime, (guint64) G_MAXINT64);
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (WgdPeerEntry, 1);
+      memcpy (entry->wg_key, ann->wg_key, WGD_KEY_LEN);
+      entry->candidates = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
+      g_hash_table_insert (table->peers, g_bytes_new (ann->wg_key, WGD_KEY_LEN), entry);
+    }
+  memcpy (entry->signing_key, ann->signing_key, WGD_KEY_LEN);
+  g_strlcpy (entry->name, ann->name, sizeof entry->name);
+  entry->binding = binding;
+
+  for (guint i = entry->candidates->len; i > 0; i--)
+    if (g_array_index (entry->candidates, WgdCandidate, i - 1).source == source)
+      g_array_remove_index (entry->candidates, i - 1);
+  for (gsize i = 0; i < ann->n_endpoints; i++)
+    {
+      WgdCandidate c = {
+        .source = source,
+        .kind = ann->endpoints[i].kind,
+        .last_seen = now,
+        .expires = expires,
+      };
+
+      /* A link-local address heard nowhere in particular is unusable. */
+      if (is_ipv6_link_local (&ann->endpoints[i]) && scope_ifindex == 0)
+        continue;
+      endpoint_to_sockaddr (&ann->endpoints[i], scope_ifindex, &c.address);
+      g_array_append_val (entry->candidates, c);
+    }
+  return entry;
+}
+
+void
+wgd_peer_table_expire (WgdPeerTable *table, gint64 now)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      WgdPeerEntry *entry = value;
+
+      for (guint i = entry->candidates->len; i > 0; i--)
+        if (g_array_index (entry->candidates, WgdCandidate, i - 1).expires <= now)
+          g_array_remove_index (entry->candidates, i - 1);
+    }
+}
+
+GPtrArray *
+wgd_peer_table_get_peers (WgdPeerTable *table)
+{
+  GPtrArray *peers = g_ptr_array_sized_new (g_hash_table_size (table->peers));
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (peers, value);
+  return peers;
+}
+
+/* Whether addr lies in the subnet of local (same family, first
+ * local->length bits equal). */
+static gboolean
+subnet_contains (const WgdPrefix *local, const WgdSockaddr *addr)
+{
+  const guint8 *a;
+  guint bits = local->length;
+
+  if (local->family == 4 && addr->sa.sa_family == AF_INET)
+    a = (const guint8 *) &addr->in.sin_addr;
+  else if (local->family == 6 && addr->sa.sa_family == AF_INET6)
+    a = addr->in6.sin6_addr.s6_addr;
+  else
+    return FALSE;
+  for (guint i = 0; bits > 0; i++)
+    {
+      guint8 mask = bits >= 8 ? 0xff : (guint8) (0xff << (8 - bits));
+
+      if ((a[i] ^ local->address[i]) & mask)
+        return FALSE;
+      bits = bits >= 8 ? bits - 8 : 0;
+    }
+  return TRUE;
+}
+
+typedef enum {
+  RANK_SHARED_SUBNET,
+  RANK_LAN,
+  RANK_REFLEXIVE,
+  RANK_CONFIGURED,
+} Rank;
+
+static Rank
+candidate_rank (const WgdCandidate *c, const WgdPrefix *local, gsize n_local)
+{
+  switch (c->kind)
+    {
+    case WGD_ENDPOINT_HOST:
+      /* A scoped link-local address is on our link by construction. */
+      if (c->address.sa.sa_family == AF_INET6 && c->address.in6.sin6_scope_id != 0)
+        return RANK_SHARED_SUBNET;
+      for (gsize i = 0; i < n_local; i++)
+        if (subnet_contains (&local[i], &c->address))
+          return RANK_SHARED_SUBNET;
+      return RANK_LAN;
+    case WGD_ENDPOINT_REFLEXIVE:
+      return RANK_REFLEXIVE;
+    case WGD_ENDPOINT_CONFIGURED:
+    default:
+      return RANK_CONFIGURED;
+    }
+}
+
+static const gchar *const rank_reasons[] = {
+  [RANK_SHARED_SUBNET] = "LAN address on a subnet we share",
+  [RANK_LAN] = "LAN address",
+  [RANK_REFLEXIVE] = "public address as seen from outside",
+  [RANK_CONFIGURED] = "configured address",
+};
+
+/* Better first: rank, then the most recently heard, then IPv4 (more
+ * often routable between LAN hosts than a global IPv6 address). */
+static gboolean
+candidate_better (const WgdCandidate *a, Rank ra, const WgdCandidate *b, Rank rb)
+{
+  if (ra != rb)
+    return ra < rb;
+  if (a->last_seen != b->last_seen)
+    return a->last_seen > b->last_seen;
+  return a->address.sa.sa_family == AF_INET && b->address.sa.sa_family != AF_INET;
+}
+
+gboolean
+wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
+                       const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
+                       const gchar **why)
+{
+  const WgdCandidate *best = NULL;
+  Rank best_rank = RANK_CONFIGURED;
+  gboolean fresh = device_peer != NULL && device_peer->last_handshake_sec != 0
+                   && now - device_peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS;
+
+  /* The peer moved on its own and the tunnel works there: WireGuard's
+   * roaming knows better than any announcement. */
+  if (fresh && device_peer->endpoint.sa.sa_family != AF_UNSPEC
+      && !(entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
+                                                 &entry->applied_endpoint)))
+    return FALSE;
+
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+      Rank r;
+
+      if (c->expires <= now || c->demoted_until > now)
+        continue;
+      r = candidate_rank (c, local, n_local);
+      if (best == NULL || candidate_better (c, r, best, best_rank))
+        best = c, best_rank = r;
+    }
+  if (best == NULL)
+    return FALSE;
+  if (device_peer != NULL && wgd_sockaddr_equal (&device_peer->endpoint, &best->address))
+    return FALSE;
+  *out = best->address;
+  *why = rank_reasons[best_rank];
+  return TRUE;
+}
+
+void
+wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
+                        const WgdPeer *device_peer, gint64 now)
+{
+  entry->applied = TRUE;
+  entry->applied_endpoint = *endpoint;
+  entry->applied_at = now;
+  entry->applied_tx_bytes = device_peer ? device_peer->tx_bytes : 0;
+}
+
+gboolean
+wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  gboolean demoted = FALSE;
+
+  if (!entry->applied || device_peer == NULL
+      || now - entry->applied_at < WGD_CANDIDATE_TRIAL_SECONDS)
+    return FALSE;
+  if (device_peer->last_handshake_sec >= entry->applied_at
+      || device_peer->tx_bytes <= entry->applied_tx_bytes)
+    return FALSE;
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      if (c->demoted_until <= now && wgd_sockaddr_equal (&c->address, &entry->applied_endpoint))
+        {
+          c->demoted_until = now + WGD_CANDIDATE_DEMOTE_SECONDS;
+          demoted = TRUE;
+        }
+    }
+  return demoted;
+}
+
+const gchar *
+wgd_candidate_source_to_string (WgdCandidateSource source)
+{
+  switch (source)
+    {
+    case WGD_SOURCE_MDNS:
+      return "mdns";
+    case WGD_SOURCE_RENDEZVOUS:
+      return "rendezvous";
+    case WGD_SOURCE_CONFIG:
+      return "config";
+    case WGD_SOURCE_STATE:
+    default:
+      return "state";
+    }
+}

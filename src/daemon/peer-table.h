@@ -1,0 +1,85 @@
+/* peer-table.h — what the daemon knows about each peer, and the choice of
+ * the endpoint its WireGuard peer gets (DESIGN §5).
+ *
+ * Pure: sources (mDNS, rendezvous, configuration, saved state) feed
+ * verified announcements in, the caller passes the local subnets, the
+ * device's current view of the peer and the time, and gets back whether
+ * to change the endpoint, to what, and why. */
+#pragma once
+
+#include <glib.h>
+
+#include "announcement.h"
+#include "trust.h"
+#include "wg-device.h"
+
+/* A handshake this recent means the tunnel works where it is. */
+#define WGD_HANDSHAKE_FRESH_SECONDS 180
+/* How long a newly set endpoint gets to produce a handshake. */
+#define WGD_CANDIDATE_TRIAL_SECONDS 20
+/* How long a candidate that failed its trial is passed over. */
+#define WGD_CANDIDATE_DEMOTE_SECONDS 300
+
+typedef enum {
+  WGD_SOURCE_MDNS,
+  WGD_SOURCE_RENDEZVOUS,
+  WGD_SOURCE_CONFIG,
+  WGD_SOURCE_STATE,
+} WgdCandidateSource;
+
+typedef struct {
+  WgdCandidateSource source;
+  WgdEndpointKind kind;
+  WgdSockaddr address;          /* IPv6 link-local carries the receiving scope */
+  gint64 last_seen;
+  gint64 expires;
+  gint64 demoted_until;
+} WgdCandidate;
+
+typedef struct {
+  guint8 wg_key[WGD_KEY_LEN];
+  guint8 signing_key[WGD_KEY_LEN];
+  gchar name[WGD_NAME_MAX + 1];
+  WgdBinding binding;
+  GArray *candidates;           /* WgdCandidate */
+  /* The endpoint this daemon last set, and when: for roaming and trials. */
+  gboolean applied;
+  WgdSockaddr applied_endpoint;
+  gint64 applied_at;
+  guint64 applied_tx_bytes;
+} WgdPeerEntry;
+
+typedef struct _WgdPeerTable WgdPeerTable;
+
+WgdPeerTable *wgd_peer_table_new (void);
+void wgd_peer_table_free (WgdPeerTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdPeerTable, wgd_peer_table_free)
+
+/* Records what an accepted announcement says: its endpoints replace the
+ * candidates this source had for the peer. scope_ifindex is the
+ * interface it was heard on, the scope of IPv6 link-local endpoints. */
+WgdPeerEntry *wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann,
+                                     WgdBinding binding, WgdCandidateSource source,
+                                     guint32 scope_ifindex, gint64 now);
+WgdPeerEntry *wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
+/* Drops expired candidates; peers stay (their WireGuard peer is never
+ * torn down for a service that went quiet). */
+void wgd_peer_table_expire (WgdPeerTable *table, gint64 now);
+GPtrArray *wgd_peer_table_get_peers (WgdPeerTable *table);
+
+/* Whether the peer's endpoint should change, given the local subnets
+ * (WgdPrefix with the host bits of our address), the device's view of the
+ * peer (NULL if the device does not have it) and the time. On TRUE, out
+ * holds the endpoint and *why a sentence for the log. */
+gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
+                                const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
+                                const gchar **why);
+/* Notes that the endpoint was written into the device. */
+void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
+                             const WgdPeer *device_peer, gint64 now);
+/* Demotes the applied candidate if its trial is over with traffic sent
+ * and no handshake since; TRUE when it did, so the caller chooses again. */
+gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer,
+                                     gint64 now);
+
+const gchar *wgd_candidate_source_to_string (WgdCandidateSource source);

@@ -1,0 +1,263 @@
+/* test-peer-table.c — the endpoint choice of DESIGN §5: ranking,
+ * shared subnets, link-local scope, expiry, WireGuard's own roaming,
+ * and demotion of a candidate that gets no handshake. */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+#include <sodium.h>
+
+#include "peer-table.h"
+#include "test-util.h"
+
+#define NOW 1700000000
+
+typedef struct {
+  WgdKeyPair *id;
+  WgdPeerTable *table;
+  WgdPrefix local[2];           /* 192.168.1.10/24, 2001:db8:1::10/64 */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->id = test_key_pair (42);
+  f->table = wgd_peer_table_new ();
+  /* Our own addresses, with their host bits: as the address monitor
+   * reports them. */
+  memset (f->local, 0, sizeof f->local);
+  f->local[0].family = 4;
+  f->local[0].length = 24;
+  inet_pton (AF_INET, "192.168.1.10", f->local[0].address);
+  f->local[1].family = 6;
+  f->local[1].length = 64;
+  inet_pton (AF_INET6, "2001:db8:1::10", f->local[1].address);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  wgd_key_pair_free (f->id);
+  wgd_peer_table_free (f->table);
+}
+
+/* An announcement from id with the given "kind:endpoint" list. */
+static WgdAnnouncement *
+announce (Fixture *f, const gchar *const *endpoints, guint64 timestamp)
+{
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+
+  wgd_key_pair_wg_public (f->id, ann->wg_key);
+  ann->timestamp = timestamp;
+  ann->lifetime = 600;
+  for (gsize i = 0; endpoints[i] != NULL; i++)
+    {
+      const gchar *colon = strchr (endpoints[i], ':');
+      WgdEndpoint *ep = &ann->endpoints[ann->n_endpoints++];
+
+      g_assert_true (wgd_endpoint_parse (colon + 1, ep, NULL));
+      ep->kind = g_str_has_prefix (endpoints[i], "host:")        ? WGD_ENDPOINT_HOST
+                 : g_str_has_prefix (endpoints[i], "reflexive:") ? WGD_ENDPOINT_REFLEXIVE
+                                                                 : WGD_ENDPOINT_CONFIGURED;
+    }
+  g_assert_true (wgd_announcement_sign (ann, f->id, NULL));
+  return g_steal_pointer (&ann);
+}
+
+static gchar *
+choose (Fixture *f, WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  WgdSockaddr out;
+  const gchar *why = NULL;
+
+  if (!wgd_peer_entry_choose (entry, f->local, G_N_ELEMENTS (f->local), device_peer, now, &out,
+                              &why))
+    return g_strdup ("keep");
+  g_assert_nonnull (why);
+  return wgd_sockaddr_to_string (&out);
+}
+
+static WgdPeerEntry *
+update (Fixture *f, const gchar *const *endpoints, WgdCandidateSource source, guint32 scope)
+{
+  g_autoptr (WgdAnnouncement) ann = announce (f, endpoints, NOW);
+
+  return wgd_peer_table_update (f->table, ann, WGD_BINDING_DERIVED, source, scope, NOW);
+}
+
+static void
+test_ranking (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e;
+  g_autofree gchar *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL;
+
+  e = update (f, (const gchar *[]) { "configured:198.51.100.1:1", NULL }, WGD_SOURCE_CONFIG, 0);
+  c1 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c1, ==, "198.51.100.1:1");
+
+  e = update (f, (const gchar *[]) { "reflexive:203.0.113.9:2", "host:10.9.9.9:3", NULL },
+              WGD_SOURCE_MDNS, 0);
+  c2 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c2, ==, "10.9.9.9:3");
+
+  /* A LAN address on our own subnet beats any other LAN address. */
+  e = update (f, (const gchar *[]) { "reflexive:203.0.113.9:2", "host:10.9.9.9:3",
+                                     "host:192.168.1.77:4", NULL }, WGD_SOURCE_MDNS, 0);
+  c3 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c3, ==, "192.168.1.77:4");
+
+  /* The same source's new announcement replaces its candidates. */
+  e = update (f, (const gchar *[]) { "reflexive:203.0.113.9:2", NULL }, WGD_SOURCE_MDNS, 0);
+  c4 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c4, ==, "203.0.113.9:2");
+  g_assert_cmpuint (e->candidates->len, ==, 2);
+  g_assert_true (wgd_peer_table_lookup (f->table, e->wg_key) == e);
+}
+
+static void
+test_link_local (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e;
+  g_autofree gchar *c1 = NULL, *c2 = NULL;
+
+  /* Heard on no interface: a link-local address cannot be used. */
+  e = update (f, (const gchar *[]) { "host:[fe80::1]:5", NULL }, WGD_SOURCE_RENDEZVOUS, 0);
+  g_assert_cmpuint (e->candidates->len, ==, 0);
+  c1 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c1, ==, "keep");
+
+  /* Heard on interface 3: scoped there, and on-link. */
+  e = update (f, (const gchar *[]) { "host:10.9.9.9:3", "host:[fe80::1]:5", NULL },
+              WGD_SOURCE_MDNS, 3);
+  c2 = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (c2, ==, "[fe80::1%3]:5");
+}
+
+static void
+test_no_change_when_current (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  g_autofree gchar *c = NULL;
+
+  g_assert_true (wgd_sockaddr_parse ("192.168.1.77:4", &device->endpoint));
+  c = choose (f, e, device, NOW);
+  g_assert_cmpstr (c, ==, "keep");
+}
+
+static void
+test_expiry (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  g_autofree gchar *before = choose (f, e, NULL, NOW + 599);
+  g_autofree gchar *after = choose (f, e, NULL, NOW + 600);
+
+  g_assert_cmpstr (before, ==, "192.168.1.77:4");
+  g_assert_cmpstr (after, ==, "keep");
+  wgd_peer_table_expire (f->table, NOW + 600);
+  g_assert_cmpuint (e->candidates->len, ==, 0);
+  /* The peer itself stays. */
+  g_assert_true (wgd_peer_table_lookup (f->table, e->wg_key) == e);
+}
+
+static void
+test_roaming_respected (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  g_autofree gchar *fresh = NULL;
+  g_autofree gchar *stale = NULL;
+
+  /* WireGuard moved the peer to where its packets came from, and the
+   * handshake there is fresh: leave it. */
+  g_assert_true (wgd_sockaddr_parse ("198.51.100.7:9999", &device->endpoint));
+  device->last_handshake_sec = NOW - 30;
+  fresh = choose (f, e, device, NOW);
+  g_assert_cmpstr (fresh, ==, "keep");
+
+  /* Once that handshake is old, the announcement counts again. */
+  device->last_handshake_sec = NOW - WGD_HANDSHAKE_FRESH_SECONDS;
+  stale = choose (f, e, device, NOW);
+  g_assert_cmpstr (stale, ==, "192.168.1.77:4");
+}
+
+static void
+test_better_candidate_replaces_working_one (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "reflexive:203.0.113.9:2", NULL },
+                            WGD_SOURCE_RENDEZVOUS, 0);
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  g_autofree gchar *c = NULL;
+  WgdSockaddr applied;
+
+  g_assert_true (wgd_sockaddr_parse ("203.0.113.9:2", &applied));
+  device->endpoint = applied;
+  wgd_peer_entry_applied (e, &applied, device, NOW - 60);
+  device->last_handshake_sec = NOW - 10;
+  /* Working, but the peer turned up on our LAN: that is better. */
+  update (f, (const gchar *[]) { "host:192.168.1.77:4", NULL }, WGD_SOURCE_MDNS, 0);
+  c = choose (f, e, device, NOW);
+  g_assert_cmpstr (c, ==, "192.168.1.77:4");
+}
+
+static void
+test_demotion (Fixture *f, gconstpointer data)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4",
+                                                   "reflexive:203.0.113.9:2", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  g_autofree gchar *first = choose (f, e, device, NOW);
+  g_autofree gchar *second = NULL;
+  g_autofree gchar *back = NULL;
+  WgdSockaddr applied;
+
+  g_assert_cmpstr (first, ==, "192.168.1.77:4");
+  g_assert_true (wgd_sockaddr_parse (first, &applied));
+  device->endpoint = applied;
+  device->tx_bytes = 1000;
+  wgd_peer_entry_applied (e, &applied, device, NOW);
+
+  /* Within the trial, or without traffic sent, nothing is judged. */
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS - 1));
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  /* A handshake after the change: it works. */
+  device->tx_bytes = 5000;
+  device->last_handshake_sec = NOW + 5;
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+
+  /* Traffic sent, no handshake since the change: demoted, next tried. */
+  device->last_handshake_sec = NOW - 1000;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS + 1));
+  second = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);
+  g_assert_cmpstr (second, ==, "203.0.113.9:2");
+  g_assert_true (wgd_sockaddr_parse (second, &applied));
+  device->endpoint = applied;
+  wgd_peer_entry_applied (e, &applied, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);
+
+  /* After the demotion runs out, the better candidate is tried again. */
+  back = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS + WGD_CANDIDATE_DEMOTE_SECONDS);
+  g_assert_cmpstr (back, ==, "192.168.1.77:4");
+}
+
+#define ADD(path, func) \
+  g_test_add ("/peer-table/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  ADD ("ranking", test_ranking);
+  ADD ("link-local", test_link_local);
+  ADD ("no-change-when-current", test_no_change_when_current);
+  ADD ("expiry", test_expiry);
+  ADD ("roaming-respected", test_roaming_respected);
+  ADD ("better-candidate-replaces-working-one", test_better_candidate_replaces_working_one);
+  ADD ("demotion", test_demotion);
+  return g_test_run ();
+}
