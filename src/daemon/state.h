@@ -1,0 +1,31 @@
+/* state.h — what wgdiscoverd keeps in its state directory (DESIGN §9),
+ * each file written atomically (write, fsync, rename):
+ *
+ *   identity   the node's key, exactly what `wgdiscoverctl genkey` prints,
+ *              mode 0600; created on first start if absent
+ *   replay     the newest accepted timestamp per signing key
+ *   endpoints  the last endpoint set per WireGuard key, so a restarted
+ *              daemon configures known peers before the LAN answers
+ *
+ * A corrupt replay or endpoints file is renamed aside (FILE.corrupt) and
+ * reported, and the daemon goes on without it; a corrupt identity is an
+ * error, never silently replaced. */
+#pragma once
+
+#include <glib.h>
+
+#include "keys.h"
+#include "trust.h"
+#include "wg-device.h"
+
+/* Loads DIR/identity, or creates it if absent. */
+WgdKeyPair *wgd_state_load_identity (const gchar *dir, gboolean *created, GError **error);
+
+gboolean wgd_state_save_replay (const gchar *dir, const WgdReplayState *replay, GError **error);
+/* Always returns a replay state; *warning explains a set-aside file. */
+WgdReplayState *wgd_state_load_replay (const gchar *dir, gchar **warning);
+
+/* endpoints: GBytes WireGuard key → WgdSockaddr (g_free'd). */
+gboolean wgd_state_save_endpoints (const gchar *dir, GHashTable *endpoints, GError **error);
+GHashTable *wgd_state_load_endpoints (const gchar *dir, gchar **warning);
+GHashTable *wgd_state_endpoints_new (void);
