@@ -104,13 +104,13 @@ test_replay (Fixture *f, gconstpointer data)
   guint8 key[WGD_KEY_LEN], digest[WGD_KEY_LEN];
   guint64 ts = 0;
 
+  randombytes_buf (key, sizeof key);
+  randombytes_buf (digest, sizeof digest);
   back = wgd_state_load_replay (f->dir, &warning);
   g_assert_null (warning);
   g_assert_false (wgd_replay_state_lookup (back, key, &ts));
   g_clear_pointer (&back, wgd_replay_state_free);
 
-  randombytes_buf (key, sizeof key);
-  randombytes_buf (digest, sizeof digest);
   wgd_replay_state_update (replay, key, G_MAXUINT64 - 1, digest);
   g_assert_true (wgd_state_save_replay (f->dir, replay, &error));
   g_assert_no_error (error);
