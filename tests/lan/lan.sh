@@ -1,0 +1,131 @@
+# lan.sh — a virtual LAN of hosts for the integration tests and the demo,
+# to be sourced by bash. Each host is a network namespace on one bridge,
+# with its own mount and UTS namespaces (its own host name, /run/dbus,
+# /run/avahi-daemon and /run/wireguard), its own D-Bus system bus,
+# avahi-daemon and wireguard-go interface wg0.
+#
+#   lan_up N           make hosts 1..N (LAN addresses 10.77.0.N/24 and
+#                      fd77::N/64, tunnel addresses 10.78.0.N/24)
+#   lan_exec N CMD...  run CMD inside host N
+#   lan_down           kill everything started and delete the namespaces
+#
+# Names carry this shell's PID, so runs side by side do not collide, and
+# everything is killed by the PIDs recorded, never by name. Only addresses
+# inside these namespaces are ever used.
+
+lan_id=wgd$$
+lan_dir=
+declare -a lan_pids=()
+
+lan_die() {
+  echo "lan: $*" >&2
+  return 1
+}
+
+lan_require() {
+  local cmd
+  for cmd in ip unshare nsenter dbus-daemon avahi-daemon wireguard-go wg; do
+    command -v "$cmd" >/dev/null ||
+      lan_die "$cmd not found: apt-get install iproute2 util-linux dbus avahi-daemon wireguard-go wireguard-tools" ||
+      return 1
+  done
+  [[ $(id -u) -eq 0 ]] || lan_die "a virtual LAN needs root" || return 1
+}
+
+# The host's own system bus: avahi's policy comes from the stock
+# system.d, anything else may talk to anything (these hosts are tests).
+lan_write_bus_config() {
+  cat > "$lan_dir/bus.conf" <<'CONF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <includedir>/usr/share/dbus-1/system.d</includedir>
+</busconfig>
+CONF
+}
+
+lan_up() {
+  local n=$1 i ns
+  lan_require || return 1
+  lan_dir=$(mktemp -d /tmp/wgd-lan.XXXXXX)
+  lan_write_bus_config
+  ip netns add "${lan_id}-lan" || return 1
+  ip -n "${lan_id}-lan" link add br0 type bridge || return 1
+  ip -n "${lan_id}-lan" link set br0 up || return 1
+  for ((i = 1; i <= n; i++)); do
+    ns=${lan_id}-h$i
+    ip netns add "$ns" || return 1
+    ip -n "${lan_id}-lan" link add "p$i" type veth peer name eth0 netns "$ns" || return 1
+    ip -n "${lan_id}-lan" link set "p$i" master br0 up || return 1
+    ip -n "$ns" link set lo up || return 1
+    ip -n "$ns" addr add "10.77.0.$i/24" dev eth0 || return 1
+    ip -n "$ns" addr add "fd77::$i/64" dev eth0 nodad || return 1
+    ip -n "$ns" link set eth0 up || return 1
+    # One long-lived process holds the host's mount and UTS namespaces.
+    ip netns exec "$ns" unshare -m -u --propagation private \
+      bash -c 'hostname "h$1"
+               for d in /run/dbus /run/avahi-daemon /run/wireguard; do
+                 mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+               done
+               dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
+               avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize
+               WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
+               exec sleep infinity' lan-host "$i" "$lan_dir" &
+    lan_pids[i]=$!
+  done
+  for ((i = 1; i <= n; i++)); do
+    lan_wait_host "$i" || return 1
+    lan_exec "$i" ip addr add "10.78.0.$i/24" dev wg0 || return 1
+    lan_exec "$i" ip link set wg0 up || return 1
+  done
+}
+
+# Waits until host N's bus, avahi-daemon and wg0 answer.
+lan_wait_host() {
+  local tries
+  for ((tries = 0; tries < 100; tries++)); do
+    if lan_exec "$1" avahi-daemon --check 2>/dev/null &&
+       lan_exec "$1" wg show wg0 >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  lan_die "host $1 did not come up (avahi-daemon or wg0 missing)"
+}
+
+lan_exec() {
+  local i=$1
+  shift
+  nsenter -t "${lan_pids[i]}" -m -n -u -- "$@"
+}
+
+lan_down() {
+  local i ns
+  for i in "${!lan_pids[@]}"; do
+    ns=${lan_id}-h$i
+    # Everything in the host's network namespace: the holder, dbus,
+    # avahi-daemon, wireguard-go and whatever a test started there.
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+  done
+  sleep 0.2
+  for i in "${!lan_pids[@]}"; do
+    ns=${lan_id}-h$i
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+  ip netns del "${lan_id}-lan" 2>/dev/null
+  lan_pids=()
+  [[ -n $lan_dir ]] && rm -rf "$lan_dir"
+  lan_dir=
+  return 0
+}
