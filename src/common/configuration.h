@@ -1,0 +1,68 @@
+/* configuration.h — wgdiscoverd's configuration (DESIGN §9): the main file and
+ * its drop-ins (FILE.d/\*.conf, in name order, later keys winning), in
+ * GKeyFile format. Every error names the file, line, group and key, and
+ * says what is wrong; unknown groups and keys are errors, so a typo is
+ * never silently ignored. */
+#pragma once
+
+#include <glib.h>
+#include <net/if.h>
+
+#include "trust.h"
+
+#define WGD_CONFIG_PATH "/etc/wgdiscover/wgdiscoverd.conf"
+#define WGD_STATE_DIR "/var/lib/wgdiscover"
+
+typedef enum {
+  WGD_RENDEZVOUS_NEVER,
+  WGD_RENDEZVOUS_FALLBACK,
+  WGD_RENDEZVOUS_ALWAYS,
+} WgdRendezvousUse;
+
+typedef struct {
+  gchar name[IFNAMSIZ];
+  WgdMode mode;
+  gchar *mesh;                  /* [Mesh NAME] in mesh mode */
+  gboolean advertise;
+  gboolean browse;
+  WgdRendezvousUse rendezvous;
+  guint16 persistent_keepalive;
+  GStrv allow_interfaces;       /* NULL: all */
+  GStrv deny_interfaces;        /* NULL: none */
+} WgdInterfaceConfig;
+
+typedef struct {
+  gchar *name;
+  guint8 ca_key[WGD_KEY_LEN];
+  gchar *revocations;           /* a file, or NULL */
+} WgdMeshConfig;
+
+typedef struct {
+  gchar *name;
+  guint8 wg_key[WGD_KEY_LEN];
+  guint8 signing_key[WGD_KEY_LEN];
+} WgdPeerPin;
+
+typedef struct {
+  gchar *state_directory;
+  gchar *rendezvous_url;        /* or NULL */
+  GPtrArray *interfaces;        /* WgdInterfaceConfig */
+  GPtrArray *meshes;            /* WgdMeshConfig */
+  GPtrArray *pins;              /* WgdPeerPin */
+} WgdConfig;
+
+WgdConfig *wgd_config_new (void);
+void wgd_config_free (WgdConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdConfig, wgd_config_free)
+
+/* Reads path and path.d/\*.conf; a missing main file is an error unless
+ * missing_ok. */
+WgdConfig *wgd_config_load (const gchar *path, gboolean missing_ok, GError **error);
+/* One file's text, named name in messages. */
+WgdConfig *wgd_config_load_data (const gchar *name, const gchar *data, gsize len,
+                                 GError **error);
+
+const WgdInterfaceConfig *wgd_config_find_interface (const WgdConfig *config, const gchar *name);
+const WgdMeshConfig *wgd_config_find_mesh (const WgdConfig *config, const gchar *name);
+/* Every mesh CA and every pin of the configuration. */
+WgdTrustStore *wgd_config_trust_store_new (const WgdConfig *config);
