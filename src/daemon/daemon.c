@@ -1,0 +1,531 @@
+/* daemon.c — the core of wgdiscoverd: announce ourselves, judge what
+ * others announce, keep the peer table, and write endpoints into the
+ * WireGuard interfaces. */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+
+#include "address-monitor.h"
+#include "base64.h"
+#include "daemon.h"
+#include "mdns.h"
+#include "peer-table.h"
+#include "state.h"
+#include "wg-device.h"
+#include "wgd-error.h"
+
+#define G_LOG_DOMAIN_DAEMON "wgdiscoverd"
+/* Our records live this long and are re-signed at half of it. */
+#define ANNOUNCE_LIFETIME 600
+/* How often trials, expiry and the device's view are looked at. */
+#define TICK_SECONDS 5
+
+typedef struct {
+  const WgdInterfaceConfig *config;
+  guint32 ifindex;
+  guint16 listen_port;
+  gboolean usable;              /* the device could be read */
+} Interface;
+
+struct _WgdDaemon {
+  WgdConfig *config;
+  WgdKeyPair *identity;
+  guint8 wg_public[WGD_KEY_LEN];
+  WgdTrustStore *store;
+  WgdReplayState *replay;
+  GHashTable *endpoints;        /* state: GBytes wg key → WgdSockaddr */
+  WgdPeerTable *peers;
+  WgdAddressMonitor *addresses;
+  WgdMdns *mdns;
+  GArray *interfaces;           /* Interface */
+  gchar *node_name;
+  guint64 last_timestamp;
+  guint announce_source;
+  guint tick_source;
+  guint save_source;
+  GHashTable *logged;           /* "address reason" → count, to log once */
+  guint accepted;
+  guint rejected;
+  guint endpoint_changes;
+};
+
+static void
+log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
+              GLogLevelFlags level, const gchar *format, ...) G_GNUC_PRINTF (5, 6);
+
+/* One structured journal entry per decision, with the fields to filter
+ * on: the peer's key, where the record came from, and why. */
+static void
+log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
+              GLogLevelFlags level, const gchar *format, ...)
+{
+  g_autofree gchar *message = NULL;
+  va_list args;
+  GLogField fields[] = {
+    { "GLIB_DOMAIN", G_LOG_DOMAIN_DAEMON, -1 },
+    { "MESSAGE", NULL, -1 },
+    { "WGD_PEER_KEY", peer_key ? peer_key : "", -1 },
+    { "WGD_SOURCE", source ? source : "", -1 },
+    { "WGD_REASON", reason ? reason : "", -1 },
+  };
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fields[1].value = message;
+  g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
+}
+
+static gboolean
+interface_allowed (const WgdDaemon *d, const WgdLocalAddress *a)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      /* Never the WireGuard interface itself. */
+      if (g_strcmp0 (a->ifname, iface->config->name) == 0)
+        return FALSE;
+      if (iface->config->allow_interfaces != NULL
+          && !g_strv_contains ((const gchar *const *) iface->config->allow_interfaces,
+                               a->ifname))
+        return FALSE;
+      if (iface->config->deny_interfaces != NULL
+          && g_strv_contains ((const gchar *const *) iface->config->deny_interfaces, a->ifname))
+        return FALSE;
+    }
+  return a->scope != RT_SCOPE_HOST && g_strcmp0 (a->ifname, "lo") != 0;
+}
+
+/* Our LAN addresses, IPv4 first, at most WGD_ENDPOINTS_MAX. */
+static void
+collect_endpoints (WgdDaemon *d, guint16 port, WgdAnnouncement *ann)
+{
+  g_autoptr (GArray) all = wgd_address_monitor_get_addresses (d->addresses);
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < all->len && ann->n_endpoints < WGD_ENDPOINTS_MAX; i++)
+      {
+        const WgdLocalAddress *a = &g_array_index (all, WgdLocalAddress, i);
+        WgdEndpoint *ep;
+
+        if ((pass == 0) != (a->family == 4) || !interface_allowed (d, a))
+          continue;
+        ep = &ann->endpoints[ann->n_endpoints++];
+        ep->kind = WGD_ENDPOINT_HOST;
+        ep->family = a->family;
+        memcpy (ep->address, a->address, sizeof ep->address);
+        ep->port = port;
+      }
+}
+
+static void
+interface_refresh (WgdDaemon *d, Interface *iface)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WgdDevice) device = wgd_device_get (iface->config->name, &error);
+
+  if (device == NULL)
+    {
+      if (iface->usable)
+        g_warning ("%s: %s", iface->config->name, error->message);
+      iface->usable = FALSE;
+      return;
+    }
+  if (!iface->usable)
+    g_info ("%s: WireGuard interface found (%s backend, port %u)", iface->config->name,
+            wgd_backend_for (iface->config->name)->name, device->listen_port);
+  iface->usable = TRUE;
+  iface->listen_port = device->listen_port;
+  if (device->has_public_key && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0)
+    g_warning ("%s: the interface's public key is not this node's derived WireGuard key; "
+               "peers with derived identities will not accept it (use 'wgdiscoverctl wgkey')",
+               iface->config->name);
+}
+
+static void
+daemon_announce (WgdDaemon *d)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+      g_autoptr (GError) error = NULL;
+
+      interface_refresh (d, iface);
+      if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
+        continue;
+      memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
+      /* Receivers refuse a different record with the same timestamp. */
+      ann->timestamp = MAX ((guint64) g_get_real_time () / G_USEC_PER_SEC, d->last_timestamp + 1);
+      d->last_timestamp = ann->timestamp;
+      ann->lifetime = ANNOUNCE_LIFETIME;
+      g_strlcpy (ann->name, d->node_name, sizeof ann->name);
+      collect_endpoints (d, iface->listen_port, ann);
+      if (!wgd_announcement_sign (ann, d->identity, &error))
+        {
+          g_warning ("%s: cannot sign our announcement: %s", iface->config->name,
+                     error->message);
+          continue;
+        }
+      wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port, ann->record,
+                        ann->record_len);
+    }
+}
+
+static gboolean
+announce_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->announce_source = 0;
+  daemon_announce (d);
+  d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
+  return G_SOURCE_REMOVE;
+}
+
+/* Re-announce soon: address changes come in bursts. */
+static void
+daemon_schedule_announce (WgdDaemon *d)
+{
+  if (d->announce_source != 0)
+    g_source_remove (d->announce_source);
+  d->announce_source = g_timeout_add (200, announce_cb, d);
+}
+
+static gboolean
+save_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  d->save_source = 0;
+  if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
+      || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error))
+    g_warning ("saving state: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+daemon_schedule_save (WgdDaemon *d)
+{
+  if (d->save_source == 0)
+    d->save_source = g_timeout_add_seconds (1, save_cb, d);
+}
+
+/* The local subnets, for ranking LAN candidates. */
+static GArray *
+local_subnets (WgdDaemon *d)
+{
+  g_autoptr (GArray) all = wgd_address_monitor_get_addresses (d->addresses);
+  GArray *subnets = g_array_new (FALSE, TRUE, sizeof (WgdPrefix));
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const WgdLocalAddress *a = &g_array_index (all, WgdLocalAddress, i);
+      WgdPrefix p = { .family = a->family, .length = a->prefix_length };
+
+      memcpy (p.address, a->address, sizeof p.address);
+      g_array_append_val (subnets, p);
+    }
+  return subnets;
+}
+
+/* Writes the chosen endpoint of one peer into every interface that has
+ * it (endpoint mode: only peers that are already there). */
+static void
+daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry)
+{
+  g_autoptr (GArray) subnets = local_subnets (d);
+  g_autofree gchar *key = wgd_key_to_base64 (entry->wg_key);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (WgdDevice) device = NULL;
+      WgdPeer *current;
+      WgdPeerChange change = { 0 };
+      const gchar *why = NULL;
+      g_autofree gchar *from = NULL;
+      g_autofree gchar *to = NULL;
+
+      if (!iface->usable)
+        continue;
+      device = wgd_device_get (iface->config->name, &error);
+      if (device == NULL)
+        continue;
+      current = wgd_device_find_peer (device, entry->wg_key);
+      if (current == NULL)
+        continue;
+      wgd_peer_entry_check_trial (entry, current, now);
+      if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
+                                  current, now, &change.endpoint, &why))
+        continue;
+      memcpy (change.public_key, entry->wg_key, WGD_KEY_LEN);
+      change.flags = WGD_PEER_SET_ENDPOINT;
+      if (iface->config->persistent_keepalive != 0
+          && current->persistent_keepalive != iface->config->persistent_keepalive)
+        {
+          change.flags |= WGD_PEER_SET_KEEPALIVE;
+          change.persistent_keepalive = iface->config->persistent_keepalive;
+        }
+      from = wgd_sockaddr_to_string (&current->endpoint);
+      to = wgd_sockaddr_to_string (&change.endpoint);
+      if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
+        {
+          log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
+                        "%s: peer %s (%s): cannot set endpoint %s: %s", iface->config->name,
+                        entry->name, key, to, error->message);
+          continue;
+        }
+      wgd_peer_entry_applied (entry, &change.endpoint, current, now);
+      g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
+                            g_memdup2 (&change.endpoint, sizeof change.endpoint));
+      d->endpoint_changes++;
+      daemon_schedule_save (d);
+      log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
+                    "%s: peer %s (%s): endpoint %s -> %s (%s)", iface->config->name,
+                    entry->name[0] ? entry->name : "unnamed", key, from, to, why);
+    }
+}
+
+/* Logs a rejection once per source address and reason, then counts. */
+static void
+daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
+                      const gchar *reason, const gchar *detail, const gchar *service)
+{
+  g_autofree gchar *id = g_strdup_printf ("%s %s", address, reason);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
+
+  d->rejected++;
+  if (n == 0)
+    log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                  "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
+                  service, address, reason, detail);
+  g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n + 1));
+}
+
+static gboolean
+on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *service,
+           const gchar *address, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  WgdVerdict v;
+  WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT,
+                          .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
+  g_autofree gchar *key = NULL;
+  WgdPeerEntry *entry;
+
+  wgd_trust_check_record (d->store, d->replay, &ctx, record, len, ann, &v);
+  key = wgd_key_to_base64 (ann->wg_key);
+  if (!v.accepted)
+    {
+      daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail, service);
+      return FALSE;
+    }
+  d->accepted++;
+  if (v.already_known)
+    return TRUE;
+  entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
+  if (entry == NULL)
+    log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
+                  "found peer %s (%s) at %s, binding %s", ann->name[0] ? ann->name : "unnamed",
+                  key, address, wgd_binding_to_string (v.binding));
+  entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, ifindex,
+                                 (gint64) ctx.now);
+  daemon_schedule_save (d);
+  daemon_apply_peer (d, entry);
+  return TRUE;
+}
+
+static void
+on_bad_txt (const GError *error, const gchar *service, const gchar *address, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  daemon_log_rejection (d, NULL, address,
+                        g_error_matches (error, WGD_ERROR, WGD_ERROR_TOO_LARGE) ? "too-large"
+                                                                                : "malformed",
+                        error->message, service);
+}
+
+static void
+on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAddress *address,
+            gpointer user_data)
+{
+  daemon_schedule_announce (user_data);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  g_autoptr (GPtrArray) peers = NULL;
+
+  wgd_peer_table_expire (d->peers, g_get_real_time () / G_USEC_PER_SEC);
+  peers = wgd_peer_table_get_peers (d->peers);
+  for (guint i = 0; i < peers->len; i++)
+    daemon_apply_peer (d, g_ptr_array_index (peers, i));
+  return G_SOURCE_CONTINUE;
+}
+
+/* Known peers get their last endpoint at once, before the LAN answers,
+ * unless they already have one. */
+static void
+daemon_restore_endpoints (WgdDaemon *d)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (WgdDevice) device = NULL;
+      g_autoptr (GArray) changes = g_array_new (FALSE, TRUE, sizeof (WgdPeerChange));
+      g_autoptr (GError) error = NULL;
+
+      if (!iface->usable || (device = wgd_device_get (iface->config->name, NULL)) == NULL)
+        continue;
+      for (guint p = 0; p < device->peers->len; p++)
+        {
+          const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+          g_autoptr (GBytes) key = g_bytes_new (peer->public_key, WGD_KEY_LEN);
+          const WgdSockaddr *saved = g_hash_table_lookup (d->endpoints, key);
+          WgdPeerChange c = { .flags = WGD_PEER_SET_ENDPOINT };
+
+          if (saved == NULL || peer->endpoint.sa.sa_family != AF_UNSPEC)
+            continue;
+          memcpy (c.public_key, peer->public_key, WGD_KEY_LEN);
+          c.endpoint = *saved;
+          g_array_append_val (changes, c);
+        }
+      if (changes->len == 0)
+        continue;
+      if (wgd_device_set_peers (iface->config->name, (const WgdPeerChange *) changes->data,
+                                changes->len, &error))
+        g_message ("%s: restored the last known endpoints of %u peers", iface->config->name,
+                   changes->len);
+      else
+        g_warning ("%s: restoring endpoints: %s", iface->config->name, error->message);
+    }
+}
+
+WgdDaemon *
+wgd_daemon_new (WgdConfig *config, GError **error)
+{
+  g_autoptr (WgdDaemon) d = g_new0 (WgdDaemon, 1);
+  g_autofree gchar *warning = NULL;
+  gboolean created = FALSE;
+
+  d->config = config;
+  d->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+  d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  d->peers = wgd_peer_table_new ();
+  d->store = wgd_config_trust_store_new (config);
+  d->node_name = g_strdup (g_get_host_name ());
+  if (strlen (d->node_name) > WGD_NAME_MAX)
+    d->node_name[WGD_NAME_MAX] = '\0';
+
+  d->identity = wgd_state_load_identity (config->state_directory, &created, error);
+  if (d->identity == NULL)
+    return NULL;
+  wgd_key_pair_wg_public (d->identity, d->wg_public);
+  {
+    g_autofree gchar *pub = wgd_key_to_base64 (d->wg_public);
+
+    g_message ("%s identity; WireGuard public key %s", created ? "created a new" : "loaded the",
+               pub);
+  }
+  d->replay = wgd_state_load_replay (config->state_directory, &warning);
+  if (warning != NULL)
+    g_warning ("%s", warning);
+  g_clear_pointer (&warning, g_free);
+  d->endpoints = wgd_state_load_endpoints (config->state_directory, &warning);
+  if (warning != NULL)
+    g_warning ("%s", warning);
+
+  for (guint i = 0; i < config->interfaces->len; i++)
+    {
+      Interface iface = { .config = g_ptr_array_index (config->interfaces, i) };
+
+      if (iface.config->mode == WGD_MODE_MESH)
+        g_warning ("%s: mesh mode is not implemented yet; the interface is handled in "
+                   "endpoint mode", iface.config->name);
+      g_array_append_val (d->interfaces, iface);
+    }
+  for (guint i = 0; i < d->interfaces->len; i++)
+    interface_refresh (d, &g_array_index (d->interfaces, Interface, i));
+  daemon_restore_endpoints (d);
+
+  d->addresses = wgd_address_monitor_new (on_address, d, error);
+  if (d->addresses == NULL)
+    return NULL;
+  d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
+  if (d->mdns == NULL)
+    return NULL;
+  daemon_announce (d);
+  d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
+  d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
+  return g_steal_pointer (&d);
+}
+
+void
+wgd_daemon_stop (WgdDaemon *d)
+{
+  if (d->mdns != NULL)
+    wgd_mdns_withdraw (d->mdns);
+  if (d->save_source != 0)
+    {
+      g_source_remove (d->save_source);
+      save_cb (d);
+    }
+}
+
+void
+wgd_daemon_free (WgdDaemon *d)
+{
+  if (d == NULL)
+    return;
+  if (d->announce_source != 0)
+    g_source_remove (d->announce_source);
+  if (d->tick_source != 0)
+    g_source_remove (d->tick_source);
+  if (d->save_source != 0)
+    g_source_remove (d->save_source);
+  wgd_mdns_free (d->mdns);
+  wgd_address_monitor_free (d->addresses);
+  g_clear_pointer (&d->endpoints, g_hash_table_unref);
+  wgd_replay_state_free (d->replay);
+  wgd_key_pair_free (d->identity);
+  wgd_trust_store_free (d->store);
+  wgd_peer_table_free (d->peers);
+  g_hash_table_unref (d->logged);
+  g_array_unref (d->interfaces);
+  g_free (d->node_name);
+  g_free (d);
+}
+
+gchar *
+wgd_daemon_status (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) peers = wgd_peer_table_get_peers (d->peers);
+
+  return g_strdup_printf ("%u peers known, %u announcements accepted, %u rejected, "
+                          "%u endpoint changes", peers->len, d->accepted, d->rejected,
+                          d->endpoint_changes);
+}
+
+gboolean
+wgd_daemon_is_ready (WgdDaemon *d)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->config->advertise && iface->usable && !wgd_mdns_is_published (d->mdns))
+        return FALSE;
+    }
+  return TRUE;
+}

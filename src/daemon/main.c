@@ -1,0 +1,159 @@
+/* main.c — wgdiscoverd: options, configuration, signals and the main
+ * loop. SIGTERM and SIGINT withdraw our mDNS service and stop; SIGHUP
+ * re-reads the configuration and restarts the core with it (a bad new
+ * configuration is reported and the running one kept). */
+#include "config.h"
+
+#include <locale.h>
+#include <glib-unix.h>
+#include <sodium.h>
+
+#include "daemon.h"
+#include "sd-notify.h"
+
+typedef struct {
+  GMainLoop *loop;
+  gchar *config_path;
+  WgdConfig *config;
+  WgdDaemon *daemon;
+  guint ready_source;
+} Main;
+
+static gboolean
+on_stop (gpointer user_data)
+{
+  Main *m = user_data;
+
+  g_message ("stopping");
+  wgd_sd_notify ("STOPPING=1");
+  g_main_loop_quit (m->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_reload (gpointer user_data)
+{
+  Main *m = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WgdConfig) config = wgd_config_load (m->config_path, TRUE, &error);
+  WgdDaemon *daemon;
+
+  wgd_sd_notify ("RELOADING=1");
+  if (config == NULL)
+    {
+      g_warning ("reload: keeping the running configuration: %s", error->message);
+      wgd_sd_notify ("READY=1");
+      return G_SOURCE_CONTINUE;
+    }
+  wgd_daemon_stop (m->daemon);
+  g_clear_pointer (&m->daemon, wgd_daemon_free);
+  daemon = wgd_daemon_new (config, &error);
+  if (daemon == NULL)
+    {
+      g_critical ("reload: %s", error->message);
+      g_main_loop_quit (m->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  wgd_config_free (m->config);
+  m->config = g_steal_pointer (&config);
+  m->daemon = daemon;
+  g_message ("configuration reloaded from %s", m->config_path);
+  wgd_sd_notify ("READY=1");
+  return G_SOURCE_CONTINUE;
+}
+
+/* READY=1 once our service is published; STATUS= as things change. */
+static gboolean
+on_ready_check (gpointer user_data)
+{
+  Main *m = user_data;
+  g_autofree gchar *status = wgd_daemon_status (m->daemon);
+  g_autofree gchar *line = g_strdup_printf ("%sSTATUS=%s",
+                                            wgd_daemon_is_ready (m->daemon) ? "READY=1\n" : "",
+                                            status);
+
+  wgd_sd_notify (line);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Main m = { 0 };
+  g_autofree gchar *config_path = NULL;
+  g_autofree gchar *state_dir = NULL;
+  gboolean foreground = FALSE, debug = FALSE, version = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default " WGD_CONFIG_PATH ")", "FILE" },
+    { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "State directory (overrides StateDirectory=)", "DIR" },
+    { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+      "Stay in the foreground (wgdiscoverd never forks; kept for scripts)", NULL },
+    { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log debugging messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("- find WireGuard peers");
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+                                "Advertises this node's WireGuard endpoint over mDNS, finds "
+                                "the other peers,\nverifies their signed announcements and "
+                                "sets their endpoints.");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("wgdiscoverd: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("wgdiscoverd %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (sodium_init () < 0)
+    {
+      g_printerr ("wgdiscoverd: libsodium failed to initialise\n");
+      return 1;
+    }
+  if (debug)
+    g_log_set_debug_enabled (TRUE);
+  m.config_path = config_path ? g_strdup (config_path) : g_strdup (WGD_CONFIG_PATH);
+  m.config = wgd_config_load (m.config_path, config_path == NULL, &error);
+  if (m.config == NULL)
+    {
+      g_printerr ("wgdiscoverd: %s\n", error->message);
+      g_free (m.config_path);
+      return 1;
+    }
+  if (state_dir != NULL)
+    {
+      g_free (m.config->state_directory);
+      m.config->state_directory = g_steal_pointer (&state_dir);
+    }
+  m.daemon = wgd_daemon_new (m.config, &error);
+  if (m.daemon == NULL)
+    {
+      g_printerr ("wgdiscoverd: %s\n", error->message);
+      wgd_config_free (m.config);
+      g_free (m.config_path);
+      return 1;
+    }
+  m.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_stop, &m);
+  g_unix_signal_add (SIGINT, on_stop, &m);
+  g_unix_signal_add (SIGHUP, on_reload, &m);
+  m.ready_source = g_timeout_add_seconds (1, on_ready_check, &m);
+  g_main_loop_run (m.loop);
+
+  g_source_remove (m.ready_source);
+  wgd_daemon_stop (m.daemon);
+  wgd_daemon_free (m.daemon);
+  wgd_config_free (m.config);
+  g_main_loop_unref (m.loop);
+  g_free (m.config_path);
+  return status;
+}

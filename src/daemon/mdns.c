@@ -1,0 +1,390 @@
+/* mdns.c — publishing and browsing _wireguard._udp with avahi-client on
+ * the GLib main loop. */
+#include "config.h"
+
+#include <string.h>
+#include <avahi-client/client.h>
+#include <avahi-client/lookup.h>
+#include <avahi-client/publish.h>
+#include <avahi-common/alternative.h>
+#include <avahi-common/error.h>
+#include <avahi-common/malloc.h>
+#include <avahi-common/strlst.h>
+#include <avahi-glib/glib-watch.h>
+
+#include "mdns.h"
+#include "wgd-error.h"
+
+/* A TXT with more strings than a record needs is not ours to read. */
+#define TXT_ITEMS_MAX 32
+
+typedef struct {
+  AvahiIfIndex interface;
+  AvahiProtocol protocol;
+  gchar *name;
+  gchar *domain;
+} Pending;
+
+struct _WgdMdns {
+  AvahiGLibPoll *poll;
+  AvahiClient *client;
+  AvahiEntryGroup *group;
+  AvahiServiceBrowser *browser;
+  gboolean browse;
+  gboolean published;
+  /* What we publish, once avahi-daemon is there. */
+  gchar *name;
+  guint16 port;
+  GStrv txt;
+  GQueue pending;               /* Pending, waiting for a resolver */
+  GHashTable *resolving;        /* AvahiServiceResolver, not answered yet */
+  GHashTable *kept;             /* AvahiServiceResolver, following a peer */
+  WgdMdnsRecordFunc on_record;
+  WgdMdnsBadTxtFunc on_bad_txt;
+  gpointer user_data;
+};
+
+static void mdns_start_resolvers (WgdMdns *mdns);
+
+static void
+resolver_free (gpointer r)
+{
+  avahi_service_resolver_free (r);
+}
+
+static void
+pending_free (Pending *p)
+{
+  g_free (p->name);
+  g_free (p->domain);
+  g_free (p);
+}
+
+static AvahiStringList *
+txt_to_strlst (GStrv txt)
+{
+  AvahiStringList *l = NULL;
+
+  /* avahi_string_list_add prepends; add backwards to keep the order. */
+  for (guint i = g_strv_length (txt); i > 0; i--)
+    l = avahi_string_list_add (l, txt[i - 1]);
+  return l;
+}
+
+static void mdns_register (WgdMdns *mdns);
+
+static void
+group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  switch (state)
+    {
+    case AVAHI_ENTRY_GROUP_ESTABLISHED:
+      mdns->published = TRUE;
+      g_info ("mdns: published '%s' on port %u", mdns->name, mdns->port);
+      break;
+    case AVAHI_ENTRY_GROUP_COLLISION:
+      {
+        gchar *alt = avahi_alternative_service_name (mdns->name);
+
+        g_info ("mdns: service name '%s' is taken; using '%s'", mdns->name, alt);
+        g_free (mdns->name);
+        mdns->name = g_strdup (alt);
+        avahi_free (alt);
+        avahi_entry_group_reset (group);
+        mdns->published = FALSE;
+        mdns_register (mdns);
+      }
+      break;
+    case AVAHI_ENTRY_GROUP_FAILURE:
+      g_warning ("mdns: publishing failed: %s",
+                 avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
+      mdns->published = FALSE;
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+mdns_register (WgdMdns *mdns)
+{
+  AvahiStringList *txt;
+  int err;
+
+  if (mdns->name == NULL || mdns->client == NULL
+      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING)
+    return;
+  if (mdns->group == NULL)
+    mdns->group = avahi_entry_group_new (mdns->client, group_callback, mdns);
+  if (mdns->group == NULL)
+    {
+      g_warning ("mdns: cannot create an entry group: %s",
+                 avahi_strerror (avahi_client_errno (mdns->client)));
+      return;
+    }
+  txt = txt_to_strlst (mdns->txt);
+  if (!avahi_entry_group_is_empty (mdns->group))
+    /* Already there: a new record replaces the TXT in place, no probing. */
+    err = avahi_entry_group_update_service_txt_strlst (mdns->group, AVAHI_IF_UNSPEC,
+                                                       AVAHI_PROTO_UNSPEC, 0, mdns->name,
+                                                       WGD_MDNS_SERVICE_TYPE, NULL, txt);
+  else
+    {
+      err = avahi_entry_group_add_service_strlst (mdns->group, AVAHI_IF_UNSPEC,
+                                                  AVAHI_PROTO_UNSPEC, 0, mdns->name,
+                                                  WGD_MDNS_SERVICE_TYPE, NULL, NULL, mdns->port,
+                                                  txt);
+      if (err == AVAHI_OK)
+        err = avahi_entry_group_commit (mdns->group);
+    }
+  avahi_string_list_free (txt);
+  if (err == AVAHI_ERR_COLLISION)
+    group_callback (mdns->group, AVAHI_ENTRY_GROUP_COLLISION, mdns);
+  else if (err != AVAHI_OK)
+    g_warning ("mdns: cannot publish '%s': %s", mdns->name, avahi_strerror (err));
+}
+
+static void
+resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol protocol,
+                  AvahiResolverEvent event, const char *name, const char *type,
+                  const char *domain, const char *host_name, const AvahiAddress *address,
+                  uint16_t port, AvahiStringList *txt, AvahiLookupResultFlags flags,
+                  void *user_data)
+{
+  WgdMdns *mdns = user_data;
+  gboolean kept = g_hash_table_contains (mdns->kept, r);
+  gboolean keep = FALSE;
+
+  if (event == AVAHI_RESOLVER_FOUND)
+    {
+      WgdTxtItem items[TXT_ITEMS_MAX];
+      gsize n = 0;
+      guint8 record[WGD_RECORD_MAX];
+      gsize len = 0;
+      gchar addr[AVAHI_ADDRESS_STR_MAX] = "";
+      g_autoptr (GError) error = NULL;
+
+      avahi_address_snprint (addr, sizeof addr, address);
+      for (AvahiStringList *l = txt; l != NULL && n < TXT_ITEMS_MAX;
+           l = avahi_string_list_get_next (l))
+        {
+          items[n].data = avahi_string_list_get_text (l);
+          items[n].len = avahi_string_list_get_size (l);
+          n++;
+        }
+      if (avahi_string_list_length (txt) > TXT_ITEMS_MAX)
+        g_set_error (&error, WGD_ERROR, WGD_ERROR_TOO_LARGE,
+                     "bad TXT record: %u strings, more than a record needs",
+                     avahi_string_list_length (txt));
+      if (error == NULL && wgd_txt_decode (items, n, record, &len, &error))
+        keep = mdns->on_record (record, len, (guint32) interface, name, addr, mdns->user_data);
+      else if (mdns->on_bad_txt != NULL)
+        mdns->on_bad_txt (error, name, addr, mdns->user_data);
+    }
+  /* A resolver that found nothing we accept is freed; one that did is
+   * kept, within a bound, so TXT updates reach us. */
+  g_hash_table_steal (mdns->resolving, r);
+  if (keep && (kept || g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX))
+    g_hash_table_add (mdns->kept, r);
+  else if (kept)
+    g_hash_table_remove (mdns->kept, r);
+  else
+    avahi_service_resolver_free (r);
+  mdns_start_resolvers (mdns);
+}
+
+static void
+mdns_start_resolvers (WgdMdns *mdns)
+{
+  while (g_hash_table_size (mdns->resolving) < WGD_MDNS_RESOLVERS_MAX
+         && !g_queue_is_empty (&mdns->pending))
+    {
+      Pending *p = g_queue_pop_head (&mdns->pending);
+      AvahiServiceResolver *r =
+        avahi_service_resolver_new (mdns->client, p->interface, p->protocol, p->name,
+                                    WGD_MDNS_SERVICE_TYPE, p->domain, AVAHI_PROTO_UNSPEC, 0,
+                                    resolve_callback, mdns);
+
+      if (r != NULL)
+        g_hash_table_add (mdns->resolving, r);
+      else
+        g_debug ("mdns: cannot resolve '%s': %s", p->name,
+                 avahi_strerror (avahi_client_errno (mdns->client)));
+      pending_free (p);
+    }
+}
+
+static void
+browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
+                 AvahiBrowserEvent event, const char *name, const char *type,
+                 const char *domain, AvahiLookupResultFlags flags, void *user_data)
+{
+  WgdMdns *mdns = user_data;
+  Pending *p;
+
+  if (event == AVAHI_BROWSER_FAILURE)
+    {
+      g_warning ("mdns: browsing failed: %s",
+                 avahi_strerror (avahi_client_errno (mdns->client)));
+      return;
+    }
+  /* A service that goes away simply stops refreshing its candidate. */
+  if (event != AVAHI_BROWSER_NEW || (flags & AVAHI_LOOKUP_RESULT_OUR_OWN))
+    return;
+  p = g_new0 (Pending, 1);
+  p->interface = interface;
+  p->protocol = protocol;
+  p->name = g_strdup (name);
+  p->domain = g_strdup (domain);
+  g_queue_push_tail (&mdns->pending, p);
+  mdns_start_resolvers (mdns);
+}
+
+static void
+mdns_start_browsing (WgdMdns *mdns)
+{
+  if (!mdns->browse || mdns->browser != NULL || mdns->client == NULL
+      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING)
+    return;
+  mdns->browser = avahi_service_browser_new (mdns->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                             WGD_MDNS_SERVICE_TYPE, NULL, 0, browse_callback,
+                                             mdns);
+  if (mdns->browser == NULL)
+    g_warning ("mdns: cannot browse: %s", avahi_strerror (avahi_client_errno (mdns->client)));
+}
+
+/* Everything that belonged to a connection to avahi-daemon. */
+static void
+mdns_drop_connection_state (WgdMdns *mdns)
+{
+  g_hash_table_remove_all (mdns->resolving);
+  g_hash_table_remove_all (mdns->kept);
+  g_queue_clear_full (&mdns->pending, (GDestroyNotify) pending_free);
+  if (mdns->browser != NULL)
+    avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+  if (mdns->group != NULL)
+    avahi_entry_group_free (g_steal_pointer (&mdns->group));
+  mdns->published = FALSE;
+}
+
+static void
+client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->client = client;
+  switch (state)
+    {
+    case AVAHI_CLIENT_S_RUNNING:
+      g_info ("mdns: connected to avahi-daemon");
+      mdns_register (mdns);
+      mdns_start_browsing (mdns);
+      break;
+    case AVAHI_CLIENT_S_COLLISION:
+    case AVAHI_CLIENT_S_REGISTERING:
+      if (mdns->group != NULL)
+        avahi_entry_group_reset (mdns->group);
+      mdns->published = FALSE;
+      break;
+    case AVAHI_CLIENT_FAILURE:
+    case AVAHI_CLIENT_CONNECTING:
+      /* With AVAHI_CLIENT_NO_FAIL the client reconnects by itself; the
+       * objects of the old connection died with it. */
+      if (state == AVAHI_CLIENT_FAILURE)
+        g_warning ("mdns: lost avahi-daemon: %s", avahi_strerror (avahi_client_errno (client)));
+      else
+        g_info ("mdns: waiting for avahi-daemon");
+      mdns_drop_connection_state (mdns);
+      break;
+    default:
+      break;
+    }
+}
+
+WgdMdns *
+wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointer user_data,
+              GError **error)
+{
+  g_autoptr (WgdMdns) mdns = g_new0 (WgdMdns, 1);
+  int err = 0;
+
+  mdns->on_record = on_record;
+  mdns->on_bad_txt = on_bad_txt;
+  mdns->user_data = user_data;
+  mdns->browse = TRUE;
+  g_queue_init (&mdns->pending);
+  mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
+  mdns->kept = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
+  mdns->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
+  mdns->client = avahi_client_new (avahi_glib_poll_get (mdns->poll), AVAHI_CLIENT_NO_FAIL,
+                                   client_callback, mdns, &err);
+  if (mdns->client == NULL)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot talk to avahi-daemon: %s",
+                   avahi_strerror (err));
+      return NULL;
+    }
+  return g_steal_pointer (&mdns);
+}
+
+void
+wgd_mdns_free (WgdMdns *mdns)
+{
+  if (mdns == NULL)
+    return;
+  if (mdns->client != NULL)
+    {
+      mdns_drop_connection_state (mdns);
+      avahi_client_free (mdns->client);
+    }
+  g_hash_table_unref (mdns->resolving);
+  g_hash_table_unref (mdns->kept);
+  if (mdns->poll != NULL)
+    avahi_glib_poll_free (mdns->poll);
+  g_free (mdns->name);
+  g_strfreev (mdns->txt);
+  g_free (mdns);
+}
+
+void
+wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const guint8 *record,
+                  gsize len)
+{
+  gboolean moved = mdns->port != port;
+
+  if (mdns->name == NULL)
+    mdns->name = g_strdup (name);
+  mdns->port = port;
+  g_strfreev (mdns->txt);
+  mdns->txt = wgd_txt_encode (record, len);
+  /* A new port is a new service; a new record only a new TXT. */
+  if (moved && mdns->group != NULL)
+    avahi_entry_group_reset (mdns->group);
+  mdns_register (mdns);
+}
+
+void
+wgd_mdns_withdraw (WgdMdns *mdns)
+{
+  if (mdns->group != NULL)
+    avahi_entry_group_reset (mdns->group);
+  mdns->published = FALSE;
+  g_clear_pointer (&mdns->name, g_free);
+}
+
+void
+wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse)
+{
+  mdns->browse = browse;
+  if (!browse && mdns->browser != NULL)
+    avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+  mdns_start_browsing (mdns);
+}
+
+gboolean
+wgd_mdns_is_published (WgdMdns *mdns)
+{
+  return mdns->published;
+}

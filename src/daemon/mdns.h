@@ -1,0 +1,45 @@
+/* mdns.h — wgdiscoverd's side of mDNS/DNS-SD (DESIGN §4), through
+ * avahi-daemon: publish our signed record as a _wireguard._udp service
+ * and hand every record other hosts publish to a callback.
+ *
+ * The connection survives avahi-daemon restarts (AVAHI_CLIENT_NO_FAIL):
+ * on reconnect the service is published and browsing starts again.
+ * Resolvers are a limited resource in avahi-daemon, so at most
+ * WGD_MDNS_RESOLVERS_MAX run at once and the rest wait their turn; a
+ * resolver is kept (to follow TXT updates) only while its service
+ * carries a record the callback accepted. */
+#pragma once
+
+#include <glib.h>
+
+#include "txt.h"
+
+#define WGD_MDNS_SERVICE_TYPE "_wireguard._udp"
+#define WGD_MDNS_RESOLVERS_MAX 8
+#define WGD_MDNS_KEPT_MAX 256
+
+typedef struct _WgdMdns WgdMdns;
+
+/* A record heard on interface ifindex from the service name; returns
+ * whether it was accepted (which keeps its resolver). */
+typedef gboolean (*WgdMdnsRecordFunc) (const guint8 *record, gsize len, guint32 ifindex,
+                                       const gchar *service, const gchar *address,
+                                       gpointer user_data);
+/* A TXT that is not a record at all (for counting and logging). */
+typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const gchar *service,
+                                   const gchar *address, gpointer user_data);
+
+WgdMdns *wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt,
+                       gpointer user_data, GError **error);
+void wgd_mdns_free (WgdMdns *mdns);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdMdns, wgd_mdns_free)
+
+/* Publishes (or updates in place) our service: name, port and record.
+ * Takes effect once avahi-daemon is there. */
+void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const guint8 *record,
+                       gsize len);
+/* Withdraws our service (before exiting). */
+void wgd_mdns_withdraw (WgdMdns *mdns);
+void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse);
+/* Whether our service is registered with avahi-daemon right now. */
+gboolean wgd_mdns_is_published (WgdMdns *mdns);
