@@ -323,6 +323,9 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
 
   wgd_trust_check_record (d->store, d->replay, &ctx, record, len, ann, &v);
   key = wgd_key_to_base64 (ann->wg_key);
+  /* Our own record, heard back (another interface, a previous run). */
+  if (v.accepted && memcmp (ann->wg_key, d->wg_public, WGD_KEY_LEN) == 0)
+    return FALSE;
   if (!v.accepted)
     {
       daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail, service);

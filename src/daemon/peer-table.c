@@ -262,6 +262,7 @@ wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
   entry->applied_endpoint = *endpoint;
   entry->applied_at = now;
   entry->applied_tx_bytes = device_peer ? device_peer->tx_bytes : 0;
+  entry->applied_rx_bytes = device_peer ? device_peer->rx_bytes : 0;
 }
 
 gboolean
@@ -272,7 +273,7 @@ wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gin
   if (!entry->applied || device_peer == NULL
       || now - entry->applied_at < WGD_CANDIDATE_TRIAL_SECONDS)
     return FALSE;
-  if (device_peer->last_handshake_sec >= entry->applied_at
+  if (device_peer->rx_bytes > entry->applied_rx_bytes
       || device_peer->tx_bytes <= entry->applied_tx_bytes)
     return FALSE;
   for (guint i = 0; i < entry->candidates->len; i++)

@@ -47,6 +47,7 @@ typedef struct {
   WgdSockaddr applied_endpoint;
   gint64 applied_at;
   guint64 applied_tx_bytes;
+  guint64 applied_rx_bytes;
 } WgdPeerEntry;
 
 typedef struct _WgdPeerTable WgdPeerTable;
@@ -78,7 +79,9 @@ gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsi
 void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
                              const WgdPeer *device_peer, gint64 now);
 /* Demotes the applied candidate if its trial is over with traffic sent
- * and no handshake since; TRUE when it did, so the caller chooses again. */
+ * to it and nothing received since (a session that moves keeps its keys,
+ * so received data, not a new handshake, is the sign of life); TRUE when
+ * it did, so the caller chooses again. */
 gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer,
                                      gint64 now);
 

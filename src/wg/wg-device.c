@@ -195,9 +195,12 @@ wgd_sockaddr_equal (const WgdSockaddr *a, const WgdSockaddr *b)
     return FALSE;
   if (a->sa.sa_family == AF_INET)
     return a->in.sin_port == b->in.sin_port && a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+  /* A scope of 0 is "not said" (userspace implementations print
+   * link-local endpoints without one), not a different scope. */
   if (a->sa.sa_family == AF_INET6)
     return a->in6.sin6_port == b->in6.sin6_port
-           && a->in6.sin6_scope_id == b->in6.sin6_scope_id
+           && (a->in6.sin6_scope_id == b->in6.sin6_scope_id || a->in6.sin6_scope_id == 0
+               || b->in6.sin6_scope_id == 0)
            && memcmp (&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof a->in6.sin6_addr) == 0;
   return TRUE;
 }

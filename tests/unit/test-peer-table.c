@@ -224,13 +224,13 @@ test_demotion (Fixture *f, gconstpointer data)
   /* Within the trial, or without traffic sent, nothing is judged. */
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS - 1));
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
-  /* A handshake after the change: it works. */
+  /* Data received after the change: it works. */
   device->tx_bytes = 5000;
-  device->last_handshake_sec = NOW + 5;
+  device->rx_bytes = 100;
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
 
-  /* Traffic sent, no handshake since the change: demoted, next tried. */
-  device->last_handshake_sec = NOW - 1000;
+  /* Traffic sent, nothing received since the change: demoted, next tried. */
+  device->rx_bytes = 0;
   g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS + 1));
   second = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);

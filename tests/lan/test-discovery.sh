@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# test-discovery.sh — wgdiscoverd on a virtual LAN of three hosts in
+# endpoint mode with derived identities (tests/lan/lan.sh): they find each
+# other and every pair pings over WireGuard; a host's new LAN address
+# reaches the others; forged, replayed and malformed announcements from a
+# hostile publisher change nothing and are logged with their reason; a
+# restarted daemon configures known peers from its state at once.
+# Prints TAP; needs root.
+
+srcdir=${srcdir:-.}
+ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
+daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+source "$srcdir/tests/lan/lan.sh"
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+# Retries a condition for up to $1 seconds.
+within() {
+  local limit=$1 t
+  shift
+  for ((t = 0; t < limit * 5; t++)); do
+    eval "$*" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+if ! reason=$(lan_require 2>&1); then
+  if [[ ${CI:-} == true ]]; then
+    echo "1..1"; echo "not ok 1 - no virtual LAN: $reason"
+  else
+    echo "1..0 # SKIP no virtual LAN: $reason"
+  fi
+  exit 0
+fi
+trap 'lan_down' EXIT
+lan_up 3 >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - the virtual LAN did not come up"; exit 0; }
+w=$lan_dir
+umask 077
+
+declare -a pub daemon_pid
+for i in 1 2 3; do
+  mkdir -p "$w/state$i"
+  "$ctl" genkey > "$w/state$i/identity"
+  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
+  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
+  printf '[Interface wg0]\n' > "$w/conf$i"
+done
+# Endpoint mode: the interfaces know their peers, not where they are.
+for i in 1 2 3; do
+  lan_exec "$i" wg set wg0 private-key "$w/wgkey$i" listen-port 51820
+  for j in 1 2 3; do
+    [[ $i == "$j" ]] || lan_exec "$i" wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"
+  done
+done
+
+start_daemon() {
+  lan_exec "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1 &
+  daemon_pid[$1]=$!
+}
+endpoint_of() { # host, peer → the endpoint host has for peer
+  lan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
+}
+all_found() {
+  local i j
+  for i in 1 2 3; do
+    for j in 1 2 3; do
+      [[ $i == "$j" ]] && continue
+      [[ $(endpoint_of "$i" "$j") == "10.77.0.$j:51820" ]] || return 1
+    done
+  done
+}
+
+for i in 1 2 3; do start_daemon "$i"; done
+check "every host sets every other host's LAN endpoint" "within 20 all_found"
+for pair in "1 2" "1 3" "2 3"; do
+  set -- $pair
+  check "h$1 pings h$2 over WireGuard" "lan_exec $1 ping -c 2 -W 2 -q 10.78.0.$2 >/dev/null"
+done
+
+# h2 moves to another LAN address (deleting the old one first: a
+# primary address takes the secondaries of its subnet with it).
+lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
+lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
+moved() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 3 2) == 10.77.0.12:51820 ]]; }
+check "h2's new LAN address reaches h1 and h3" "within 20 moved"
+check "h1 pings h2 at its new address" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
+
+# A hostile host 3 publishes what it can make: an older record of h2
+# (captured before), pointing h2's key elsewhere; a copy with one byte
+# changed; TXT that is no record; and an expired record of its own.
+now=$(date +%s)
+mapfile -t replayed < <("$ctl" announce --identity "$w/state2/identity" \
+  --endpoint 10.77.0.66:51820 --timestamp $((now - 30)) --lifetime 3600 --txt)
+forged=("${replayed[@]}")
+chunk=${forged[1]}
+[[ ${chunk:20:1} == A ]] && c=B || c=A
+forged[1]="${chunk:0:20}$c${chunk:21}"
+mapfile -t expired < <("$ctl" announce --identity "$w/state3/identity" \
+  --endpoint 10.77.0.66:51820 --timestamp $((now - 7200)) --lifetime 60 --txt)
+lan_exec 3 avahi-publish -s evil-replayed _wireguard._udp 51820 "${replayed[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-forged _wireguard._udp 51820 "${forged[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-garbage _wireguard._udp 51820 txtvers=1 'a0=!!!' >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-expired _wireguard._udp 51820 "${expired[@]}" >/dev/null 2>&1 &
+logged() { grep -qE "$1" "$w/log1"; }
+check "h1 logs the replayed record with its reason" "within 15 logged \"'evil-replayed'.*replayed\""
+forged_logged() { logged "'evil-forged'.*(bad-signature|malformed)"; }
+check "h1 logs the forged record with its reason" "within 15 forged_logged"
+check "h1 logs the garbage TXT with its reason" "within 15 logged \"'evil-garbage'.*malformed\""
+check "h1 logs the expired record with its reason" "within 15 logged \"'evil-expired'.*expired\""
+unchanged() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 1 3) == 10.77.0.3:51820 ]]; }
+check "nothing rejected reached h1's interface" unchanged
+check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"
+
+# Restart h1's daemon with its peers' endpoints gone from the interface.
+kill -TERM "${daemon_pid[1]}"
+stopped() { ! kill -0 "${daemon_pid[1]}" 2>/dev/null; }
+check "wgdiscoverd stops on SIGTERM" "within 10 stopped"
+for j in 2 3; do
+  lan_exec 1 wg set wg0 peer "${pub[j]}" remove
+  lan_exec 1 wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"
+done
+start_daemon 1
+restored() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 ]] && logged 'restored the last known endpoints'; }
+check "a restarted daemon restores known endpoints from its state" "within 5 restored"
+echo "# h1's log:"
+sed 's/^/#   /' "$w/log1"
+echo "1..$n"
