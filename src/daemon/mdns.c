@@ -39,6 +39,7 @@ struct _WgdMdns {
   GQueue pending;               /* Pending, waiting for a resolver */
   GHashTable *resolving;        /* AvahiServiceResolver, not answered yet */
   GHashTable *kept;             /* AvahiServiceResolver, following a peer */
+  guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
   gpointer user_data;
@@ -269,6 +270,28 @@ mdns_drop_connection_state (WgdMdns *mdns)
   mdns->published = FALSE;
 }
 
+static void client_callback (AvahiClient *client, AvahiClientState state, void *user_data);
+
+/* Outside the client's own callback, which must not free it. */
+static gboolean
+mdns_reconnect (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+  int err = 0;
+
+  mdns->reconnect_source = 0;
+  if (mdns->client != NULL)
+    avahi_client_free (mdns->client);
+  mdns->client = avahi_client_new (avahi_glib_poll_get (mdns->poll), AVAHI_CLIENT_NO_FAIL,
+                                   client_callback, mdns, &err);
+  if (mdns->client == NULL)
+    {
+      g_warning ("mdns: cannot talk to avahi-daemon: %s; retrying in 5 s", avahi_strerror (err));
+      mdns->reconnect_source = g_timeout_add_seconds (5, mdns_reconnect, mdns);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
 {
@@ -289,13 +312,17 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
       mdns->published = FALSE;
       break;
     case AVAHI_CLIENT_FAILURE:
+      /* The objects of the old connection died with it. A client that
+       * lost the daemon does not come back by itself: a new one, made
+       * with AVAHI_CLIENT_NO_FAIL, waits for the daemon to return. */
+      g_warning ("mdns: lost avahi-daemon: %s; waiting for it to come back",
+                 avahi_strerror (avahi_client_errno (client)));
+      mdns_drop_connection_state (mdns);
+      if (mdns->reconnect_source == 0)
+        mdns->reconnect_source = g_idle_add (mdns_reconnect, mdns);
+      break;
     case AVAHI_CLIENT_CONNECTING:
-      /* With AVAHI_CLIENT_NO_FAIL the client reconnects by itself; the
-       * objects of the old connection died with it. */
-      if (state == AVAHI_CLIENT_FAILURE)
-        g_warning ("mdns: lost avahi-daemon: %s", avahi_strerror (avahi_client_errno (client)));
-      else
-        g_info ("mdns: waiting for avahi-daemon");
+      g_info ("mdns: waiting for avahi-daemon");
       mdns_drop_connection_state (mdns);
       break;
     default:
@@ -334,6 +361,8 @@ wgd_mdns_free (WgdMdns *mdns)
 {
   if (mdns == NULL)
     return;
+  if (mdns->reconnect_source != 0)
+    g_source_remove (mdns->reconnect_source);
   if (mdns->client != NULL)
     {
       mdns_drop_connection_state (mdns);

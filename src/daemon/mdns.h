@@ -2,8 +2,9 @@
  * avahi-daemon: publish our signed record as a _wireguard._udp service
  * and hand every record other hosts publish to a callback.
  *
- * The connection survives avahi-daemon restarts (AVAHI_CLIENT_NO_FAIL):
- * on reconnect the service is published and browsing starts again.
+ * The connection survives avahi-daemon restarts: a lost daemon is waited
+ * for (AVAHI_CLIENT_NO_FAIL), and on its return the service is published
+ * and browsing starts again.
  * Resolvers are a limited resource in avahi-daemon, so at most
  * WGD_MDNS_RESOLVERS_MAX run at once and the rest wait their turn; a
  * resolver is kept (to follow TXT updates) only while its service

@@ -114,6 +114,21 @@ unchanged() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 1 3) ==
 check "nothing rejected reached h1's interface" unchanged
 check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"
 
+# avahi-daemon on h1 goes away and comes back: wgdiscoverd re-publishes
+# and browses again by itself.
+lan_exec 1 avahi-daemon --kill
+sleep 1
+lan_exec 1 avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize
+h1_published() {
+  lan_exec 2 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q '^+;eth0;IPv4;h1;'
+}
+# avahi-client notices the daemon's return over D-Bus, then mDNS probes.
+check "after an avahi-daemon restart h1 is published again" "within 40 h1_published"
+lan_exec 3 ip addr del 10.77.0.3/24 dev eth0
+lan_exec 3 ip addr add 10.77.0.13/24 dev eth0
+followed() { [[ $(endpoint_of 1 3) == 10.77.0.13:51820 ]]; }
+check "after an avahi-daemon restart h1 still follows h3's address" "within 40 followed"
+
 # Restart h1's daemon with its peers' endpoints gone from the interface.
 kill -TERM "${daemon_pid[1]}"
 stopped() { ! kill -0 "${daemon_pid[1]}" 2>/dev/null; }
