@@ -303,7 +303,6 @@ parse_interface (const Merge *m, const gchar *group, const gchar *name, WgdConfi
   static const gchar *const keys[] = { "Mode", "Mesh", "Advertise", "Browse", "Rendezvous",
                                        "PersistentKeepalive", "AllowInterfaces",
                                        "DenyInterfaces", NULL };
-  g_autoptr (GError) local = NULL;
   g_autofree gchar *mode = get_string (m, group, "Mode");
   g_autofree gchar *rendezvous = get_string (m, group, "Rendezvous");
   g_autofree gchar *keepalive = get_string (m, group, "PersistentKeepalive");

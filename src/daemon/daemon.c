@@ -406,7 +406,7 @@ daemon_restore_endpoints (WgdDaemon *d)
         }
       if (changes->len == 0)
         continue;
-      if (wgd_device_set_peers (iface->config->name, (const WgdPeerChange *) changes->data,
+      if (wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
                                 changes->len, &error))
         g_message ("%s: restored the last known endpoints of %u peers", iface->config->name,
                    changes->len);
