@@ -8,25 +8,10 @@
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names the wgdiscoverctl to test}
 source "$srcdir/tests/lan/lan.sh"
+source "$srcdir/tests/lan/tap.sh"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-if ! reason=$(lan_require 2>&1); then
-  if [[ ${CI:-} == true ]]; then
-    echo "1..1"; echo "not ok 1 - no virtual LAN: $reason"
-  else
-    echo "1..0 # SKIP no virtual LAN: $reason"
-  fi
-  exit 0
-fi
-
-work=$(mktemp -d)
-trap 'lan_down; rm -rf "$work"' EXIT
-lan_up 2 >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - the virtual LAN did not come up"; exit 0; }
-
+tap_lan_up 2
+work=$lan_dir
 umask 077
 "$ctl" genkey > "$work/id"
 now=$(date +%s)

@@ -11,32 +11,9 @@ srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
 source "$srcdir/tests/lan/lan.sh"
+source "$srcdir/tests/lan/tap.sh"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-# Retries a condition for up to $1 seconds.
-within() {
-  local limit=$1 t
-  shift
-  for ((t = 0; t < limit * 5; t++)); do
-    eval "$*" && return 0
-    sleep 0.2
-  done
-  return 1
-}
-
-if ! reason=$(lan_require 2>&1); then
-  if [[ ${CI:-} == true ]]; then
-    echo "1..1"; echo "not ok 1 - no virtual LAN: $reason"
-  else
-    echo "1..0 # SKIP no virtual LAN: $reason"
-  fi
-  exit 0
-fi
-trap 'lan_down' EXIT
-lan_up 3 >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - the virtual LAN did not come up"; exit 0; }
+tap_lan_up 3
 w=$lan_dir
 umask 077
 

@@ -1,0 +1,39 @@
+# tap.sh — what the virtual-LAN tests share, to be sourced by bash after
+# lan.sh: TAP output, waiting for a condition, and bringing up the LAN or
+# saying why not (a skip on a developer's machine, a failure under
+# CI=true, where everything needed is installed).
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+# Retries a condition for up to $1 seconds.
+within() {
+  local limit=$1 t
+  shift
+  for ((t = 0; t < limit * 5; t++)); do
+    eval "$*" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# tap_lan_up N: a LAN of N hosts, torn down on exit; or a TAP plan that
+# says why there is none, and exit.
+tap_lan_up() {
+  local reason
+  if ! reason=$(lan_require 2>&1); then
+    if [[ ${CI:-} == true ]]; then
+      echo "1..1"; echo "not ok 1 - no virtual LAN: $reason"
+    else
+      echo "1..0 # SKIP no virtual LAN: $reason"
+    fi
+    exit 0
+  fi
+  trap 'lan_down' EXIT
+  if ! lan_up "$1" >/dev/null 2>&1; then
+    echo "1..1"; echo "not ok 1 - the virtual LAN did not come up"
+    exit 0
+  fi
+}
