@@ -187,10 +187,14 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
   /* A resolver that found nothing we accept is freed; one that did is
    * kept, within a bound, so TXT updates reach us. */
   g_hash_table_steal (mdns->resolving, r);
-  if (keep && (kept || g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX))
+  if (kept)
+    {
+      /* Never added twice: the table would free its own key. */
+      if (!keep)
+        g_hash_table_remove (mdns->kept, r);
+    }
+  else if (keep && g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
     g_hash_table_add (mdns->kept, r);
-  else if (kept)
-    g_hash_table_remove (mdns->kept, r);
   else
     avahi_service_resolver_free (r);
   mdns_start_resolvers (mdns);
@@ -301,7 +305,7 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
   switch (state)
     {
     case AVAHI_CLIENT_S_RUNNING:
-      g_info ("mdns: connected to avahi-daemon");
+      g_message ("mdns: connected to avahi-daemon");
       mdns_register (mdns);
       mdns_start_browsing (mdns);
       break;

@@ -93,14 +93,18 @@ check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"
 
 # avahi-daemon on h1 goes away and comes back: wgdiscoverd re-publishes
 # and browses again by itself.
+avahi_running() { lan_exec 1 avahi-daemon --check 2>/dev/null; }
+avahi_stopped() { ! avahi_running; }
 lan_exec 1 avahi-daemon --kill
-sleep 1
+within 20 avahi_stopped || echo "# avahi-daemon on h1 did not stop"
 lan_exec 1 avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize
+within 20 avahi_running || echo "# avahi-daemon on h1 did not start again"
 h1_published() {
   lan_exec 2 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q '^+;eth0;IPv4;h1;'
 }
 # avahi-client notices the daemon's return over D-Bus, then mDNS probes.
 check "after an avahi-daemon restart h1 is published again" "within 40 h1_published"
+check "wgdiscoverd on h1 survived avahi-daemon's restart" "kill -0 ${daemon_pid[1]}"
 lan_exec 3 ip addr del 10.77.0.3/24 dev eth0
 lan_exec 3 ip addr add 10.77.0.13/24 dev eth0
 followed() { [[ $(endpoint_of 1 3) == 10.77.0.13:51820 ]]; }
