@@ -60,6 +60,20 @@ wgd_prefix_is_canonical (const WgdPrefix *prefix)
 }
 
 gboolean
+wgd_prefix_overlaps (const WgdPrefix *a, const WgdPrefix *b)
+{
+  guint bits = MIN (a->length, b->length);
+  guint whole = bits / 8, rest = bits % 8;
+
+  if (a->family != b->family)
+    return FALSE;
+  if (memcmp (a->address, b->address, whole) != 0)
+    return FALSE;
+  return rest == 0
+         || ((a->address[whole] ^ b->address[whole]) & (guint8) (0xff << (8 - rest))) == 0;
+}
+
+gboolean
 wgd_prefix_parse (const gchar *text, WgdPrefix *out, GError **error)
 {
   g_autofree gchar *addr_text = NULL;

@@ -59,3 +59,5 @@ gchar *wgd_prefix_to_string (const WgdPrefix *prefix);
 gboolean wgd_prefix_is_valid (const WgdPrefix *prefix);
 /* Valid, and the bits past the prefix length are zero. */
 gboolean wgd_prefix_is_canonical (const WgdPrefix *prefix);
+/* Whether two valid prefixes share any address (one contains the other). */
+gboolean wgd_prefix_overlaps (const WgdPrefix *a, const WgdPrefix *b);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "base64.h"
 #include "configuration.h"
@@ -233,7 +234,10 @@ static void
 mesh_config_free (WgdMeshConfig *c)
 {
   g_free (c->name);
-  g_free (c->revocations);
+  g_free (c->certificate_file);
+  g_clear_pointer (&c->certificate, wgd_certificate_free);
+  g_free (c->revocations_file);
+  g_clear_pointer (&c->revocations, wgd_revocation_list_free);
   g_free (c);
 }
 
@@ -351,11 +355,84 @@ parse_interface (const Merge *m, const gchar *group, const gchar *name, WgdConfi
   return TRUE;
 }
 
+/* Reads the base64url file named by group's key (an absolute path) into
+ * out[0..*len); on any problem the error names the key and the file. */
+static gboolean
+read_base64url_file (const Merge *m, const gchar *group, const gchar *key, const gchar *path,
+                     guint8 *out, gsize cap, gsize *len, GError **error)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize text_len = 0;
+
+  if (!g_path_is_absolute (path))
+    return config_error (m, error, group, key, "'%s' is not an absolute path", path);
+  if (!g_file_get_contents (path, &text, &text_len, &local))
+    return config_error (m, error, group, key, "%s", local->message);
+  /* base64url of cap bytes, and a line end or two. */
+  if (text_len > cap / 3 * 4 + 8)
+    return config_error (m, error, group, key, "%s: too large (%" G_GSIZE_FORMAT " bytes)",
+                         path, text_len);
+  g_strstrip (text);
+  if (!wgd_base64url_decode (text, strlen (text), out, cap, len, &local))
+    return config_error (m, error, group, key, "%s: %s", path, local->message);
+  return TRUE;
+}
+
+static gboolean
+load_certificate (const Merge *m, const gchar *group, WgdMeshConfig *c, GError **error)
+{
+  g_autofree guint8 *raw = g_malloc (WGD_CERTIFICATE_MAX);
+  g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+
+  if (!read_base64url_file (m, group, "Certificate", c->certificate_file, raw,
+                            WGD_CERTIFICATE_MAX, &len, error))
+    return FALSE;
+  if (!wgd_certificate_decode (cert, raw, len, &local))
+    return config_error (m, error, group, "Certificate", "%s: not a certificate: %s",
+                         c->certificate_file, local->message);
+  if (sodium_memcmp (cert->ca_key, c->ca_key, WGD_KEY_LEN) != 0)
+    return config_error (m, error, group, "Certificate", "%s: issued by another CA than CA=",
+                         c->certificate_file);
+  if (!wgd_certificate_verify_signature (cert))
+    return config_error (m, error, group, "Certificate", "%s: the CA's signature does not verify",
+                         c->certificate_file);
+  c->certificate = g_steal_pointer (&cert);
+  return TRUE;
+}
+
+static gboolean
+load_revocations (const Merge *m, const gchar *group, WgdMeshConfig *c, GError **error)
+{
+  g_autofree guint8 *raw = g_malloc (WGD_REVOCATION_MAX);
+  g_autoptr (WgdRevocationList) list = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+
+  if (!read_base64url_file (m, group, "Revocations", c->revocations_file, raw,
+                            WGD_REVOCATION_MAX, &len, error))
+    return FALSE;
+  list = wgd_revocation_list_decode (raw, len, &local);
+  if (list == NULL)
+    return config_error (m, error, group, "Revocations", "%s: not a revocation list: %s",
+                         c->revocations_file, local->message);
+  if (sodium_memcmp (list->ca_key, c->ca_key, WGD_KEY_LEN) != 0)
+    return config_error (m, error, group, "Revocations", "%s: signed by another CA than CA=",
+                         c->revocations_file);
+  if (!wgd_revocation_list_verify_signature (list))
+    return config_error (m, error, group, "Revocations",
+                         "%s: the CA's signature does not verify", c->revocations_file);
+  c->revocations = g_steal_pointer (&list);
+  return TRUE;
+}
+
 static gboolean
 parse_mesh (const Merge *m, const gchar *group, const gchar *name, WgdConfig *config,
             GError **error)
 {
-  static const gchar *const keys[] = { "CA", "Revocations", NULL };
+  static const gchar *const keys[] = { "CA", "Certificate", "Revocations", NULL };
   WgdMeshConfig *c;
 
   if (!check_keys (m, group, keys, error))
@@ -363,8 +440,11 @@ parse_mesh (const Merge *m, const gchar *group, const gchar *name, WgdConfig *co
   c = g_new0 (WgdMeshConfig, 1);
   g_ptr_array_add (config->meshes, c);
   c->name = g_strdup (name);
-  c->revocations = get_string (m, group, "Revocations");
-  return get_key (m, group, "CA", c->ca_key, error);
+  c->certificate_file = get_string (m, group, "Certificate");
+  c->revocations_file = get_string (m, group, "Revocations");
+  return get_key (m, group, "CA", c->ca_key, error)
+         && (c->certificate_file == NULL || load_certificate (m, group, c, error))
+         && (c->revocations_file == NULL || load_revocations (m, group, c, error));
 }
 
 static gboolean
@@ -513,8 +593,15 @@ wgd_config_trust_store_new (const WgdConfig *config)
   WgdTrustStore *store = wgd_trust_store_new ();
 
   for (guint i = 0; i < config->meshes->len; i++)
-    wgd_trust_store_add_ca (store, ((const WgdMeshConfig *) g_ptr_array_index (config->meshes,
-                                                                                 i))->ca_key);
+    {
+      const WgdMeshConfig *mesh = g_ptr_array_index (config->meshes, i);
+
+      wgd_trust_store_add_ca (store, mesh->ca_key);
+      /* Checked against its CA when read; of two [Mesh] groups with one
+       * CA, the newer list stands. */
+      if (mesh->revocations != NULL)
+        wgd_trust_store_add_revocations (store, mesh->revocations, NULL);
+    }
   for (guint i = 0; i < config->pins->len; i++)
     {
       const WgdPeerPin *p = g_ptr_array_index (config->pins, i);

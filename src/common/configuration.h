@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <net/if.h>
 
+#include "certificate.h"
+#include "revocation.h"
 #include "trust.h"
 
 #define WGD_CONFIG_PATH "/etc/wgdiscover/wgdiscoverd.conf"
@@ -34,7 +36,14 @@ typedef struct {
 typedef struct {
   gchar *name;
   guint8 ca_key[WGD_KEY_LEN];
-  gchar *revocations;           /* a file, or NULL */
+  /* This node's certificate from the CA (Certificate=FILE), signature
+   * checked; NULL without one: the node then finds certified peers but
+   * does not announce itself into the mesh. */
+  gchar *certificate_file;
+  WgdCertificate *certificate;
+  /* The CA's revocation list (Revocations=FILE), signature checked. */
+  gchar *revocations_file;
+  WgdRevocationList *revocations;
 } WgdMeshConfig;
 
 typedef struct {

@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "daemon.h"
 #include "mdns.h"
+#include "mesh.h"
 #include "peer-table.h"
 #include "state.h"
 #include "wg-device.h"
@@ -27,6 +28,10 @@ typedef struct {
   guint32 ifindex;
   guint16 listen_port;
   gboolean usable;              /* the device could be read */
+  /* Mesh mode: the mesh, and the peers we added to this interface. */
+  const WgdMeshConfig *mesh_config;
+  WgdMesh *mesh;
+  gchar *subtype;
 } Interface;
 
 struct _WgdDaemon {
@@ -164,14 +169,21 @@ daemon_announce (WgdDaemon *d)
       ann->lifetime = ANNOUNCE_LIFETIME;
       g_strlcpy (ann->name, d->node_name, sizeof ann->name);
       collect_endpoints (d, iface->listen_port, ann);
+      if (iface->mesh_config != NULL && iface->mesh_config->certificate != NULL)
+        {
+          ann->has_certificate = TRUE;
+          ann->certificate = *iface->mesh_config->certificate;
+          ann->has_mesh = TRUE;
+          memcpy (ann->mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
+        }
       if (!wgd_announcement_sign (ann, d->identity, &error))
         {
           g_warning ("%s: cannot sign our announcement: %s", iface->config->name,
                      error->message);
           continue;
         }
-      wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port, ann->record,
-                        ann->record_len);
+      wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
+                        ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len);
     }
 }
 
@@ -201,9 +213,20 @@ save_cb (gpointer user_data)
   WgdDaemon *d = user_data;
   g_autoptr (GError) error = NULL;
 
+  g_autoptr (GHashTable) members = wgd_state_mesh_members_new ();
+
   d->save_source = 0;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->mesh != NULL)
+        g_hash_table_replace (members, g_strdup (iface->config->name),
+                              wgd_mesh_get_members (iface->mesh));
+    }
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
-      || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error))
+      || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error)
+      || !wgd_state_save_mesh_members (d->config->state_directory, members, &error))
     g_warning ("saving state: %s", error->message);
   return G_SOURCE_REMOVE;
 }
@@ -309,6 +332,124 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
   g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n + 1));
 }
 
+/* Mesh mode: a peer certified by the interface's mesh CA is added with
+ * its certificate's addresses (DESIGN §2); its endpoint follows as in
+ * endpoint mode. */
+static void
+daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *address,
+                        const gchar *service)
+{
+  g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
+  const gchar *name = ann->name[0] ? ann->name : "unnamed";
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      WgdTrustContext ctx = { .mode = WGD_MODE_MESH,
+                              .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
+      g_autoptr (WgdDevice) device = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *why = NULL;
+      g_autoptr (GString) ips = g_string_new (NULL);
+      WgdPeerChange change;
+      WgdMeshAction action;
+      WgdVerdict v;
+
+      if (iface->mesh == NULL || !iface->usable)
+        continue;
+      memcpy (ctx.mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
+      /* Freshness and replay were judged already; only the binding. */
+      wgd_trust_check (d->store, NULL, &ctx, ann, &v);
+      if (!v.accepted)
+        {
+          daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail,
+                                service);
+          continue;
+        }
+      device = wgd_device_get (iface->config->name, &error);
+      if (device == NULL)
+        continue;
+      action = wgd_mesh_plan_admit (iface->mesh, &ann->certificate, device, &change, &why);
+      if (action == WGD_MESH_NOTHING)
+        continue;
+      if (action == WGD_MESH_REFUSE)
+        {
+          log_decision (key, "mdns", "address-conflict", G_LOG_LEVEL_WARNING,
+                        "%s: not adding peer %s (%s): %s", iface->config->name, name, key, why);
+          continue;
+        }
+      for (gsize p = 0; p < change.n_allowed_ips; p++)
+        {
+          g_autofree gchar *prefix = wgd_prefix_to_string (&change.allowed_ips[p]);
+
+          g_string_append_printf (ips, "%s%s", p ? "," : "", prefix);
+        }
+      if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
+        {
+          log_decision (key, "mdns", "write-failed", G_LOG_LEVEL_WARNING,
+                        "%s: cannot add peer %s (%s): %s", iface->config->name, name, key,
+                        error->message);
+          continue;
+        }
+      wgd_mesh_add_member (iface->mesh, &ann->certificate);
+      daemon_schedule_save (d);
+      log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,
+                    "%s: %s peer %s (%s) with allowed-ips %s (certificate serial %"
+                    G_GUINT64_FORMAT ")", iface->config->name,
+                    action == WGD_MESH_ADD ? "added" : "updated", name, key, ips->str,
+                    ann->certificate.serial);
+    }
+}
+
+/* Mesh mode: peers we added whose certificate expired or was revoked go. */
+static void
+daemon_expire_mesh_peers (WgdDaemon *d)
+{
+  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (WgdDevice) device = NULL;
+      g_autoptr (GArray) removals = NULL;
+
+      if (iface->mesh == NULL || !iface->usable
+          || (device = wgd_device_get (iface->config->name, NULL)) == NULL)
+        continue;
+      removals = wgd_mesh_plan_removals (iface->mesh, d->store, device, now);
+      for (guint r = 0; r < removals->len; r++)
+        {
+          const WgdMeshRemoval *rm = &g_array_index (removals, WgdMeshRemoval, r);
+          WgdPeerChange change = { .flags = WGD_PEER_REMOVE };
+          g_autofree gchar *key = wgd_key_to_base64 (rm->wg_key);
+          const gchar *reason = wgd_reason_to_string (rm->reason);
+          g_autoptr (GError) error = NULL;
+
+          if (rm->gone)
+            {
+              g_info ("%s: peer %s (%s) was removed by someone else; no longer ours to manage",
+                      iface->config->name, rm->name, key);
+              wgd_mesh_remove_member (iface->mesh, rm->wg_key);
+              continue;
+            }
+          memcpy (change.public_key, rm->wg_key, WGD_KEY_LEN);
+          if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
+            {
+              log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
+                            "%s: cannot remove peer %s (%s): %s", iface->config->name, rm->name,
+                            key, error->message);
+              continue;
+            }
+          wgd_mesh_remove_member (iface->mesh, rm->wg_key);
+          log_decision (key, NULL, reason, G_LOG_LEVEL_MESSAGE,
+                        "%s: removed peer %s (%s): its certificate is %s", iface->config->name,
+                        rm->name, key, reason);
+        }
+      if (removals->len > 0)
+        daemon_schedule_save (d);
+    }
+}
+
 static gboolean
 on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *service,
            const gchar *address, gpointer user_data)
@@ -332,9 +473,11 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
       return FALSE;
     }
   d->accepted++;
-  if (v.already_known)
-    return TRUE;
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
+  /* Heard again (another protocol or interface); after a restart the
+   * table is empty and the record still news to it. */
+  if (v.already_known && entry != NULL)
+    return TRUE;
   if (entry == NULL)
     log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
                   "found peer %s (%s) at %s, binding %s", ann->name[0] ? ann->name : "unnamed",
@@ -342,6 +485,7 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
   entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, ifindex,
                                  (gint64) ctx.now);
   daemon_schedule_save (d);
+  daemon_admit_mesh_peer (d, ann, address, service);
   daemon_apply_peer (d, entry);
   return TRUE;
 }
@@ -371,6 +515,7 @@ tick_cb (gpointer user_data)
   g_autoptr (GPtrArray) peers = NULL;
 
   wgd_peer_table_expire (d->peers, g_get_real_time () / G_USEC_PER_SEC);
+  daemon_expire_mesh_peers (d);
   peers = wgd_peer_table_get_peers (d->peers);
   for (guint i = 0; i < peers->len; i++)
     daemon_apply_peer (d, g_ptr_array_index (peers, i));
@@ -415,15 +560,80 @@ daemon_restore_endpoints (WgdDaemon *d)
     }
 }
 
+static void
+interface_clear (gpointer data)
+{
+  Interface *iface = data;
+
+  g_clear_pointer (&iface->mesh, wgd_mesh_free);
+  g_clear_pointer (&iface->subtype, g_free);
+}
+
+/* A mesh-mode interface: its mesh, our certificate in it (which must be
+ * ours), and the peers we added before. */
+static gboolean
+daemon_setup_mesh (WgdDaemon *d, Interface *iface, GHashTable *members, GError **error)
+{
+  const WgdCertificate *cert;
+  GPtrArray *known = g_hash_table_lookup (members, iface->config->name);
+
+  iface->mesh_config = wgd_config_find_mesh (d->config, iface->config->mesh);
+  iface->mesh = wgd_mesh_new (iface->mesh_config->ca_key);
+  iface->subtype = wgd_mdns_mesh_subtype (iface->mesh_config->ca_key);
+  cert = iface->mesh_config->certificate;
+  if (cert == NULL)
+    g_warning ("%s: [Mesh %s] has no Certificate=: this node adds certified peers, but they "
+               "will not add it", iface->config->name, iface->mesh_config->name);
+  else if (memcmp (cert->signing_key, d->identity->public_key, WGD_KEY_LEN) != 0
+           || memcmp (cert->wg_key, d->wg_public, WGD_KEY_LEN) != 0)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
+                   "[Mesh %s] Certificate: %s was issued for another node's keys, not for "
+                   "this identity (see 'wgdiscoverctl signkey' and 'wgpubkey')",
+                   iface->mesh_config->name, iface->mesh_config->certificate_file);
+      return FALSE;
+    }
+  else if ((guint64) (g_get_real_time () / G_USEC_PER_SEC) > cert->not_after)
+    g_warning ("%s: our certificate %s has expired; other members will not add this node",
+               iface->config->name, iface->mesh_config->certificate_file);
+  for (guint i = 0; known != NULL && i < known->len; i++)
+    wgd_mesh_add_member (iface->mesh, g_ptr_array_index (known, i));
+  return TRUE;
+}
+
+/* Every service, or only one mesh's when every browsing interface is in
+ * that mesh. */
+static void
+daemon_setup_browsing (WgdDaemon *d)
+{
+  const gchar *subtype = NULL;
+  gboolean browse = FALSE, one_mesh = TRUE;
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (!iface->config->browse)
+        continue;
+      if (iface->subtype == NULL || (subtype != NULL && strcmp (subtype, iface->subtype) != 0))
+        one_mesh = FALSE;
+      subtype = iface->subtype;
+      browse = TRUE;
+    }
+  wgd_mdns_set_browsing (d->mdns, browse, one_mesh ? subtype : NULL);
+}
+
 WgdDaemon *
 wgd_daemon_new (WgdConfig *config, GError **error)
 {
   g_autoptr (WgdDaemon) d = g_new0 (WgdDaemon, 1);
   g_autofree gchar *warning = NULL;
+  g_autoptr (GHashTable) members = NULL;
   gboolean created = FALSE;
 
   d->config = config;
   d->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+  g_array_set_clear_func (d->interfaces, interface_clear);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->peers = wgd_peer_table_new ();
   d->store = wgd_config_trust_store_new (config);
@@ -449,14 +659,18 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   if (warning != NULL)
     g_warning ("%s", warning);
 
+  members = wgd_state_load_mesh_members (config->state_directory, &warning);
+  if (warning != NULL)
+    g_warning ("%s", warning);
+  g_clear_pointer (&warning, g_free);
   for (guint i = 0; i < config->interfaces->len; i++)
     {
       Interface iface = { .config = g_ptr_array_index (config->interfaces, i) };
 
-      if (iface.config->mode == WGD_MODE_MESH)
-        g_warning ("%s: mesh mode is not implemented yet; the interface is handled in "
-                   "endpoint mode", iface.config->name);
       g_array_append_val (d->interfaces, iface);
+      if (iface.config->mode == WGD_MODE_MESH
+          && !daemon_setup_mesh (d, &g_array_index (d->interfaces, Interface, i), members, error))
+        return NULL;
     }
   for (guint i = 0; i < d->interfaces->len; i++)
     interface_refresh (d, &g_array_index (d->interfaces, Interface, i));
@@ -468,6 +682,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
   if (d->mdns == NULL)
     return NULL;
+  daemon_setup_browsing (d);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);

@@ -14,6 +14,7 @@
 typedef struct {
   GMainLoop *loop;
   gchar *config_path;
+  gchar *state_dir;             /* --state-dir, which outlives reloads */
   WgdConfig *config;
   WgdDaemon *daemon;
   guint ready_source;
@@ -28,6 +29,16 @@ on_stop (gpointer user_data)
   wgd_sd_notify ("STOPPING=1");
   g_main_loop_quit (m->loop);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+main_apply_options (Main *m, WgdConfig *config)
+{
+  if (m->state_dir != NULL)
+    {
+      g_free (config->state_directory);
+      config->state_directory = g_strdup (m->state_dir);
+    }
 }
 
 static gboolean
@@ -45,6 +56,7 @@ on_reload (gpointer user_data)
       wgd_sd_notify ("READY=1");
       return G_SOURCE_CONTINUE;
     }
+  main_apply_options (m, config);
   wgd_daemon_stop (m->daemon);
   g_clear_pointer (&m->daemon, wgd_daemon_free);
   daemon = wgd_daemon_new (config, &error);
@@ -129,17 +141,15 @@ main (int argc, char **argv)
       g_free (m.config_path);
       return 1;
     }
-  if (state_dir != NULL)
-    {
-      g_free (m.config->state_directory);
-      m.config->state_directory = g_steal_pointer (&state_dir);
-    }
+  m.state_dir = g_steal_pointer (&state_dir);
+  main_apply_options (&m, m.config);
   m.daemon = wgd_daemon_new (m.config, &error);
   if (m.daemon == NULL)
     {
       g_printerr ("wgdiscoverd: %s\n", error->message);
       wgd_config_free (m.config);
       g_free (m.config_path);
+      g_free (m.state_dir);
       return 1;
     }
   m.loop = g_main_loop_new (NULL, FALSE);
@@ -155,5 +165,6 @@ main (int argc, char **argv)
   wgd_config_free (m.config);
   g_main_loop_unref (m.loop);
   g_free (m.config_path);
+  g_free (m.state_dir);
   return status;
 }

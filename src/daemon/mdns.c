@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sodium.h>
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
 #include <avahi-client/publish.h>
@@ -35,7 +36,9 @@ struct _WgdMdns {
   /* What we publish, once avahi-daemon is there. */
   gchar *name;
   guint16 port;
+  gchar *subtype;
   GStrv txt;
+  gchar *browse_type;           /* the service type or a mesh subtype */
   GQueue pending;               /* Pending, waiting for a resolver */
   GHashTable *resolving;        /* AvahiServiceResolver, not answered yet */
   GHashTable *kept;             /* AvahiServiceResolver, following a peer */
@@ -137,6 +140,10 @@ mdns_register (WgdMdns *mdns)
                                                   AVAHI_PROTO_UNSPEC, 0, mdns->name,
                                                   WGD_MDNS_SERVICE_TYPE, NULL, NULL, mdns->port,
                                                   txt);
+      if (err == AVAHI_OK && mdns->subtype != NULL)
+        err = avahi_entry_group_add_service_subtype (mdns->group, AVAHI_IF_UNSPEC,
+                                                     AVAHI_PROTO_UNSPEC, 0, mdns->name,
+                                                     WGD_MDNS_SERVICE_TYPE, NULL, mdns->subtype);
       if (err == AVAHI_OK)
         err = avahi_entry_group_commit (mdns->group);
     }
@@ -254,8 +261,7 @@ mdns_start_browsing (WgdMdns *mdns)
       || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING)
     return;
   mdns->browser = avahi_service_browser_new (mdns->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                             WGD_MDNS_SERVICE_TYPE, NULL, 0, browse_callback,
-                                             mdns);
+                                             mdns->browse_type, NULL, 0, browse_callback, mdns);
   if (mdns->browser == NULL)
     g_warning ("mdns: cannot browse: %s", avahi_strerror (avahi_client_errno (mdns->client)));
 }
@@ -345,6 +351,7 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
   mdns->on_bad_txt = on_bad_txt;
   mdns->user_data = user_data;
   mdns->browse = TRUE;
+  mdns->browse_type = g_strdup (WGD_MDNS_SERVICE_TYPE);
   g_queue_init (&mdns->pending);
   mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
   mdns->kept = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
@@ -377,22 +384,26 @@ wgd_mdns_free (WgdMdns *mdns)
   if (mdns->poll != NULL)
     avahi_glib_poll_free (mdns->poll);
   g_free (mdns->name);
+  g_free (mdns->subtype);
   g_strfreev (mdns->txt);
+  g_free (mdns->browse_type);
   g_free (mdns);
 }
 
 void
-wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const guint8 *record,
-                  gsize len)
+wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *subtype,
+                  const guint8 *record, gsize len)
 {
-  gboolean moved = mdns->port != port;
+  /* A new port or subtype is a new service; a new record only a new TXT. */
+  gboolean moved = mdns->port != port || g_strcmp0 (mdns->subtype, subtype) != 0;
 
   if (mdns->name == NULL)
     mdns->name = g_strdup (name);
   mdns->port = port;
+  g_free (mdns->subtype);
+  mdns->subtype = g_strdup (subtype);
   g_strfreev (mdns->txt);
   mdns->txt = wgd_txt_encode (record, len);
-  /* A new port is a new service; a new record only a new TXT. */
   if (moved && mdns->group != NULL)
     avahi_entry_group_reset (mdns->group);
   mdns_register (mdns);
@@ -408,12 +419,25 @@ wgd_mdns_withdraw (WgdMdns *mdns)
 }
 
 void
-wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse)
+wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype)
 {
-  mdns->browse = browse;
-  if (!browse && mdns->browser != NULL)
+  const gchar *type = subtype != NULL ? subtype : WGD_MDNS_SERVICE_TYPE;
+
+  if (mdns->browser != NULL && (!browse || g_strcmp0 (type, mdns->browse_type) != 0))
     avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+  mdns->browse = browse;
+  g_free (mdns->browse_type);
+  mdns->browse_type = g_strdup (type);
   mdns_start_browsing (mdns);
+}
+
+gchar *
+wgd_mdns_mesh_subtype (const guint8 ca_key[32])
+{
+  gchar hex[9];
+
+  sodium_bin2hex (hex, sizeof hex, ca_key, 4);
+  return g_strdup_printf ("_m%s._sub." WGD_MDNS_SERVICE_TYPE, hex);
 }
 
 gboolean

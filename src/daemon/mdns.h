@@ -35,12 +35,17 @@ WgdMdns *wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt
 void wgd_mdns_free (WgdMdns *mdns);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdMdns, wgd_mdns_free)
 
-/* Publishes (or updates in place) our service: name, port and record.
- * Takes effect once avahi-daemon is there. */
-void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const guint8 *record,
-                       gsize len);
+/* Publishes (or updates in place) our service: name, port, record, and
+ * in mesh mode the mesh's subtype (see wgd_mdns_mesh_subtype; NULL for
+ * none). Takes effect once avahi-daemon is there. */
+void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *subtype,
+                       const guint8 *record, gsize len);
 /* Withdraws our service (before exiting). */
 void wgd_mdns_withdraw (WgdMdns *mdns);
-void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse);
+/* Browses for every _wireguard._udp service, or only for those of one
+ * mesh's subtype, or not at all. */
+void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype);
+/* "_m<first 8 hex digits of the CA key>._sub._wireguard._udp" (DESIGN §4). */
+gchar *wgd_mdns_mesh_subtype (const guint8 ca_key[32]);
 /* Whether our service is registered with avahi-daemon right now. */
 gboolean wgd_mdns_is_published (WgdMdns *mdns);

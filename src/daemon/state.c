@@ -32,6 +32,16 @@ state_write (const gchar *dir, const gchar *name, const gchar *data, gsize len, 
                                    mode, error);
 }
 
+/* Our files are key files, all of them secret enough for 0600. */
+static gboolean
+state_write_key_file (const gchar *dir, const gchar *name, GKeyFile *kf, GError **error)
+{
+  gsize len;
+  g_autofree gchar *data = g_key_file_to_data (kf, &len, NULL);
+
+  return state_write (dir, name, data, len, 0600, error);
+}
+
 WgdKeyPair *
 wgd_state_load_identity (const gchar *dir, gboolean *created, GError **error)
 {
@@ -121,12 +131,9 @@ gboolean
 wgd_state_save_replay (const gchar *dir, const WgdReplayState *replay, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *data = NULL;
-  gsize len;
 
   wgd_replay_state_foreach (replay, replay_entry_write, kf);
-  data = g_key_file_to_data (kf, &len, NULL);
-  return state_write (dir, "replay", data, len, 0600, error);
+  return state_write_key_file (dir, "replay", kf, error);
 }
 
 WgdReplayState *
@@ -171,10 +178,8 @@ gboolean
 wgd_state_save_endpoints (const gchar *dir, GHashTable *endpoints, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *data = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gsize len;
 
   g_hash_table_iter_init (&iter, endpoints);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -184,8 +189,7 @@ wgd_state_save_endpoints (const gchar *dir, GHashTable *endpoints, GError **erro
 
       g_key_file_set_string (kf, "Endpoints", k, ep);
     }
-  data = g_key_file_to_data (kf, &len, NULL);
-  return state_write (dir, "endpoints", data, len, 0600, error);
+  return state_write_key_file (dir, "endpoints", kf, error);
 }
 
 GHashTable *
@@ -215,4 +219,96 @@ wgd_state_load_endpoints (const gchar *dir, gchar **warning)
                            g_memdup2 (&sa, sizeof sa));
     }
   return g_steal_pointer (&endpoints);
+}
+
+GHashTable *
+wgd_state_mesh_members_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) g_ptr_array_unref);
+}
+
+gboolean
+wgd_state_save_mesh_members (const gchar *dir, GHashTable *members, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  GHashTableIter iter;
+  gpointer ifname, certs;
+
+  g_hash_table_iter_init (&iter, members);
+  while (g_hash_table_iter_next (&iter, &ifname, &certs))
+    {
+      g_autofree gchar *group = g_strdup_printf ("Mesh %s", (const gchar *) ifname);
+
+      for (guint i = 0; i < ((GPtrArray *) certs)->len; i++)
+        {
+          const WgdCertificate *cert = g_ptr_array_index ((GPtrArray *) certs, i);
+          g_autofree gchar *k = hex (cert->wg_key, WGD_KEY_LEN);
+          g_autofree gchar *c = wgd_base64url_encode (cert->raw, cert->raw_len);
+
+          g_key_file_set_string (kf, group, k, c);
+        }
+    }
+  return state_write_key_file (dir, "mesh", kf, error);
+}
+
+/* A member's certificate as saved: decoded, for that key, and signed by
+ * the CA it names (whether that CA is still trusted is the mesh's call). */
+static WgdCertificate *
+mesh_member_parse (const gchar *key, const gchar *text)
+{
+  g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
+  guint8 raw[WGD_CERTIFICATE_MAX];
+  guint8 wg_key[WGD_KEY_LEN];
+  gsize len = 0;
+
+  if (!unhex (key, wg_key, WGD_KEY_LEN)
+      || !wgd_base64url_decode (text, strlen (text), raw, sizeof raw, &len, NULL)
+      || !wgd_certificate_decode (cert, raw, len, NULL)
+      || memcmp (cert->wg_key, wg_key, WGD_KEY_LEN) != 0
+      || !wgd_certificate_verify_signature (cert))
+    return NULL;
+  return g_steal_pointer (&cert);
+}
+
+GHashTable *
+wgd_state_load_mesh_members (const gchar *dir, gchar **warning)
+{
+  g_autoptr (GHashTable) members = wgd_state_mesh_members_new ();
+  g_autoptr (GKeyFile) kf = state_read (dir, "mesh", warning);
+  g_auto (GStrv) groups = NULL;
+
+  if (kf == NULL)
+    return g_steal_pointer (&members);
+  groups = g_key_file_get_groups (kf, NULL);
+  for (gsize g = 0; groups[g] != NULL; g++)
+    {
+      g_auto (GStrv) keys = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+      GPtrArray *certs;
+
+      if (!g_str_has_prefix (groups[g], "Mesh ") || !wgd_ifname_is_valid (groups[g] + 5))
+        {
+          g_autofree gchar *why = g_strdup_printf ("bad group '%s'", groups[g]);
+
+          state_set_aside (dir, "mesh", why, warning);
+          return wgd_state_mesh_members_new ();
+        }
+      certs = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_certificate_free);
+      g_hash_table_replace (members, g_strdup (groups[g] + 5), certs);
+      for (gsize i = 0; keys != NULL && keys[i] != NULL; i++)
+        {
+          g_autofree gchar *value = g_key_file_get_string (kf, groups[g], keys[i], NULL);
+          WgdCertificate *cert = value ? mesh_member_parse (keys[i], value) : NULL;
+
+          if (cert == NULL)
+            {
+              g_autofree gchar *why = g_strdup_printf ("bad entry '%s'", keys[i]);
+
+              state_set_aside (dir, "mesh", why, warning);
+              return wgd_state_mesh_members_new ();
+            }
+          g_ptr_array_add (certs, cert);
+        }
+    }
+  return g_steal_pointer (&members);
 }

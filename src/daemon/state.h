@@ -6,14 +6,19 @@
  *   replay     the newest accepted timestamp per signing key
  *   endpoints  the last endpoint set per WireGuard key, so a restarted
  *              daemon configures known peers before the LAN answers
+ *   mesh       per mesh-mode interface, the peers this daemon added and
+ *              their certificates, so that it removes them (and only
+ *              them) when the certificate expires or is revoked, even
+ *              across restarts
  *
- * A corrupt replay or endpoints file is renamed aside (FILE.corrupt) and
+ * A corrupt replay, endpoints or mesh file is renamed aside (FILE.corrupt) and
  * reported, and the daemon goes on without it; a corrupt identity is an
  * error, never silently replaced. */
 #pragma once
 
 #include <glib.h>
 
+#include "certificate.h"
 #include "keys.h"
 #include "trust.h"
 #include "wg-device.h"
@@ -29,3 +34,8 @@ WgdReplayState *wgd_state_load_replay (const gchar *dir, gchar **warning);
 gboolean wgd_state_save_endpoints (const gchar *dir, GHashTable *endpoints, GError **error);
 GHashTable *wgd_state_load_endpoints (const gchar *dir, gchar **warning);
 GHashTable *wgd_state_endpoints_new (void);
+
+/* mesh members: interface name → GPtrArray of WgdCertificate. */
+GHashTable *wgd_state_mesh_members_new (void);
+gboolean wgd_state_save_mesh_members (const gchar *dir, GHashTable *members, GError **error);
+GHashTable *wgd_state_load_mesh_members (const gchar *dir, gchar **warning);

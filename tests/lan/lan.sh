@@ -7,6 +7,8 @@
 #   lan_up N           make hosts 1..N (LAN addresses 10.77.0.N/24 and
 #                      fd77::N/64, tunnel addresses 10.78.0.N/24)
 #   lan_exec N CMD...  run CMD inside host N
+#   lan_start N CMD... start CMD inside host N in the background; its PID
+#                      (CMD's own: nsenter execs it) is in lan_started
 #   lan_down           kill everything started and delete the namespaces
 #
 # Names carry this shell's PID, so runs side by side do not collide, and
@@ -107,6 +109,13 @@ lan_exec() {
   local i=$1
   shift
   nsenter -t "${lan_pids[i]}" -m -n -u -- "$@"
+}
+
+lan_start() {
+  local i=$1
+  shift
+  nsenter -t "${lan_pids[i]}" -m -n -u -- "$@" &
+  lan_started=$!
 }
 
 lan_down() {

@@ -34,8 +34,8 @@ for i in 1 2 3; do
 done
 
 start_daemon() {
-  lan_exec "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1 &
-  daemon_pid[$1]=$!
+  lan_start "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
+  daemon_pid[$1]=$lan_started
 }
 endpoint_of() { # host, peer → the endpoint host has for peer
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
@@ -114,6 +114,8 @@ check "after an avahi-daemon restart h1 still follows h3's address" "within 40 f
 kill -TERM "${daemon_pid[1]}"
 stopped() { ! kill -0 "${daemon_pid[1]}" 2>/dev/null; }
 check "wgdiscoverd stops on SIGTERM" "within 10 stopped"
+h1_withdrawn() { ! h1_published; }
+check "h1's service is withdrawn when wgdiscoverd stops" "within 10 h1_withdrawn"
 for j in 2 3; do
   lan_exec 1 wg set wg0 peer "${pub[j]}" remove
   lan_exec 1 wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"

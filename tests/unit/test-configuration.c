@@ -8,6 +8,8 @@
 #include <sodium.h>
 
 #include "configuration.h"
+#include "base64.h"
+#include "test-util.h"
 #include "wgd-error.h"
 
 #define CA "2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA="
@@ -30,7 +32,7 @@ test_full (void)
                                   "Browse=no\nRendezvous=always\nPersistentKeepalive=25\n"
                                   "AllowInterfaces=eth0;wlan0;\n"
                                   "[Interface wg1]\n"
-                                  "[Mesh office]\nCA=" CA "\nRevocations=/etc/r\n"
+                                  "[Mesh office]\nCA=" CA "\n"
                                   "[Peer gw]\nWireGuardKey=" WG "\nSigningKey=" SIGN "\n",
                                   &error);
   const WgdInterfaceConfig *wg0, *wg1;
@@ -64,7 +66,8 @@ test_full (void)
 
   mesh = wgd_config_find_mesh (c, "office");
   g_assert_nonnull (mesh);
-  g_assert_cmpstr (mesh->revocations, ==, "/etc/r");
+  g_assert_null (mesh->certificate);
+  g_assert_null (mesh->revocations);
   store = wgd_config_trust_store_new (c);
   g_assert_true (wgd_trust_store_has_ca (store, mesh->ca_key));
   g_assert_cmpuint (c->pins->len, ==, 1);
@@ -195,6 +198,122 @@ test_example (void)
   g_assert_cmpuint (c->pins->len, ==, 1);
 }
 
+static gchar *
+write_base64url (const gchar *dir, const gchar *name, const guint8 *data, gsize len)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  g_autofree gchar *text = wgd_base64url_encode (data, len);
+  g_autofree gchar *line = g_strconcat (text, "\n", NULL);
+
+  g_assert_true (g_file_set_contents (path, line, -1, NULL));
+  return path;
+}
+
+static WgdCertificate *
+test_certificate (const WgdKeyPair *ca, gboolean break_signature)
+{
+  g_autoptr (WgdKeyPair) node = test_key_pair (7);
+  g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
+
+  memcpy (cert->signing_key, node->public_key, WGD_KEY_LEN);
+  wgd_key_pair_wg_public (node, cert->wg_key);
+  g_strlcpy (cert->name, "node7", sizeof cert->name);
+  cert->serial = 7;
+  cert->not_after = G_MAXUINT32;
+  cert->n_prefixes = 1;
+  g_assert_true (wgd_prefix_parse ("10.0.0.7/32", &cert->prefixes[0], NULL));
+  g_assert_true (wgd_certificate_sign (cert, ca, NULL));
+  if (break_signature)
+    cert->raw[cert->raw_len - 1] ^= 1;
+  return g_steal_pointer (&cert);
+}
+
+static WgdRevocationList *
+test_revocations (const WgdKeyPair *ca)
+{
+  g_autoptr (WgdRevocationList) list = wgd_revocation_list_new ();
+  guint64 serial = 7;
+
+  g_array_append_val (list->serials, serial);
+  list->issued = 1000;
+  g_assert_true (wgd_revocation_list_sign (list, ca, NULL));
+  return g_steal_pointer (&list);
+}
+
+/* [Mesh] Certificate= and Revocations=: files read, decoded and checked
+ * against the mesh's CA, or an error naming group, key and file. */
+static void
+test_mesh_files (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("wgd-conf-XXXXXX", NULL);
+  g_autoptr (WgdKeyPair) ca = test_key_pair (100);
+  g_autoptr (WgdKeyPair) other_ca = test_key_pair (101);
+  g_autofree gchar *ca_text = wgd_key_to_base64 (ca->public_key);
+  g_autoptr (WgdCertificate) cert = test_certificate (ca, FALSE);
+  g_autoptr (WgdCertificate) foreign = test_certificate (other_ca, FALSE);
+  g_autoptr (WgdCertificate) broken = test_certificate (ca, TRUE);
+  g_autoptr (WgdRevocationList) list = test_revocations (ca);
+  g_autoptr (WgdRevocationList) foreign_list = test_revocations (other_ca);
+  g_autofree gchar *cert_file = write_base64url (dir, "cert", cert->raw, cert->raw_len);
+  g_autofree gchar *foreign_file = write_base64url (dir, "foreign", foreign->raw,
+                                                    foreign->raw_len);
+  g_autofree gchar *broken_file = write_base64url (dir, "broken", broken->raw,
+                                                   broken->raw_len);
+  g_autofree gchar *list_file =
+    write_base64url (dir, "revoked", g_bytes_get_data (list->raw, NULL),
+                     g_bytes_get_size (list->raw));
+  g_autofree gchar *foreign_list_file =
+    write_base64url (dir, "foreign-revoked", g_bytes_get_data (foreign_list->raw, NULL),
+                     g_bytes_get_size (foreign_list->raw));
+  g_autofree gchar *garbage_file = g_build_filename (dir, "garbage", NULL);
+  g_autofree gchar *missing_file = g_build_filename (dir, "missing", NULL);
+  g_autofree gchar *text = g_strdup_printf ("[Mesh m]\nCA=%s\nCertificate=%s\n"
+                                            "Revocations=%s\n", ca_text, cert_file, list_file);
+  g_autoptr (WgdConfig) c = load (text, &error);
+  const WgdMeshConfig *mesh;
+  g_autoptr (WgdTrustStore) store = NULL;
+  struct {
+    const gchar *key, *file, *what;
+  } bad[] = {
+    { "Certificate", foreign_file, "issued by another CA" },
+    { "Certificate", broken_file, "signature does not verify" },
+    { "Certificate", list_file, "not a certificate" },
+    { "Certificate", garbage_file, "invalid base64url" },
+    { "Certificate", missing_file, "No such file" },
+    { "Certificate", "relative/cert", "not an absolute path" },
+    { "Revocations", foreign_list_file, "signed by another CA" },
+    { "Revocations", cert_file, "not a revocation list" },
+  };
+
+  g_assert_no_error (error);
+  mesh = wgd_config_find_mesh (c, "m");
+  g_assert_nonnull (mesh->certificate);
+  g_assert_cmpuint (mesh->certificate->serial, ==, 7);
+  g_assert_cmpmem (mesh->certificate->raw, mesh->certificate->raw_len, cert->raw,
+                   cert->raw_len);
+  g_assert_nonnull (mesh->revocations);
+  store = wgd_config_trust_store_new (c);
+  g_assert_true (wgd_trust_store_is_revoked (store, ca->public_key, 7));
+  g_assert_false (wgd_trust_store_is_revoked (store, ca->public_key, 8));
+
+  g_assert_true (g_file_set_contents (garbage_file, "not base64!\n", -1, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree gchar *bad_text = g_strdup_printf ("[Mesh m]\nCA=%s\n%s=%s\n", ca_text,
+                                                    bad[i].key, bad[i].file);
+      g_autofree gchar *where = g_strdup_printf ("test.conf:3: [Mesh m] %s:", bad[i].key);
+
+      expect_error (bad_text, where, bad[i].what);
+    }
+  for (const gchar *const *f = (const gchar *const[]) { cert_file, foreign_file, broken_file,
+                                                         list_file, foreign_list_file,
+                                                         garbage_file, NULL };
+       *f != NULL; f++)
+    g_unlink (*f);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,6 +323,7 @@ main (int argc, char **argv)
   g_test_add_func ("/configuration/defaults", test_defaults);
   g_test_add_func ("/configuration/errors", test_errors);
   g_test_add_func ("/configuration/dropins", test_dropins);
+  g_test_add_func ("/configuration/mesh-files", test_mesh_files);
   g_test_add_func ("/configuration/example", test_example);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "state.h"
+#include "test-util.h"
 #include "wgd-error.h"
 
 typedef struct {
@@ -132,6 +133,8 @@ expect_set_aside (Fixture *f, const gchar *name, const gchar *content)
   g_assert_true (g_file_set_contents (path, content, -1, NULL));
   if (strcmp (name, "replay") == 0)
     wgd_replay_state_free (wgd_state_load_replay (f->dir, &warning));
+  else if (strcmp (name, "mesh") == 0)
+    g_hash_table_unref (wgd_state_load_mesh_members (f->dir, &warning));
   else
     g_hash_table_unref (wgd_state_load_endpoints (f->dir, &warning));
   g_assert_nonnull (warning);
@@ -154,6 +157,80 @@ test_corrupt_set_aside (Fixture *f, gconstpointer data)
   expect_set_aside (f, "endpoints",
                     "[Endpoints]\n00000000000000000000000000000000000000000000000000000000000000"
                     "00=host.example:1\n");
+  expect_set_aside (f, "mesh", "[Interface wg0]\n");
+  expect_set_aside (f, "mesh", "[Mesh wg0]\nzz=AAAA\n");
+  expect_set_aside (f, "mesh",
+                    "[Mesh wg0]\n0000000000000000000000000000000000000000000000000000000000000000"
+                    "=AAAA\n");
+}
+
+/* A mesh member's certificate, signed by a CA from seed 100. */
+static WgdCertificate *
+member_certificate (guint8 seed)
+{
+  g_autoptr (WgdKeyPair) ca = test_key_pair (100);
+  g_autoptr (WgdKeyPair) node = test_key_pair (seed);
+  g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
+
+  memcpy (cert->signing_key, node->public_key, WGD_KEY_LEN);
+  wgd_key_pair_wg_public (node, cert->wg_key);
+  g_snprintf (cert->name, sizeof cert->name, "node%u", seed);
+  cert->serial = seed;
+  cert->not_after = G_MAXUINT32;
+  g_assert_true (wgd_certificate_sign (cert, ca, NULL));
+  return g_steal_pointer (&cert);
+}
+
+static void
+test_mesh_members (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GHashTable) members = wgd_state_mesh_members_new ();
+  g_autoptr (GHashTable) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *warning = NULL;
+  g_autofree gchar *path = state_path (f, "mesh");
+  g_autofree gchar *text = NULL;
+  GPtrArray *wg0 = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_certificate_free);
+  g_autoptr (WgdCertificate) forged = member_certificate (3);
+  GPtrArray *certs;
+
+  g_ptr_array_add (wg0, member_certificate (1));
+  g_ptr_array_add (wg0, member_certificate (2));
+  g_hash_table_insert (members, g_strdup ("wg0"), wg0);
+  g_hash_table_insert (members, g_strdup ("wg1"), g_ptr_array_new ());
+  g_assert_true (wgd_state_save_mesh_members (f->dir, members, &error));
+  g_assert_no_error (error);
+  back = wgd_state_load_mesh_members (f->dir, &warning);
+  g_assert_null (warning);
+  certs = g_hash_table_lookup (back, "wg0");
+  g_assert_nonnull (certs);
+  g_assert_cmpuint (certs->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const WgdCertificate *a = g_ptr_array_index (wg0, i);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < certs->len; j++)
+        {
+          const WgdCertificate *b = g_ptr_array_index (certs, j);
+
+          found = found || (a->raw_len == b->raw_len && memcmp (a->raw, b->raw, a->raw_len) == 0);
+        }
+      g_assert_true (found);
+    }
+  g_clear_pointer (&back, g_hash_table_unref);
+
+  /* A certificate whose CA signature fails is not taken from the file. */
+  forged->raw[forged->raw_len - 1] ^= 1;
+  g_hash_table_remove_all (members);
+  wg0 = g_ptr_array_new ();
+  g_ptr_array_add (wg0, forged);
+  g_hash_table_insert (members, g_strdup ("wg0"), wg0);
+  g_assert_true (wgd_state_save_mesh_members (f->dir, members, &error));
+  back = wgd_state_load_mesh_members (f->dir, &warning);
+  g_assert_nonnull (warning);
+  g_assert_cmpuint (g_hash_table_size (back), ==, 0);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -205,5 +282,6 @@ main (int argc, char **argv)
   ADD ("replay", test_replay);
   ADD ("endpoints", test_endpoints);
   ADD ("corrupt-set-aside", test_corrupt_set_aside);
+  ADD ("mesh-members", test_mesh_members);
   return g_test_run ();
 }
