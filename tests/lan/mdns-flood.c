@@ -1,0 +1,122 @@
+/* mdns-flood.c — publishes N bogus _wireguard._udp services from one
+ * avahi client, for the flood test: every other one carries TXT that is
+ * no record, the rest a signed record with one byte of its signature
+ * changed. Prints "published N" once avahi-daemon has them all, then
+ * stays until killed (the services go with it).
+ *
+ *   mdns-flood N */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <avahi-client/client.h>
+#include <avahi-client/publish.h>
+#include <avahi-common/error.h>
+#include <avahi-common/strlst.h>
+#include <avahi-glib/glib-watch.h>
+#include <sodium.h>
+
+#include "announcement.h"
+#include "txt.h"
+
+typedef struct {
+  guint count;
+  guint established;
+  GMainLoop *loop;
+} Flood;
+
+static void
+group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_data)
+{
+  Flood *flood = user_data;
+
+  if (state == AVAHI_ENTRY_GROUP_ESTABLISHED && ++flood->established == flood->count)
+    {
+      printf ("published %u\n", flood->count);
+      fflush (stdout);
+    }
+  else if (state == AVAHI_ENTRY_GROUP_COLLISION || state == AVAHI_ENTRY_GROUP_FAILURE)
+    {
+      fprintf (stderr, "mdns-flood: a service could not be published\n");
+      exit (1);
+    }
+}
+
+/* The TXT strings of bogus service i. */
+static AvahiStringList *
+bogus_txt (guint i)
+{
+  g_autoptr (WgdKeyPair) id = NULL;
+  g_autoptr (WgdAnnouncement) ann = NULL;
+  g_auto (GStrv) txt = NULL;
+  AvahiStringList *l = NULL;
+
+  if (i % 2 == 0)
+    {
+      gchar garbage[64];
+
+      g_snprintf (garbage, sizeof garbage, "a0=%08x-not-a-record", randombytes_random ());
+      return avahi_string_list_new ("txtvers=1", garbage, NULL);
+    }
+  id = wgd_key_pair_generate ();
+  ann = wgd_announcement_new ();
+  wgd_key_pair_wg_public (id, ann->wg_key);
+  ann->timestamp = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  ann->lifetime = 600;
+  if (!wgd_announcement_sign (ann, id, NULL))
+    abort ();
+  ann->record[ann->record_len - 1] ^= 1;
+  txt = wgd_txt_encode (ann->record, ann->record_len);
+  /* avahi_string_list_add prepends: backwards keeps the order. */
+  for (guint k = g_strv_length (txt); k > 0; k--)
+    l = avahi_string_list_add (l, txt[k - 1]);
+  return l;
+}
+
+int
+main (int argc, char **argv)
+{
+  Flood flood = { 0 };
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  AvahiGLibPoll *poll;
+  AvahiClient *client;
+  int err = 0;
+  guint64 n;
+
+  if (argc != 2 || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
+    {
+      fprintf (stderr, "usage: mdns-flood N (1 to 1000)\n");
+      return 2;
+    }
+  if (sodium_init () < 0)
+    return 1;
+  flood.count = (guint) n;
+  poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
+  client = avahi_client_new (avahi_glib_poll_get (poll), 0, NULL, NULL, &err);
+  if (client == NULL)
+    {
+      fprintf (stderr, "mdns-flood: %s\n", avahi_strerror (err));
+      return 1;
+    }
+  for (guint i = 0; i < flood.count; i++)
+    {
+      /* One group each: a group holds at most 32 entries. */
+      AvahiEntryGroup *group = avahi_entry_group_new (client, group_callback, &flood);
+      AvahiStringList *txt = bogus_txt (i);
+      g_autofree gchar *name = g_strdup_printf ("bogus-%u", i);
+
+      if (group == NULL
+          || avahi_entry_group_add_service_strlst (group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
+                                                   name, "_wireguard._udp", NULL, NULL, 51820,
+                                                   txt) < 0
+          || avahi_entry_group_commit (group) < 0)
+        {
+          fprintf (stderr, "mdns-flood: cannot publish %s: %s\n", name,
+                   avahi_strerror (avahi_client_errno (client)));
+          return 1;
+        }
+      avahi_string_list_free (txt);
+    }
+  g_main_loop_run (loop);
+  return 0;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test-flood.sh — a hostile host h3 publishes 500 bogus _wireguard._udp
+# services (tests/lan/mdns-flood: TXT that is no record, and records with
+# a broken signature) before wgdiscoverd starts on h1 and h2. The real
+# peer is still found, the daemon keeps running and logs each kind of
+# rejection once per source, not once per service. Prints TAP; needs root.
+
+srcdir=${srcdir:-.}
+ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
+daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+flood=${WGD_MDNS_FLOOD:?WGD_MDNS_FLOOD names tests/lan/mdns-flood}
+source "$srcdir/tests/lan/lan.sh"
+source "$srcdir/tests/lan/tap.sh"
+
+tap_lan_up 3
+w=$lan_dir
+umask 077
+
+declare -a pub
+for i in 1 2; do
+  mkdir -p "$w/state$i"
+  "$ctl" genkey > "$w/state$i/identity"
+  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
+  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
+  printf '[Interface wg0]\n' > "$w/conf$i"
+done
+lan_exec 1 wg set wg0 private-key "$w/wgkey1" listen-port 51820 \
+  peer "${pub[2]}" allowed-ips 10.78.0.2/32
+lan_exec 2 wg set wg0 private-key "$w/wgkey2" listen-port 51820 \
+  peer "${pub[1]}" allowed-ips 10.78.0.1/32
+
+lan_start 3 "$flood" 500 > "$w/flood.out" 2> "$w/flood.err"
+flooded() { grep -q '^published 500$' "$w/flood.out"; }
+check "h3 publishes 500 bogus services" "within 60 flooded"
+seen_on_h1() {
+  (( $(lan_exec 1 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -c ';bogus-') >= 500 ))
+}
+check "h1's avahi-daemon sees them" "within 60 seen_on_h1"
+
+# h1's daemon reports to a notify socket, as under systemd's Type=notify.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "ab", buffering=0)
+while True:
+    out.write(s.recv(4096) + b"\n")
+' "$w/notify" "$w/notify.log" &
+notify_pid=$!
+trap 'kill $notify_pid 2>/dev/null; lan_down' EXIT
+within 10 "[[ -S $w/notify ]]" || echo "# no notify socket"
+NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --config "$w/conf1" --state-dir "$w/state1" \
+  >> "$w/log1" 2>&1
+pid1=$lan_started
+lan_start 2 "$daemon" --config "$w/conf2" --state-dir "$w/state2" >> "$w/log2" 2>&1
+found() {
+  lan_exec 1 wg show wg0 endpoints | grep -qxF "${pub[2]}	10.77.0.2:51820"
+}
+check "h1 still finds the real peer h2 amid the flood" "within 60 found"
+check "h1 pings h2 over WireGuard" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
+check "wgdiscoverd on h1 keeps running" "kill -0 $pid1"
+check "wgdiscoverd on h1 tells systemd it is ready" "within 10 grep -qx READY=1 $w/notify.log"
+# Every bogus service is judged (resolvers are queued, not dropped), and
+# counted in the status line.
+rejected_count() {
+  sed -n 's/^STATUS=.* \([0-9]*\) rejected.*/\1/p' "$w/notify.log" | tail -n 1
+}
+all_judged() { (( $(rejected_count) >= 500 )); }
+check "all 500 bogus services are judged and counted in STATUS" "within 60 all_judged"
+rejections() { grep -c 'rejected announcement' "$w/log1"; }
+check "h1 logs the rejections once per source and reason, not per service" \
+  '(( $(rejections) >= 1 && $(rejections) <= 8 ))'
+check "h1's log stays short" '(( $(wc -l < "$w/log1") < 60 ))'
+echo "# h1's log:"
+sed 's/^/#   /' "$w/log1"
+echo "1..$n"
