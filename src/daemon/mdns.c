@@ -41,7 +41,7 @@ struct _WgdMdns {
   gchar *browse_type;           /* the service type or a mesh subtype */
   GQueue pending;               /* Pending, waiting for a resolver */
   GHashTable *resolving;        /* AvahiServiceResolver, not answered yet */
-  GHashTable *kept;             /* AvahiServiceResolver, following a peer */
+  GHashTable *kept;             /* service_key () → AvahiServiceResolver, following a peer */
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
@@ -49,6 +49,21 @@ struct _WgdMdns {
 };
 
 static void mdns_start_resolvers (WgdMdns *mdns);
+
+/* One service instance as the browser reports it: each interface and
+ * protocol has its own. */
+static gchar *
+service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
+             const char *domain)
+{
+  return g_strdup_printf ("%d %d %s.%s", interface, protocol, name, domain);
+}
+
+static gboolean
+resolver_is (gpointer key, gpointer value, gpointer user_data)
+{
+  return value == user_data;
+}
 
 static void
 resolver_free (gpointer r)
@@ -92,7 +107,7 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       {
         gchar *alt = avahi_alternative_service_name (mdns->name);
 
-        g_info ("mdns: service name '%s' is taken; using '%s'", mdns->name, alt);
+        g_message ("mdns: service name '%s' is taken; publishing as '%s'", mdns->name, alt);
         g_free (mdns->name);
         mdns->name = g_strdup (alt);
         avahi_free (alt);
@@ -162,7 +177,7 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
                   void *user_data)
 {
   WgdMdns *mdns = user_data;
-  gboolean kept = g_hash_table_contains (mdns->kept, r);
+  gboolean kept = g_hash_table_find (mdns->kept, resolver_is, r) != NULL;
   gboolean keep = FALSE;
 
   if (event == AVAHI_RESOLVER_FOUND)
@@ -191,19 +206,18 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
       else if (mdns->on_bad_txt != NULL)
         mdns->on_bad_txt (error, name, addr, mdns->user_data);
     }
-  /* A resolver that found nothing we accept is freed; one that did is
-   * kept, within a bound, so TXT updates reach us. */
-  g_hash_table_steal (mdns->resolving, r);
-  if (kept)
+  /* A followed service stays followed, through records we refuse and
+   * lookups that time out while its host changes addresses, until the
+   * browser says it is gone. A new one is followed, within a bound, once
+   * it carried a record we accept; otherwise its resolver is freed. */
+  if (!kept)
     {
-      /* Never added twice: the table would free its own key. */
-      if (!keep)
-        g_hash_table_remove (mdns->kept, r);
+      g_hash_table_steal (mdns->resolving, r);
+      if (keep && g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
+        g_hash_table_insert (mdns->kept, service_key (interface, protocol, name, domain), r);
+      else
+        avahi_service_resolver_free (r);
     }
-  else if (keep && g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
-    g_hash_table_add (mdns->kept, r);
-  else
-    avahi_service_resolver_free (r);
   mdns_start_resolvers (mdns);
 }
 
@@ -242,9 +256,22 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
                  avahi_strerror (avahi_client_errno (mdns->client)));
       return;
     }
-  /* A service that goes away simply stops refreshing its candidate. */
+  if (event == AVAHI_BROWSER_REMOVE)
+    {
+      g_autofree gchar *key = service_key (interface, protocol, name, domain);
+
+      /* Its candidates age out on their own; only the resolver goes. */
+      g_hash_table_remove (mdns->kept, key);
+      return;
+    }
   if (event != AVAHI_BROWSER_NEW || (flags & AVAHI_LOOKUP_RESULT_OUR_OWN))
     return;
+  {
+    g_autofree gchar *key = service_key (interface, protocol, name, domain);
+
+    if (g_hash_table_contains (mdns->kept, key))
+      return;
+  }
   p = g_new0 (Pending, 1);
   p->interface = interface;
   p->protocol = protocol;
@@ -354,7 +381,7 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
   mdns->browse_type = g_strdup (WGD_MDNS_SERVICE_TYPE);
   g_queue_init (&mdns->pending);
   mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
-  mdns->kept = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
+  mdns->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, resolver_free);
   mdns->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   mdns->client = avahi_client_new (avahi_glib_poll_get (mdns->poll), AVAHI_CLIENT_NO_FAIL,
                                    client_callback, mdns, &err);
