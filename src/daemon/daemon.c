@@ -20,8 +20,9 @@
 #define G_LOG_DOMAIN_DAEMON "wgdiscoverd"
 /* Our records live this long and are re-signed at half of it. */
 #define ANNOUNCE_LIFETIME 600
-/* How often trials, expiry and the device's view are looked at. */
-#define TICK_SECONDS 5
+/* How often trials, expiry and the device's view are looked at: rarely
+ * enough that an idle daemon wakes only a few times a minute. */
+#define TICK_SECONDS 15
 
 typedef struct {
   const WgdInterfaceConfig *config;

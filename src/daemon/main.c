@@ -17,8 +17,12 @@ typedef struct {
   gchar *state_dir;             /* --state-dir, which outlives reloads */
   WgdConfig *config;
   WgdDaemon *daemon;
-  guint ready_source;
+  guint status_source;
+  gboolean ready;               /* READY=1 was sent */
+  int exit_status;
 } Main;
+
+#define STATUS_SECONDS 30
 
 static gboolean
 on_stop (gpointer user_data)
@@ -62,7 +66,8 @@ on_reload (gpointer user_data)
   daemon = wgd_daemon_new (config, &error);
   if (daemon == NULL)
     {
-      g_critical ("reload: %s", error->message);
+      g_warning ("reload: %s; stopping", error->message);
+      m->exit_status = 1;
       g_main_loop_quit (m->loop);
       return G_SOURCE_CONTINUE;
     }
@@ -74,17 +79,34 @@ on_reload (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* READY=1 once our service is published; STATUS= as things change. */
+static gboolean on_status (gpointer user_data);
+
+/* READY=1 once our service is published, looked for every second; after
+ * that STATUS= twice a minute, so an idle daemon stays idle. */
+static void
+main_schedule_status (Main *m, gboolean ready)
+{
+  if (m->status_source != 0)
+    g_source_remove (m->status_source);
+  m->status_source = g_timeout_add_seconds (ready ? STATUS_SECONDS : 1, on_status, m);
+}
+
 static gboolean
-on_ready_check (gpointer user_data)
+on_status (gpointer user_data)
 {
   Main *m = user_data;
+  gboolean ready = wgd_daemon_is_ready (m->daemon);
   g_autofree gchar *status = wgd_daemon_status (m->daemon);
-  g_autofree gchar *line = g_strdup_printf ("%sSTATUS=%s",
-                                            wgd_daemon_is_ready (m->daemon) ? "READY=1\n" : "",
-                                            status);
+  g_autofree gchar *line = g_strdup_printf ("%sSTATUS=%s", ready ? "READY=1\n" : "", status);
 
   wgd_sd_notify (line);
+  if (ready && !m->ready)
+    {
+      m->ready = TRUE;
+      m->status_source = 0;
+      main_schedule_status (m, TRUE);
+      return G_SOURCE_REMOVE;
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -108,7 +130,6 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- find WireGuard peers");
   g_autoptr (GError) error = NULL;
-  int status = 0;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -156,15 +177,17 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_stop, &m);
   g_unix_signal_add (SIGINT, on_stop, &m);
   g_unix_signal_add (SIGHUP, on_reload, &m);
-  m.ready_source = g_timeout_add_seconds (1, on_ready_check, &m);
+  main_schedule_status (&m, FALSE);
   g_main_loop_run (m.loop);
 
-  g_source_remove (m.ready_source);
-  wgd_daemon_stop (m.daemon);
+  g_source_remove (m.status_source);
+  /* A failed reload left no daemon. */
+  if (m.daemon != NULL)
+    wgd_daemon_stop (m.daemon);
   wgd_daemon_free (m.daemon);
   wgd_config_free (m.config);
   g_main_loop_unref (m.loop);
   g_free (m.config_path);
   g_free (m.state_dir);
-  return status;
+  return m.exit_status;
 }
