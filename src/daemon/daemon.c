@@ -23,6 +23,8 @@
 /* How often trials, expiry and the device's view are looked at: rarely
  * enough that an idle daemon wakes only a few times a minute. */
 #define TICK_SECONDS 15
+/* How many (source, reason) pairs the rejection log remembers. */
+#define LOGGED_SOURCES_MAX 4096
 
 typedef struct {
   const WgdInterfaceConfig *config;
@@ -317,6 +319,14 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry)
     }
 }
 
+static gboolean
+is_power_of_ten (guint n)
+{
+  while (n % 10 == 0)
+    n /= 10;
+  return n == 1;
+}
+
 /* Logs a rejection once per source address and reason, then counts. */
 static void
 daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
@@ -326,11 +336,19 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
 
   d->rejected++;
-  if (n == 0)
+  n++;
+  if (n == 1)
     log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
                   "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
                   service, address, reason, detail);
-  g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n + 1));
+  /* Repeats are summed up at 10, 100, 1000, …: a flood shows, briefly. */
+  else if (is_power_of_ten (n))
+    log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                  "%u announcements from %s rejected so far: %s", n, address, reason);
+  /* Bounded: past that many sources, start over (and log anew). */
+  if (g_hash_table_size (d->logged) >= LOGGED_SOURCES_MAX)
+    g_hash_table_remove_all (d->logged);
+  g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n));
 }
 
 /* Mesh mode: a peer certified by the interface's mesh CA is added with

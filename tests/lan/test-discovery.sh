@@ -67,7 +67,9 @@ check "h1 pings h2 at its new address" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >
 
 # A hostile host 3 publishes what it can make: an older record of h2
 # (captured before), pointing h2's key elsewhere; a copy with one byte
-# changed; TXT that is no record; and an expired record of its own.
+# changed; a record of its own that claims h2's WireGuard key through a
+# certificate of a CA it made up; TXT that is no record; TXT far larger
+# than any record; and an expired record of its own.
 now=$(date +%s)
 mapfile -t replayed < <("$ctl" announce --identity "$w/state2/identity" \
   --endpoint 10.77.0.66:51820 --timestamp $((now - 30)) --lifetime 3600 --txt)
@@ -75,18 +77,32 @@ forged=("${replayed[@]}")
 chunk=${forged[1]}
 [[ ${chunk:20:1} == A ]] && c=B || c=A
 forged[1]="${chunk:0:20}$c${chunk:21}"
+"$ctl" ca init > "$w/evil-ca"
+"$ctl" ca sign --ca "$w/evil-ca" --name h2 --address 10.78.0.2/32 \
+  --signkey "$("$ctl" signkey < "$w/state3/identity")" --wgkey "${pub[2]}" > "$w/evil-cert"
+mapfile -t unbound < <("$ctl" announce --identity "$w/state3/identity" --cert "$w/evil-cert" \
+  --endpoint 10.77.0.66:51820 --txt)
+# As large as one mDNS packet carries (a TXT beyond the MTU is never
+# resolved at all), in more strings than any record needs.
+huge=(txtvers=1)
+for ((k = 0; k < 40; k++)); do huge+=("a$k=$(printf 'A%.0s' {1..24})"); done
 mapfile -t expired < <("$ctl" announce --identity "$w/state3/identity" \
   --endpoint 10.77.0.66:51820 --timestamp $((now - 7200)) --lifetime 60 --txt)
 lan_exec 3 avahi-publish -s evil-replayed _wireguard._udp 51820 "${replayed[@]}" >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-forged _wireguard._udp 51820 "${forged[@]}" >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-garbage _wireguard._udp 51820 txtvers=1 'a0=!!!' >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-expired _wireguard._udp 51820 "${expired[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-unbound _wireguard._udp 51820 "${unbound[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-huge _wireguard._udp 51820 "${huge[@]}" >/dev/null 2>&1 &
 logged() { grep -qE "$1" "$w/log1"; }
 check "h1 logs the replayed record with its reason" "within 15 logged \"'evil-replayed'.*replayed\""
 forged_logged() { logged "'evil-forged'.*(bad-signature|malformed)"; }
 check "h1 logs the forged record with its reason" "within 15 forged_logged"
 check "h1 logs the garbage TXT with its reason" "within 15 logged \"'evil-garbage'.*malformed\""
 check "h1 logs the expired record with its reason" "within 15 logged \"'evil-expired'.*expired\""
+check "h1 logs the record claiming h2's key without a binding" \
+  "within 15 logged \"'evil-unbound'.*no-binding\""
+check "h1 logs the huge TXT with its reason" "within 15 logged \"'evil-huge'.*too-large\""
 unchanged() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 1 3) == 10.77.0.3:51820 ]]; }
 check "nothing rejected reached h1's interface" unchanged
 check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"

@@ -71,6 +71,8 @@ rejections() { grep -c 'rejected announcement' "$w/log1"; }
 check "h1 logs the rejections once per source and reason, not per service" \
   '(( $(rejections) >= 1 && $(rejections) <= 8 ))'
 check "h1's log stays short" '(( $(wc -l < "$w/log1") < 60 ))'
+check "h1 sums up the repeats it did not log" \
+  "grep -qE '100 announcements from [^ ]+ rejected so far: (malformed|bad-signature)' $w/log1"
 echo "# h1's log:"
 sed 's/^/#   /' "$w/log1"
 echo "1..$n"
