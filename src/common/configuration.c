@@ -5,7 +5,9 @@
  * from (GKeyFile does not keep lines), so every error can point there. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 
@@ -86,8 +88,25 @@ merge_add (Merge *m, const gchar *name, const gchar *data, gsize len, GError **e
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
   g_auto (GStrv) groups = NULL;
+  const gchar *nul = memchr (data, '\0', len);
+  const gchar *end = NULL;
   gchar *file;
 
+  /* GKeyFile reads past a NUL where line numbers cannot follow. */
+  if (nul != NULL)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
+                   "%s: a NUL byte at offset %" G_GSIZE_FORMAT "; not a text file", name,
+                   (gsize) (nul - data));
+      return FALSE;
+    }
+  /* Nor does GKeyFile read bytes that are not UTF-8 as written. */
+  if (!g_utf8_validate_len (data, len, &end))
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
+                   "%s: invalid UTF-8 at offset %" G_GSIZE_FORMAT, name, (gsize) (end - data));
+      return FALSE;
+    }
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, "%s: %s", name, local->message);
@@ -365,14 +384,24 @@ read_base64url_file (const Merge *m, const gchar *group, const gchar *key, const
   g_autoptr (GError) local = NULL;
   gsize text_len = 0;
 
+  GStatBuf st;
+  /* base64url of cap bytes, and a line end or two. */
+  gsize max = cap / 3 * 4 + 8;
+
   if (!g_path_is_absolute (path))
     return config_error (m, error, group, key, "'%s' is not an absolute path", path);
+  /* Checked first, so that /dev/zero or a FIFO cannot stall the start. */
+  if (g_stat (path, &st) != 0)
+    return config_error (m, error, group, key, "%s: %s", path, g_strerror (errno));
+  if (!S_ISREG (st.st_mode))
+    return config_error (m, error, group, key, "%s: not a regular file", path);
+  if ((guint64) st.st_size > max)
+    return config_error (m, error, group, key, "%s: too large (%" G_GUINT64_FORMAT " bytes)",
+                         path, (guint64) st.st_size);
   if (!g_file_get_contents (path, &text, &text_len, &local))
     return config_error (m, error, group, key, "%s", local->message);
-  /* base64url of cap bytes, and a line end or two. */
-  if (text_len > cap / 3 * 4 + 8)
-    return config_error (m, error, group, key, "%s: too large (%" G_GSIZE_FORMAT " bytes)",
-                         path, text_len);
+  if (text_len > max)
+    return config_error (m, error, group, key, "%s: too large", path);
   g_strstrip (text);
   if (!wgd_base64url_decode (text, strlen (text), out, cap, len, &local))
     return config_error (m, error, group, key, "%s: %s", path, local->message);

@@ -694,6 +694,8 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   for (guint i = 0; i < d->interfaces->len; i++)
     interface_refresh (d, &g_array_index (d->interfaces, Interface, i));
   daemon_restore_endpoints (d);
+  /* A revocation list just read takes effect now, not at the next tick. */
+  daemon_expire_mesh_peers (d);
 
   d->addresses = wgd_address_monitor_new (on_address, d, error);
   if (d->addresses == NULL)

@@ -100,6 +100,17 @@ expect_error (const gchar *text, const gchar *where, const gchar *what)
 static void
 test_errors (void)
 {
+  /* A NUL byte: refused before GKeyFile, whose lines would not match. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (WgdConfig) c = wgd_config_load_data ("test.conf", "[Daemon]\n\0[x]\n", 13,
+                                                    &error);
+
+    g_assert_null (c);
+    g_assert_cmpstr (error->message, ==, "test.conf: a NUL byte at offset 9; not a text file");
+  }
+  expect_error ("[Interface wg0]\x98\nMode=mesh\n", "test.conf: invalid UTF-8 at offset 15", "");
+
   expect_error ("[Interface wg0]\n\nMode=meshh\n", "test.conf:3: [Interface wg0] Mode:",
                 "'meshh' is not 'endpoint' or 'mesh'");
   expect_error ("[Interface wg0]\nMode=mesh\n", "test.conf:2: [Interface wg0] Mode:",
@@ -282,6 +293,8 @@ test_mesh_files (void)
     { "Certificate", garbage_file, "invalid base64url" },
     { "Certificate", missing_file, "No such file" },
     { "Certificate", "relative/cert", "not an absolute path" },
+    { "Certificate", "/dev/zero", "not a regular file" },
+    { "Certificate", dir, "not a regular file" },
     { "Revocations", foreign_list_file, "signed by another CA" },
     { "Revocations", cert_file, "not a revocation list" },
   };

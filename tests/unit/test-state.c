@@ -189,7 +189,6 @@ test_mesh_members (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *warning = NULL;
   g_autofree gchar *path = state_path (f, "mesh");
-  g_autofree gchar *text = NULL;
   GPtrArray *wg0 = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_certificate_free);
   g_autoptr (WgdCertificate) forged = member_certificate (3);
   GPtrArray *certs;
