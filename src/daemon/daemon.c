@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <arpa/inet.h>
+#include <sodium.h>
 #include <linux/rtnetlink.h>
 
 #include "address-monitor.h"
@@ -153,6 +154,21 @@ interface_refresh (WgdDaemon *d, Interface *iface)
                iface->config->name);
 }
 
+static void daemon_schedule_save (WgdDaemon *d);
+
+/* Our own newest timestamp goes into the replay state, which is saved:
+ * a daemon restarted within the same second must not sign a different
+ * record with a timestamp its peers have already seen. */
+static void
+daemon_note_own_record (WgdDaemon *d, const WgdAnnouncement *ann)
+{
+  guint8 digest[WGD_KEY_LEN];
+
+  crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
+  wgd_replay_state_update (d->replay, d->identity->public_key, ann->timestamp, digest);
+  daemon_schedule_save (d);
+}
+
 static void
 daemon_announce (WgdDaemon *d)
 {
@@ -185,6 +201,7 @@ daemon_announce (WgdDaemon *d)
                      error->message);
           continue;
         }
+      daemon_note_own_record (d, ann);
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
                         ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len);
     }
@@ -673,6 +690,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->replay = wgd_state_load_replay (config->state_directory, &warning);
   if (warning != NULL)
     g_warning ("%s", warning);
+  wgd_replay_state_lookup (d->replay, d->identity->public_key, &d->last_timestamp);
   g_clear_pointer (&warning, g_free);
   d->endpoints = wgd_state_load_endpoints (config->state_directory, &warning);
   if (warning != NULL)

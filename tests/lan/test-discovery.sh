@@ -132,6 +132,10 @@ stopped() { ! kill -0 "${daemon_pid[1]}" 2>/dev/null; }
 check "wgdiscoverd stops on SIGTERM" "within 10 stopped"
 h1_withdrawn() { ! h1_published; }
 check "h1's service is withdrawn when wgdiscoverd stops" "within 10 h1_withdrawn"
+# Its own newest timestamp is saved, so a restart in the same second does
+# not sign a second record with a timestamp the others have seen.
+sign1=$("$ctl" signkey < "$w/state1/identity" | base64 -d | od -An -tx1 | tr -d ' \n')
+check "h1's state holds its own newest timestamp" "grep -q '^$sign1=' $w/state1/replay"
 for j in 2 3; do
   lan_exec 1 wg set wg0 peer "${pub[j]}" remove
   lan_exec 1 wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"
