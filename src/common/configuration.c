@@ -497,6 +497,7 @@ config_from_merge (const Merge *m, GError **error)
 {
   g_autoptr (WgdConfig) config = wgd_config_new ();
   g_auto (GStrv) groups = g_key_file_get_groups (m->kf, NULL);
+  const gchar *advertising = NULL;
 
   for (guint g = 0; groups[g] != NULL; g++)
     {
@@ -528,6 +529,18 @@ config_from_merge (const Merge *m, GError **error)
           config_error (m, error, group, "Mesh", "there is no [Mesh %s] group", c->mesh);
           return NULL;
         }
+      /* One identity gives one WireGuard key, and receivers keep only the
+       * newest timestamp per signing key: two records of ours valid at
+       * once would make each other look replayed. */
+      if (c->advertise && advertising != NULL)
+        {
+          config_error (m, error, group, "Advertise",
+                        "only one interface can advertise and %s already does "
+                        "(set Advertise=false on all others)", advertising);
+          return NULL;
+        }
+      if (c->advertise)
+        advertising = c->name;
     }
   return g_steal_pointer (&config);
 }

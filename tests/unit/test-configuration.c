@@ -129,6 +129,10 @@ test_errors (void)
                 "test.conf:2: [Interface wg0] PersistentKeepalive:", "0 to 65535");
   expect_error ("[Interface wg0]\nAdvertise=maybe\n", "test.conf:2: [Interface wg0] Advertise:",
                 "true or false");
+  expect_error ("[Interface wg0]\n[Interface wg1]\n\n", "test.conf:2: [Interface wg1] Advertise:",
+                "wg0 already does");
+  expect_error ("[Interface wg0]\n[Interface wg1]\nAdvertise=true\n",
+                "test.conf:3: [Interface wg1] Advertise:", "only one interface can advertise");
   expect_error ("[Interface wg0]\nRendezvous=sometimes\n",
                 "test.conf:2: [Interface wg0] Rendezvous:", "'never', 'fallback' or 'always'");
   expect_error ("[Daemon]\nStateDirectory=var/lib\n", "test.conf:2: [Daemon] StateDirectory:",
