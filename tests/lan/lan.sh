@@ -9,6 +9,13 @@
 #   lan_exec N CMD...  run CMD inside host N
 #   lan_start N CMD... start CMD inside host N in the background; its PID
 #                      (CMD's own: nsenter execs it) is in lan_started
+#   lan_node N CTL     give host N an identity (made by the wgdiscoverctl
+#                      CTL) in $lan_dir/stateN, its WireGuard key on wg0
+#                      (port 51820) and a configuration $lan_dir/confN
+#                      with [Interface wg0]; its public key is lan_pub[N]
+#   lan_peer N M       host M becomes a peer of host N (allowed-ips
+#                      10.78.0.M/32, no endpoint)
+#   lan_endpoint N M   the endpoint host N's wg0 has for host M
 #   lan_down           kill everything started and delete the namespaces
 #
 # Names carry this shell's PID, so runs side by side do not collide, and
@@ -17,7 +24,7 @@
 
 lan_id=wgd$$
 lan_dir=
-declare -a lan_pids=()
+declare -a lan_pids=() lan_pub=()
 
 lan_die() {
   echo "lan: $*" >&2
@@ -118,6 +125,24 @@ lan_start() {
   lan_started=$!
 }
 
+lan_node() {
+  local i=$1 ctl=$2 state=$lan_dir/state$1
+  mkdir -p "$state" || return 1
+  (umask 077 && "$ctl" genkey > "$state/identity" &&
+     "$ctl" wgkey < "$state/identity" > "$lan_dir/wgkey$i") || return 1
+  lan_pub[i]=$("$ctl" wgpubkey < "$state/identity") || return 1
+  printf '[Interface wg0]\n' > "$lan_dir/conf$i"
+  lan_exec "$i" wg set wg0 private-key "$lan_dir/wgkey$i" listen-port 51820
+}
+
+lan_peer() {
+  lan_exec "$1" wg set wg0 peer "${lan_pub[$2]}" allowed-ips "10.78.0.$2/32"
+}
+
+lan_endpoint() {
+  lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
+}
+
 lan_down() {
   local i ns
   for i in "${!lan_pids[@]}"; do
@@ -134,6 +159,7 @@ lan_down() {
   done
   ip netns del "${lan_id}-lan" 2>/dev/null
   lan_pids=()
+  lan_pub=()
   [[ -n $lan_dir ]] && rm -rf "$lan_dir"
   lan_dir=
   return 0

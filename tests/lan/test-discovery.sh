@@ -17,19 +17,14 @@ tap_lan_up 3
 w=$lan_dir
 umask 077
 
-declare -a pub daemon_pid
+declare -a daemon_pid
 for i in 1 2 3; do
-  mkdir -p "$w/state$i"
-  "$ctl" genkey > "$w/state$i/identity"
-  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
-  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
-  printf '[Interface wg0]\n' > "$w/conf$i"
+  lan_node "$i" "$ctl"
 done
 # Endpoint mode: the interfaces know their peers, not where they are.
 for i in 1 2 3; do
-  lan_exec "$i" wg set wg0 private-key "$w/wgkey$i" listen-port 51820
   for j in 1 2 3; do
-    [[ $i == "$j" ]] || lan_exec "$i" wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"
+    [[ $i == "$j" ]] || lan_peer "$i" "$j"
   done
 done
 
@@ -37,15 +32,12 @@ start_daemon() {
   lan_start "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
   daemon_pid[$1]=$lan_started
 }
-endpoint_of() { # host, peer → the endpoint host has for peer
-  lan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
-}
 all_found() {
   local i j
   for i in 1 2 3; do
     for j in 1 2 3; do
       [[ $i == "$j" ]] && continue
-      [[ $(endpoint_of "$i" "$j") == "10.77.0.$j:51820" ]] || return 1
+      [[ $(lan_endpoint "$i" "$j") == "10.77.0.$j:51820" ]] || return 1
     done
   done
 }
@@ -61,7 +53,7 @@ done
 # primary address takes the secondaries of its subnet with it).
 lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
 lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
-moved() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 3 2) == 10.77.0.12:51820 ]]; }
+moved() { [[ $(lan_endpoint 1 2) == 10.77.0.12:51820 && $(lan_endpoint 3 2) == 10.77.0.12:51820 ]]; }
 check "h2's new LAN address reaches h1 and h3" "within 20 moved"
 check "h1 pings h2 at its new address" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
 
@@ -79,7 +71,7 @@ chunk=${forged[1]}
 forged[1]="${chunk:0:20}$c${chunk:21}"
 "$ctl" ca init > "$w/evil-ca"
 "$ctl" ca sign --ca "$w/evil-ca" --name h2 --address 10.78.0.2/32 \
-  --signkey "$("$ctl" signkey < "$w/state3/identity")" --wgkey "${pub[2]}" > "$w/evil-cert"
+  --signkey "$("$ctl" signkey < "$w/state3/identity")" --wgkey "${lan_pub[2]}" > "$w/evil-cert"
 mapfile -t unbound < <("$ctl" announce --identity "$w/state3/identity" --cert "$w/evil-cert" \
   --endpoint 10.77.0.66:51820 --txt)
 # As large as one mDNS packet carries (a TXT beyond the MTU is never
@@ -103,7 +95,7 @@ check "h1 logs the expired record with its reason" "within 15 logged \"'evil-exp
 check "h1 logs the record claiming h2's key without a binding" \
   "within 15 logged \"'evil-unbound'.*no-binding\""
 check "h1 logs the huge TXT with its reason" "within 15 logged \"'evil-huge'.*too-large\""
-unchanged() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 && $(endpoint_of 1 3) == 10.77.0.3:51820 ]]; }
+unchanged() { [[ $(lan_endpoint 1 2) == 10.77.0.12:51820 && $(lan_endpoint 1 3) == 10.77.0.3:51820 ]]; }
 check "nothing rejected reached h1's interface" unchanged
 check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"
 
@@ -123,7 +115,7 @@ check "after an avahi-daemon restart h1 is published again" "within 40 h1_publis
 check "wgdiscoverd on h1 survived avahi-daemon's restart" "kill -0 ${daemon_pid[1]}"
 lan_exec 3 ip addr del 10.77.0.3/24 dev eth0
 lan_exec 3 ip addr add 10.77.0.13/24 dev eth0
-followed() { [[ $(endpoint_of 1 3) == 10.77.0.13:51820 ]]; }
+followed() { [[ $(lan_endpoint 1 3) == 10.77.0.13:51820 ]]; }
 check "after an avahi-daemon restart h1 still follows h3's address" "within 40 followed"
 
 # Restart h1's daemon with its peers' endpoints gone from the interface.
@@ -137,11 +129,11 @@ check "h1's service is withdrawn when wgdiscoverd stops" "within 10 h1_withdrawn
 sign1=$("$ctl" signkey < "$w/state1/identity" | base64 -d | od -An -tx1 | tr -d ' \n')
 check "h1's state holds its own newest timestamp" "grep -q '^$sign1=' $w/state1/replay"
 for j in 2 3; do
-  lan_exec 1 wg set wg0 peer "${pub[j]}" remove
-  lan_exec 1 wg set wg0 peer "${pub[j]}" allowed-ips "10.78.0.$j/32"
+  lan_exec 1 wg set wg0 peer "${lan_pub[j]}" remove
+  lan_peer 1 "$j"
 done
 start_daemon 1
-restored() { [[ $(endpoint_of 1 2) == 10.77.0.12:51820 ]] && logged 'restored the last known endpoints'; }
+restored() { [[ $(lan_endpoint 1 2) == 10.77.0.12:51820 ]] && logged 'restored the last known endpoints'; }
 check "a restarted daemon restores known endpoints from its state" "within 5 restored"
 echo "# h1's log:"
 sed 's/^/#   /' "$w/log1"

@@ -15,18 +15,8 @@ tap_lan_up 2
 w=$lan_dir
 umask 077
 
-declare -a pub
-for i in 1 2; do
-  mkdir -p "$w/state$i"
-  "$ctl" genkey > "$w/state$i/identity"
-  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
-  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
-  printf '[Interface wg0]\n' > "$w/conf$i"
-done
-lan_exec 1 wg set wg0 private-key "$w/wgkey1" listen-port 51820 \
-  peer "${pub[2]}" allowed-ips 10.78.0.2/32
-lan_exec 2 wg set wg0 private-key "$w/wgkey2" listen-port 51820 \
-  peer "${pub[1]}" allowed-ips 10.78.0.1/32
+lan_node 1 "$ctl" && lan_node 2 "$ctl"
+lan_peer 1 2 && lan_peer 2 1
 
 # Someone on h2 holds the name h1 would use.
 lan_start 2 avahi-publish -s h1 _wireguard._udp 9 txtvers=1 > /dev/null 2>&1
@@ -35,14 +25,11 @@ within 20 squatted || echo "# the name h1 was not taken in time"
 for i in 1 2; do
   lan_start "$i" "$daemon" --config "$w/conf$i" --state-dir "$w/state$i" >> "$w/log$i" 2>&1
 done
-endpoint_of() { # host, peer
-  lan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
-}
 renamed() {
   lan_exec 2 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q ';h1\\032\\0352;'
 }
 check "h1 publishes under Avahi's alternative name 'h1 #2'" "within 20 renamed"
-found() { [[ $(endpoint_of 2 1) == 10.77.0.1:51820 ]]; }
+found() { [[ $(lan_endpoint 2 1) == 10.77.0.1:51820 ]]; }
 check "h2 finds h1 under its new name" "within 20 found"
 
 # h2 keeps only its link-local IPv6 address.
@@ -51,7 +38,7 @@ lan_exec 2 ip addr del fd77::2/64 dev eth0
 h2_ll=$(lan_exec 2 ip -6 -o addr show dev eth0 scope link | awk '{ sub("/.*", "", $4); print $4 }')
 # wg shows no scope; the daemon's log does, as the interface index.
 h1_eth0=$(lan_exec 1 cat /sys/class/net/eth0/ifindex)
-link_local() { [[ $(endpoint_of 1 2) == "[$h2_ll]:51820" ]]; }
+link_local() { [[ $(lan_endpoint 1 2) == "[$h2_ll]:51820" ]]; }
 check "h1's endpoint for h2 becomes h2's link-local address" "within 10 link_local"
 check "h1 set it with the scope of its own eth0" \
   "grep -qF -- '-> [$h2_ll%$h1_eth0]:51820' $w/log1"

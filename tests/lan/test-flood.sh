@@ -16,18 +16,8 @@ tap_lan_up 3
 w=$lan_dir
 umask 077
 
-declare -a pub
-for i in 1 2; do
-  mkdir -p "$w/state$i"
-  "$ctl" genkey > "$w/state$i/identity"
-  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
-  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
-  printf '[Interface wg0]\n' > "$w/conf$i"
-done
-lan_exec 1 wg set wg0 private-key "$w/wgkey1" listen-port 51820 \
-  peer "${pub[2]}" allowed-ips 10.78.0.2/32
-lan_exec 2 wg set wg0 private-key "$w/wgkey2" listen-port 51820 \
-  peer "${pub[1]}" allowed-ips 10.78.0.1/32
+lan_node 1 "$ctl" && lan_node 2 "$ctl"
+lan_peer 1 2 && lan_peer 2 1
 
 lan_start 3 "$flood" 500 > "$w/flood.out" 2> "$w/flood.err"
 flooded() { grep -q '^published 500$' "$w/flood.out"; }
@@ -54,7 +44,7 @@ NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --config "$w/conf1" --state-dir "$
 pid1=$lan_started
 lan_start 2 "$daemon" --config "$w/conf2" --state-dir "$w/state2" >> "$w/log2" 2>&1
 found() {
-  lan_exec 1 wg show wg0 endpoints | grep -qxF "${pub[2]}	10.77.0.2:51820"
+  lan_exec 1 wg show wg0 endpoints | grep -qxF "${lan_pub[2]}	10.77.0.2:51820"
 }
 check "h1 still finds the real peer h2 amid the flood" "within 60 found"
 check "h1 pings h2 over WireGuard" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"

@@ -23,19 +23,15 @@ umask 077
 "$ctl" ca init > "$w/ca.key"
 ca=$("$ctl" ca pubkey < "$w/ca.key")
 now=$(date +%s)
-declare -a pub daemon_pid
+declare -a daemon_pid
 for i in 1 2 3 4 5; do
-  mkdir -p "$w/state$i"
-  "$ctl" genkey > "$w/state$i/identity"
-  "$ctl" wgkey < "$w/state$i/identity" > "$w/wgkey$i"
-  pub[i]=$("$ctl" wgpubkey < "$w/state$i/identity")
-  lan_exec "$i" wg set wg0 private-key "$w/wgkey$i" listen-port 51820
+  lan_node "$i" "$ctl"
   [[ $i == 3 ]] && continue
   validity=()
   # h5's certificate ends 30 s from now.
   [[ $i == 5 ]] && validity=(--days 1 --not-before $((now - 86400 + 30)))
   "$ctl" ca sign --ca "$w/ca.key" --name "h$i" --serial "$i" "${validity[@]}" \
-    --signkey "$("$ctl" signkey < "$w/state$i/identity")" --wgkey "${pub[i]}" \
+    --signkey "$("$ctl" signkey < "$w/state$i/identity")" --wgkey "${lan_pub[i]}" \
     --address "10.78.0.$i/32" > "$w/cert$i"
 done
 write_conf() { # host, extra [Mesh] lines
@@ -43,7 +39,7 @@ write_conf() { # host, extra [Mesh] lines
     "$ca" "$w/cert$1" "$2" > "$w/conf$1"
 }
 for i in 1 2 4 5; do write_conf "$i" ""; done
-printf '[Interface wg0]\n' > "$w/conf3"
+# h3 keeps lan_node's endpoint-mode configuration: it has no certificate.
 # The administrator's own peer on h4, which wgdiscoverd did not add.
 admin_key=$(wg genkey | wg pubkey)
 lan_exec 4 wg set wg0 peer "$admin_key" allowed-ips 10.78.0.99/32
@@ -52,12 +48,9 @@ start_daemon() {
   lan_start "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
   daemon_pid[$1]=$lan_started
 }
-has_peer() { lan_exec "$1" wg show wg0 peers | grep -qxF "${pub[$2]}"; }
+has_peer() { lan_exec "$1" wg show wg0 peers | grep -qxF "${lan_pub[$2]}"; }
 allowed_ips_of() { # host, peer
-  lan_exec "$1" wg show wg0 allowed-ips | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
-}
-endpoint_of() {
-  lan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
+  lan_exec "$1" wg show wg0 allowed-ips | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }
 logged() { grep -qE "$2" "$w/log$1"; }
 hex_of() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
@@ -74,7 +67,7 @@ all_added() { has_peer 4 1 && has_peer 4 2 && has_peer 4 5 && has_peer 1 4; }
 check "h4 adds the certified hosts h1, h2 and h5, and h1 adds h4" "within 30 all_added"
 check "h1's peer on h4 has its certificate's address as allowed-ips" \
   '[[ $(allowed_ips_of 4 1) == 10.78.0.1/32 ]]'
-check "h1's peer on h4 has its LAN endpoint" '[[ $(endpoint_of 4 1) == 10.77.0.1:51820 ]]'
+check "h1's peer on h4 has its LAN endpoint" '[[ $(lan_endpoint 4 1) == 10.77.0.1:51820 ]]'
 check "h4 pings h1 over the tunnel they built" \
   "lan_exec 4 ping -c 2 -W 2 -q 10.78.0.1 >/dev/null"
 check "h4 logs the uncertified record from the mesh subtype with its reason" \
@@ -102,7 +95,7 @@ kill -TERM "${daemon_pid[4]}"
 stopped() { ! kill -0 "${daemon_pid[4]}" 2>/dev/null; }
 check "wgdiscoverd on h4 stops on SIGTERM" "within 10 stopped"
 check "h4's state lists h1 as a peer it added, and not the administrator's" \
-  "grep -q \"^\$(hex_of ${pub[1]})=\" $w/state4/mesh && ! grep -q \"^\$(hex_of $admin_key)=\" $w/state4/mesh"
+  "grep -q \"^\$(hex_of ${lan_pub[1]})=\" $w/state4/mesh && ! grep -q \"^\$(hex_of $admin_key)=\" $w/state4/mesh"
 start_daemon 4
 check "a restarted h4 keeps h1" "sleep 2; has_peer 4 1"
 echo "# h4's log:"
