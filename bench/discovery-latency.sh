@@ -42,7 +42,7 @@ mkdir -p "$w/stateB"
 pubB=$("$ctl" wgpubkey < "$w/stateB/identity")
 printf '[Interface wg0]\n' > "$w/conf"
 lan_exec 2 wg set wg0 private-key "$w/keyB" listen-port 51820
-lan_start 2 "$daemon" --config "$w/conf" --state-dir "$w/stateB" > "$w/logB" 2>&1
+lan_start 2 "$daemon" --foreground --config "$w/conf" --state-dir "$w/stateB" > "$w/logB" 2>&1
 sleep 2
 
 # Waits until B's interface holds endpoint $2 for key $1.
@@ -88,7 +88,7 @@ for ((r = 1; r <= runs; r++)); do
   lan_exec 2 wg set wg0 peer "$pubA" allowed-ips 10.78.0.1/32
   sleep 0.5
   t0=$(now)
-  lan_start 1 "$daemon" --config "$w/conf" --state-dir "$w/stateA" > "$w/logA" 2>&1
+  lan_start 1 "$daemon" --foreground --config "$w/conf" --state-dir "$w/stateA" > "$w/logA" 2>&1
   daemonA=$lan_started
   wait_endpoint "$pubA" 10.77.0.1:51820 || echo "run $r: A was not found within 30 s" >&2
   t1=$(now)

@@ -72,19 +72,15 @@ log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
 {
   g_autofree gchar *message = NULL;
   va_list args;
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", G_LOG_DOMAIN_DAEMON, -1 },
-    { "MESSAGE", NULL, -1 },
-    { "WGD_PEER_KEY", peer_key ? peer_key : "", -1 },
-    { "WGD_SOURCE", source ? source : "", -1 },
-    { "WGD_REASON", reason ? reason : "", -1 },
-  };
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  fields[1].value = message;
-  g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
+  /* g_log_structured, not _array: it adds PRIORITY, which the journal
+   * needs to show the level. */
+  g_log_structured (G_LOG_DOMAIN_DAEMON, level, "WGD_PEER_KEY", peer_key ? peer_key : "",
+                    "WGD_SOURCE", source ? source : "", "WGD_REASON", reason ? reason : "",
+                    "MESSAGE", "%s", message);
 }
 
 static gboolean

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "daemon.h"
+#include "detach.h"
 #include "sd-notify.h"
 
 typedef struct {
@@ -123,7 +124,7 @@ main (int argc, char **argv)
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
       "State directory (overrides StateDirectory=)", "DIR" },
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
-      "Stay in the foreground (wgdiscoverd never forks; kept for scripts)", NULL },
+      "Stay in the foreground (for systemd and other supervisors)", NULL },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log debugging messages", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
@@ -132,6 +133,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
 
   setlocale (LC_ALL, "");
+  g_log_set_writer_func (wgd_detach_log_writer, NULL, NULL);
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
                                 "Advertises this node's WireGuard endpoint over mDNS, finds "
@@ -154,7 +156,8 @@ main (int argc, char **argv)
     }
   if (debug)
     g_log_set_debug_enabled (TRUE);
-  m.config_path = config_path ? g_strdup (config_path) : g_strdup (WGD_CONFIG_PATH);
+  /* Absolute, as a detached daemon works from / and reloads later. */
+  m.config_path = g_canonicalize_filename (config_path ? config_path : WGD_CONFIG_PATH, NULL);
   m.config = wgd_config_load (m.config_path, config_path == NULL, &error);
   if (m.config == NULL)
     {
@@ -162,9 +165,14 @@ main (int argc, char **argv)
       g_free (m.config_path);
       return 1;
     }
-  m.state_dir = g_steal_pointer (&state_dir);
+  m.state_dir = state_dir ? g_canonicalize_filename (state_dir, NULL) : NULL;
   main_apply_options (&m, m.config);
-  m.daemon = wgd_daemon_new (m.config, &error);
+  /* Before the daemon exists: a fork must not split avahi-client's or
+   * GLib's state between two processes. */
+  if (!foreground && !wgd_detach_begin (&error))
+    m.daemon = NULL;
+  else
+    m.daemon = wgd_daemon_new (m.config, &error);
   if (m.daemon == NULL)
     {
       g_printerr ("wgdiscoverd: %s\n", error->message);
@@ -173,6 +181,7 @@ main (int argc, char **argv)
       g_free (m.state_dir);
       return 1;
     }
+  wgd_detach_finish ();
   m.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_stop, &m);
   g_unix_signal_add (SIGINT, on_stop, &m);

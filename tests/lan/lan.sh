@@ -1,7 +1,8 @@
 # lan.sh — a virtual LAN of hosts for the integration tests and the demo,
 # to be sourced by bash. Each host is a network namespace on one bridge,
 # with its own mount and UTS namespaces (its own host name, /run/dbus,
-# /run/avahi-daemon and /run/wireguard), its own D-Bus system bus,
+# /run/avahi-daemon, /run/wireguard and an empty /run/systemd, so that
+# nothing on a test host logs into a real journal), its own D-Bus system bus,
 # avahi-daemon and wireguard-go interface wg0.
 #
 #   lan_up N           make hosts 1..N (LAN addresses 10.77.0.N/24 and
@@ -15,6 +16,7 @@
 #                      with [Interface wg0]; its public key is lan_pub[N]
 #   lan_peer N M       host M becomes a peer of host N (allowed-ips
 #                      10.78.0.M/32, no endpoint)
+#   lan_pidof N NAME   the PIDs of the processes called NAME on host N
 #   lan_endpoint N M   the endpoint host N's wg0 has for host M
 #   lan_down           kill everything started and delete the namespaces
 #
@@ -83,7 +85,7 @@ lan_up() {
     # One long-lived process holds the host's mount and UTS namespaces.
     ip netns exec "$ns" unshare -m -u --propagation private \
       bash -c 'hostname "h$1"
-               for d in /run/dbus /run/avahi-daemon /run/wireguard; do
+               for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
                  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
                done
                dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
@@ -137,6 +139,14 @@ lan_node() {
 
 lan_peer() {
   lan_exec "$1" wg set wg0 peer "${lan_pub[$2]}" allowed-ips "10.78.0.$2/32"
+}
+
+lan_pidof() {
+  local p
+  for p in $(ip netns pids "${lan_id}-h$1" 2>/dev/null); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$2" ]] && echo "$p"
+  done
+  return 0
 }
 
 lan_endpoint() {

@@ -29,7 +29,7 @@ for i in 1 2 3; do
 done
 
 start_daemon() {
-  lan_start "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
+  lan_start "$1" "$daemon" --foreground --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
   daemon_pid[$1]=$lan_started
 }
 all_found() {
@@ -124,6 +124,11 @@ stopped() { ! kill -0 "${daemon_pid[1]}" 2>/dev/null; }
 check "wgdiscoverd stops on SIGTERM" "within 10 stopped"
 h1_withdrawn() { ! h1_published; }
 check "h1's service is withdrawn when wgdiscoverd stops" "within 10 h1_withdrawn"
+# h2 has heard the withdrawal by now; a service that goes away only ages
+# its candidate out, WireGuard keeps the peer and the endpoint it has.
+sleep 1
+check "h2 keeps h1's peer and endpoint after h1's service is gone" \
+  '[[ $(lan_endpoint 2 1) == 10.77.0.1:51820 ]] && kill -0 "${daemon_pid[2]}"'
 # Its own newest timestamp is saved, so a restart in the same second does
 # not sign a second record with a timestamp the others have seen.
 sign1=$("$ctl" signkey < "$w/state1/identity" | base64 -d | od -An -tx1 | tr -d ' \n')

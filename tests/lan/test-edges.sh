@@ -23,7 +23,7 @@ lan_start 2 avahi-publish -s h1 _wireguard._udp 9 txtvers=1 > /dev/null 2>&1
 squatted() { lan_exec 1 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q ';h1;'; }
 within 20 squatted || echo "# the name h1 was not taken in time"
 for i in 1 2; do
-  lan_start "$i" "$daemon" --config "$w/conf$i" --state-dir "$w/state$i" >> "$w/log$i" 2>&1
+  lan_start "$i" "$daemon" --foreground --config "$w/conf$i" --state-dir "$w/state$i" >> "$w/log$i" 2>&1
 done
 renamed() {
   lan_exec 2 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q ';h1\\032\\0352;'

@@ -39,10 +39,10 @@ while True:
 notify_pid=$!
 trap 'kill $notify_pid 2>/dev/null; lan_down' EXIT
 within 10 "[[ -S $w/notify ]]" || echo "# no notify socket"
-NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --config "$w/conf1" --state-dir "$w/state1" \
+NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --foreground --config "$w/conf1" --state-dir "$w/state1" \
   >> "$w/log1" 2>&1
 pid1=$lan_started
-lan_start 2 "$daemon" --config "$w/conf2" --state-dir "$w/state2" >> "$w/log2" 2>&1
+lan_start 2 "$daemon" --foreground --config "$w/conf2" --state-dir "$w/state2" >> "$w/log2" 2>&1
 found() {
   lan_exec 1 wg show wg0 endpoints | grep -qxF "${lan_pub[2]}	10.77.0.2:51820"
 }

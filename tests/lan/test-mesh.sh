@@ -45,7 +45,7 @@ admin_key=$(wg genkey | wg pubkey)
 lan_exec 4 wg set wg0 peer "$admin_key" allowed-ips 10.78.0.99/32
 
 start_daemon() {
-  lan_start "$1" "$daemon" --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
+  lan_start "$1" "$daemon" --foreground --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
   daemon_pid[$1]=$lan_started
 }
 has_peer() { lan_exec "$1" wg show wg0 peers | grep -qxF "${lan_pub[$2]}"; }
