@@ -94,6 +94,10 @@ check "wgdiscoverd on h4 keeps running" "kill -0 ${daemon_pid[4]}"
 kill -TERM "${daemon_pid[4]}"
 stopped() { ! kill -0 "${daemon_pid[4]}" 2>/dev/null; }
 check "wgdiscoverd on h4 stops on SIGTERM" "within 10 stopped"
+wait "${daemon_pid[4]}"
+status=$?
+# Under the sanitizers, a leak or a memory error makes this non-zero.
+check "and exits with status 0 ($status)" '[[ $status == 0 ]]'
 check "h4's state lists h1 as a peer it added, and not the administrator's" \
   "grep -q \"^\$(hex_of ${lan_pub[1]})=\" $w/state4/mesh && ! grep -q \"^\$(hex_of $admin_key)=\" $w/state4/mesh"
 start_daemon 4
