@@ -26,6 +26,9 @@ source "$here/tests/lan/lan.sh"
 for bin in "$ctl" "$daemon"; do
   [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD" >&2; exit 2; }
 done
+# The hosts run programs from their own mount namespace's root.
+ctl=$(realpath "$ctl")
+daemon=$(realpath "$daemon")
 trap lan_down EXIT
 lan_up 2 >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
 w=$lan_dir
@@ -90,7 +93,11 @@ for ((r = 1; r <= runs; r++)); do
   t0=$(now)
   lan_start 1 "$daemon" --foreground --config "$w/conf" --state-dir "$w/stateA" > "$w/logA" 2>&1
   daemonA=$lan_started
-  wait_endpoint "$pubA" 10.77.0.1:51820 || echo "run $r: A was not found within 30 s" >&2
+  if ! wait_endpoint "$pubA" 10.77.0.1:51820; then
+    echo "run $r: A was not found within 30 s; A's log:" >&2
+    cat "$w/logA" >&2
+    exit 1
+  fi
   t1=$(now)
   elapsed "$t0" "$t1" >> "$w/daemon.times"
 
@@ -98,7 +105,10 @@ for ((r = 1; r <= runs; r++)); do
   t0=$(now)
   lan_exec 1 ip addr del 10.77.0.1/24 dev eth0
   lan_exec 1 ip addr add 10.77.0.11/24 dev eth0
-  wait_endpoint "$pubA" 10.77.0.11:51820 || echo "run $r: the move was not seen within 30 s" >&2
+  if ! wait_endpoint "$pubA" 10.77.0.11:51820; then
+    echo "run $r: the move was not seen within 30 s" >&2
+    exit 1
+  fi
   t1=$(now)
   elapsed "$t0" "$t1" >> "$w/move.times"
 
