@@ -66,7 +66,7 @@ parse_allowed_ip (const gchar *value, WgdPrefix *out)
 
 /* Splits "key=value"; value points into line. */
 static gboolean
-split_line (gchar *line, const gchar **key, const gchar **value)
+split_line (gchar *line, const gchar **key, gchar **value)
 {
   gchar *eq = strchr (line, '=');
 
@@ -79,7 +79,7 @@ split_line (gchar *line, const gchar **key, const gchar **value)
 }
 
 static gboolean
-parse_device_key (WgdDevice *device, const gchar *key, const gchar *value, guint n,
+parse_device_key (WgdDevice *device, const gchar *key, gchar *value, guint n,
                   GError **error)
 {
   guint64 v;
@@ -88,8 +88,11 @@ parse_device_key (WgdDevice *device, const gchar *key, const gchar *value, guint
     {
       guint8 secret[WGD_KEY_LEN];
       static const guint8 zero[WGD_KEY_LEN];
+      gboolean ok = parse_key (value, secret);
 
-      if (!parse_key (value, secret))
+      /* Our copy of the reply is freed without a trace of the key. */
+      sodium_memzero (value, strlen (value));
+      if (!ok)
         return protocol_error (error, n, "private_key is not 64 hex digits");
       device->has_private_key = memcmp (secret, zero, WGD_KEY_LEN) != 0;
       /* The protocol gives only the private key; keep what it proves. */
@@ -190,9 +193,12 @@ reply_split (const gchar *text, gsize len, gchar ***lines, GError **error)
   if (memchr (text, '\0', len) != NULL)
     return protocol_error (error, 0, "reply contains a NUL byte");
   {
-    g_autofree gchar *copy = g_strndup (text, len - 2);
+    gchar *copy = g_strndup (text, len - 2);
 
     *lines = g_strsplit (copy, "\n", -1);
+    /* It holds the private key (its line is wiped where it is parsed). */
+    sodium_memzero (copy, len - 2);
+    g_free (copy);
   }
   return TRUE;
 }
@@ -210,7 +216,8 @@ wgd_uapi_parse_get_reply (const gchar *ifname, const gchar *text, gsize len, GEr
     return NULL;
   for (gchar **line = lines; *line != NULL; line++)
     {
-      const gchar *key, *value;
+      const gchar *key;
+      gchar *value;
 
       n++;
       if (err >= 0)
@@ -261,7 +268,8 @@ gint
 wgd_uapi_parse_errno (const gchar *text, gsize len, GError **error)
 {
   g_auto (GStrv) lines = NULL;
-  const gchar *key, *value;
+  const gchar *key;
+  gchar *value;
   gint err;
 
   if (!reply_split (text, len, &lines, error))

@@ -51,13 +51,40 @@ uapi_fail (const gchar *ifname, const gchar *path, int err, GError **error)
   return FALSE;
 }
 
+/* A reply holds the interface's private key: it is wiped when freed,
+ * and growing it wipes the old copy, which g_string_append_len would
+ * leave behind in freed memory. */
+typedef GString UapiReply;
+
+static void
+uapi_reply_free (UapiReply *reply)
+{
+  sodium_memzero (reply->str, reply->allocated_len);
+  g_string_free (reply, TRUE);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UapiReply, uapi_reply_free)
+
+static UapiReply *
+uapi_reply_append (UapiReply *reply, const gchar *data, gsize len)
+{
+  UapiReply *grown;
+
+  if (reply->len + len < reply->allocated_len)
+    return g_string_append_len (reply, data, (gssize) len);
+  grown = g_string_sized_new (MAX (2 * reply->allocated_len, reply->len + len + 1));
+  g_string_append_len (grown, reply->str, (gssize) reply->len);
+  uapi_reply_free (reply);
+  return g_string_append_len (grown, data, (gssize) len);
+}
+
 /* Sends request and returns the whole reply (up to its final empty
  * line), or NULL with error set. */
-static GString *
+static UapiReply *
 uapi_transact (const gchar *ifname, const GString *request, GError **error)
 {
   g_autofree gchar *path = NULL;
-  g_autoptr (GString) reply = g_string_new (NULL);
+  g_autoptr (UapiReply) reply = g_string_sized_new (4096);
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   struct timeval tv = { .tv_sec = UAPI_TIMEOUT_SECONDS };
   gsize sent = 0;
@@ -116,7 +143,8 @@ uapi_transact (const gchar *ifname, const GString *request, GError **error)
                        UAPI_REPLY_MAX);
           return NULL;
         }
-      g_string_append_len (reply, buf, n);
+      reply = uapi_reply_append (reply, buf, (gsize) n);
+      sodium_memzero (buf, (gsize) n);
     }
   close (fd);
   return g_steal_pointer (&reply);
@@ -135,21 +163,17 @@ static WgdDevice *
 uapi_get (const gchar *ifname, GError **error)
 {
   g_autoptr (GString) request = g_string_new ("get=1\n\n");
-  g_autoptr (GString) reply = uapi_transact (ifname, request, error);
-  WgdDevice *device;
+  g_autoptr (UapiReply) reply = uapi_transact (ifname, request, error);
 
   if (reply == NULL)
     return NULL;
-  device = wgd_uapi_parse_get_reply (ifname, reply->str, reply->len, error);
-  /* The reply held the private key. */
-  sodium_memzero (reply->str, reply->len);
-  return device;
+  return wgd_uapi_parse_get_reply (ifname, reply->str, reply->len, error);
 }
 
 static gboolean
 uapi_set (const gchar *ifname, GString *request, GError **error)
 {
-  g_autoptr (GString) reply = NULL;
+  g_autoptr (UapiReply) reply = NULL;
   gint err;
 
   g_string_append_c (request, '\n');
@@ -244,8 +268,10 @@ static gboolean
 uapi_set_device (const gchar *ifname, const guint8 *private_key, gint listen_port,
                  GError **error)
 {
-  g_autoptr (GString) request = g_string_new ("set=1\n");
+  /* Sized so that appending never leaves a copy of the key behind. */
+  g_autoptr (GString) request = g_string_sized_new (256);
 
+  g_string_append (request, "set=1\n");
   if (listen_port > G_MAXUINT16)
     {
       g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_FAILED,
