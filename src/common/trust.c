@@ -332,7 +332,16 @@ trust_check_binding (const WgdTrustStore *store, const WgdTrustContext *ctx,
 }
 
 void
-wgd_trust_check (const WgdTrustStore *store, WgdReplayState *replay,
+wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann)
+{
+  guint8 digest[WGD_KEY_LEN];
+
+  crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
+  wgd_replay_state_update (state, ann->signing_key, ann->timestamp, digest);
+}
+
+void
+wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
                  const WgdTrustContext *ctx, const WgdAnnouncement *ann, WgdVerdict *v)
 {
   guint8 digest[WGD_KEY_LEN];
@@ -383,14 +392,12 @@ wgd_trust_check (const WgdTrustStore *store, WgdReplayState *replay,
         }
       v->already_known = TRUE;
     }
-  else if (replay != NULL)
-    wgd_replay_state_update (replay, ann->signing_key, ann->timestamp, digest);
   v->accepted = TRUE;
   v->reason = WGD_REASON_NONE;
 }
 
 void
-wgd_trust_check_record (const WgdTrustStore *store, WgdReplayState *replay,
+wgd_trust_check_record (const WgdTrustStore *store, const WgdReplayState *replay,
                         const WgdTrustContext *ctx, const guint8 *data, gsize len,
                         WgdAnnouncement *ann, WgdVerdict *v)
 {

@@ -96,17 +96,24 @@ void wgd_replay_state_foreach (const WgdReplayState *state,
                                              gpointer user_data),
                                gpointer user_data);
 
-/* Decides on an already decoded announcement; on acceptance of a new
- * record, updates replay. replay may be NULL for a one-off check. */
-void wgd_trust_check (const WgdTrustStore *store, WgdReplayState *replay,
+/* Decides on an already decoded announcement, against replay (NULL for
+ * a one-off check); changes nothing. A caller that acts on an accepted
+ * record then records it with wgd_replay_state_accept: deciding and
+ * remembering are apart so that a record nobody here needs, however
+ * valid, leaves no state behind. */
+void wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
                       const WgdTrustContext *ctx, const WgdAnnouncement *ann,
                       WgdVerdict *verdict);
 
 /* Decodes data[0..len) into ann and decides: the entry point for bytes
  * off the wire, so a malformed or oversized record is a verdict too. */
-void wgd_trust_check_record (const WgdTrustStore *store, WgdReplayState *replay,
+void wgd_trust_check_record (const WgdTrustStore *store, const WgdReplayState *replay,
                              const WgdTrustContext *ctx, const guint8 *data, gsize len,
                              WgdAnnouncement *ann, WgdVerdict *verdict);
+
+/* Remembers an accepted record as its signing key's newest, so that
+ * older ones are refused as replays from now on. */
+void wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann);
 
 const gchar *wgd_reason_to_string (WgdReason reason);
 const gchar *wgd_binding_to_string (WgdBinding binding);

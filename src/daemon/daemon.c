@@ -5,7 +5,6 @@
 
 #include <string.h>
 #include <arpa/inet.h>
-#include <sodium.h>
 #include <linux/rtnetlink.h>
 
 #include "address-monitor.h"
@@ -26,6 +25,9 @@
 #define TICK_SECONDS 15
 /* How many (source, reason) pairs the rejection log remembers. */
 #define LOGGED_SOURCES_MAX 4096
+/* Rejection lines per tick: the source address is the sender's to
+ * choose, so a flood from many of them is summed up, not logged. */
+#define REJECTION_LINES_PER_TICK 20
 
 typedef struct {
   const WgdInterfaceConfig *config;
@@ -55,7 +57,10 @@ struct _WgdDaemon {
   guint tick_source;
   guint save_source;
   GHashTable *logged;           /* "address reason" → count, to log once */
+  guint log_budget;             /* rejection lines left this tick */
+  guint unlogged;               /* rejections not logged for want of it */
   guint accepted;
+  guint strangers;              /* valid, but for no peer of ours */
   guint rejected;
   guint endpoint_changes;
 };
@@ -158,10 +163,7 @@ static void daemon_schedule_save (WgdDaemon *d);
 static void
 daemon_note_own_record (WgdDaemon *d, const WgdAnnouncement *ann)
 {
-  guint8 digest[WGD_KEY_LEN];
-
-  crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
-  wgd_replay_state_update (d->replay, d->identity->public_key, ann->timestamp, digest);
+  wgd_replay_state_accept (d->replay, ann);
   daemon_schedule_save (d);
 }
 
@@ -272,10 +274,27 @@ local_subnets (WgdDaemon *d)
   return subnets;
 }
 
+/* Every interface's device as it is now, NULL where it cannot be read:
+ * one read per decision, however many peers it concerns. */
+static GPtrArray *
+daemon_read_devices (WgdDaemon *d)
+{
+  GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_device_free);
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      g_ptr_array_add (devices, iface->usable ? wgd_device_get (iface->config->name, NULL) : NULL);
+    }
+  return devices;
+}
+
 /* Writes the chosen endpoint of one peer into every interface that has
- * it (endpoint mode: only peers that are already there). */
+ * it (endpoint mode: only peers that are already there). devices is
+ * daemon_read_devices (). */
 static void
-daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry)
+daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
 {
   g_autoptr (GArray) subnets = local_subnets (d);
   g_autofree gchar *key = wgd_key_to_base64 (entry->wg_key);
@@ -284,17 +303,14 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry)
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      const WgdDevice *device = g_ptr_array_index (devices, i);
       g_autoptr (GError) error = NULL;
-      g_autoptr (WgdDevice) device = NULL;
       WgdPeer *current;
       WgdPeerChange change = { 0 };
       const gchar *why = NULL;
       g_autofree gchar *from = NULL;
       g_autofree gchar *to = NULL;
 
-      if (!iface->usable)
-        continue;
-      device = wgd_device_get (iface->config->name, &error);
       if (device == NULL)
         continue;
       current = wgd_device_find_peer (device, entry->wg_key);
@@ -335,12 +351,13 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry)
 static gboolean
 is_power_of_ten (guint n)
 {
-  while (n % 10 == 0)
+  while (n != 0 && n % 10 == 0)
     n /= 10;
   return n == 1;
 }
 
-/* Logs a rejection once per source address and reason, then counts. */
+/* Logs a rejection once per source address and reason, then counts;
+ * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. */
 static void
 daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
                       const gchar *reason, const gchar *detail, const gchar *service)
@@ -349,15 +366,26 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
 
   d->rejected++;
-  n++;
-  if (n == 1)
-    log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                  "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
-                  service, address, reason, detail);
+  if (n < G_MAXUINT)
+    n++;
+  if (n != 1 && !is_power_of_ten (n))
+    ;
+  else if (d->log_budget == 0)
+    d->unlogged++;
+  else if (n == 1)
+    {
+      d->log_budget--;
+      log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                    "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
+                    service, address, reason, detail);
+    }
   /* Repeats are summed up at 10, 100, 1000, …: a flood shows, briefly. */
-  else if (is_power_of_ten (n))
-    log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                  "%u announcements from %s rejected so far: %s", n, address, reason);
+  else
+    {
+      d->log_budget--;
+      log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                    "%u announcements from %s rejected so far: %s", n, address, reason);
+    }
   /* Bounded: past that many sources, start over (and log anew). */
   if (g_hash_table_size (d->logged) >= LOGGED_SOURCES_MAX)
     g_hash_table_remove_all (d->logged);
@@ -366,20 +394,21 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
 
 /* Mesh mode: a peer certified by the interface's mesh CA is added with
  * its certificate's addresses (DESIGN §2); its endpoint follows as in
- * endpoint mode. */
-static void
+ * endpoint mode. Returns whether a device changed. */
+static gboolean
 daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *address,
-                        const gchar *service)
+                        const gchar *service, GPtrArray *devices)
 {
   g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
   const gchar *name = ann->name[0] ? ann->name : "unnamed";
+  gboolean changed = FALSE;
 
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
       WgdTrustContext ctx = { .mode = WGD_MODE_MESH,
                               .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
-      g_autoptr (WgdDevice) device = NULL;
+      const WgdDevice *device = g_ptr_array_index (devices, i);
       g_autoptr (GError) error = NULL;
       g_autofree gchar *why = NULL;
       g_autoptr (GString) ips = g_string_new (NULL);
@@ -387,19 +416,13 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *a
       WgdMeshAction action;
       WgdVerdict v;
 
-      if (iface->mesh == NULL || !iface->usable)
+      if (iface->mesh == NULL || device == NULL)
         continue;
       memcpy (ctx.mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
-      /* Freshness and replay were judged already; only the binding. */
+      /* Freshness and replay were judged already; only the binding
+       * (a refusal was logged by daemon_wants). */
       wgd_trust_check (d->store, NULL, &ctx, ann, &v);
       if (!v.accepted)
-        {
-          daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail,
-                                service);
-          continue;
-        }
-      device = wgd_device_get (iface->config->name, &error);
-      if (device == NULL)
         continue;
       action = wgd_mesh_plan_admit (iface->mesh, &ann->certificate, device, &change, &why);
       if (action == WGD_MESH_NOTHING)
@@ -424,6 +447,7 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *a
           continue;
         }
       wgd_mesh_add_member (iface->mesh, &ann->certificate);
+      changed = TRUE;
       daemon_schedule_save (d);
       log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,
                     "%s: %s peer %s (%s) with allowed-ips %s (certificate serial %"
@@ -431,6 +455,60 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *a
                     action == WGD_MESH_ADD ? "added" : "updated", name, key, ips->str,
                     ann->certificate.serial);
     }
+  return changed;
+}
+
+/* Whether a record claims a place in the interface's mesh: it names
+ * the mesh, or carries a certificate of its CA. */
+static gboolean
+interface_claimed (const Interface *iface, const WgdAnnouncement *ann)
+{
+  const guint8 *ca = iface->mesh_config->ca_key;
+
+  return (ann->has_mesh && memcmp (ann->mesh_key, ca, WGD_KEY_LEN) == 0)
+         || (ann->has_certificate && memcmp (ann->certificate.ca_key, ca, WGD_KEY_LEN) == 0);
+}
+
+/* Whether an accepted record concerns us: its key is a peer of one of
+ * our interfaces, or a mesh one of them is in admits it. A claim on a
+ * mesh that the mesh refuses is logged here, and *refused set. A
+ * stranger's record, however valid, leaves no state behind, so a LAN
+ * full of them costs nothing. */
+static gboolean
+daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
+              const gchar *address, const gchar *service, gboolean *refused)
+{
+  gboolean wanted = FALSE;
+
+  *refused = FALSE;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      const WgdDevice *device = g_ptr_array_index (devices, i);
+      WgdTrustContext ctx = { .mode = WGD_MODE_MESH,
+                              .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
+      WgdVerdict v;
+
+      if (device == NULL)
+        continue;
+      if (wgd_device_find_peer (device, ann->wg_key) != NULL)
+        wanted = TRUE;
+      if (iface->mesh == NULL || !interface_claimed (iface, ann))
+        continue;
+      memcpy (ctx.mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
+      wgd_trust_check (d->store, NULL, &ctx, ann, &v);
+      if (v.accepted)
+        wanted = TRUE;
+      else
+        {
+          g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
+
+          daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail,
+                                service);
+          *refused = TRUE;
+        }
+    }
+  return wanted;
 }
 
 /* Mesh mode: peers we added whose certificate expired or was revoked go. */
@@ -482,34 +560,51 @@ daemon_expire_mesh_peers (WgdDaemon *d)
     }
 }
 
-static gboolean
+static WgdMdnsInterest
 on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *service,
            const gchar *address, gpointer user_data)
 {
   WgdDaemon *d = user_data;
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  g_autoptr (GPtrArray) devices = NULL;
   WgdVerdict v;
   WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT,
                           .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
   g_autofree gchar *key = NULL;
   WgdPeerEntry *entry;
+  gboolean wanted, refused;
 
   wgd_trust_check_record (d->store, d->replay, &ctx, record, len, ann, &v);
   key = wgd_key_to_base64 (ann->wg_key);
   /* Our own record, heard back (another interface, a previous run). */
   if (v.accepted && memcmp (ann->wg_key, d->wg_public, WGD_KEY_LEN) == 0)
-    return FALSE;
+    return WGD_MDNS_IGNORE;
   if (!v.accepted)
     {
       daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail, service);
-      return FALSE;
+      return WGD_MDNS_IGNORE;
     }
+  devices = daemon_read_devices (d);
+  wanted = daemon_wants (d, ann, devices, address, service, &refused);
+  if (!wanted)
+    {
+      if (!refused)
+        {
+          g_debug ("not a peer here: %s (%s) from %s", ann->name[0] ? ann->name : "unnamed",
+                   key, address);
+          d->strangers++;
+        }
+      /* Followed while there is room: it may become a peer later. */
+      return WGD_MDNS_FOLLOW_IF_ROOM;
+    }
+  if (!v.already_known)
+    wgd_replay_state_accept (d->replay, ann);
   d->accepted++;
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
   /* Heard again (another protocol or interface); after a restart the
    * table is empty and the record still news to it. */
   if (v.already_known && entry != NULL)
-    return TRUE;
+    return WGD_MDNS_FOLLOW;
   if (entry == NULL)
     log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
                   "found peer %s (%s) at %s, binding %s", ann->name[0] ? ann->name : "unnamed",
@@ -517,9 +612,13 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
   entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, ifindex,
                                  (gint64) ctx.now);
   daemon_schedule_save (d);
-  daemon_admit_mesh_peer (d, ann, address, service);
-  daemon_apply_peer (d, entry);
-  return TRUE;
+  if (daemon_admit_mesh_peer (d, ann, address, service, devices))
+    {
+      g_ptr_array_unref (devices);
+      devices = daemon_read_devices (d);
+    }
+  daemon_apply_peer (d, entry, devices);
+  return WGD_MDNS_FOLLOW;
 }
 
 static void
@@ -545,12 +644,20 @@ tick_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
   g_autoptr (GPtrArray) peers = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
 
+  if (d->unlogged > 0)
+    log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
+                  "%u more rejected announcements were not logged: too many sources at once",
+                  d->unlogged);
+  d->unlogged = 0;
+  d->log_budget = REJECTION_LINES_PER_TICK;
   wgd_peer_table_expire (d->peers, g_get_real_time () / G_USEC_PER_SEC);
   daemon_expire_mesh_peers (d);
   peers = wgd_peer_table_get_peers (d->peers);
+  devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
-    daemon_apply_peer (d, g_ptr_array_index (peers, i));
+    daemon_apply_peer (d, g_ptr_array_index (peers, i), devices);
   return G_SOURCE_CONTINUE;
 }
 
@@ -667,6 +774,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
   g_array_set_clear_func (d->interfaces, interface_clear);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  d->log_budget = REJECTION_LINES_PER_TICK;
   d->peers = wgd_peer_table_new ();
   d->store = wgd_config_trust_store_new (config);
   d->node_name = g_strdup (g_get_host_name ());
@@ -691,6 +799,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->endpoints = wgd_state_load_endpoints (config->state_directory, &warning);
   if (warning != NULL)
     g_warning ("%s", warning);
+  g_clear_pointer (&warning, g_free);
 
   members = wgd_state_load_mesh_members (config->state_directory, &warning);
   if (warning != NULL)
@@ -765,9 +874,9 @@ wgd_daemon_status (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) peers = wgd_peer_table_get_peers (d->peers);
 
-  return g_strdup_printf ("%u peers known, %u announcements accepted, %u rejected, "
-                          "%u endpoint changes", peers->len, d->accepted, d->rejected,
-                          d->endpoint_changes);
+  return g_strdup_printf ("%u peers known, %u announcements accepted, %u for no peer here, "
+                          "%u rejected, %u endpoint changes", peers->len, d->accepted,
+                          d->strangers, d->rejected, d->endpoint_changes);
 }
 
 gboolean

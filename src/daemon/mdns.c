@@ -24,7 +24,13 @@ typedef struct {
   AvahiProtocol protocol;
   gchar *name;
   gchar *domain;
+  gchar *key;                   /* service_key () */
 } Pending;
+
+typedef struct {
+  AvahiServiceResolver *resolver;
+  gboolean weak;                /* FOLLOW_IF_ROOM: gives way to a peer's */
+} Kept;
 
 struct _WgdMdns {
   AvahiGLibPoll *poll;
@@ -40,8 +46,10 @@ struct _WgdMdns {
   GStrv txt;
   gchar *browse_type;           /* the service type or a mesh subtype */
   GQueue pending;               /* Pending, waiting for a resolver */
-  GHashTable *resolving;        /* AvahiServiceResolver, not answered yet */
-  GHashTable *kept;             /* service_key () → AvahiServiceResolver, following a peer */
+  GHashTable *pending_index;    /* service_key () → its GList link in pending */
+  gboolean pending_full;        /* said so already */
+  GHashTable *resolving;        /* AvahiServiceResolver, not answered yet → service_key () */
+  GHashTable *kept;             /* service_key () → Kept, following a service */
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
@@ -60,9 +68,21 @@ service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
 }
 
 static gboolean
-resolver_is (gpointer key, gpointer value, gpointer user_data)
+kept_is (gpointer key, gpointer value, gpointer user_data)
 {
-  return value == user_data;
+  return ((Kept *) value)->resolver == user_data;
+}
+
+static gboolean
+kept_is_weak (gpointer key, gpointer value, gpointer user_data)
+{
+  return ((Kept *) value)->weak;
+}
+
+static gboolean
+key_is (gpointer key, gpointer value, gpointer user_data)
+{
+  return g_str_equal (value, user_data);
 }
 
 static void
@@ -72,10 +92,18 @@ resolver_free (gpointer r)
 }
 
 static void
+kept_free (Kept *k)
+{
+  avahi_service_resolver_free (k->resolver);
+  g_free (k);
+}
+
+static void
 pending_free (Pending *p)
 {
   g_free (p->name);
   g_free (p->domain);
+  g_free (p->key);
   g_free (p);
 }
 
@@ -169,6 +197,28 @@ mdns_register (WgdMdns *mdns)
     g_warning ("mdns: cannot publish '%s': %s", mdns->name, avahi_strerror (err));
 }
 
+/* Whether another service can be followed; one of ours (strong) takes
+ * the place of a merely valid one. */
+static gboolean
+mdns_make_room (WgdMdns *mdns, gboolean strong)
+{
+  gpointer weak_key;
+
+  if (g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
+    return TRUE;
+  if (!strong)
+    return FALSE;
+  weak_key = g_hash_table_find (mdns->kept, kept_is_weak, NULL);
+  if (weak_key != NULL)
+    {
+      g_hash_table_remove (mdns->kept, weak_key);
+      return TRUE;
+    }
+  g_warning ("mdns: already following %u services of peers; a new one is judged once, "
+             "its later updates are missed", WGD_MDNS_KEPT_MAX);
+  return FALSE;
+}
+
 static void
 resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol protocol,
                   AvahiResolverEvent event, const char *name, const char *type,
@@ -177,8 +227,8 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
                   void *user_data)
 {
   WgdMdns *mdns = user_data;
-  gboolean kept = g_hash_table_find (mdns->kept, resolver_is, r) != NULL;
-  gboolean keep = FALSE;
+  Kept *kept = g_hash_table_find (mdns->kept, kept_is, r);
+  WgdMdnsInterest interest = WGD_MDNS_IGNORE;
 
   if (event == AVAHI_RESOLVER_FOUND)
     {
@@ -202,21 +252,33 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
                      "bad TXT record: %u strings, more than a record needs",
                      avahi_string_list_length (txt));
       if (error == NULL && wgd_txt_decode (items, n, record, &len, &error))
-        keep = mdns->on_record (record, len, (guint32) interface, name, addr, mdns->user_data);
+        interest = mdns->on_record (record, len, (guint32) interface, name, addr,
+                                    mdns->user_data);
       else if (mdns->on_bad_txt != NULL)
         mdns->on_bad_txt (error, name, addr, mdns->user_data);
     }
   /* A followed service stays followed, through records we refuse and
    * lookups that time out while its host changes addresses, until the
    * browser says it is gone. A new one is followed, within a bound, once
-   * it carried a record we accept; otherwise its resolver is freed. */
-  if (!kept)
+   * it carried a record worth following; otherwise its resolver is freed. */
+  if (kept != NULL && interest != WGD_MDNS_IGNORE)
+    kept->weak = interest == WGD_MDNS_FOLLOW_IF_ROOM;
+  else if (kept == NULL)
     {
-      g_hash_table_steal (mdns->resolving, r);
-      if (keep && g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
-        g_hash_table_insert (mdns->kept, service_key (interface, protocol, name, domain), r);
+      gchar *key = NULL;
+
+      g_hash_table_steal_extended (mdns->resolving, r, NULL, (gpointer *) &key);
+      if (interest != WGD_MDNS_IGNORE && mdns_make_room (mdns, interest == WGD_MDNS_FOLLOW))
+        {
+          Kept *k = g_new (Kept, 1);
+
+          k->resolver = r;
+          k->weak = interest == WGD_MDNS_FOLLOW_IF_ROOM;
+          g_hash_table_insert (mdns->kept, g_steal_pointer (&key), k);
+        }
       else
         avahi_service_resolver_free (r);
+      g_free (key);
     }
   mdns_start_resolvers (mdns);
 }
@@ -228,18 +290,43 @@ mdns_start_resolvers (WgdMdns *mdns)
          && !g_queue_is_empty (&mdns->pending))
     {
       Pending *p = g_queue_pop_head (&mdns->pending);
-      AvahiServiceResolver *r =
+      AvahiServiceResolver *r;
+
+      g_hash_table_remove (mdns->pending_index, p->key);
+      r =
         avahi_service_resolver_new (mdns->client, p->interface, p->protocol, p->name,
                                     WGD_MDNS_SERVICE_TYPE, p->domain, AVAHI_PROTO_UNSPEC, 0,
                                     resolve_callback, mdns);
 
       if (r != NULL)
-        g_hash_table_add (mdns->resolving, r);
+        g_hash_table_insert (mdns->resolving, r, g_steal_pointer (&p->key));
       else
         g_debug ("mdns: cannot resolve '%s': %s", p->name,
                  avahi_strerror (avahi_client_errno (mdns->client)));
       pending_free (p);
     }
+  if (g_queue_is_empty (&mdns->pending))
+    mdns->pending_full = FALSE;
+}
+
+/* Forgets a service the browser says is gone: followed, waiting or being
+ * resolved, it costs nothing from now on. */
+static void
+mdns_forget_service (WgdMdns *mdns, const gchar *key)
+{
+  GList *link = g_hash_table_lookup (mdns->pending_index, key);
+  gpointer r;
+
+  g_hash_table_remove (mdns->kept, key);
+  if (link != NULL)
+    {
+      g_hash_table_remove (mdns->pending_index, key);
+      pending_free (link->data);
+      g_queue_delete_link (&mdns->pending, link);
+    }
+  r = g_hash_table_find (mdns->resolving, key_is, (gpointer) key);
+  if (r != NULL)
+    g_hash_table_remove (mdns->resolving, r);
 }
 
 static void
@@ -248,6 +335,7 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
                  const char *domain, AvahiLookupResultFlags flags, void *user_data)
 {
   WgdMdns *mdns = user_data;
+  g_autofree gchar *key = NULL;
   Pending *p;
 
   if (event == AVAHI_BROWSER_FAILURE)
@@ -256,28 +344,35 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
                  avahi_strerror (avahi_client_errno (mdns->client)));
       return;
     }
+  key = service_key (interface, protocol, name, domain);
   if (event == AVAHI_BROWSER_REMOVE)
     {
-      g_autofree gchar *key = service_key (interface, protocol, name, domain);
-
       /* Its candidates age out on their own; only the resolver goes. */
-      g_hash_table_remove (mdns->kept, key);
+      mdns_forget_service (mdns, key);
+      mdns_start_resolvers (mdns);
       return;
     }
   if (event != AVAHI_BROWSER_NEW || (flags & AVAHI_LOOKUP_RESULT_OUR_OWN))
     return;
-  {
-    g_autofree gchar *key = service_key (interface, protocol, name, domain);
-
-    if (g_hash_table_contains (mdns->kept, key))
+  if (g_hash_table_contains (mdns->kept, key) || g_hash_table_contains (mdns->pending_index, key)
+      || g_hash_table_find (mdns->resolving, key_is, key) != NULL)
+    return;
+  if (g_queue_get_length (&mdns->pending) >= WGD_MDNS_PENDING_MAX)
+    {
+      if (!mdns->pending_full)
+        g_warning ("mdns: %u services are waiting to be resolved; new ones are passed over "
+                   "until the queue drains", WGD_MDNS_PENDING_MAX);
+      mdns->pending_full = TRUE;
       return;
-  }
+    }
   p = g_new0 (Pending, 1);
   p->interface = interface;
   p->protocol = protocol;
   p->name = g_strdup (name);
   p->domain = g_strdup (domain);
+  p->key = g_steal_pointer (&key);
   g_queue_push_tail (&mdns->pending, p);
+  g_hash_table_insert (mdns->pending_index, p->key, g_queue_peek_tail_link (&mdns->pending));
   mdns_start_resolvers (mdns);
 }
 
@@ -299,7 +394,9 @@ mdns_drop_connection_state (WgdMdns *mdns)
 {
   g_hash_table_remove_all (mdns->resolving);
   g_hash_table_remove_all (mdns->kept);
+  g_hash_table_remove_all (mdns->pending_index);
   g_queue_clear_full (&mdns->pending, (GDestroyNotify) pending_free);
+  mdns->pending_full = FALSE;
   if (mdns->browser != NULL)
     avahi_service_browser_free (g_steal_pointer (&mdns->browser));
   if (mdns->group != NULL)
@@ -380,8 +477,10 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
   mdns->browse = TRUE;
   mdns->browse_type = g_strdup (WGD_MDNS_SERVICE_TYPE);
   g_queue_init (&mdns->pending);
-  mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, NULL);
-  mdns->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, resolver_free);
+  mdns->pending_index = g_hash_table_new (g_str_hash, g_str_equal);
+  mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, g_free);
+  mdns->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) kept_free);
   mdns->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   mdns->client = avahi_client_new (avahi_glib_poll_get (mdns->poll), AVAHI_CLIENT_NO_FAIL,
                                    client_callback, mdns, &err);
@@ -408,6 +507,7 @@ wgd_mdns_free (WgdMdns *mdns)
     }
   g_hash_table_unref (mdns->resolving);
   g_hash_table_unref (mdns->kept);
+  g_hash_table_unref (mdns->pending_index);
   if (mdns->poll != NULL)
     avahi_glib_poll_free (mdns->poll);
   g_free (mdns->name);

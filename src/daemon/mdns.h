@@ -6,9 +6,11 @@
  * for (AVAHI_CLIENT_NO_FAIL), and on its return the service is published
  * and browsing starts again.
  * Resolvers are a limited resource in avahi-daemon, so at most
- * WGD_MDNS_RESOLVERS_MAX run at once and the rest wait their turn; a
- * resolver is kept (to follow TXT updates) only while its service
- * carries a record the callback accepted. */
+ * WGD_MDNS_RESOLVERS_MAX run at once and the rest wait their turn (at
+ * most WGD_MDNS_PENDING_MAX of them, each service once); a resolver is
+ * kept to follow TXT updates only for a service the callback wants
+ * followed, and a service of a peer of ours displaces one that is merely
+ * valid when the bound is reached. */
 #pragma once
 
 #include <glib.h>
@@ -17,15 +19,23 @@
 
 #define WGD_MDNS_SERVICE_TYPE "_wireguard._udp"
 #define WGD_MDNS_RESOLVERS_MAX 8
-#define WGD_MDNS_KEPT_MAX 256
+#define WGD_MDNS_KEPT_MAX 1024
+/* avahi-daemon's own cache holds at most 4096 records per interface. */
+#define WGD_MDNS_PENDING_MAX 4096
 
 typedef struct _WgdMdns WgdMdns;
 
-/* A record heard on interface ifindex from the service name; returns
- * whether it was accepted (which keeps its resolver). */
-typedef gboolean (*WgdMdnsRecordFunc) (const guint8 *record, gsize len, guint32 ifindex,
-                                       const gchar *service, const gchar *address,
-                                       gpointer user_data);
+/* What a record makes of its service. */
+typedef enum {
+  WGD_MDNS_IGNORE,              /* refused: nothing to follow */
+  WGD_MDNS_FOLLOW,              /* a peer of ours: follow its TXT updates */
+  WGD_MDNS_FOLLOW_IF_ROOM,      /* valid, nobody's here yet: it may become one */
+} WgdMdnsInterest;
+
+/* A record heard on interface ifindex from the service name. */
+typedef WgdMdnsInterest (*WgdMdnsRecordFunc) (const guint8 *record, gsize len, guint32 ifindex,
+                                              const gchar *service, const gchar *address,
+                                              gpointer user_data);
 /* A TXT that is not a record at all (for counting and logging). */
 typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const gchar *service,
                                    const gchar *address, gpointer user_data);

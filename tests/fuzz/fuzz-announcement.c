@@ -74,6 +74,12 @@ check_trust (guint64 now)
   FUZZ_ASSERT (first.reason < WGD_REASON_COUNT);
   FUZZ_ASSERT (first.accepted == (first.reason == WGD_REASON_NONE));
   FUZZ_ASSERT (!first.accepted || first.binding != WGD_BINDING_NONE);
+  /* Deciding changes nothing: the same verdict again. */
+  wgd_trust_check (store, replay, &ctx, ann, &second);
+  FUZZ_ASSERT (second.accepted == first.accepted && second.reason == first.reason
+               && !second.already_known);
+  if (first.accepted)
+    wgd_replay_state_accept (replay, ann);
   /* Heard again: already known if accepted, the same verdict if not. */
   wgd_trust_check (store, replay, &ctx, ann, &second);
   FUZZ_ASSERT (second.accepted == first.accepted);

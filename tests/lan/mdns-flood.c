@@ -1,16 +1,20 @@
 /* mdns-flood.c — publishes N bogus _wireguard._udp services from one
- * avahi client, for the flood test: every other one carries TXT that is
- * no record, the rest a signed record with one byte of its signature
- * changed. Prints "published N" once avahi-daemon has them all, then
- * stays until killed (the services go with it).
+ * avahi client, for the flood test: a third carry TXT that is no record,
+ * a third a signed record with one byte of its signature changed, and
+ * a third a valid record of a stranger (a new identity nobody has as a
+ * peer). Prints "published N" once avahi-daemon has them all, then
+ * stays until killed (the services go with it). With --spread, service
+ * i is "spread-i" on a host of its own, spread-i.local at 10.77.(1 + i /
+ * 250).(1 + i % 250), so that each seems to come from another source.
  *
- *   mdns-flood N */
+ *   mdns-flood N [--spread] */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <avahi-client/client.h>
 #include <avahi-client/publish.h>
+#include <avahi-common/address.h>
 #include <avahi-common/error.h>
 #include <avahi-common/strlst.h>
 #include <avahi-glib/glib-watch.h>
@@ -51,7 +55,7 @@ bogus_txt (guint i)
   g_auto (GStrv) txt = NULL;
   AvahiStringList *l = NULL;
 
-  if (i % 2 == 0)
+  if (i % 3 == 0)
     {
       gchar garbage[64];
 
@@ -65,7 +69,8 @@ bogus_txt (guint i)
   ann->lifetime = 600;
   if (!wgd_announcement_sign (ann, id, NULL))
     abort ();
-  ann->record[ann->record_len - 1] ^= 1;
+  if (i % 3 == 1)
+    ann->record[ann->record_len - 1] ^= 1;
   txt = wgd_txt_encode (ann->record, ann->record_len);
   /* avahi_string_list_add prepends: backwards keeps the order. */
   for (guint k = g_strv_length (txt); k > 0; k--)
@@ -82,10 +87,11 @@ main (int argc, char **argv)
   AvahiClient *client;
   int err = 0;
   guint64 n;
+  gboolean spread = argc == 3 && g_str_equal (argv[2], "--spread");
 
-  if (argc != 2 || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
+  if ((argc != 2 && !spread) || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
     {
-      fprintf (stderr, "usage: mdns-flood N (1 to 1000)\n");
+      fprintf (stderr, "usage: mdns-flood N [--spread] (N from 1 to 1000)\n");
       return 2;
     }
   if (sodium_init () < 0)
@@ -103,11 +109,19 @@ main (int argc, char **argv)
       /* One group each: a group holds at most 32 entries. */
       AvahiEntryGroup *group = avahi_entry_group_new (client, group_callback, &flood);
       AvahiStringList *txt = bogus_txt (i);
-      g_autofree gchar *name = g_strdup_printf ("bogus-%u", i);
+      g_autofree gchar *name = g_strdup_printf (spread ? "spread-%u" : "bogus-%u", i);
+      g_autofree gchar *host = spread ? g_strdup_printf ("spread-%u.local", i) : NULL;
+      g_autofree gchar *ip = g_strdup_printf ("10.77.%u.%u", 1 + i / 250, 1 + i % 250);
+      AvahiAddress address;
 
       if (group == NULL
+          || (spread
+              && (avahi_address_parse (ip, AVAHI_PROTO_INET, &address) == NULL
+                  || avahi_entry_group_add_address (group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                                    AVAHI_PUBLISH_NO_REVERSE, host,
+                                                    &address) < 0))
           || avahi_entry_group_add_service_strlst (group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                                   name, "_wireguard._udp", NULL, NULL, 51820,
+                                                   name, "_wireguard._udp", NULL, host, 51820,
                                                    txt) < 0
           || avahi_entry_group_commit (group) < 0)
         {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test-flood.sh — a hostile host h3 publishes 500 bogus _wireguard._udp
-# services (tests/lan/mdns-flood: TXT that is no record, and records with
-# a broken signature) before wgdiscoverd starts on h1 and h2. The real
-# peer is still found, the daemon keeps running and logs each kind of
-# rejection once per source, not once per service. Prints TAP; needs root.
+# services (tests/lan/mdns-flood: TXT that is no record, records with a
+# broken signature, and valid records of strangers) before wgdiscoverd
+# starts on h1 and h2. The real peer is still found, the daemon keeps
+# running and logs each kind of rejection once per source, not once per
+# service, and the strangers leave no state. Prints TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -51,18 +52,38 @@ check "h1 pings h2 over WireGuard" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev
 check "wgdiscoverd on h1 keeps running" "kill -0 $pid1"
 check "wgdiscoverd on h1 tells systemd it is ready" "within 10 grep -qx READY=1 $w/notify.log"
 # Every bogus service is judged (resolvers are queued, not dropped), and
-# counted in the status line.
-rejected_count() {
-  sed -n 's/^STATUS=.* \([0-9]*\) rejected.*/\1/p' "$w/notify.log" | tail -n 1
+# counted in the status line: 334 forged or garbage, 166 strangers (each
+# heard once or twice: over IPv4 and IPv6).
+status_count() {
+  grep '^STATUS=' "$w/notify.log" | tail -n 1 | grep -oE "[0-9]+ $1" | cut -d' ' -f1
 }
-all_judged() { (( $(rejected_count) >= 500 )); }
+all_judged() { (( $(status_count rejected) >= 334 && $(status_count 'for no peer here') >= 166 )); }
 check "all 500 bogus services are judged and counted in STATUS" "within 60 all_judged"
+# The strangers' records were valid, but no peer of h1's: they leave no
+# replay state, no peer in the table, no line in the log.
+sleep 2
+replay_keys() { grep -cE '^[0-9a-f]{64}=' "$w/state1/replay"; }
+check "the strangers leave nothing in h1's replay state (h1 and h2 only: $(replay_keys))" \
+  '(( $(replay_keys) == 2 ))'
+check "h1 knows one peer, h2" '[[ $(status_count "peers known") == 1 ]]'
 rejections() { grep -c 'rejected announcement' "$w/log1"; }
 check "h1 logs the rejections once per source and reason, not per service" \
   '(( $(rejections) >= 1 && $(rejections) <= 8 ))'
 check "h1's log stays short" '(( $(wc -l < "$w/log1") < 60 ))'
 check "h1 sums up the repeats it did not log" \
   "grep -qE '100 announcements from [^ ]+ rejected so far: (malformed|bad-signature)' $w/log1"
+
+# A flood from many sources at once: each source and reason would be a
+# line of its own, so past a budget per tick the rest is summed up.
+lan_start 3 "$flood" 200 --spread > "$w/spread.out" 2> "$w/spread.err"
+spread_published() { grep -q '^published 200$' "$w/spread.out"; }
+check "h3 publishes 200 more, each from a host and address of its own" "within 60 spread_published"
+summed_up() { grep -q 'more rejected announcements were not logged' "$w/log1"; }
+check "h1 sums up what it did not log of a flood from many sources" "within 60 summed_up"
+spread_lines() { grep -c "rejected announcement 'spread-" "$w/log1"; }
+check "h1 logs fewer lines than the flood has sources ($(spread_lines) for 134)" \
+  '(( $(spread_lines) < 100 ))'
+check "wgdiscoverd on h1 still runs" "kill -0 $pid1"
 echo "# h1's log:"
 sed 's/^/#   /' "$w/log1"
 echo "1..$n"

@@ -82,10 +82,13 @@ certified_derived (Fixture *f, const WgdKeyPair *ca, guint64 serial)
   return certified (f->node, ca, wg, serial, NOW - 100, NOW + 100, NOW);
 }
 
+/* As the daemon does: decide, and remember what was accepted. */
 static void
 check (Fixture *f, const WgdTrustContext *ctx, const WgdAnnouncement *ann, WgdVerdict *v)
 {
   wgd_trust_check (f->store, f->replay, ctx, ann, v);
+  if (v->accepted && !v->already_known)
+    wgd_replay_state_accept (f->replay, ann);
 }
 
 static void
@@ -349,6 +352,32 @@ test_replayed (Fixture *f, gconstpointer data)
   assert_accepted (&v, WGD_BINDING_DERIVED);
 }
 
+/* Deciding remembers nothing; only wgd_replay_state_accept does. */
+static void
+test_check_remembers_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) older = test_announcement_new (f->node, NOW - 10, 600);
+  g_autoptr (WgdAnnouncement) newer = test_announcement_new (f->node, NOW, 600);
+  WgdVerdict v;
+  guint64 ts;
+
+  wgd_trust_check (f->store, f->replay, &f->endpoint, newer, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  g_assert_false (wgd_replay_state_lookup (f->replay, f->node->public_key, &ts));
+  wgd_trust_check (f->store, f->replay, &f->endpoint, older, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  g_assert_false (v.already_known);
+
+  wgd_replay_state_accept (f->replay, newer);
+  g_assert_true (wgd_replay_state_lookup (f->replay, f->node->public_key, &ts));
+  g_assert_cmpuint (ts, ==, NOW);
+  wgd_trust_check (f->store, f->replay, &f->endpoint, older, &v);
+  assert_rejected (&v, WGD_REASON_REPLAYED);
+  wgd_trust_check (f->store, f->replay, &f->endpoint, newer, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  g_assert_true (v.already_known);
+}
+
 static WgdRevocationList *
 revocation_list (const WgdKeyPair *ca, guint64 issued, guint64 serial)
 {
@@ -520,6 +549,7 @@ main (int argc, char **argv)
   ADD ("future", test_future);
   ADD ("clock-extremes", test_clock_extremes);
   ADD ("replayed", test_replayed);
+  ADD ("check-remembers-nothing", test_check_remembers_nothing);
   ADD ("revoked", test_revoked);
   ADD ("revocation-store-refusals", test_revocation_store_refusals);
   ADD ("wrong-mesh", test_wrong_mesh);
