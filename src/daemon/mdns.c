@@ -268,7 +268,8 @@ resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol
       gchar *key = NULL;
 
       g_hash_table_steal_extended (mdns->resolving, r, NULL, (gpointer *) &key);
-      if (interest != WGD_MDNS_IGNORE && mdns_make_room (mdns, interest == WGD_MDNS_FOLLOW))
+      if (key != NULL && interest != WGD_MDNS_IGNORE
+          && mdns_make_room (mdns, interest == WGD_MDNS_FOLLOW))
         {
           Kept *k = g_new (Kept, 1);
 

@@ -149,6 +149,9 @@ lan_pidof() {
   return 0
 }
 
+# lan_hex KEY: a base64 key in hex, as the state files write keys.
+lan_hex() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+
 lan_endpoint() {
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }

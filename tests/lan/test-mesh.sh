@@ -53,11 +53,10 @@ allowed_ips_of() { # host, peer
   lan_exec "$1" wg show wg0 allowed-ips | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }
 logged() { grep -qE "$2" "$w/log$1"; }
-hex_of() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 
 for i in 1 2 3 4 5; do start_daemon "$i"; done
 # h3 pushes its uncertified record into the mesh's subtype.
-subtype="_m$(hex_of "$ca" | head -c 8)._sub._wireguard._udp"
+subtype="_m$(lan_hex "$ca" | head -c 8)._sub._wireguard._udp"
 mapfile -t plain < <("$ctl" announce --identity "$w/state3/identity" --mesh "$ca" \
   --endpoint 10.77.0.3:51820 --txt)
 lan_exec 3 avahi-publish -s --subtype="$subtype" intruder _wireguard._udp 51820 \
@@ -99,7 +98,7 @@ status=$?
 # Under the sanitizers, a leak or a memory error makes this non-zero.
 check "and exits with status 0 ($status)" '[[ $status == 0 ]]'
 check "h4's state lists h1 as a peer it added, and not the administrator's" \
-  "grep -q \"^\$(hex_of ${lan_pub[1]})=\" $w/state4/mesh && ! grep -q \"^\$(hex_of $admin_key)=\" $w/state4/mesh"
+  "grep -q \"^\$(lan_hex ${lan_pub[1]})=\" $w/state4/mesh && ! grep -q \"^\$(lan_hex $admin_key)=\" $w/state4/mesh"
 start_daemon 4
 check "a restarted h4 keeps h1" "sleep 2; has_peer 4 1"
 echo "# h4's log:"
