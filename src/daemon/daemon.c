@@ -368,23 +368,20 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
   d->rejected++;
   if (n < G_MAXUINT)
     n++;
-  if (n != 1 && !is_power_of_ten (n))
-    ;
-  else if (d->log_budget == 0)
+  /* The first is logged and repeats summed up at 10, 100, 1000, …: a
+   * flood shows, briefly. Past the budget, they are only counted. */
+  if (is_power_of_ten (n) && d->log_budget == 0)
     d->unlogged++;
-  else if (n == 1)
+  else if (is_power_of_ten (n))
     {
       d->log_budget--;
-      log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                    "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
-                    service, address, reason, detail);
-    }
-  /* Repeats are summed up at 10, 100, 1000, …: a flood shows, briefly. */
-  else
-    {
-      d->log_budget--;
-      log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                    "%u announcements from %s rejected so far: %s", n, address, reason);
+      if (n == 1)
+        log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                      "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
+                      service, address, reason, detail);
+      else
+        log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+                      "%u announcements from %s rejected so far: %s", n, address, reason);
     }
   /* Bounded: past that many sources, start over (and log anew). */
   if (g_hash_table_size (d->logged) >= LOGGED_SOURCES_MAX)
