@@ -390,11 +390,12 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
 }
 
 /* Mesh mode: a peer certified by the interface's mesh CA is added with
- * its certificate's addresses (DESIGN §2); its endpoint follows as in
- * endpoint mode. Returns whether a device changed. */
+ * its certificate's addresses (DESIGN §2) to each interface whose mesh
+ * admitted it (see daemon_wants); its endpoint follows as in endpoint
+ * mode. Returns whether a device changed. */
 static gboolean
-daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *address,
-                        const gchar *service, GPtrArray *devices)
+daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
+                        const gboolean *admitted)
 {
   g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
   const gchar *name = ann->name[0] ? ann->name : "unnamed";
@@ -403,23 +404,14 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, const gchar *a
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
-      WgdTrustContext ctx = { .mode = WGD_MODE_MESH,
-                              .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
       const WgdDevice *device = g_ptr_array_index (devices, i);
       g_autoptr (GError) error = NULL;
       g_autofree gchar *why = NULL;
       g_autoptr (GString) ips = g_string_new (NULL);
       WgdPeerChange change;
       WgdMeshAction action;
-      WgdVerdict v;
 
-      if (iface->mesh == NULL || device == NULL)
-        continue;
-      memcpy (ctx.mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
-      /* Freshness and replay were judged already; only the binding
-       * (a refusal was logged by daemon_wants). */
-      wgd_trust_check (d->store, NULL, &ctx, ann, &v);
-      if (!v.accepted)
+      if (!admitted[i])
         continue;
       action = wgd_mesh_plan_admit (iface->mesh, &ann->certificate, device, &change, &why);
       if (action == WGD_MESH_NOTHING)
@@ -467,13 +459,15 @@ interface_claimed (const Interface *iface, const WgdAnnouncement *ann)
 }
 
 /* Whether an accepted record concerns us: its key is a peer of one of
- * our interfaces, or a mesh one of them is in admits it. A claim on a
- * mesh that the mesh refuses is logged here, and *refused set. A
- * stranger's record, however valid, leaves no state behind, so a LAN
- * full of them costs nothing. */
+ * our interfaces, or a mesh one of them is in admits it (admitted[i]
+ * says which; freshness and replay were judged already, this is the
+ * binding). A claim on a mesh that the mesh refuses is logged here, and
+ * *refused set. A stranger's record, however valid, leaves no state
+ * behind, so a LAN full of them costs nothing. */
 static gboolean
 daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
-              const gchar *address, const gchar *service, gboolean *refused)
+              const gchar *address, const gchar *service, gboolean *admitted,
+              gboolean *refused)
 {
   gboolean wanted = FALSE;
 
@@ -494,6 +488,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
         continue;
       memcpy (ctx.mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
       wgd_trust_check (d->store, NULL, &ctx, ann, &v);
+      admitted[i] = v.accepted;
       if (v.accepted)
         wanted = TRUE;
       else
@@ -564,6 +559,7 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
   WgdDaemon *d = user_data;
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
   g_autoptr (GPtrArray) devices = NULL;
+  g_autofree gboolean *admitted = g_new0 (gboolean, d->interfaces->len);
   WgdVerdict v;
   WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT,
                           .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
@@ -582,7 +578,7 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
       return WGD_MDNS_IGNORE;
     }
   devices = daemon_read_devices (d);
-  wanted = daemon_wants (d, ann, devices, address, service, &refused);
+  wanted = daemon_wants (d, ann, devices, address, service, admitted, &refused);
   if (!wanted)
     {
       if (!refused)
@@ -609,7 +605,7 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
   entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, ifindex,
                                  (gint64) ctx.now);
   daemon_schedule_save (d);
-  if (daemon_admit_mesh_peer (d, ann, address, service, devices))
+  if (daemon_admit_mesh_peer (d, ann, devices, admitted))
     {
       g_ptr_array_unref (devices);
       devices = daemon_read_devices (d);

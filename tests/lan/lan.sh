@@ -152,6 +152,9 @@ lan_pidof() {
 # lan_hex KEY: a base64 key in hex, as the state files write keys.
 lan_hex() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 
+# lan_replay_keys N: how many signing keys host N's replay state holds.
+lan_replay_keys() { grep -cE '^[0-9a-f]{64}=' "$lan_dir/state$1/replay"; }
+
 lan_endpoint() {
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }

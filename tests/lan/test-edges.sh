@@ -43,7 +43,7 @@ check "h1 hears h3's record and leaves it be: h3 is no peer of h1" \
 h3_sign=$(lan_hex "$("$ctl" signkey < "$w/state3/identity")")
 # h3 was heard already: had it left state, it would be there by now.
 h1_and_h2_only() {
-  (( $(grep -cE '^[0-9a-f]{64}=' "$w/state1/replay") == 2 )) &&
+  (( $(lan_replay_keys 1) == 2 )) &&
     ! grep -q "^$h3_sign=" "$w/state1/replay"
 }
 check "h3 leaves nothing in h1's replay state (it holds h1 and h2 only)" \
