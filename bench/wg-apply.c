@@ -198,6 +198,8 @@ int
 main (int argc, char **argv)
 {
   Bench b = { 0 };
+  g_autoptr (GError) error = NULL;
+  const WgdBackend *device_backend;
   gdouble backend[REPEATS], single[REPEATS];
   gdouble t_backend, t_single, t_per_peer;
   guint round = 0;
@@ -221,6 +223,12 @@ main (int argc, char **argv)
       g_printerr ("N must be 1 to 60000\n");
       return 2;
     }
+  device_backend = wgd_backend_for (b.ifname, &error);
+  if (device_backend == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
   setup_peers (&b);
 
   /* One process per peer is so slow that one run is enough to see it. */
@@ -238,7 +246,7 @@ main (int argc, char **argv)
   t_single = median (single, REPEATS);
 
   printf ("wg-apply: %u peers on %s (%s backend), median of %d runs\n", b.n, b.ifname,
-          wgd_backend_for (b.ifname)->name, REPEATS);
+          device_backend->name, REPEATS);
   printf ("  backend, one call            %8.4f s\n", t_backend);
   printf ("  wg set, one process          %8.4f s   backend is %.2fx faster\n", t_single,
           t_single / t_backend);

@@ -135,7 +135,9 @@ static void
 interface_refresh (WgdDaemon *d, Interface *iface)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (WgdDevice) device = wgd_device_get (iface->config->name, &error);
+  const WgdBackend *backend = wgd_backend_for (iface->config->name, &error);
+  g_autoptr (WgdDevice) device = backend != NULL ? backend->get (iface->config->name, &error)
+                                                 : NULL;
 
   if (device == NULL)
     {
@@ -146,7 +148,7 @@ interface_refresh (WgdDaemon *d, Interface *iface)
     }
   if (!iface->usable)
     g_info ("%s: WireGuard interface found (%s backend, port %u)", iface->config->name,
-            wgd_backend_for (iface->config->name)->name, device->listen_port);
+            backend->name, device->listen_port);
   iface->usable = TRUE;
   iface->listen_port = device->listen_port;
   if (device->has_public_key && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0)

@@ -2,6 +2,7 @@
  * endpoint text, and choosing the backend for an interface. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -80,38 +81,70 @@ wgd_uapi_socket_path (const gchar *ifname)
 }
 
 const WgdBackend *
-wgd_backend_for (const gchar *ifname)
+wgd_backend_for (const gchar *ifname, GError **error)
 {
   g_autofree gchar *path = NULL;
   struct stat st;
+  int err;
 
   if (!wgd_ifname_is_valid (ifname))
-    return &wgd_backend_netlink;
+    {
+      g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_NO_DEVICE,
+                   "'%s' is not a valid interface name", ifname);
+      return NULL;
+    }
   path = wgd_uapi_socket_path (ifname);
   /* As `wg` does: a UAPI socket for the interface wins. */
-  if (stat (path, &st) == 0 && S_ISSOCK (st.st_mode))
-    return &wgd_backend_uapi;
-  return &wgd_backend_netlink;
+  if (stat (path, &st) == 0)
+    return S_ISSOCK (st.st_mode) ? &wgd_backend_uapi : &wgd_backend_netlink;
+  err = errno;
+  switch (err)
+    {
+    case ENOENT:
+    case ENOTDIR:
+      return &wgd_backend_netlink;
+    case EACCES:
+    case EPERM:
+      /* wireguard-go keeps the directory root-only: whoever cannot
+       * look into it could not use a socket there either. */
+      g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_PERMISSION,
+                   "permission denied on WireGuard interface %s: cannot look for its "
+                   "UAPI socket %s (%s); root is needed for a userspace implementation, "
+                   "CAP_NET_ADMIN for the kernel's",
+                   ifname, path, g_strerror (err));
+      return NULL;
+    default:
+      g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_FAILED,
+                   "cannot tell how to reach WireGuard interface %s: looking for %s failed: %s",
+                   ifname, path, g_strerror (err));
+      return NULL;
+    }
 }
 
 WgdDevice *
 wgd_device_get (const gchar *ifname, GError **error)
 {
-  return wgd_backend_for (ifname)->get (ifname, error);
+  const WgdBackend *backend = wgd_backend_for (ifname, error);
+
+  return backend != NULL ? backend->get (ifname, error) : NULL;
 }
 
 gboolean
 wgd_device_set_peers (const gchar *ifname, const WgdPeerChange *changes, gsize n_changes,
                       GError **error)
 {
-  return wgd_backend_for (ifname)->set_peers (ifname, changes, n_changes, error);
+  const WgdBackend *backend = wgd_backend_for (ifname, error);
+
+  return backend != NULL && backend->set_peers (ifname, changes, n_changes, error);
 }
 
 gboolean
 wgd_device_configure (const gchar *ifname, const guint8 *private_key, gint listen_port,
                       GError **error)
 {
-  return wgd_backend_for (ifname)->set_device (ifname, private_key, listen_port, error);
+  const WgdBackend *backend = wgd_backend_for (ifname, error);
+
+  return backend != NULL && backend->set_device (ifname, private_key, listen_port, error);
 }
 
 gboolean

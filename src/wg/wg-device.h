@@ -22,7 +22,8 @@
 typedef enum {
   WGD_WG_ERROR_NO_DEVICE,      /* no such interface */
   WGD_WG_ERROR_NOT_WIREGUARD,  /* the interface exists but is not WireGuard */
-  WGD_WG_ERROR_PERMISSION,     /* needs CAP_NET_ADMIN */
+  WGD_WG_ERROR_PERMISSION,     /* needs root (UAPI socket) or CAP_NET_ADMIN (kernel) */
+  WGD_WG_ERROR_UNSUPPORTED,    /* no UAPI socket, and no WireGuard in the kernel */
   WGD_WG_ERROR_PROTOCOL,       /* a malformed or unexpected reply */
   WGD_WG_ERROR_FAILED,         /* anything else the implementation refused */
 } WgdWgErrorCode;
@@ -104,8 +105,12 @@ typedef struct {
 extern const WgdBackend wgd_backend_netlink;
 extern const WgdBackend wgd_backend_uapi;
 
-/* The backend `wg` would use for ifname. */
-const WgdBackend *wgd_backend_for (const gchar *ifname);
+/* The backend `wg` would use for ifname: the UAPI one if the interface
+ * has a socket, else the kernel's. NULL with error when that cannot be
+ * told: the socket's directory may not be searched (a permission error,
+ * where `wg` would silently try the kernel and report something
+ * misleading), or looking failed otherwise. */
+const WgdBackend *wgd_backend_for (const gchar *ifname, GError **error);
 
 WgdDevice *wgd_device_get (const gchar *ifname, GError **error);
 gboolean wgd_device_set_peers (const gchar *ifname, const WgdPeerChange *changes,

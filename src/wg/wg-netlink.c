@@ -176,10 +176,13 @@ netlink_open (Netlink *nl, const gchar *ifname, GError **error)
   mnl_attr_put_strz (nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
   if (!netlink_transact (nl, nlh, family_reply, &reply, &local) || reply.id == 0)
     {
+      g_autofree gchar *path = wgd_uapi_socket_path (ifname);
+
       netlink_close (nl);
-      g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_NOT_WIREGUARD,
-                   "%s: the kernel has no WireGuard support (is the wireguard module loaded?)",
-                   ifname);
+      g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_UNSUPPORTED,
+                   "cannot reach WireGuard interface %s: no userspace implementation serves "
+                   "it (no UAPI socket %s) and the kernel has no WireGuard support (is the "
+                   "wireguard module loaded?)", ifname, path);
       return FALSE;
     }
   nl->family = reply.id;

@@ -35,7 +35,9 @@ uapi_fail (const gchar *ifname, const gchar *path, int err, GError **error)
     case EACCES:
     case EPERM:
       g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_PERMISSION,
-                   "permission denied on %s: root or CAP_NET_ADMIN is needed", path);
+                   "permission denied on WireGuard interface %s: its UAPI socket %s is "
+                   "root's (a userspace implementation needs root, not only CAP_NET_ADMIN)",
+                   ifname, path);
       break;
     case EAGAIN:
       g_set_error (error, WGD_WG_ERROR, WGD_WG_ERROR_FAILED,

@@ -7,9 +7,15 @@
  * what it writes is read back both ways. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sodium.h>
 
@@ -30,9 +36,11 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   const gchar *impl = g_getenv ("WGD_TEST_WG_IMPL");
+  const WgdBackend *backend;
+  g_autoptr (GError) error = NULL;
 
   f->kernel = g_strcmp0 (impl, "kernel") == 0;
-  f->ns = test_netns_enter ("wgdt");
+  f->ns = test_netns_enter ();
   g_snprintf (f->ifname, sizeof f->ifname, "wgt%d", (int) (getpid () % 100000));
   f->dir = g_dir_make_tmp ("wgd-wg-XXXXXX", NULL);
   if (f->kernel)
@@ -43,9 +51,13 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
       if (go == NULL)
         g_error ("wireguard-go not found: apt-get install wireguard-go");
+      if (!g_file_test ("/dev/net/tun", G_FILE_TEST_EXISTS))
+        g_error ("wireguard-go needs /dev/net/tun, which is missing (modprobe tun)");
       test_run ("rm -f /var/run/wireguard/%s.sock; wireguard-go %s", f->ifname, f->ifname);
     }
-  g_assert_cmpstr (wgd_backend_for (f->ifname)->name, ==, f->kernel ? "netlink" : "uapi");
+  backend = wgd_backend_for (f->ifname, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (backend->name, ==, f->kernel ? "netlink" : "uapi");
   /* wireguard-go binds a random port on its own schedule; a fixed one
    * keeps `wg show` and the backend looking at the same device state. */
   test_run ("wg set %s listen-port 51000", f->ifname);
@@ -549,43 +561,174 @@ test_errors (Fixture *f, gconstpointer data)
       if (i == 0)
         g_assert_nonnull (strstr (error->message, bad[i]));
     }
-
-  /* An interface that is not WireGuard. */
-  {
-    g_autoptr (GError) error = NULL;
-
-    test_run ("ip link add wgdnotwg type veth peer name wgdnotwg1");
-    g_assert_null (wgd_device_get ("wgdnotwg", &error));
-    g_assert_error (error, WGD_WG_ERROR, WGD_WG_ERROR_NOT_WIREGUARD);
-    test_run ("ip link del wgdnotwg");
-  }
 }
 
-/* Without CAP_NET_ADMIN the error says so, for either backend. */
+/* Whether this kernel has WireGuard's generic netlink family: what `wg`
+ * reports for an interface without a UAPI socket depends on it. Asked
+ * of iproute2's genl, not of the code under test. */
+static gboolean
+kernel_has_wireguard (const Fixture *f)
+{
+  g_autofree gchar *families = NULL;
+
+  if (f->kernel)
+    return TRUE;
+  families = test_run_output ("genl ctrl list");
+  return strstr (families, "Name: wireguard\n") != NULL;
+}
+
+/* An interface that is not WireGuard. */
+static void
+test_not_wireguard (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  WgdWgErrorCode expected = kernel_has_wireguard (f) ? WGD_WG_ERROR_NOT_WIREGUARD
+                                                     : WGD_WG_ERROR_UNSUPPORTED;
+
+  test_run ("ip link add wgdnotwg type veth peer name wgdnotwg1");
+  g_assert_null (wgd_device_get ("wgdnotwg", &error));
+  g_assert_error (error, WGD_WG_ERROR, (gint) expected);
+  g_assert_nonnull (strstr (error->message, "wgdnotwg"));
+  test_run ("ip link del wgdnotwg");
+}
+
+/* What a user without privilege may find at the UAPI socket directory. */
+typedef enum {
+  UAPI_DIR_ABSENT,
+  UAPI_DIR_PRIVATE,             /* 0700, as wireguard-go makes it under umask 077 */
+  UAPI_DIR_OPEN,                /* 0755 around a root-only socket */
+} UapiDir;
+
+/* Makes this process's view of the UAPI directory what layout says, in
+ * a mount namespace of its own, so the machine's is never touched. An
+ * interface with a socket keeps it: bind-mounted into the new directory.
+ * Returns FALSE (with errno) if a step failed. */
+static gboolean
+uapi_dir_arrange (const Fixture *f, UapiDir layout)
+{
+  g_autofree gchar *socket = wgd_uapi_socket_path (f->ifname);
+  g_autofree gchar *dir = g_path_get_dirname (socket);
+  g_autofree gchar *kept = g_build_filename (f->dir, "socket", NULL);
+  g_autofree gchar *options = g_strdup_printf ("mode=%s", layout == UAPI_DIR_PRIVATE ? "0700"
+                                                                                       : "0755");
+  int fd;
+
+  if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    return FALSE;
+  if (layout == UAPI_DIR_ABSENT || f->kernel)
+    {
+      /* A fresh /var/run (a link to /run) has no wireguard directory. */
+      if (mount ("tmpfs", "/var/run", "tmpfs", 0, "mode=0755") != 0)
+        return FALSE;
+      if (layout == UAPI_DIR_ABSENT)
+        return TRUE;
+      return mkdir (dir, 0700) == 0 && chmod (dir, layout == UAPI_DIR_PRIVATE ? 0700 : 0755) == 0;
+    }
+  if ((fd = open (kept, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+    return FALSE;
+  close (fd);
+  if (mount (socket, kept, NULL, MS_BIND, NULL) != 0
+      || mount ("tmpfs", dir, "tmpfs", 0, options) != 0)
+    return FALSE;
+  if ((fd = open (socket, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+    return FALSE;
+  close (fd);
+  return mount (kept, socket, NULL, MS_BIND, NULL) == 0;
+}
+
+/* Checks one operation's error; prints it for the log. */
+static gboolean
+permission_error_is (const Fixture *f, const gchar *what, const GError *error,
+                     WgdWgErrorCode expected)
+{
+  if (error == NULL)
+    {
+      g_printerr ("%s succeeded without privilege\n", what);
+      return FALSE;
+    }
+  g_printerr ("%s: %s\n", what, error->message);
+  return g_error_matches (error, WGD_WG_ERROR, expected)
+         && strstr (error->message, f->ifname) != NULL
+         && (expected != WGD_WG_ERROR_PERMISSION || strstr (error->message, "root") != NULL
+             || strstr (error->message, "CAP_NET_ADMIN") != NULL);
+}
+
+/* In a child: the layout, a check that root still reaches the device
+ * through it, then every operation as nobody. Exit status 0 if each
+ * failed with expected; otherwise which step went wrong. */
+static int
+permission_child (const Fixture *f, UapiDir layout, WgdWgErrorCode expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WgdDevice) device = NULL;
+  WgdPeerChange change = { .public_key = { 1 }, .flags = WGD_PEER_REMOVE };
+
+  if (!uapi_dir_arrange (f, layout))
+    {
+      g_printerr ("arranging the UAPI directory: %s\n", g_strerror (errno));
+      return 20;
+    }
+  if (layout != UAPI_DIR_ABSENT || f->kernel)
+    {
+      device = wgd_device_get (f->ifname, &error);
+      if (device == NULL)
+        {
+          g_printerr ("root cannot read the device: %s\n", error->message);
+          return 21;
+        }
+    }
+  if (setgroups (0, NULL) != 0 || setgid (65534) != 0 || setuid (65534) != 0)
+    return 22;
+  g_clear_pointer (&device, wgd_device_free);
+  device = wgd_device_get (f->ifname, &error);
+  if (device != NULL || !permission_error_is (f, "get", error, expected))
+    return 23;
+  g_clear_error (&error);
+  if (wgd_device_set_peers (f->ifname, &change, 1, &error)
+      || !permission_error_is (f, "set peers", error, expected))
+    return 24;
+  g_clear_error (&error);
+  if (wgd_device_configure (f->ifname, NULL, 51000, &error)
+      || !permission_error_is (f, "configure", error, expected))
+    return 25;
+  return 0;
+}
+
+/* Without privilege every operation fails with the error a user can act
+ * on, whatever the machine's UAPI directory looks like: permission
+ * denied wherever a socket exists or cannot be looked for; with no
+ * directory at all, what `wg` would say on this kernel (permission
+ * denied from the kernel's WireGuard, or that there is none). */
 static void
 test_permission (Fixture *f, gconstpointer data)
 {
-  pid_t pid = fork ();
-  int status = 0;
+  static const struct {
+    UapiDir layout;
+    const gchar *name;
+  } layouts[] = {
+    { UAPI_DIR_ABSENT, "absent" },
+    { UAPI_DIR_PRIVATE, "0700" },
+    { UAPI_DIR_OPEN, "0755" },
+  };
+  gboolean kernel_wg = kernel_has_wireguard (f);
 
-  g_assert_cmpint (pid, >=, 0);
-  if (pid == 0)
+  for (gsize i = 0; i < G_N_ELEMENTS (layouts); i++)
     {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (WgdDevice) device = NULL;
+      WgdWgErrorCode expected = WGD_WG_ERROR_PERMISSION;
+      pid_t pid;
+      int status = 0;
 
-      if (setgid (65534) != 0 || setuid (65534) != 0)
-        _exit (10);
-      device = wgd_device_get (f->ifname, &error);
-      if (device != NULL)
-        _exit (11);
-      if (!g_error_matches (error, WGD_WG_ERROR, WGD_WG_ERROR_PERMISSION))
-        _exit (12);
-      _exit (strstr (error->message, "CAP_NET_ADMIN") != NULL ? 0 : 13);
+      if (layouts[i].layout == UAPI_DIR_ABSENT && !kernel_wg)
+        expected = WGD_WG_ERROR_UNSUPPORTED;
+      g_test_message ("UAPI directory %s: expecting error code %d", layouts[i].name, expected);
+      pid = fork ();
+      g_assert_cmpint (pid, >=, 0);
+      if (pid == 0)
+        _exit (permission_child (f, layouts[i].layout, expected));
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
     }
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
 }
 
 #define ADD(path, func) \
@@ -616,6 +759,7 @@ main (int argc, char **argv)
   ADD ("many-allowed-ips", test_many_allowed_ips);
   ADD ("configure", test_configure);
   ADD ("errors", test_errors);
+  ADD ("not-wireguard", test_not_wireguard);
   ADD ("permission", test_permission);
   return g_test_run ();
 }
