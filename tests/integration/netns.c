@@ -8,7 +8,6 @@
 #include "netns.h"
 
 struct _TestNetns {
-  gchar *name;
   int home_fd;
 };
 
@@ -54,38 +53,20 @@ test_run_output (const gchar *format, ...)
 }
 
 TestNetns *
-test_netns_enter (const gchar *prefix)
+test_netns_enter (void)
 {
   TestNetns *ns = g_new0 (TestNetns, 1);
-  g_autofree gchar *path = NULL;
-  int fd;
 
-  ns->name = g_strdup_printf ("%s-%d", prefix, (int) getpid ());
-  ns->home_fd = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  ns->home_fd = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   g_assert_cmpint (ns->home_fd, >=, 0);
-  test_run ("ip netns del %s 2>/dev/null; ip netns add %s", ns->name, ns->name);
-  path = g_strdup_printf ("/run/netns/%s", ns->name);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (setns (fd, CLONE_NEWNET), ==, 0);
-  close (fd);
+  g_assert_cmpint (unshare (CLONE_NEWNET), ==, 0);
   return ns;
 }
 
 void
 test_netns_leave (TestNetns *ns)
 {
-  /* Home first: `ip netns pids` would list this very process too. */
   g_assert_cmpint (setns (ns->home_fd, CLONE_NEWNET), ==, 0);
   close (ns->home_fd);
-  test_run ("ip netns pids %s | xargs -r kill; true", ns->name);
-  test_run ("ip netns del %s", ns->name);
-  g_free (ns->name);
   g_free (ns);
-}
-
-const gchar *
-test_netns_name (const TestNetns *ns)
-{
-  return ns->name;
 }

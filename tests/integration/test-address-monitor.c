@@ -88,7 +88,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  f->ns = test_netns_enter ("wgdam");
+  f->ns = test_netns_enter ();
   f->context = g_main_context_ref_thread_default ();
   f->events = g_ptr_array_new_with_free_func (g_free);
   test_run ("ip link add va type veth peer name vb");

@@ -8,6 +8,8 @@
 #   lan_up N           make hosts 1..N (LAN addresses 10.77.0.N/24 and
 #                      fd77::N/64, tunnel addresses 10.78.0.N/24)
 #   lan_exec N CMD...  run CMD inside host N
+#   lan_avahi_start N  start host N's avahi-daemon again after a test
+#                      stopped it
 #   lan_start N CMD... start CMD inside host N in the background; its PID
 #                      (CMD's own: nsenter execs it) is in lan_started
 #   lan_node N CTL     give host N an identity (made by the wgdiscoverctl
@@ -41,6 +43,8 @@ lan_require() {
       return 1
   done
   [[ $(id -u) -eq 0 ]] || lan_die "a virtual LAN needs root" || return 1
+  [[ -c /dev/net/tun ]] ||
+    lan_die "wireguard-go needs /dev/net/tun, which is missing (modprobe tun)" || return 1
 }
 
 # The host's own system bus: avahi's policy comes from the stock
@@ -65,11 +69,30 @@ lan_write_bus_config() {
 CONF
 }
 
+# avahi-daemon's settings, Debian's defaults written out, so that a
+# machine whose /etc/avahi/avahi-daemon.conf was changed (IPv6 off, some
+# interfaces denied) runs the same tests.
+lan_write_avahi_config() {
+  cat > "$lan_dir/avahi-daemon.conf" <<'CONF'
+[server]
+use-ipv4=yes
+use-ipv6=yes
+ratelimit-interval-usec=1000000
+ratelimit-burst=1000
+[wide-area]
+enable-wide-area=yes
+[publish]
+publish-hinfo=no
+publish-workstation=no
+CONF
+}
+
 lan_up() {
   local n=$1 i ns
   lan_require || return 1
-  lan_dir=$(mktemp -d /tmp/wgd-lan.XXXXXX)
+  lan_dir=$(mktemp -d "${TMPDIR:-/tmp}/wgd-lan.XXXXXX")
   lan_write_bus_config
+  lan_write_avahi_config
   ip netns add "${lan_id}-lan" || return 1
   ip -n "${lan_id}-lan" link add br0 type bridge || return 1
   ip -n "${lan_id}-lan" link set br0 up || return 1
@@ -89,7 +112,8 @@ lan_up() {
                  mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
                done
                dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
-               avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize
+               avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
+                 --file="$2/avahi-daemon.conf"
                WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
                exec sleep infinity' lan-host "$i" "$lan_dir" &
     lan_pids[i]=$!
@@ -118,6 +142,12 @@ lan_exec() {
   local i=$1
   shift
   nsenter -t "${lan_pids[i]}" -m -n -u -- "$@"
+}
+
+# Starts avahi-daemon on host N again (lan_up starts the first one).
+lan_avahi_start() {
+  lan_exec "$1" avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
+    --file="$lan_dir/avahi-daemon.conf"
 }
 
 lan_start() {

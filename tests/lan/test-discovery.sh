@@ -105,7 +105,7 @@ avahi_running() { lan_exec 1 avahi-daemon --check 2>/dev/null; }
 avahi_stopped() { ! avahi_running; }
 lan_exec 1 avahi-daemon --kill
 within 20 avahi_stopped || echo "# avahi-daemon on h1 did not stop"
-lan_exec 1 avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize
+lan_avahi_start 1
 within 20 avahi_running || echo "# avahi-daemon on h1 did not start again"
 h1_published() {
   lan_exec 2 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -q '^+;eth0;IPv4;h1;'
