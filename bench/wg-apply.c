@@ -1,7 +1,7 @@
 /* wg-apply.c — benchmark: change the endpoints of N peers on one
  * WireGuard interface through our backend, against the same change made
  * with one `wg set` per peer and with one `wg set` carrying all peers,
- * measured in the same run (DESIGN §11). Timing on shared machines is
+ * measured in the same run (docs/architecture.md §11). Timing on shared machines is
  * noisy, so the figures that matter are the ratios.
  *
  * Usage: wg-apply IFACE [N]   (the interface must exist; its peers are

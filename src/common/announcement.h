@@ -1,4 +1,4 @@
-/* announcement.h — the signed announcement record (DESIGN §3): the one
+/* announcement.h — the signed announcement record (docs/record-format.md §2): the one
  * format every transport carries, binding a signing key to a WireGuard
  * key and the endpoints where that peer can be reached. */
 #pragma once

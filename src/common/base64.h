@@ -1,6 +1,6 @@
 /* base64.h — the two text encodings on the wire and the command line:
  * keys as standard padded base64 (as `wg` prints them), records and
- * certificates as unpadded base64url (DESIGN §3, §4). */
+ * certificates as unpadded base64url (docs/record-format.md §1). */
 #pragma once
 
 #include <glib.h>

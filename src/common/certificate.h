@@ -1,4 +1,4 @@
-/* certificate.h — the mesh certificate (DESIGN §2, §3): a mesh CA's
+/* certificate.h — the mesh certificate (docs/record-format.md §3): a mesh CA's
  * signature binding a node's signing key to its WireGuard key, name,
  * tunnel addresses and validity period. */
 #pragma once

@@ -1,4 +1,4 @@
-/* configuration.h — wgdiscoverd's configuration (DESIGN §9): the main file and
+/* configuration.h — wgdiscoverd's configuration (wgdiscoverd(8)): the main file and
  * its drop-ins (FILE.d/\*.conf, in name order, later keys winning), in
  * GKeyFile format. Every error names the file, line, group and key, and
  * says what is wrong; unknown groups and keys are errors, so a typo is

@@ -1,5 +1,5 @@
 /* keys.h — Ed25519 key pairs (node identities and mesh CAs) and the
- * WireGuard keys derived from them (DESIGN §2).
+ * WireGuard keys derived from them (docs/record-format.md §7).
  *
  * A key pair's text form is its 32-byte seed in standard base64 on one
  * line: what `wgdiscoverctl genkey` and `ca init` print and what the

@@ -1,5 +1,5 @@
 /* revocation.h — a mesh CA's signed list of revoked certificate serials
- * (DESIGN §2).
+ * (docs/record-format.md §4).
  *
  *   list = version:u8 (=1) | ca key:32 | issued:u64 | count:u32 |
  *          serial:u64 * count (strictly ascending) | signature:64

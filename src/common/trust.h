@@ -1,4 +1,4 @@
-/* trust.h — the trust decision (DESIGN §2): whether a received record may
+/* trust.h — the trust decision (docs/trust-model.md): whether a received record may
  * change anything, under which binding, or why not.
  *
  * Pure: the trust store, the replay state, the interface's mode and the
@@ -11,7 +11,7 @@
 #include "announcement.h"
 #include "revocation.h"
 
-/* How far a timestamp may lie ahead of our clock (DESIGN §2). */
+/* How far a timestamp may lie ahead of our clock (docs/trust-model.md §5). */
 #define WGD_TRUST_MAX_FUTURE_SECONDS 300
 
 typedef enum {

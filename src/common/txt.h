@@ -1,4 +1,4 @@
-/* txt.h — a record as DNS-SD TXT strings (DESIGN §4): "txtvers=1", then
+/* txt.h — a record as DNS-SD TXT strings (docs/record-format.md §8): "txtvers=1", then
  * the record as unpadded base64url in chunks "a0=", "a1=", … of at most
  * 240 characters each. */
 #pragma once

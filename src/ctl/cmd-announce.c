@@ -1,5 +1,5 @@
-/* cmd-announce.c — sign this node's announcement record (DESIGN §3), as
- * one base64url line or as the DNS-SD TXT strings of DESIGN §4. */
+/* cmd-announce.c — sign this node's announcement record (docs/record-format.md §2), as
+ * one base64url line or as the DNS-SD TXT strings of docs/record-format.md §8. */
 #include "config.h"
 
 #include <string.h>

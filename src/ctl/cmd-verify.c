@@ -1,5 +1,5 @@
 /* cmd-verify.c — decode a record from standard input, show every field,
- * and decide on it with the very check the daemon runs (DESIGN §2), from
+ * and decide on it with the very check the daemon runs (docs/record-format.md §6.3), from
  * a trust store built out of the options and without replay state. */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /* daemon.h — wgdiscoverd's core: ties the identity, the trust decision,
- * the peer table, mDNS and the WireGuard backends together (DESIGN §1).
+ * the peer table, mDNS and the WireGuard backends together (docs/architecture.md).
  * Everything runs on the thread-default GMainContext. */
 #pragma once
 

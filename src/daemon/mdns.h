@@ -1,4 +1,4 @@
-/* mdns.h — wgdiscoverd's side of mDNS/DNS-SD (DESIGN §4), through
+/* mdns.h — wgdiscoverd's side of mDNS/DNS-SD (docs/architecture.md §3, §4), through
  * avahi-daemon: publish our signed record as a _wireguard._udp service
  * and hand every record other hosts publish to a callback.
  *
@@ -55,7 +55,7 @@ void wgd_mdns_withdraw (WgdMdns *mdns);
 /* Browses for every _wireguard._udp service, or only for those of one
  * mesh's subtype, or not at all. */
 void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype);
-/* "_m<first 8 hex digits of the CA key>._sub._wireguard._udp" (DESIGN §4). */
+/* "_m<first 8 hex digits of the CA key>._sub._wireguard._udp" (docs/record-format.md §8.1). */
 gchar *wgd_mdns_mesh_subtype (const guint8 ca_key[32]);
 /* Whether our service is registered with avahi-daemon right now. */
 gboolean wgd_mdns_is_published (WgdMdns *mdns);

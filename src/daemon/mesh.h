@@ -1,4 +1,4 @@
-/* mesh.h — the peers of a mesh-mode interface (DESIGN §2): which
+/* mesh.h — the peers of a mesh-mode interface (docs/trust-model.md §4): which
  * certified peers to add, with their certificate's tunnel addresses as
  * allowed-ips, and which of the peers this daemon added to remove when
  * their certificate expires or is revoked.

@@ -1,5 +1,5 @@
 /* peer-table.c — peers, their endpoint candidates, and the endpoint
- * choice of DESIGN §5: a LAN candidate on a subnet we share first, then
+ * choice of docs/architecture.md §5: a LAN candidate on a subnet we share first, then
  * other LAN candidates, then reflexive, then configured; WireGuard's own
  * roaming wins while its handshakes are fresh; a candidate that gets no
  * handshake while traffic is sent is demoted and the next one tried. */

@@ -1,5 +1,5 @@
 /* peer-table.h — what the daemon knows about each peer, and the choice of
- * the endpoint its WireGuard peer gets (DESIGN §5).
+ * the endpoint its WireGuard peer gets (docs/architecture.md §5).
  *
  * Pure: sources (mDNS, rendezvous, configuration, saved state) feed
  * verified announcements in, the caller passes the local subnets, the

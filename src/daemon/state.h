@@ -1,4 +1,4 @@
-/* state.h — what wgdiscoverd keeps in its state directory (DESIGN §9),
+/* state.h — what wgdiscoverd keeps in its state directory (docs/architecture.md §8),
  * each file written atomically (write, fsync, rename):
  *
  *   identity   the node's key, exactly what `wgdiscoverctl genkey` prints,

@@ -1,5 +1,5 @@
 /* address-monitor.h — the machine's own addresses, per interface, kept
- * current from rtnetlink on the GLib main loop (DESIGN §4): what goes
+ * current from rtnetlink on the GLib main loop (docs/architecture.md §3): what goes
  * into our announcement, and the event that makes us re-sign it. */
 #pragma once
 

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes vectors.ini: known-answer vectors for the record, certificate
-and revocation formats of DESIGN §3.
+and revocation formats of docs/record-format.md.
 
 This is a second, independent implementation of those formats (Python's
 cryptography package for Ed25519, the byte layout written from the
-design, not from the C code), so the C unit tests compare the C encoder
+specification, not from the C code), so the C unit tests compare the C encoder
 against it. Run it only when the format deliberately changes."""
 
 import hashlib

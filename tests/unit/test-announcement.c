@@ -1,4 +1,4 @@
-/* test-announcement.c — the record of DESIGN §3: known answers against
+/* test-announcement.c — the record of docs/record-format.md §2: known answers against
  * an independent implementation, round trips of every field, and every
  * way the decoder must refuse. */
 #include "config.h"

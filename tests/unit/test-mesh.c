@@ -1,4 +1,4 @@
-/* test-mesh.c — the mesh-mode decisions of DESIGN §2: certified peers
+/* test-mesh.c — the mesh-mode decisions of docs/trust-model.md §4: certified peers
  * are added with their certificate's addresses, only members are updated
  * or removed, expiry and revocation remove, and a certificate whose
  * addresses overlap another peer's is refused. */

@@ -1,4 +1,4 @@
-/* test-peer-table.c — the endpoint choice of DESIGN §5: ranking,
+/* test-peer-table.c — the endpoint choice of docs/architecture.md §5: ranking,
  * shared subnets, link-local scope, expiry, WireGuard's own roaming,
  * and demotion of a candidate that gets no handshake. */
 #include "config.h"
