@@ -130,7 +130,8 @@ while IFS= read -r key; do
   count=$((count + 1))
   name=$(vector_named "$(printf '%s' "$key" | b64_hex)")
   check "the key $key in record-format.md is the vector ${name:-(none)}" '[[ -n $name ]]'
-done < <(grep -oE '(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{43}=' "$spec" | grep -oE '[A-Za-z0-9+/]{43}=')
+done < <(grep -oE '(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{43}=' "$spec" | grep -oE '[A-Za-z0-9+/]{43}=' |
+           awk '!seen[$0]++')
 check "record-format.md quotes keys in base64" '[[ $count -gt 0 ]]'
 
 # 7. Base64url in code blocks: TXT forms (a0=, a1=, … in order, every
