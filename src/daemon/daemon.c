@@ -392,9 +392,9 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
 }
 
 /* Mesh mode: a peer certified by the interface's mesh CA is added with
- * its certificate's addresses (DESIGN §2) to each interface whose mesh
- * admitted it (see daemon_wants); its endpoint follows as in endpoint
- * mode. Returns whether a device changed. */
+ * its certificate's addresses (docs/trust-model.md §4) to each interface
+ * whose mesh admitted it (see daemon_wants); its endpoint follows as in
+ * endpoint mode. Returns whether a device changed. */
 static gboolean
 daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
                         const gboolean *admitted)

@@ -1,7 +1,7 @@
 /* wg-device.h — one small interface to a WireGuard interface, whatever
- * implements it (DESIGN §6): read the device and its peers, change
- * endpoints and keepalives of many peers in one call, add and remove
- * peers, set the private key and listen port.
+ * implements it (docs/architecture.md §7): read the device and its
+ * peers, change endpoints and keepalives of many peers in one call, add
+ * and remove peers, set the private key and listen port.
  *
  * Two backends implement it: the kernel's generic netlink family
  * (wg-netlink.c) and the cross-platform UAPI socket of userspace

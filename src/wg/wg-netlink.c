@@ -1,5 +1,5 @@
 /* wg-netlink.c — the kernel backend: the "wireguard" generic netlink
- * family through libmnl (DESIGN §6).
+ * family through libmnl (docs/architecture.md §7).
  *
  * Changes are sent as WG_CMD_SET_DEVICE messages that name only what
  * changes, never WGDEVICE_F_REPLACE_PEERS, so peers the caller does not
