@@ -340,6 +340,15 @@ wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann)
   wgd_replay_state_update (state, ann->signing_key, ann->timestamp, digest);
 }
 
+guint64
+wgd_trust_next_own_timestamp (guint64 newest, guint64 now, gboolean *jumped)
+{
+  *jumped = newest > now && newest - now > WGD_TRUST_MAX_FUTURE_SECONDS;
+  if (*jumped || newest < now)
+    return now;
+  return newest + 1;
+}
+
 void
 wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
                  const WgdTrustContext *ctx, const WgdAnnouncement *ann, WgdVerdict *v)
@@ -374,6 +383,12 @@ wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
   /* Replay is checked last so that nothing forged can move the state. */
   crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
   seen = replay ? replay_lookup (replay, ann->signing_key) : NULL;
+  /* An entry further ahead of our clock than we would ever accept was
+   * accepted before our clock was set back: kept, it would refuse
+   * every fresh record of that key until the clock catches up. */
+  if (seen != NULL && seen->timestamp > ctx->now
+      && seen->timestamp - ctx->now > WGD_TRUST_MAX_FUTURE_SECONDS)
+    seen = NULL;
   if (seen != NULL && ann->timestamp < seen->timestamp)
     {
       verdict_reject (v, WGD_REASON_REPLAYED,

@@ -115,6 +115,13 @@ void wgd_trust_check_record (const WgdTrustStore *store, const WgdReplayState *r
  * older ones are refused as replays from now on. */
 void wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann);
 
+/* The timestamp of our next record: now, or just after the newest we
+ * signed (receivers refuse a different record with the same or an older
+ * timestamp) while that lies within the future any receiver accepts.
+ * Newer than that it was refused by everyone, so it no longer counts
+ * (the clock was fast and has been set back): *jumped says so. */
+guint64 wgd_trust_next_own_timestamp (guint64 newest, guint64 now, gboolean *jumped);
+
 const gchar *wgd_reason_to_string (WgdReason reason);
 const gchar *wgd_binding_to_string (WgdBinding binding);
 const gchar *wgd_mode_to_string (WgdMode mode);

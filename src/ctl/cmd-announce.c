@@ -7,6 +7,7 @@
 
 #include "announcement.h"
 #include "base64.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctl-io.h"
 #include "txt.h"
@@ -160,7 +161,7 @@ ctl_cmd_announce (int argc, char **argv)
   if (identity_path == NULL || endpoints == NULL)
     return ctl_fail (usage.name, "--identity and --endpoint are required");
 
-  ann->timestamp = ctl_time_now ();
+  ann->timestamp = wgd_clock_now ();
   if (!announce_parse_endpoints (endpoints, ann, &error)
       || (name != NULL && !ctl_option_parse_name ("--name", name, ann->name, &error))
       || (mesh != NULL && !ctl_option_parse_key ("--mesh", mesh, ann->mesh_key, &error))

@@ -7,6 +7,7 @@
 
 #include "base64.h"
 #include "certificate.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctl-io.h"
 #include "revocation.h"
@@ -114,7 +115,7 @@ ca_cmd_sign (int argc, char **argv)
   if (ca_path == NULL || name == NULL || signkey == NULL || wgkey == NULL || addresses == NULL)
     return ctl_fail (usage.name, "--ca, --name, --signkey, --wgkey and --address are required");
 
-  cert->not_before = ctl_time_now ();
+  cert->not_before = wgd_clock_now ();
   if (!ctl_option_parse_name ("--name", name, cert->name, &error)
       || !ctl_option_parse_key ("--signkey", signkey, cert->signing_key, &error)
       || !ctl_option_parse_key ("--wgkey", wgkey, cert->wg_key, &error)
@@ -177,7 +178,7 @@ ca_cmd_revoke (int argc, char **argv)
   if (ca_path == NULL || serials == NULL)
     return ctl_fail (usage.name, "--ca and --serial are required");
 
-  list->issued = ctl_time_now ();
+  list->issued = wgd_clock_now ();
   if (issued_text != NULL
       && !ctl_option_parse_u64 ("--issued", issued_text, 0, G_MAXUINT64, &list->issued, &error))
     return ctl_fail_error (usage.name, error);

@@ -7,6 +7,7 @@
 
 #include "announcement.h"
 #include "base64.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctl-io.h"
 #include "revocation.h"
@@ -106,7 +107,7 @@ verify_set_context (WgdTrustContext *ctx, WgdTrustStore *store, const gchar *mod
                     const gchar *mesh, GStrv cas, const gchar *now, GError **error)
 {
   ctx->mode = WGD_MODE_ENDPOINT;
-  ctx->now = ctl_time_now ();
+  ctx->now = wgd_clock_now ();
   if (mode != NULL && !wgd_mode_from_string (mode, &ctx->mode))
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,

@@ -144,12 +144,6 @@ ctl_option_parse_name (const gchar *option, const gchar *text, gchar out[WGD_NAM
   return TRUE;
 }
 
-guint64
-ctl_time_now (void)
-{
-  return (guint64) MAX (g_get_real_time () / G_USEC_PER_SEC, 0);
-}
-
 /* Whatever was read is wiped on failure: it may be a secret. */
 static gchar *
 read_fd (int fd, const gchar *what, gsize max, GError **error)

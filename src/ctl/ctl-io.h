@@ -29,7 +29,6 @@ gboolean ctl_option_parse_name (const gchar *option, const gchar *text,
                                 gchar out[WGD_NAME_MAX + 1], GError **error);
 
 /* Seconds since the epoch. */
-guint64 ctl_time_now (void);
 
 /* Reads standard input or a file to the end, refusing more than max
  * bytes or a NUL byte, so the result is one C string. */

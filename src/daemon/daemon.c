@@ -9,6 +9,7 @@
 
 #include "address-monitor.h"
 #include "base64.h"
+#include "clock.h"
 #include "daemon.h"
 #include "mdns.h"
 #include "mesh.h"
@@ -169,6 +170,23 @@ daemon_note_own_record (WgdDaemon *d, const WgdAnnouncement *ann)
   daemon_schedule_save (d);
 }
 
+/* A record nobody could accept must not push our timestamps forward:
+ * after the clock is set back, we sign with it again, and say so once. */
+static guint64
+daemon_next_timestamp (WgdDaemon *d)
+{
+  guint64 now = wgd_clock_now ();
+  gboolean jumped;
+  guint64 next = wgd_trust_next_own_timestamp (d->last_timestamp, now, &jumped);
+
+  if (jumped)
+    g_warning ("our last record's timestamp lies %" G_GUINT64_FORMAT " s ahead of the "
+               "clock, further than any peer accepts: the clock was fast and has been set "
+               "back; signing with the clock's time again", d->last_timestamp - now);
+  d->last_timestamp = next;
+  return next;
+}
+
 static void
 daemon_announce (WgdDaemon *d)
 {
@@ -182,9 +200,7 @@ daemon_announce (WgdDaemon *d)
       if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
         continue;
       memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
-      /* Receivers refuse a different record with the same timestamp. */
-      ann->timestamp = MAX ((guint64) g_get_real_time () / G_USEC_PER_SEC, d->last_timestamp + 1);
-      d->last_timestamp = ann->timestamp;
+      ann->timestamp = daemon_next_timestamp (d);
       ann->lifetime = ANNOUNCE_LIFETIME;
       g_strlcpy (ann->name, d->node_name, sizeof ann->name);
       collect_endpoints (d, iface->listen_port, ann);
@@ -300,7 +316,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
 {
   g_autoptr (GArray) subnets = local_subnets (d);
   g_autofree gchar *key = wgd_key_to_base64 (entry->wg_key);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = (gint64) wgd_clock_now ();
 
   for (guint i = 0; i < d->interfaces->len; i++)
     {
@@ -478,8 +494,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
       const WgdDevice *device = g_ptr_array_index (devices, i);
-      WgdTrustContext ctx = { .mode = WGD_MODE_MESH,
-                              .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
+      WgdTrustContext ctx = { .mode = WGD_MODE_MESH, .now = wgd_clock_now () };
       WgdVerdict v;
 
       if (device == NULL)
@@ -509,7 +524,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
 static void
 daemon_expire_mesh_peers (WgdDaemon *d)
 {
-  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  guint64 now = wgd_clock_now ();
 
   for (guint i = 0; i < d->interfaces->len; i++)
     {
@@ -647,7 +662,7 @@ tick_cb (gpointer user_data)
                   d->unlogged);
   d->unlogged = 0;
   d->log_budget = REJECTION_LINES_PER_TICK;
-  wgd_peer_table_expire (d->peers, g_get_real_time () / G_USEC_PER_SEC);
+  wgd_peer_table_expire (d->peers, (gint64) wgd_clock_now ());
   daemon_expire_mesh_peers (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
@@ -727,7 +742,7 @@ daemon_setup_mesh (WgdDaemon *d, Interface *iface, GHashTable *members, GError *
                    iface->mesh_config->name, iface->mesh_config->certificate_file);
       return FALSE;
     }
-  else if ((guint64) (g_get_real_time () / G_USEC_PER_SEC) > cert->not_after)
+  else if (wgd_clock_now () > cert->not_after)
     g_warning ("%s: our certificate %s has expired; other members will not add this node",
                iface->config->name, iface->mesh_config->certificate_file);
   for (guint i = 0; known != NULL && i < known->len; i++)

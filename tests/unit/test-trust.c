@@ -532,6 +532,57 @@ test_names (void)
 
 #define ADD(path, func) \
   g_test_add ("/trust/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+/* Our clock was set back a day after a record was accepted: the entry,
+ * beyond the future we accept, no longer refuses fresh records. One
+ * within that future still does. */
+static void
+test_replay_after_clock_set_back (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) tomorrow = test_announcement_new (f->node, NOW + 86400, 600);
+  g_autoptr (WgdAnnouncement) soon = test_announcement_new (f->node, NOW + 200, 600);
+  g_autoptr (WgdAnnouncement) fresh = test_announcement_new (f->node, NOW, 600);
+  WgdTrustContext then = f->endpoint;
+  WgdVerdict v;
+
+  then.now = NOW + 86400;
+  check (f, &then, tomorrow, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  check (f, &f->endpoint, fresh, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+
+  wgd_replay_state_accept (f->replay, soon);
+  check (f, &f->endpoint, fresh, &v);
+  assert_rejected (&v, WGD_REASON_REPLAYED);
+}
+
+/* Our own timestamps: after the newest while it is believable, the
+ * clock's again once it lies beyond any receiver's future window. */
+static void
+test_next_own_timestamp (void)
+{
+  gboolean jumped = TRUE;
+
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (0, NOW, &jumped), ==, NOW);
+  g_assert_false (jumped);
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (NOW - 50, NOW, &jumped), ==, NOW);
+  g_assert_false (jumped);
+  /* Twice within a second: receivers refuse a second record with the
+   * same timestamp. */
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (NOW, NOW, &jumped), ==, NOW + 1);
+  g_assert_false (jumped);
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (NOW + WGD_TRUST_MAX_FUTURE_SECONDS, NOW,
+                                                  &jumped), ==,
+                    NOW + WGD_TRUST_MAX_FUTURE_SECONDS + 1);
+  g_assert_false (jumped);
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (NOW + WGD_TRUST_MAX_FUTURE_SECONDS + 1, NOW,
+                                                  &jumped), ==, NOW);
+  g_assert_true (jumped);
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (NOW + 86400, NOW, &jumped), ==, NOW);
+  g_assert_true (jumped);
+  g_assert_cmpuint (wgd_trust_next_own_timestamp (G_MAXUINT64, 0, &jumped), ==, 0);
+  g_assert_true (jumped);
+}
+
 
 int
 main (int argc, char **argv)
@@ -555,6 +606,8 @@ main (int argc, char **argv)
   ADD ("wrong-mesh", test_wrong_mesh);
   ADD ("record-entry-point", test_record_entry_point);
   ADD ("replay-state-persists", test_replay_state_persists);
+  ADD ("replay-after-clock-set-back", test_replay_after_clock_set_back);
+  g_test_add_func ("/trust/next-own-timestamp", test_next_own_timestamp);
   g_test_add_func ("/trust/names", test_names);
   return g_test_run ();
 }
