@@ -243,15 +243,12 @@ daemon_schedule_announce (WgdDaemon *d)
   d->announce_source = g_timeout_add (200, announce_cb, d);
 }
 
-static gboolean
-save_cb (gpointer user_data)
+/* Interface name → the certificates of the peers its mesh added. */
+static GHashTable *
+daemon_get_mesh_members (WgdDaemon *d)
 {
-  WgdDaemon *d = user_data;
-  g_autoptr (GError) error = NULL;
+  GHashTable *members = wgd_state_mesh_members_new ();
 
-  g_autoptr (GHashTable) members = wgd_state_mesh_members_new ();
-
-  d->save_source = 0;
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -260,6 +257,17 @@ save_cb (gpointer user_data)
         g_hash_table_replace (members, g_strdup (iface->config->name),
                               wgd_mesh_get_members (iface->mesh));
     }
+  return members;
+}
+
+static gboolean
+save_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) members = daemon_get_mesh_members (d);
+
+  d->save_source = 0;
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
       || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error)
       || !wgd_state_save_mesh_members (d->config->state_directory, members, &error))
@@ -718,36 +726,74 @@ interface_clear (gpointer data)
   g_clear_pointer (&iface->subtype, g_free);
 }
 
-/* A mesh-mode interface: its mesh, our certificate in it (which must be
- * ours), and the peers we added before. */
+/* Whether every mesh's certificate of config is ours: a configuration
+ * that fails this is refused before anything changes. */
 static gboolean
-daemon_setup_mesh (WgdDaemon *d, Interface *iface, GHashTable *members, GError **error)
+daemon_check_meshes (WgdDaemon *d, const WgdConfig *config, GError **error)
+{
+  for (guint i = 0; i < config->interfaces->len; i++)
+    {
+      const WgdInterfaceConfig *ic = g_ptr_array_index (config->interfaces, i);
+      const WgdMeshConfig *mc;
+      const WgdCertificate *cert;
+
+      if (ic->mode != WGD_MODE_MESH)
+        continue;
+      mc = wgd_config_find_mesh (config, ic->mesh);
+      cert = mc->certificate;
+      if (cert != NULL
+          && (memcmp (cert->signing_key, d->identity->public_key, WGD_KEY_LEN) != 0
+              || memcmp (cert->wg_key, d->wg_public, WGD_KEY_LEN) != 0))
+        {
+          g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
+                       "[Mesh %s] Certificate: %s was issued for another node's keys, not for "
+                       "this identity (see 'wgdiscoverctl signkey' and 'wgpubkey')",
+                       mc->name, mc->certificate_file);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A mesh-mode interface: its mesh and the peers we added before (whose
+ * certificates, if of another CA, are removed at the next expiry). */
+static void
+interface_setup_mesh (Interface *iface, const WgdConfig *config, GHashTable *members)
 {
   const WgdCertificate *cert;
   GPtrArray *known = g_hash_table_lookup (members, iface->config->name);
 
-  iface->mesh_config = wgd_config_find_mesh (d->config, iface->config->mesh);
+  iface->mesh_config = wgd_config_find_mesh (config, iface->config->mesh);
   iface->mesh = wgd_mesh_new (iface->mesh_config->ca_key);
   iface->subtype = wgd_mdns_mesh_subtype (iface->mesh_config->ca_key);
   cert = iface->mesh_config->certificate;
   if (cert == NULL)
     g_warning ("%s: [Mesh %s] has no Certificate=: this node adds certified peers, but they "
                "will not add it", iface->config->name, iface->mesh_config->name);
-  else if (memcmp (cert->signing_key, d->identity->public_key, WGD_KEY_LEN) != 0
-           || memcmp (cert->wg_key, d->wg_public, WGD_KEY_LEN) != 0)
-    {
-      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "[Mesh %s] Certificate: %s was issued for another node's keys, not for "
-                   "this identity (see 'wgdiscoverctl signkey' and 'wgpubkey')",
-                   iface->mesh_config->name, iface->mesh_config->certificate_file);
-      return FALSE;
-    }
   else if (wgd_clock_now () > cert->not_after)
     g_warning ("%s: our certificate %s has expired; other members will not add this node",
                iface->config->name, iface->mesh_config->certificate_file);
   for (guint i = 0; known != NULL && i < known->len; i++)
     wgd_mesh_add_member (iface->mesh, g_ptr_array_index (known, i));
-  return TRUE;
+}
+
+/* The interfaces of config, the meshes' members taken from members
+ * (interface name → certificates). */
+static GArray *
+daemon_build_interfaces (const WgdConfig *config, GHashTable *members)
+{
+  GArray *interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
+
+  g_array_set_clear_func (interfaces, interface_clear);
+  for (guint i = 0; i < config->interfaces->len; i++)
+    {
+      Interface iface = { .config = g_ptr_array_index (config->interfaces, i) };
+
+      if (iface.config->mode == WGD_MODE_MESH)
+        interface_setup_mesh (&iface, config, members);
+      g_array_append_val (interfaces, iface);
+    }
+  return interfaces;
 }
 
 /* Every service, or only one mesh's when every browsing interface is in
@@ -781,8 +827,6 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   gboolean created = FALSE;
 
   d->config = config;
-  d->interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
-  g_array_set_clear_func (d->interfaces, interface_clear);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->log_budget = REJECTION_LINES_PER_TICK;
   d->peers = wgd_peer_table_new ();
@@ -815,15 +859,9 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   if (warning != NULL)
     g_warning ("%s", warning);
   g_clear_pointer (&warning, g_free);
-  for (guint i = 0; i < config->interfaces->len; i++)
-    {
-      Interface iface = { .config = g_ptr_array_index (config->interfaces, i) };
-
-      g_array_append_val (d->interfaces, iface);
-      if (iface.config->mode == WGD_MODE_MESH
-          && !daemon_setup_mesh (d, &g_array_index (d->interfaces, Interface, i), members, error))
-        return NULL;
-    }
+  if (!daemon_check_meshes (d, config, error))
+    return NULL;
+  d->interfaces = daemon_build_interfaces (config, members);
   for (guint i = 0; i < d->interfaces->len; i++)
     interface_refresh (d, &g_array_index (d->interfaces, Interface, i));
   daemon_restore_endpoints (d);
@@ -841,6 +879,75 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
   return g_steal_pointer (&d);
+}
+
+static const Interface *
+daemon_find_interface (const WgdDaemon *d, const gchar *name)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (strcmp (iface->config->name, name) == 0)
+        return iface;
+    }
+  return NULL;
+}
+
+gboolean
+wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
+{
+  g_autoptr (GHashTable) members = NULL;
+  GArray *interfaces;
+  gboolean advertising = FALSE;
+
+  if (g_strcmp0 (config->state_directory, d->config->state_directory) != 0)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
+                   "StateDirectory= cannot change while running (%s, was %s): restart "
+                   "wgdiscoverd for that", config->state_directory, d->config->state_directory);
+      return FALSE;
+    }
+  if (!daemon_check_meshes (d, config, error))
+    return FALSE;
+
+  /* From here on nothing can fail. */
+  members = daemon_get_mesh_members (d);
+  interfaces = daemon_build_interfaces (config, members);
+  /* What is known of an interface that stays is kept, so that it is not
+   * announced as found again. */
+  for (guint i = 0; i < interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (interfaces, Interface, i);
+      const Interface *old = daemon_find_interface (d, iface->config->name);
+
+      if (old != NULL)
+        {
+          iface->usable = old->usable;
+          iface->listen_port = old->listen_port;
+        }
+    }
+  g_array_unref (d->interfaces);
+  d->interfaces = interfaces;
+  wgd_trust_store_free (d->store);
+  d->store = wgd_config_trust_store_new (config);
+  d->config = config;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      interface_refresh (d, iface);
+      advertising |= iface->config->advertise && iface->usable;
+    }
+  daemon_expire_mesh_peers (d);
+  daemon_setup_browsing (d);
+  /* A new record, published in place: no withdrawal, no probing. */
+  if (advertising)
+    daemon_announce (d);
+  else
+    wgd_mdns_withdraw (d->mdns);
+  daemon_schedule_save (d);
+  return TRUE;
 }
 
 void
@@ -874,7 +981,7 @@ wgd_daemon_free (WgdDaemon *d)
   wgd_trust_store_free (d->store);
   wgd_peer_table_free (d->peers);
   g_hash_table_unref (d->logged);
-  g_array_unref (d->interfaces);
+  g_clear_pointer (&d->interfaces, g_array_unref);
   g_free (d->node_name);
   g_free (d);
 }

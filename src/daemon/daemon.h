@@ -13,6 +13,12 @@ WgdDaemon *wgd_daemon_new (WgdConfig *config, GError **error);
 void wgd_daemon_free (WgdDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemon, wgd_daemon_free)
 
+/* Takes a new configuration as a change: what it needs is checked
+ * first, and one that cannot be applied changes nothing (FALSE, error).
+ * Our service is not withdrawn or probed again while we still advertise,
+ * and the peer table, the replay state and the meshes' members stay.
+ * daemon keeps a pointer to config, which must outlive it. */
+gboolean wgd_daemon_reload (WgdDaemon *daemon, WgdConfig *config, GError **error);
 /* Withdraws our services and saves state; call before exiting. */
 void wgd_daemon_stop (WgdDaemon *daemon);
 /* A one-line summary for systemd's STATUS=. */

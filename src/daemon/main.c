@@ -1,7 +1,8 @@
 /* main.c — wgdiscoverd: options, configuration, signals and the main
  * loop. SIGTERM and SIGINT withdraw our mDNS service and stop; SIGHUP
- * re-reads the configuration and restarts the core with it (a bad new
- * configuration is reported and the running one kept). */
+ * re-reads the configuration and applies it to the running core as a
+ * change (one that cannot be read or applied is reported and the
+ * running one kept). */
 #include "config.h"
 
 #include <locale.h>
@@ -20,7 +21,6 @@ typedef struct {
   WgdDaemon *daemon;
   guint status_source;
   gboolean ready;               /* READY=1 was sent */
-  int exit_status;
 } Main;
 
 #define STATUS_SECONDS 30
@@ -46,36 +46,38 @@ main_apply_options (Main *m, WgdConfig *config)
     }
 }
 
+/* The one way a configuration is reloaded (SIGHUP): read and checked in
+ * full first; a configuration that cannot be read or applied is
+ * reported and the running one kept; a good one is applied as a change. */
+static gboolean
+main_reload (Main *m, GError **error)
+{
+  g_autoptr (WgdConfig) config = wgd_config_load (m->config_path, TRUE, error);
+
+  if (config == NULL)
+    return FALSE;
+  main_apply_options (m, config);
+  if (!wgd_daemon_reload (m->daemon, config, error))
+    return FALSE;
+  wgd_config_free (m->config);
+  m->config = g_steal_pointer (&config);
+  return TRUE;
+}
+
 static gboolean
 on_reload (gpointer user_data)
 {
   Main *m = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (WgdConfig) config = wgd_config_load (m->config_path, TRUE, &error);
-  WgdDaemon *daemon;
+  g_autofree gchar *reloading = g_strdup_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                                                 g_get_monotonic_time ());
 
-  wgd_sd_notify ("RELOADING=1");
-  if (config == NULL)
-    {
-      g_warning ("reload: keeping the running configuration: %s", error->message);
-      wgd_sd_notify ("READY=1");
-      return G_SOURCE_CONTINUE;
-    }
-  main_apply_options (m, config);
-  wgd_daemon_stop (m->daemon);
-  g_clear_pointer (&m->daemon, wgd_daemon_free);
-  daemon = wgd_daemon_new (config, &error);
-  if (daemon == NULL)
-    {
-      g_warning ("reload: %s; stopping", error->message);
-      m->exit_status = 1;
-      g_main_loop_quit (m->loop);
-      return G_SOURCE_CONTINUE;
-    }
-  wgd_config_free (m->config);
-  m->config = g_steal_pointer (&config);
-  m->daemon = daemon;
-  g_message ("configuration reloaded from %s", m->config_path);
+  /* systemd's Type=notify-reload wants the time with RELOADING=1. */
+  wgd_sd_notify (reloading);
+  if (main_reload (m, &error))
+    g_message ("configuration reloaded from %s", m->config_path);
+  else
+    g_warning ("reload: keeping the running configuration: %s", error->message);
   wgd_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
@@ -190,13 +192,11 @@ main (int argc, char **argv)
   g_main_loop_run (m.loop);
 
   g_source_remove (m.status_source);
-  /* A failed reload left no daemon. */
-  if (m.daemon != NULL)
-    wgd_daemon_stop (m.daemon);
+  wgd_daemon_stop (m.daemon);
   wgd_daemon_free (m.daemon);
   wgd_config_free (m.config);
   g_main_loop_unref (m.loop);
   g_free (m.config_path);
   g_free (m.state_dir);
-  return m.exit_status;
+  return 0;
 }

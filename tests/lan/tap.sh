@@ -1,7 +1,7 @@
 # tap.sh — what the virtual-LAN tests share, to be sourced by bash after
-# lan.sh: TAP output, waiting for a condition, and bringing up the LAN or
-# saying why not (a skip on a developer's machine, a failure under
-# CI=true, where everything needed is installed).
+# lan.sh: TAP output, waiting for a condition, a notify socket, and
+# bringing up the LAN or saying why not (a skip on a developer's machine,
+# a failure under CI=true, where everything needed is installed).
 
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -17,6 +17,22 @@ within() {
     sleep 0.2
   done
   return 1
+}
+
+# notify_listen SOCKET LOG: a notify socket like systemd's (Type=notify);
+# each datagram is appended to LOG with a newline after it. Its PID is in
+# notify_pid.
+notify_listen() {
+  python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "ab", buffering=0)
+while True:
+    out.write(s.recv(4096) + b"\n")
+' "$1" "$2" &
+  notify_pid=$!
+  within 10 "[[ -S $1 ]]" || echo "# no notify socket at $1"
 }
 
 # tap_lan_up N: a LAN of N hosts, torn down on exit; or a TAP plan that

@@ -29,17 +29,8 @@ seen_on_h1() {
 check "h1's avahi-daemon sees them" "within 60 seen_on_h1"
 
 # h1's daemon reports to a notify socket, as under systemd's Type=notify.
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-out = open(sys.argv[2], "ab", buffering=0)
-while True:
-    out.write(s.recv(4096) + b"\n")
-' "$w/notify" "$w/notify.log" &
-notify_pid=$!
+notify_listen "$w/notify" "$w/notify.log"
 trap 'kill $notify_pid 2>/dev/null; lan_down' EXIT
-within 10 "[[ -S $w/notify ]]" || echo "# no notify socket"
 NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --foreground --config "$w/conf1" --state-dir "$w/state1" \
   >> "$w/log1" 2>&1
 pid1=$lan_started
