@@ -37,6 +37,7 @@ struct _WgdAddressMonitor {
   gboolean resync;
   GHashTable *links;            /* ifindex → Link */
   WgdAddressMonitorFunc func;
+  WgdLinkFunc link_func;
   gpointer user_data;
   guint8 *buf;
 };
@@ -73,6 +74,13 @@ monitor_emit (WgdAddressMonitor *mon, WgdAddressEvent event, const WgdLocalAddre
 }
 
 static void
+monitor_emit_link (WgdAddressMonitor *mon, WgdLinkEvent event, const Link *link)
+{
+  if (!mon->quiet && mon->link_func != NULL && link->name[0] != '\0')
+    mon->link_func (mon, event, link->ifindex, link->name, mon->user_data);
+}
+
+static void
 link_emit_all (WgdAddressMonitor *mon, Link *link, WgdAddressEvent event)
 {
   for (guint i = 0; i < link->addresses->len; i++)
@@ -93,6 +101,7 @@ link_remove (WgdAddressMonitor *mon, Link *link)
 {
   if (link->up)
     link_emit_all (mon, link, WGD_ADDRESS_REMOVED);
+  monitor_emit_link (mon, WGD_LINK_REMOVED, link);
   g_hash_table_remove (mon->links, GUINT_TO_POINTER (link->ifindex));
 }
 
@@ -142,8 +151,12 @@ handle_link (WgdAddressMonitor *mon, const struct nlmsghdr *nlh)
     return;
   link = monitor_get_link (mon, (guint32) ifi->ifi_index);
   link->seen = TRUE;
-  if (tb[IFLA_IFNAME] != NULL)
-    g_strlcpy (link->name, mnl_attr_get_str (tb[IFLA_IFNAME]), sizeof link->name);
+  if (tb[IFLA_IFNAME] != NULL && strcmp (link->name, mnl_attr_get_str (tb[IFLA_IFNAME])) != 0)
+    {
+      monitor_emit_link (mon, WGD_LINK_REMOVED, link);
+      g_strlcpy (link->name, mnl_attr_get_str (tb[IFLA_IFNAME]), sizeof link->name);
+      monitor_emit_link (mon, WGD_LINK_ADDED, link);
+    }
   for (guint i = 0; i < link->addresses->len; i++)
     g_strlcpy (g_array_index (link->addresses, WgdLocalAddress, i).ifname, link->name,
                IFNAMSIZ);
@@ -317,6 +330,7 @@ monitor_resync (WgdAddressMonitor *mon, GError **error)
         {
           if (link->up)
             link_emit_all (mon, link, WGD_ADDRESS_REMOVED);
+          monitor_emit_link (mon, WGD_LINK_REMOVED, link);
           g_hash_table_iter_remove (&iter);
           continue;
         }
@@ -376,6 +390,12 @@ wgd_address_monitor_new (WgdAddressMonitorFunc func, gpointer user_data, GError 
   mon->quiet = FALSE;
   mon->source_id = g_unix_fd_add (mnl_socket_get_fd (mon->nl), G_IO_IN, monitor_readable, mon);
   return g_steal_pointer (&mon);
+}
+
+void
+wgd_address_monitor_set_link_func (WgdAddressMonitor *mon, WgdLinkFunc func)
+{
+  mon->link_func = func;
 }
 
 void

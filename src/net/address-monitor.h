@@ -1,6 +1,7 @@
-/* address-monitor.h — the machine's own addresses, per interface, kept
- * current from rtnetlink on the GLib main loop (docs/architecture.md §3): what goes
- * into our announcement, and the event that makes us re-sign it. */
+/* address-monitor.h — the machine's own links and addresses, kept
+ * current from rtnetlink on the GLib main loop (docs/architecture.md §3):
+ * the addresses that go into our announcement and the event that makes
+ * us re-sign it, and the links that come and go. */
 #pragma once
 
 #include <glib.h>
@@ -31,6 +32,20 @@ WgdAddressMonitor *wgd_address_monitor_new (WgdAddressMonitorFunc func, gpointer
                                             GError **error);
 void wgd_address_monitor_free (WgdAddressMonitor *monitor);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdAddressMonitor, wgd_address_monitor_free)
+
+typedef enum {
+  WGD_LINK_ADDED,               /* a link appeared, or took a new name */
+  WGD_LINK_REMOVED,             /* a link went away, or gave up its name */
+} WgdLinkEvent;
+
+typedef void (*WgdLinkFunc) (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex,
+                             const gchar *ifname, gpointer user_data);
+
+/* Also calls func (with the monitor's user_data) when a link appears or
+ * goes away; a renamed link goes under its old name and comes under its
+ * new one. WireGuard interfaces are links too: this is how the daemon
+ * learns that one it is configured for was created after it started. */
+void wgd_address_monitor_set_link_func (WgdAddressMonitor *monitor, WgdLinkFunc func);
 
 /* The usable addresses now (on links that are up): WgdLocalAddress. */
 GArray *wgd_address_monitor_get_addresses (WgdAddressMonitor *monitor);

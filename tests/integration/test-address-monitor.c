@@ -1,6 +1,7 @@
 /* test-address-monitor.c — the rtnetlink address monitor against the
  * real kernel, in a network namespace of its own: addresses added and
- * removed on a veth, its link going down and up, and the link deleted. */
+ * removed on a veth, its link going down and up, and the link deleted;
+ * links appearing, renamed and going. */
 #include "config.h"
 
 #include <string.h>
@@ -36,6 +37,17 @@ on_event (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAddre
   g_autofree gchar *s = address_to_string (address);
 
   g_ptr_array_add (f->events, g_strdup_printf ("%c%s", event == WGD_ADDRESS_ADDED ? '+' : '-', s));
+}
+
+static void
+on_link (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex, const gchar *ifname,
+         gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_cmpuint (ifindex, >, 0);
+  g_ptr_array_add (f->events, g_strdup_printf ("link%c%s", event == WGD_LINK_ADDED ? '+' : '-',
+                                               ifname));
 }
 
 static gboolean
@@ -95,6 +107,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   test_run ("ip addr add 10.200.0.9/24 dev va");
   f->monitor = wgd_address_monitor_new (on_event, f, &error);
   g_assert_no_error (error);
+  wgd_address_monitor_set_link_func (f->monitor, on_link);
 }
 
 static void
@@ -152,6 +165,25 @@ test_rename (Fixture *f, gconstpointer data)
   wait_event (f, "+10.200.0.9/24@vx");
 }
 
+/* Links that come, get renamed and go: how the daemon learns of a
+ * WireGuard interface created after it started. Those there at the
+ * start are no event. */
+static void
+test_links (Fixture *f, gconstpointer data)
+{
+  test_run ("ip link add wgl0 type veth peer name wgl0p");
+  wait_event (f, "link+wgl0");
+  wait_event (f, "link+wgl0p");
+  test_run ("ip link set wgl0 name wgl1");
+  wait_event (f, "link-wgl0");
+  wait_event (f, "link+wgl1");
+  test_run ("ip link del wgl1");
+  wait_event (f, "link-wgl1");
+  wait_event (f, "link-wgl0p");
+  g_assert_false (has_event (f, "link+va"));
+  g_assert_false (has_event (f, "link+vb"));
+}
+
 static void
 test_needs_root (void)
 {
@@ -170,6 +202,8 @@ main (int argc, char **argv)
   g_test_add ("/address-monitor/events", Fixture, NULL, fixture_set_up, test_events,
               fixture_tear_down);
   g_test_add ("/address-monitor/rename", Fixture, NULL, fixture_set_up, test_rename,
+              fixture_tear_down);
+  g_test_add ("/address-monitor/links", Fixture, NULL, fixture_set_up, test_links,
               fixture_tear_down);
   return g_test_run ();
 }
