@@ -26,6 +26,9 @@
 #define TICK_SECONDS 15
 /* How many (source, reason) pairs the rejection log remembers. */
 #define LOGGED_SOURCES_MAX 4096
+/* How long a new link of one of our interfaces' names is read every
+ * second, while its creator configures it. */
+#define WATCH_SECONDS 30
 /* Rejection lines per tick: the source address is the sender's to
  * choose, so a flood from many of them is summed up, not logged. */
 #define REJECTION_LINES_PER_TICK 20
@@ -34,7 +37,11 @@ typedef struct {
   const WgdInterfaceConfig *config;
   guint32 ifindex;
   guint16 listen_port;
+  guint16 announced_port;       /* in our published record; 0: none */
   gboolean usable;              /* the device could be read */
+  gboolean missing_logged;      /* that it is not there was said */
+  gboolean key_warned;          /* that its key is not ours was said */
+  GHashTable *peer_keys;        /* GBytes: its peers at the last read */
   /* Mesh mode: the mesh, and the peers we added to this interface. */
   const WgdMeshConfig *mesh_config;
   WgdMesh *mesh;
@@ -57,6 +64,9 @@ struct _WgdDaemon {
   guint announce_source;
   guint tick_source;
   guint save_source;
+  guint redecide_source;
+  guint watch_source;           /* reading the interfaces every second */
+  guint watch_left;             /* seconds of that still to go */
   GHashTable *logged;           /* "address reason" → count, to log once */
   guint log_budget;             /* rejection lines left this tick */
   guint unlogged;               /* rejections not logged for want of it */
@@ -132,30 +142,109 @@ collect_endpoints (WgdDaemon *d, guint16 port, WgdAnnouncement *ann)
       }
 }
 
-static void
-interface_refresh (WgdDaemon *d, Interface *iface)
+static const Interface *
+daemon_find_interface (const WgdDaemon *d, const gchar *name)
 {
-  g_autoptr (GError) error = NULL;
-  const WgdBackend *backend = wgd_backend_for (iface->config->name, &error);
-  g_autoptr (WgdDevice) device = backend != NULL ? backend->get (iface->config->name, &error)
-                                                 : NULL;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (strcmp (iface->config->name, name) == 0)
+        return iface;
+    }
+  return NULL;
+}
+
+/* Whether device has a peer that keys (the peers it had) does not. */
+static gboolean
+device_has_new_peer (const WgdDevice *device, GHashTable *keys)
+{
+  for (guint p = 0; p < device->peers->len; p++)
+    {
+      const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+      g_autoptr (GBytes) key = g_bytes_new (peer->public_key, WGD_KEY_LEN);
+
+      if (!g_hash_table_contains (keys, key))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GHashTable *
+device_peer_keys (const WgdDevice *device)
+{
+  GHashTable *keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                            (GDestroyNotify) g_bytes_unref, NULL);
+
+  for (guint p = 0; p < device->peers->len; p++)
+    {
+      const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+
+      g_hash_table_add (keys, g_bytes_new (peer->public_key, WGD_KEY_LEN));
+    }
+  return keys;
+}
+
+/* Takes what a read of the interface found (device, or NULL and error),
+ * saying each change once: not there (a typo looks just like an
+ * interface still to come), found, gone, a key that is not ours.
+ * Returns whether there is something to decide on again: the interface
+ * is new, its port changed, or it has peers it did not have before. */
+static gboolean
+interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
+                  const WgdDevice *device, const GError *error)
+{
+  const gchar *name = iface->config->name;
+  gboolean news;
+  gboolean foreign_key;
 
   if (device == NULL)
     {
       if (iface->usable)
-        g_warning ("%s: %s", iface->config->name, error->message);
+        g_warning ("%s: %s; waiting for it to come back", name, error->message);
+      else if (!iface->missing_logged)
+        g_warning ("%s: %s; its peers get their endpoints once it is there", name,
+                   error->message);
+      iface->missing_logged = TRUE;
       iface->usable = FALSE;
-      return;
+      g_clear_pointer (&iface->peer_keys, g_hash_table_unref);
+      return FALSE;
     }
+  news = !iface->usable || iface->listen_port != device->listen_port
+         || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
   if (!iface->usable)
-    g_info ("%s: WireGuard interface found (%s backend, port %u)", iface->config->name,
-            backend->name, device->listen_port);
+    g_message ("%s: WireGuard interface found (%s backend, port %u, %u peers)", name,
+               backend->name, device->listen_port, device->peers->len);
   iface->usable = TRUE;
+  iface->missing_logged = FALSE;
   iface->listen_port = device->listen_port;
-  if (device->has_public_key && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0)
+  foreign_key = device->has_public_key
+                && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0;
+  if (foreign_key && !iface->key_warned)
     g_warning ("%s: the interface's public key is not this node's derived WireGuard key; "
                "peers with derived identities will not accept it (use 'wgdiscoverctl wgkey')",
-               iface->config->name);
+               name);
+  iface->key_warned = foreign_key;
+  if (iface->peer_keys != NULL)
+    g_hash_table_unref (iface->peer_keys);
+  iface->peer_keys = device_peer_keys (device);
+  return news;
+}
+
+static void daemon_schedule_redecide (WgdDaemon *d);
+
+/* Reads the interface's device (NULL if it cannot be read, and said so
+ * once) and takes note of what changed. */
+static WgdDevice *
+interface_read (WgdDaemon *d, Interface *iface)
+{
+  g_autoptr (GError) error = NULL;
+  const WgdBackend *backend = wgd_backend_for (iface->config->name, &error);
+  WgdDevice *device = backend != NULL ? backend->get (iface->config->name, &error) : NULL;
+
+  if (interface_update (d, iface, backend, device, error))
+    daemon_schedule_redecide (d);
+  return device;
 }
 
 static void daemon_schedule_save (WgdDaemon *d);
@@ -195,8 +284,8 @@ daemon_announce (WgdDaemon *d)
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
       g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
       g_autoptr (GError) error = NULL;
+      g_autoptr (WgdDevice) device = interface_read (d, iface);
 
-      interface_refresh (d, iface);
       if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
         continue;
       memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
@@ -220,6 +309,7 @@ daemon_announce (WgdDaemon *d)
       daemon_note_own_record (d, ann);
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
                         ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len);
+      iface->announced_port = iface->listen_port;
     }
 }
 
@@ -301,18 +391,15 @@ local_subnets (WgdDaemon *d)
 }
 
 /* Every interface's device as it is now, NULL where it cannot be read:
- * one read per decision, however many peers it concerns. */
+ * one read per decision, however many peers it concerns. An interface
+ * that appeared, or has new peers, is decided on again soon. */
 static GPtrArray *
 daemon_read_devices (WgdDaemon *d)
 {
   GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_device_free);
 
   for (guint i = 0; i < d->interfaces->len; i++)
-    {
-      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
-
-      g_ptr_array_add (devices, iface->usable ? wgd_device_get (iface->config->name, NULL) : NULL);
-    }
+    g_ptr_array_add (devices, interface_read (d, &g_array_index (d->interfaces, Interface, i)));
   return devices;
 }
 
@@ -717,6 +804,70 @@ daemon_restore_endpoints (WgdDaemon *d)
     }
 }
 
+/* An interface appeared, or has new peers: they get the endpoints known
+ * for them (saved ones first, then those of the peer table), and our
+ * record is published for an interface whose port it does not carry. */
+static gboolean
+redecide_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  g_autoptr (GPtrArray) peers = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+
+  d->redecide_source = 0;
+  daemon_restore_endpoints (d);
+  peers = wgd_peer_table_get_peers (d->peers);
+  devices = daemon_read_devices (d);
+  for (guint i = 0; i < peers->len; i++)
+    daemon_apply_peer (d, g_ptr_array_index (peers, i), devices);
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->config->advertise && iface->usable && iface->listen_port != 0
+          && iface->listen_port != iface->announced_port)
+        daemon_schedule_announce (d);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+daemon_schedule_redecide (WgdDaemon *d)
+{
+  if (d->redecide_source == 0)
+    d->redecide_source = g_idle_add (redecide_cb, d);
+}
+
+static gboolean
+watch_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  g_ptr_array_unref (daemon_read_devices (d));
+  if (--d->watch_left > 0)
+    return G_SOURCE_CONTINUE;
+  d->watch_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* A link of one of our interfaces' names came or went. Whoever creates
+ * a WireGuard interface (wg-quick, NetworkManager, networkd) configures
+ * its key, port and peers just after, and nothing tells us when that is
+ * done: the interfaces are read every second for WATCH_SECONDS. */
+static void
+on_link (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex, const gchar *ifname,
+         gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  if (daemon_find_interface (d, ifname) == NULL)
+    return;
+  g_ptr_array_unref (daemon_read_devices (d));
+  d->watch_left = WATCH_SECONDS;
+  if (d->watch_source == 0)
+    d->watch_source = g_timeout_add_seconds (1, watch_cb, d);
+}
+
 static void
 interface_clear (gpointer data)
 {
@@ -724,6 +875,7 @@ interface_clear (gpointer data)
 
   g_clear_pointer (&iface->mesh, wgd_mesh_free);
   g_clear_pointer (&iface->subtype, g_free);
+  g_clear_pointer (&iface->peer_keys, g_hash_table_unref);
 }
 
 /* Whether every mesh's certificate of config is ours: a configuration
@@ -863,7 +1015,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
     return NULL;
   d->interfaces = daemon_build_interfaces (config, members);
   for (guint i = 0; i < d->interfaces->len; i++)
-    interface_refresh (d, &g_array_index (d->interfaces, Interface, i));
+    wgd_device_free (interface_read (d, &g_array_index (d->interfaces, Interface, i)));
   daemon_restore_endpoints (d);
   /* A revocation list just read takes effect now, not at the next tick. */
   daemon_expire_mesh_peers (d);
@@ -871,6 +1023,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->addresses = wgd_address_monitor_new (on_address, d, error);
   if (d->addresses == NULL)
     return NULL;
+  wgd_address_monitor_set_link_func (d->addresses, on_link);
   d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
   if (d->mdns == NULL)
     return NULL;
@@ -879,19 +1032,6 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
   return g_steal_pointer (&d);
-}
-
-static const Interface *
-daemon_find_interface (const WgdDaemon *d, const gchar *name)
-{
-  for (guint i = 0; i < d->interfaces->len; i++)
-    {
-      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
-
-      if (strcmp (iface->config->name, name) == 0)
-        return iface;
-    }
-  return NULL;
 }
 
 gboolean
@@ -925,6 +1065,11 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
         {
           iface->usable = old->usable;
           iface->listen_port = old->listen_port;
+          iface->announced_port = old->announced_port;
+          iface->missing_logged = old->missing_logged;
+          iface->key_warned = old->key_warned;
+          if (old->peer_keys != NULL)
+            iface->peer_keys = g_hash_table_ref (old->peer_keys);
         }
     }
   g_array_unref (d->interfaces);
@@ -936,7 +1081,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
 
-      interface_refresh (d, iface);
+      wgd_device_free (interface_read (d, iface));
       advertising |= iface->config->advertise && iface->usable;
     }
   daemon_expire_mesh_peers (d);
@@ -973,6 +1118,10 @@ wgd_daemon_free (WgdDaemon *d)
     g_source_remove (d->tick_source);
   if (d->save_source != 0)
     g_source_remove (d->save_source);
+  if (d->redecide_source != 0)
+    g_source_remove (d->redecide_source);
+  if (d->watch_source != 0)
+    g_source_remove (d->watch_source);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);
   g_clear_pointer (&d->endpoints, g_hash_table_unref);
