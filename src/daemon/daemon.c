@@ -469,13 +469,16 @@ is_power_of_ten (guint n)
   return n == 1;
 }
 
-/* Logs a rejection once per source address and reason, then counts;
- * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. */
+/* Logs a rejection once per service, interface and reason, then counts;
+ * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. Not
+ * per address: mDNS does not tell who sent a record, and the address a
+ * host name resolves to is the announcer's to choose, so it would let
+ * one host blame, and use up the lines of, another. */
 static void
-daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
+daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
                       const gchar *reason, const gchar *detail, const gchar *service)
 {
-  g_autofree gchar *id = g_strdup_printf ("%s %s", address, reason);
+  g_autofree gchar *id = g_strdup_printf ("%s %s %s", reason, ifname, service);
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
 
   d->rejected++;
@@ -490,13 +493,14 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *address,
       d->log_budget--;
       if (n == 1)
         log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                      "rejected announcement '%s' from %s: %s: %s (repeats are not logged)",
-                      service, address, reason, detail);
+                      "rejected announcement '%s' on %s: %s: %s (repeats are not logged)",
+                      service, ifname, reason, detail);
       else
         log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                      "%u announcements from %s rejected so far: %s", n, address, reason);
+                      "%u announcements of '%s' on %s rejected so far: %s", n, service, ifname,
+                      reason);
     }
-  /* Bounded: past that many sources, start over (and log anew). */
+  /* Bounded: past that many, start over (and log anew). */
   if (g_hash_table_size (d->logged) >= LOGGED_SOURCES_MAX)
     g_hash_table_remove_all (d->logged);
   g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n));
@@ -665,8 +669,7 @@ daemon_expire_mesh_peers (WgdDaemon *d)
 }
 
 static WgdMdnsInterest
-on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *service,
-           const gchar *address, gpointer user_data)
+on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
 {
   WgdDaemon *d = user_data;
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
@@ -686,17 +689,18 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
     return WGD_MDNS_IGNORE;
   if (!v.accepted)
     {
-      daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail, service);
+      daemon_log_rejection (d, key, origin->ifname, wgd_reason_to_string (v.reason), v.detail,
+                            origin->service);
       return WGD_MDNS_IGNORE;
     }
   devices = daemon_read_devices (d);
-  wanted = daemon_wants (d, ann, devices, address, service, admitted, &refused);
+  wanted = daemon_wants (d, ann, devices, origin->ifname, origin->service, admitted, &refused);
   if (!wanted)
     {
       if (!refused)
         {
-          g_debug ("not a peer here: %s (%s) from %s", ann->name[0] ? ann->name : "unnamed",
-                   key, address);
+          g_debug ("not a peer here: %s (%s), service '%s' on %s",
+                   ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname);
           d->strangers++;
         }
       /* Followed while there is room: it may become a peer later. */
@@ -712,9 +716,10 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
     return WGD_MDNS_FOLLOW;
   if (entry == NULL)
     log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
-                  "found peer %s (%s) at %s, binding %s", ann->name[0] ? ann->name : "unnamed",
-                  key, address, wgd_binding_to_string (v.binding));
-  entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, ifindex,
+                  "found peer %s (%s) in service '%s' on %s, binding %s",
+                  ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname,
+                  wgd_binding_to_string (v.binding));
+  entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, origin->ifindex,
                                  (gint64) ctx.now);
   daemon_schedule_save (d);
   if (daemon_admit_mesh_peer (d, ann, devices, admitted))
@@ -727,14 +732,14 @@ on_record (const guint8 *record, gsize len, guint32 ifindex, const gchar *servic
 }
 
 static void
-on_bad_txt (const GError *error, const gchar *service, const gchar *address, gpointer user_data)
+on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data)
 {
   WgdDaemon *d = user_data;
 
-  daemon_log_rejection (d, NULL, address,
+  daemon_log_rejection (d, NULL, origin->ifname,
                         g_error_matches (error, WGD_ERROR, WGD_ERROR_TOO_LARGE) ? "too-large"
                                                                                 : "malformed",
-                        error->message, service);
+                        error->message, origin->service);
 }
 
 static void
@@ -748,9 +753,14 @@ static gboolean
 tick_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
+  guint unanswered = wgd_mdns_tick (d->mdns);
   g_autoptr (GPtrArray) peers = NULL;
   g_autoptr (GPtrArray) devices = NULL;
 
+  if (unanswered > 0)
+    log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
+                  "%u services announced on the LAN did not answer in the last %d s",
+                  unanswered, TICK_SECONDS);
   if (d->unlogged > 0)
     log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
                   "%u more rejected announcements were not logged: too many sources at once",

@@ -1,13 +1,18 @@
 /* mdns.c — publishing and browsing _wireguard._udp with avahi-client on
- * the GLib main loop. */
+ * the GLib main loop, and looking up each service's TXT record within
+ * bounds that no flood of names breaks (docs/architecture.md §4). */
 #include "config.h"
 
+#include <net/if.h>
 #include <string.h>
 #include <sodium.h>
+#include <gio/gio.h>
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
 #include <avahi-client/publish.h>
 #include <avahi-common/alternative.h>
+#include <avahi-common/defs.h>
+#include <avahi-common/domain.h>
 #include <avahi-common/error.h>
 #include <avahi-common/malloc.h>
 #include <avahi-common/strlst.h>
@@ -19,47 +24,176 @@
 /* A TXT with more strings than a record needs is not ours to read. */
 #define TXT_ITEMS_MAX 32
 
-typedef struct {
-  AvahiIfIndex interface;
-  AvahiProtocol protocol;
-  gchar *name;
-  gchar *domain;
-  gchar *key;                   /* service_key () */
-} Pending;
+/* avahi-daemon refuses a client more than objects-per-client-max
+ * browsers, resolvers and entry groups at once (avahi-daemon.conf; 1024
+ * unless set: DEFAULT_OBJECTS_PER_CLIENT_MAX, avahi-daemon/dbus-internal.h).
+ * We hold at most one entry group and one service browser; every other
+ * object is a TXT browser, counted below, so that the sum stays under the
+ * limit by construction. The spare ones stand for objects that a call
+ * which timed out may have made in avahi-daemon all the same: avahi-client
+ * cannot free them, it never got their path. */
+#define AVAHI_OBJECTS_MAX 1024
+#define OWN_OBJECTS 2
+#define SPARE_OBJECTS 30
+/* Services watched: their TXT browser stays open, so that every new TXT
+ * record is heard (peers first, then strangers, then refused ones). */
+#define WATCHED_MAX 896
+/* Lookups in flight: browsers reading avahi-daemon's cache, waiting for
+ * the network, or asking a watched service again (a kick). */
+#define LOOKUPS_MAX 96
+/* Of those, at most this many wait for the network, so that names that
+ * never answer leave room for reading the cache for new ones; at one
+ * second each, 64 unanswered names a second at most. */
+#define ASKING_MAX 64
+G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAHI_OBJECTS_MAX);
 
-typedef struct {
-  AvahiServiceResolver *resolver;
-  gboolean weak;                /* FOLLOW_IF_ROOM: gives way to a peer's */
-} Kept;
+/* A lookup's deadline. avahi-core asks within 100 ms
+ * (AVAHI_QUERY_DEFER_MSEC, avahi-core/query-sched.c), a responder answers
+ * for a unique record such as a TXT at once (RFC 6762 §6), and avahi-core
+ * itself reports "all for now" one second after asking (ALL_FOR_NOW,
+ * avahi-core/multicast-lookup.c): a host on the LAN that has the record
+ * has answered by then. */
+#define LOOKUP_MS 1000
+/* A kick asks one question: avahi-core sends it within 100 ms and would
+ * ask again after a second (avahi-core/querier.c), so it ends before. */
+#define KICK_MS 500
+/* Names that gave nothing to watch, or found no room, are looked at again
+ * after 15 s, 30 s, … 960 s: never dropped, and cheap when they are many. */
+#define RETRY_FIRST_S 15
+#define RETRY_LEVELS 7
+/* avahi-client's calls wait for avahi-daemon's answer for up to 25 s
+ * (libdbus's default). What avahi-daemon said in the last 2 s shows it
+ * answers; after that, a call that no event of avahi-daemon's prompted
+ * waits for a liveness check (GetState, answered within 2 s, or asked
+ * again every 2 s until it is). */
+#define HEARD_FRESH_US (2 * G_USEC_PER_SEC)
+#define CHECK_TIMEOUT_MS 2000
+#define CHECK_RETRY_S 2
+/* A browse makes avahi-core ask with every name it knows of the type
+ * listed as a known answer, and an avahi-daemon hearing such a question
+ * checks each against its cache one by one (avahi-core/cache.c,
+ * avahi_cache_stop_poof): on a LAN flooded with names every host takes
+ * seconds over each, and a new service announced after them waits that
+ * long to be heard. So we browse once our own service is announced, or
+ * at most 2 s after connecting if it is not by then. */
+#define PUBLISH_FIRST_MS 2000
+/* RFC 6762 §5.4: the top bit of a question's class asks for a unicast
+ * answer. For avahi-daemon it makes a key of its own (see service_kick). */
+#define CLASS_IN_QU (AVAHI_DNS_CLASS_IN | 0x8000)
+
+typedef enum {
+  SERVICE_WAITING,              /* in a lane, nothing open */
+  SERVICE_PROBING,              /* its browser reads avahi-daemon's cache */
+  SERVICE_ASKING,               /* nothing was cached: its browser waits for the network */
+  SERVICE_WATCHED,              /* its browser stays open: every new TXT is judged */
+} ServiceState;
+
+/* The queues a service waits or is watched in (Service.lane). */
+enum {
+  LANE_KNOWN,                   /* waiting; carried a peer's record before: first in line */
+  LANE_FRESH,                   /* waiting; never looked at: the newest and the oldest in turn */
+  LANE_UNASKED,                 /* nothing cached: waits for room to ask the network */
+  LANE_RETRY,                   /* resting, one lane per back-off level */
+  LANE_WATCHED = LANE_RETRY + RETRY_LEVELS,     /* + its WgdMdnsInterest */
+  N_LANES = LANE_WATCHED + WGD_MDNS_FOLLOW + 1,
+  LANE_NONE = N_LANES,          /* in no lane: a lookup runs */
+};
+
+/* Whose turn it is after the known lane, in rotation. */
+typedef enum {
+  TURN_NEWEST,
+  TURN_OLDEST,
+  TURN_RETRY,
+  TURN_UNASKED,
+} Turn;
+#define N_TURNS 4
+
+typedef struct _Service Service;
 
 struct _WgdMdns {
   AvahiGLibPoll *poll;
   AvahiClient *client;
   AvahiEntryGroup *group;
   AvahiServiceBrowser *browser;
+  gchar *browser_type;          /* what browser browses for */
   gboolean browse;
+  gchar *browse_type;           /* what to browse for: the service type or a mesh subtype */
   gboolean published;
+  gboolean browse_held;         /* until our service is announced (see PUBLISH_FIRST_MS) */
+  guint hold_source;
+  gboolean publication_stale;   /* avahi-daemon may not have what we publish */
+  gboolean group_reset;         /* a new port or subtype: a new service */
   /* What we publish, once avahi-daemon is there. */
   gchar *name;
   guint16 port;
   gchar *subtype;
   GStrv txt;
-  gchar *browse_type;           /* the service type or a mesh subtype */
-  GQueue pending;               /* Pending, waiting for a resolver */
-  GHashTable *pending_index;    /* service_key () → its GList link in pending */
-  gboolean pending_full;        /* said so already */
-  GHashTable *resolving;        /* AvahiServiceResolver, not answered yet → service_key () */
-  GHashTable *kept;             /* service_key () → Kept, following a service */
+  /* Every service the browser reports, at most as many as avahi-daemon's
+   * cache holds PTR records for (cache-entries-max, 4096 per interface
+   * and protocol unless set). */
+  GHashTable *services;         /* service_key () → Service */
+  GQueue lanes[N_LANES];
+  GQueue kicks;                 /* watched services to ask again */
+  GQueue overdue;               /* deadlines that passed while avahi-daemon did not answer */
+  guint turn;
+  guint n_lookups;
+  guint n_asking;
+  guint n_watched;
+  guint unanswered;             /* lookups that timed out, since the last tick */
+  GHashTable *peer_services;    /* keys of services that carried a peer's record */
+  gboolean peers_full_said;
+  gboolean refusal_said;
+  guint retry_source;
+  gint64 retry_at;
+  /* Whether avahi-daemon answers (see mdns_can_call). */
+  GDBusConnection *bus;
+  GCancellable *cancellable;
+  gboolean answering;
+  gboolean checking;
+  gint64 check_started;
+  gint64 heard;                 /* when avahi-daemon last said something (monotonic) */
+  guint recheck_source;
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
   gpointer user_data;
 };
 
-static void mdns_start_resolvers (WgdMdns *mdns);
-
 /* One service instance as the browser reports it: each interface and
  * protocol has its own. */
+struct _Service {
+  WgdMdns *mdns;
+  gchar *key;                   /* service_key () */
+  AvahiIfIndex interface;
+  AvahiProtocol protocol;
+  gchar *fullname;              /* <instance>.<type>.<domain>, escaped */
+  gchar *printable;             /* the instance name for logs */
+  gchar ifname[IF_NAMESIZE];
+  ServiceState state;
+  guint lane;
+  GList link;                   /* in lanes[lane] */
+  WgdMdnsInterest interest;     /* the most its records claimed: in this lookup, or while watched */
+  gboolean answered;            /* this lookup heard a TXT record */
+  guint retries;                /* back-off level of its next rest */
+  gint64 due;                   /* resting until then (monotonic) */
+  AvahiRecordBrowser *browser;  /* its TXT, class IN */
+  guint deadline;               /* of the lookup in flight */
+  AvahiRecordBrowser *kick;
+  guint kick_deadline;
+  gboolean kick_wanted;
+  GList kick_link;              /* in kicks */
+  gboolean overdue;
+  GList overdue_link;           /* in overdue */
+};
+
+static void mdns_pump (WgdMdns *mdns);
+static void mdns_resume (WgdMdns *mdns);
+static void mdns_check (WgdMdns *mdns);
+static void txt_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
+                          AvahiBrowserEvent event, const char *name, uint16_t clazz,
+                          uint16_t type, const void *rdata, size_t size,
+                          AvahiLookupResultFlags flags, void *user_data);
+
 static gchar *
 service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
              const char *domain)
@@ -67,44 +201,692 @@ service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
   return g_strdup_printf ("%d %d %s.%s", interface, protocol, name, domain);
 }
 
-static gboolean
-kept_is (gpointer key, gpointer value, gpointer user_data)
+/* An instance name is the announcer's to choose: in logs, control
+ * characters and backslashes are escaped, text beyond ASCII kept. */
+static gchar *
+service_printable (const gchar *name)
 {
-  return ((Kept *) value)->resolver == user_data;
+  g_autofree gchar *valid = g_utf8_make_valid (name, -1);
+  gchar beyond_ascii[129];
+
+  for (guint i = 0; i < 128; i++)
+    beyond_ascii[i] = (gchar) (0x80 + i);
+  beyond_ascii[128] = '\0';
+  return g_strescape (valid, beyond_ascii);
 }
 
-static gboolean
-kept_is_weak (gpointer key, gpointer value, gpointer user_data)
+static Service *
+service_new (WgdMdns *mdns, AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
+             const char *domain)
 {
-  return ((Kept *) value)->weak;
-}
+  char fullname[AVAHI_DOMAIN_NAME_MAX];
+  Service *s;
 
-static gboolean
-key_is (gpointer key, gpointer value, gpointer user_data)
-{
-  return g_str_equal (value, user_data);
+  if (avahi_service_name_join (fullname, sizeof fullname, name, WGD_MDNS_SERVICE_TYPE,
+                               domain) < 0)
+    return NULL;
+  s = g_new0 (Service, 1);
+  s->mdns = mdns;
+  s->key = service_key (interface, protocol, name, domain);
+  s->interface = interface;
+  s->protocol = protocol;
+  s->fullname = g_strdup (fullname);
+  s->printable = service_printable (name);
+  if (if_indextoname ((unsigned) interface, s->ifname) == NULL)
+    g_snprintf (s->ifname, sizeof s->ifname, "#%d", interface);
+  s->lane = LANE_NONE;
+  s->link.data = s;
+  s->kick_link.data = s;
+  s->overdue_link.data = s;
+  return s;
 }
 
 static void
-resolver_free (gpointer r)
+lane_enter (WgdMdns *mdns, Service *s, guint lane)
 {
-  avahi_service_resolver_free (r);
+  s->lane = lane;
+  g_queue_push_tail_link (&mdns->lanes[lane], &s->link);
 }
 
 static void
-kept_free (Kept *k)
+lane_leave (WgdMdns *mdns, Service *s)
 {
-  avahi_service_resolver_free (k->resolver);
-  g_free (k);
+  if (s->lane == LANE_NONE)
+    return;
+  g_queue_unlink (&mdns->lanes[s->lane], &s->link);
+  s->lane = LANE_NONE;
+}
+
+/* Frees the service's TXT browser, whatever it was doing. */
+static void
+service_close (WgdMdns *mdns, Service *s)
+{
+  g_clear_handle_id (&s->deadline, g_source_remove);
+  switch (s->state)
+    {
+    case SERVICE_WAITING:
+      return;
+    case SERVICE_ASKING:
+      mdns->n_asking--;
+      G_GNUC_FALLTHROUGH;
+    case SERVICE_PROBING:
+      mdns->n_lookups--;
+      break;
+    case SERVICE_WATCHED:
+      lane_leave (mdns, s);
+      mdns->n_watched--;
+      break;
+    }
+  if (s->browser != NULL)
+    avahi_record_browser_free (g_steal_pointer (&s->browser));
+  s->state = SERVICE_WAITING;
 }
 
 static void
-pending_free (Pending *p)
+service_end_kick (WgdMdns *mdns, Service *s)
 {
-  g_free (p->name);
-  g_free (p->domain);
-  g_free (p->key);
-  g_free (p);
+  g_clear_handle_id (&s->kick_deadline, g_source_remove);
+  if (s->kick == NULL)
+    return;
+  avahi_record_browser_free (g_steal_pointer (&s->kick));
+  mdns->n_lookups--;
+}
+
+static void
+service_free (Service *s)
+{
+  WgdMdns *mdns = s->mdns;
+
+  lane_leave (mdns, s);
+  if (s->kick_wanted)
+    g_queue_unlink (&mdns->kicks, &s->kick_link);
+  if (s->overdue)
+    g_queue_unlink (&mdns->overdue, &s->overdue_link);
+  service_close (mdns, s);
+  service_end_kick (mdns, s);
+  g_free (s->key);
+  g_free (s->fullname);
+  g_free (s->printable);
+  g_free (s);
+}
+
+/* A service that gave nothing to watch, or found no room: looked at
+ * again later, less often each time. */
+static void
+service_rest (WgdMdns *mdns, Service *s)
+{
+  guint level = MIN (s->retries, RETRY_LEVELS - 1);
+
+  s->retries = level + 1;
+  s->due = g_get_monotonic_time () + (gint64) (RETRY_FIRST_S << level) * G_USEC_PER_SEC;
+  lane_enter (mdns, s, LANE_RETRY + level);
+}
+
+static void
+mdns_remember_peer (WgdMdns *mdns, const gchar *key)
+{
+  /* Bounded: past that many, start over. */
+  if (g_hash_table_size (mdns->peer_services) >= WATCHED_MAX)
+    g_hash_table_remove_all (mdns->peer_services);
+  g_hash_table_add (mdns->peer_services, g_strdup (key));
+}
+
+/* A place among the services watched for one of this interest: a free
+ * one, or that of the one watched longest with less interest, which
+ * rests and is looked at again later. */
+static gboolean
+mdns_make_room (WgdMdns *mdns, WgdMdnsInterest interest)
+{
+  if (mdns->n_watched < WATCHED_MAX)
+    return TRUE;
+  for (guint lane = LANE_WATCHED; lane < LANE_WATCHED + interest; lane++)
+    {
+      Service *weaker = g_queue_peek_head (&mdns->lanes[lane]);
+
+      if (weaker != NULL)
+        {
+          service_close (mdns, weaker);
+          service_rest (mdns, weaker);
+          return TRUE;
+        }
+    }
+  if (interest == WGD_MDNS_FOLLOW && !mdns->peers_full_said)
+    g_warning ("mdns: already watching %u services of peers; the others are looked at again "
+               "from time to time instead", WATCHED_MAX);
+  mdns->peers_full_said |= interest == WGD_MDNS_FOLLOW;
+  return FALSE;
+}
+
+/* A lookup heard what it could: the service is watched if it may be,
+ * else it rests. */
+static void
+service_settle (WgdMdns *mdns, Service *s)
+{
+  WgdMdnsInterest interest = s->interest;
+
+  if (interest == WGD_MDNS_FOLLOW)
+    mdns_remember_peer (mdns, s->key);
+  if (!mdns_make_room (mdns, interest))
+    {
+      service_close (mdns, s);
+      service_rest (mdns, s);
+      return;
+    }
+  g_clear_handle_id (&s->deadline, g_source_remove);
+  if (s->state == SERVICE_ASKING)
+    mdns->n_asking--;
+  mdns->n_lookups--;
+  mdns->n_watched++;
+  s->state = SERVICE_WATCHED;
+  s->retries = 0;
+  lane_enter (mdns, s, LANE_WATCHED + interest);
+}
+
+/* A watched service's record claims more than its earlier ones. */
+static void
+service_rewatch (WgdMdns *mdns, Service *s, WgdMdnsInterest interest)
+{
+  if (interest <= s->interest)
+    return;
+  s->interest = interest;
+  lane_leave (mdns, s);
+  lane_enter (mdns, s, LANE_WATCHED + interest);
+  if (interest == WGD_MDNS_FOLLOW)
+    mdns_remember_peer (mdns, s->key);
+}
+
+/* avahi-daemon's cache is read: what it had is judged. With nothing,
+ * the network is asked while there is room, else the service waits for
+ * room. */
+static void
+service_probed (WgdMdns *mdns, Service *s)
+{
+  if (s->answered)
+    service_settle (mdns, s);
+  else if (mdns->n_asking < ASKING_MAX)
+    {
+      s->state = SERVICE_ASKING;
+      mdns->n_asking++;
+    }
+  else
+    {
+      service_close (mdns, s);
+      lane_enter (mdns, s, LANE_UNASKED);
+    }
+}
+
+/* The lookup's deadline passed. */
+static void
+service_expire (WgdMdns *mdns, Service *s)
+{
+  if (s->answered)
+    {
+      service_settle (mdns, s);
+      return;
+    }
+  if (s->state == SERVICE_ASKING)
+    mdns->unanswered++;
+  service_close (mdns, s);
+  service_rest (mdns, s);
+}
+
+/* The TXT record as strings, to the daemon: a record, or not one. */
+static WgdMdnsInterest
+service_judge (WgdMdns *mdns, Service *s, const void *rdata, size_t size)
+{
+  WgdMdnsOrigin origin = { .service = s->printable, .ifindex = (guint32) s->interface,
+                           .ifname = s->ifname };
+  AvahiStringList *txt = NULL;
+  WgdTxtItem items[TXT_ITEMS_MAX];
+  gsize n = 0;
+  guint8 record[WGD_RECORD_MAX];
+  gsize len = 0;
+  g_autoptr (GError) error = NULL;
+  WgdMdnsInterest interest = WGD_MDNS_IGNORE;
+
+  if (size > 0 && avahi_string_list_parse (rdata, size, &txt) < 0)
+    g_set_error (&error, WGD_ERROR, WGD_ERROR_MALFORMED, "bad TXT record: not a list of strings");
+  else if (avahi_string_list_length (txt) > TXT_ITEMS_MAX)
+    g_set_error (&error, WGD_ERROR, WGD_ERROR_TOO_LARGE,
+                 "bad TXT record: %u strings, more than a record needs",
+                 avahi_string_list_length (txt));
+  else
+    {
+      for (AvahiStringList *l = txt; l != NULL; l = avahi_string_list_get_next (l))
+        {
+          items[n].data = avahi_string_list_get_text (l);
+          items[n].len = avahi_string_list_get_size (l);
+          n++;
+        }
+      if (wgd_txt_decode (items, n, record, &len, &error))
+        interest = mdns->on_record (record, len, &origin, mdns->user_data);
+    }
+  if (error != NULL && mdns->on_bad_txt != NULL)
+    mdns->on_bad_txt (error, &origin, mdns->user_data);
+  avahi_string_list_free (txt);
+  return interest;
+}
+
+static void
+service_heard_txt (WgdMdns *mdns, Service *s, const void *rdata, size_t size)
+{
+  WgdMdnsInterest interest = service_judge (mdns, s, rdata, size);
+
+  switch (s->state)
+    {
+    case SERVICE_PROBING:
+      /* More of the cache may follow; settled once it is read. */
+      s->answered = TRUE;
+      s->interest = MAX (s->interest, interest);
+      break;
+    case SERVICE_ASKING:
+      s->answered = TRUE;
+      s->interest = MAX (s->interest, interest);
+      service_settle (mdns, s);
+      break;
+    case SERVICE_WATCHED:
+      service_rewatch (mdns, s, interest);
+      break;
+    case SERVICE_WAITING:
+      break;
+    }
+}
+
+static gboolean
+recheck_cb (gpointer user_data)
+{
+  mdns_check (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Whether avahi-daemon answers: it is that, or not, until an event of
+ * its own or a liveness check says otherwise. Once it answers again
+ * after a silence, the services followed are asked again for their TXT
+ * record: what they announced meanwhile may never have reached it. */
+static void
+mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
+{
+  static const WgdMdnsInterest followed[] = { WGD_MDNS_FOLLOW, WGD_MDNS_FOLLOW_IF_ROOM };
+
+  if (answering == mdns->answering)
+    return;
+  mdns->answering = answering;
+  if (!answering)
+    {
+      g_warning ("mdns: avahi-daemon does not answer (%s); nothing is asked of it until it "
+                 "does", why);
+      mdns->recheck_source = g_timeout_add_seconds (CHECK_RETRY_S, recheck_cb, mdns);
+      return;
+    }
+  g_clear_handle_id (&mdns->recheck_source, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (followed); i++)
+    for (GList *l = mdns->lanes[LANE_WATCHED + followed[i]].head; l != NULL; l = l->next)
+      {
+        Service *s = l->data;
+
+        if (s->kick_wanted)
+          continue;
+        s->kick_wanted = TRUE;
+        g_queue_push_tail_link (&mdns->kicks, &s->kick_link);
+      }
+  g_message ("mdns: avahi-daemon answers again; asking the %u services followed for what "
+             "they announced meanwhile", g_queue_get_length (&mdns->kicks));
+}
+
+/* avahi-daemon said something: it answers. */
+static void
+mdns_heard (WgdMdns *mdns)
+{
+  mdns->heard = g_get_monotonic_time ();
+  mdns_set_answering (mdns, TRUE, NULL);
+}
+
+static void
+check_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                                             &error);
+  WgdMdns *mdns;
+
+  /* Cancelled: mdns is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  mdns = user_data;
+  mdns->checking = FALSE;
+  /* Busy with a flood, avahi-daemon may be slow to answer, but what it
+   * said meanwhile shows it is there. */
+  if (reply == NULL && mdns->heard < mdns->check_started)
+    {
+      mdns_set_answering (mdns, FALSE, error->message);
+      return;
+    }
+  if (reply != NULL)
+    mdns_heard (mdns);
+  mdns_resume (mdns);
+}
+
+/* Asks avahi-daemon for its state, without waiting for the answer. */
+static void
+mdns_check (WgdMdns *mdns)
+{
+  if (mdns->bus == NULL || mdns->checking)
+    return;
+  mdns->checking = TRUE;
+  mdns->check_started = g_get_monotonic_time ();
+  g_dbus_connection_call (mdns->bus, "org.freedesktop.Avahi", "/", "org.freedesktop.Avahi.Server",
+                          "GetState", NULL, G_VARIANT_TYPE ("(i)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, CHECK_TIMEOUT_MS, mdns->cancellable,
+                          check_cb, mdns);
+}
+
+/* Whether avahi-client may be called now. Its calls block until
+ * avahi-daemon answers, for up to 25 s: so only while avahi-daemon is
+ * connected and answers, and, when it last said something a while ago,
+ * only after a liveness check (the work resumes on its answer). */
+static gboolean
+mdns_can_call (WgdMdns *mdns)
+{
+  if (mdns->client == NULL || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING
+      || !mdns->answering)
+    return FALSE;
+  if (mdns->bus == NULL || g_get_monotonic_time () - mdns->heard < HEARD_FRESH_US)
+    return TRUE;
+  mdns_check (mdns);
+  return FALSE;
+}
+
+/* A call to avahi-daemon failed: if it did not answer, nothing more is
+ * asked of it until it does; any other refusal is said once. */
+static void
+mdns_call_failed (WgdMdns *mdns, const gchar *what)
+{
+  int err = avahi_client_errno (mdns->client);
+
+  if (err == AVAHI_ERR_DBUS_ERROR || err == AVAHI_ERR_TIMEOUT || err == AVAHI_ERR_DISCONNECTED
+      || err == AVAHI_ERR_NO_DAEMON)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%s: %s", what, avahi_strerror (err));
+
+      mdns_set_answering (mdns, FALSE, why);
+      return;
+    }
+  if (!mdns->refusal_said)
+    g_warning ("mdns: avahi-daemon refused %s: %s", what, avahi_strerror (err));
+  mdns->refusal_said = TRUE;
+}
+
+/* The deadline of something in flight passed while avahi-daemon could
+ * not be called: it is ended once it can. */
+static void
+service_defer (WgdMdns *mdns, Service *s)
+{
+  if (s->overdue)
+    return;
+  s->overdue = TRUE;
+  g_queue_push_tail_link (&mdns->overdue, &s->overdue_link);
+}
+
+static gboolean
+lookup_deadline_cb (gpointer user_data)
+{
+  Service *s = user_data;
+  WgdMdns *mdns = s->mdns;
+
+  s->deadline = 0;
+  if (!mdns_can_call (mdns))
+    service_defer (mdns, s);
+  else
+    {
+      service_expire (mdns, s);
+      mdns_pump (mdns);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+kick_deadline_cb (gpointer user_data)
+{
+  Service *s = user_data;
+  WgdMdns *mdns = s->mdns;
+
+  s->kick_deadline = 0;
+  if (!mdns_can_call (mdns))
+    service_defer (mdns, s);
+  else
+    {
+      service_end_kick (mdns, s);
+      mdns_pump (mdns);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mdns_end_overdue (WgdMdns *mdns)
+{
+  GList *link;
+
+  if (!mdns_can_call (mdns))
+    return;
+  while (mdns->answering && (link = g_queue_pop_head_link (&mdns->overdue)) != NULL)
+    {
+      Service *s = link->data;
+
+      s->overdue = FALSE;
+      if ((s->state == SERVICE_PROBING || s->state == SERVICE_ASKING) && s->deadline == 0)
+        service_expire (mdns, s);
+      if (s->kick != NULL && s->kick_deadline == 0)
+        service_end_kick (mdns, s);
+    }
+}
+
+/* Reads the service's TXT record from avahi-daemon's cache, then, if
+ * there was none, waits for it from the network: ask says to do so
+ * from the start. */
+static void
+service_look_up (WgdMdns *mdns, Service *s, gboolean ask)
+{
+  s->browser = avahi_record_browser_new (mdns->client, s->interface, s->protocol, s->fullname,
+                                         AVAHI_DNS_CLASS_IN, AVAHI_DNS_TYPE_TXT, 0, txt_callback,
+                                         s);
+  if (s->browser == NULL)
+    {
+      mdns_call_failed (mdns, "a TXT lookup");
+      service_rest (mdns, s);
+      return;
+    }
+  mdns_heard (mdns);
+  mdns->refusal_said = FALSE;
+  s->state = ask ? SERVICE_ASKING : SERVICE_PROBING;
+  s->answered = FALSE;
+  s->interest = WGD_MDNS_IGNORE;
+  mdns->n_lookups++;
+  mdns->n_asking += ask;
+  s->deadline = g_timeout_add (LOOKUP_MS, lookup_deadline_cb, s);
+}
+
+static void
+kick_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
+               AvahiBrowserEvent event, const char *name, uint16_t clazz, uint16_t type,
+               const void *rdata, size_t size, AvahiLookupResultFlags flags, void *user_data)
+{
+  Service *s = user_data;
+
+  mdns_heard (s->mdns);
+}
+
+/* Asks a watched service's TXT record again, with no answer known. A new
+ * browser for the TXT would not: avahi-daemon keeps one querier per key
+ * and interface, shared by every browser of it, and keeps it after its
+ * last browser went until it would ask next (avahi-core/querier.c), so a
+ * new browser of the same key often asks nothing. With the unicast bit
+ * in its class (RFC 6762 §5.4) the question is a key of its own to
+ * avahi-daemon: it asks at once, without known answers, the responder
+ * answers with its TXT record of class IN, and the watching browser
+ * hears it if it is new. */
+static void
+service_kick (WgdMdns *mdns, Service *s)
+{
+  if (s->state != SERVICE_WATCHED || s->kick != NULL)
+    return;
+  s->kick = avahi_record_browser_new (mdns->client, s->interface, s->protocol, s->fullname,
+                                      CLASS_IN_QU, AVAHI_DNS_TYPE_TXT, 0, kick_callback, s);
+  if (s->kick == NULL)
+    {
+      mdns_call_failed (mdns, "a TXT question");
+      return;
+    }
+  mdns_heard (mdns);
+  mdns->n_lookups++;
+  s->kick_deadline = g_timeout_add (KICK_MS, kick_deadline_cb, s);
+}
+
+/* The resting service due first, if one is due. */
+static Service *
+mdns_next_due (WgdMdns *mdns)
+{
+  gint64 now = g_get_monotonic_time ();
+  Service *due = NULL;
+
+  for (guint level = 0; level < RETRY_LEVELS; level++)
+    {
+      Service *s = g_queue_peek_head (&mdns->lanes[LANE_RETRY + level]);
+
+      if (s != NULL && s->due <= now && (due == NULL || s->due < due->due))
+        due = s;
+    }
+  return due;
+}
+
+/* The next service to look up: one that was a peer's, else in turn the
+ * newest name (a host that just started), the oldest (nothing waits
+ * forever), one whose rest is over, and one to ask the network about. */
+static Service *
+mdns_next_waiting (WgdMdns *mdns, gboolean *ask)
+{
+  GQueue *fresh = &mdns->lanes[LANE_FRESH];
+
+  *ask = FALSE;
+  if (!g_queue_is_empty (&mdns->lanes[LANE_KNOWN]))
+    return g_queue_peek_head (&mdns->lanes[LANE_KNOWN]);
+  for (guint i = 0; i < N_TURNS; i++)
+    {
+      Service *s = NULL;
+
+      switch ((Turn) (mdns->turn++ % N_TURNS))
+        {
+        case TURN_NEWEST:
+          s = g_queue_peek_tail (fresh);
+          break;
+        case TURN_OLDEST:
+          s = g_queue_peek_head (fresh);
+          break;
+        case TURN_RETRY:
+          s = mdns_next_due (mdns);
+          break;
+        case TURN_UNASKED:
+          if (mdns->n_asking < ASKING_MAX)
+            s = g_queue_peek_head (&mdns->lanes[LANE_UNASKED]);
+          *ask = s != NULL;
+          break;
+        }
+      if (s != NULL)
+        return s;
+    }
+  return NULL;
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->retry_source = 0;
+  mdns_pump (mdns);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes up when the first resting service is due (whole seconds: a
+ * flood's rests end together). */
+static void
+mdns_arm_retry (WgdMdns *mdns)
+{
+  gint64 next = G_MAXINT64;
+  gint64 wait;
+
+  for (guint level = 0; level < RETRY_LEVELS; level++)
+    {
+      Service *s = g_queue_peek_head (&mdns->lanes[LANE_RETRY + level]);
+
+      if (s != NULL)
+        next = MIN (next, s->due);
+    }
+  if (next == G_MAXINT64 || (mdns->retry_source != 0 && mdns->retry_at <= next))
+    return;
+  g_clear_handle_id (&mdns->retry_source, g_source_remove);
+  mdns->retry_at = next;
+  wait = (next - g_get_monotonic_time () + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  mdns->retry_source = g_timeout_add_seconds ((guint) CLAMP (wait, 1, G_MAXUINT), retry_cb, mdns);
+}
+
+/* Starts what waits, while there is room: kicks first, then lookups. */
+static void
+mdns_pump (WgdMdns *mdns)
+{
+  if (!mdns_can_call (mdns))
+    return;
+  while (mdns->answering && mdns->n_lookups < LOOKUPS_MAX)
+    {
+      GList *kick = g_queue_pop_head_link (&mdns->kicks);
+      Service *s;
+      gboolean ask;
+
+      if (kick != NULL)
+        {
+          s = kick->data;
+          s->kick_wanted = FALSE;
+          service_kick (mdns, s);
+          continue;
+        }
+      s = mdns_next_waiting (mdns, &ask);
+      if (s == NULL)
+        break;
+      lane_leave (mdns, s);
+      service_look_up (mdns, s, ask);
+    }
+  mdns_arm_retry (mdns);
+}
+
+static void
+txt_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
+              AvahiBrowserEvent event, const char *name, uint16_t clazz, uint16_t type,
+              const void *rdata, size_t size, AvahiLookupResultFlags flags, void *user_data)
+{
+  Service *s = user_data;
+  WgdMdns *mdns = s->mdns;
+
+  mdns_heard (mdns);
+  switch (event)
+    {
+    case AVAHI_BROWSER_NEW:
+      service_heard_txt (mdns, s, rdata, size);
+      break;
+    case AVAHI_BROWSER_CACHE_EXHAUSTED:
+      if (s->state == SERVICE_PROBING)
+        service_probed (mdns, s);
+      break;
+    case AVAHI_BROWSER_FAILURE:
+      service_close (mdns, s);
+      service_rest (mdns, s);
+      break;
+    case AVAHI_BROWSER_REMOVE:
+      /* Gone from the cache: the endpoints it gave age out on their own. */
+    case AVAHI_BROWSER_ALL_FOR_NOW:
+      /* Our deadline decides: a querier avahi-daemon kept from before
+       * says this at once. */
+      break;
+    }
+  mdns_resume (mdns);
 }
 
 static AvahiStringList *
@@ -118,6 +900,41 @@ txt_to_strlst (GStrv txt)
   return l;
 }
 
+static void mdns_sync_browsing (WgdMdns *mdns);
+
+static void
+mdns_release_browsing (WgdMdns *mdns)
+{
+  g_clear_handle_id (&mdns->hold_source, g_source_remove);
+  mdns->browse_held = FALSE;
+  mdns_sync_browsing (mdns);
+}
+
+static gboolean
+hold_over_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->hold_source = 0;
+  mdns_release_browsing (mdns);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once the daemon had its turn after connecting: with nothing to
+ * publish, browsing starts now; else once published, or in a while. */
+static gboolean
+hold_check_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->hold_source = 0;
+  if (mdns->name == NULL || mdns->published)
+    mdns_release_browsing (mdns);
+  else
+    mdns->hold_source = g_timeout_add (PUBLISH_FIRST_MS, hold_over_cb, mdns);
+  return G_SOURCE_REMOVE;
+}
+
 static void mdns_register (WgdMdns *mdns);
 
 static void
@@ -125,10 +942,12 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
 {
   WgdMdns *mdns = user_data;
 
+  mdns_heard (mdns);
   switch (state)
     {
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
       mdns->published = TRUE;
+      mdns_release_browsing (mdns);
       g_info ("mdns: published '%s' on port %u", mdns->name, mdns->port);
       break;
     case AVAHI_ENTRY_GROUP_COLLISION:
@@ -148,8 +967,10 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       g_warning ("mdns: publishing failed: %s",
                  avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
       mdns->published = FALSE;
+      mdns_release_browsing (mdns);
       break;
-    default:
+    case AVAHI_ENTRY_GROUP_UNCOMMITED:
+    case AVAHI_ENTRY_GROUP_REGISTERING:
       break;
     }
 }
@@ -160,15 +981,14 @@ mdns_register (WgdMdns *mdns)
   AvahiStringList *txt;
   int err;
 
-  if (mdns->name == NULL || mdns->client == NULL
-      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING)
+  if (mdns->name == NULL)
     return;
   if (mdns->group == NULL)
     mdns->group = avahi_entry_group_new (mdns->client, group_callback, mdns);
   if (mdns->group == NULL)
     {
-      g_warning ("mdns: cannot create an entry group: %s",
-                 avahi_strerror (avahi_client_errno (mdns->client)));
+      mdns_call_failed (mdns, "an entry group");
+      mdns->publication_stale = TRUE;
       return;
     }
   txt = txt_to_strlst (mdns->txt);
@@ -193,141 +1013,49 @@ mdns_register (WgdMdns *mdns)
   avahi_string_list_free (txt);
   if (err == AVAHI_ERR_COLLISION)
     group_callback (mdns->group, AVAHI_ENTRY_GROUP_COLLISION, mdns);
+  else if (err == AVAHI_ERR_DBUS_ERROR || err == AVAHI_ERR_TIMEOUT)
+    {
+      mdns_call_failed (mdns, "publishing");
+      mdns->publication_stale = TRUE;
+    }
   else if (err != AVAHI_OK)
     g_warning ("mdns: cannot publish '%s': %s", mdns->name, avahi_strerror (err));
 }
 
-/* Whether another service can be followed; one of ours (strong) takes
- * the place of a merely valid one. */
-static gboolean
-mdns_make_room (WgdMdns *mdns, gboolean strong)
+/* Brings avahi-daemon up to what we publish, once it can be asked. */
+static void
+mdns_sync_publication (WgdMdns *mdns)
 {
-  gpointer weak_key;
-
-  if (g_hash_table_size (mdns->kept) < WGD_MDNS_KEPT_MAX)
-    return TRUE;
-  if (!strong)
-    return FALSE;
-  weak_key = g_hash_table_find (mdns->kept, kept_is_weak, NULL);
-  if (weak_key != NULL)
+  if (!mdns->publication_stale || !mdns_can_call (mdns))
+    return;
+  mdns->publication_stale = FALSE;
+  if (mdns->group != NULL && (mdns->group_reset || mdns->name == NULL))
     {
-      g_hash_table_remove (mdns->kept, weak_key);
-      return TRUE;
+      avahi_entry_group_reset (mdns->group);
+      mdns->published = FALSE;
     }
-  g_warning ("mdns: already following %u services of peers; a new one is judged once, "
-             "its later updates are missed", WGD_MDNS_KEPT_MAX);
-  return FALSE;
+  mdns->group_reset = FALSE;
+  mdns_register (mdns);
 }
 
 static void
-resolve_callback (AvahiServiceResolver *r, AvahiIfIndex interface, AvahiProtocol protocol,
-                  AvahiResolverEvent event, const char *name, const char *type,
-                  const char *domain, const char *host_name, const AvahiAddress *address,
-                  uint16_t port, AvahiStringList *txt, AvahiLookupResultFlags flags,
-                  void *user_data)
+mdns_add_service (WgdMdns *mdns, AvahiIfIndex interface, AvahiProtocol protocol,
+                  const char *name, const char *domain)
 {
-  WgdMdns *mdns = user_data;
-  Kept *kept = g_hash_table_find (mdns->kept, kept_is, r);
-  WgdMdnsInterest interest = WGD_MDNS_IGNORE;
+  g_autofree gchar *key = service_key (interface, protocol, name, domain);
+  Service *s;
 
-  if (event == AVAHI_RESOLVER_FOUND)
+  if (g_hash_table_contains (mdns->services, key))
+    return;
+  s = service_new (mdns, interface, protocol, name, domain);
+  if (s == NULL)
     {
-      WgdTxtItem items[TXT_ITEMS_MAX];
-      gsize n = 0;
-      guint8 record[WGD_RECORD_MAX];
-      gsize len = 0;
-      gchar addr[AVAHI_ADDRESS_STR_MAX] = "";
-      g_autoptr (GError) error = NULL;
-
-      avahi_address_snprint (addr, sizeof addr, address);
-      for (AvahiStringList *l = txt; l != NULL && n < TXT_ITEMS_MAX;
-           l = avahi_string_list_get_next (l))
-        {
-          items[n].data = avahi_string_list_get_text (l);
-          items[n].len = avahi_string_list_get_size (l);
-          n++;
-        }
-      if (avahi_string_list_length (txt) > TXT_ITEMS_MAX)
-        g_set_error (&error, WGD_ERROR, WGD_ERROR_TOO_LARGE,
-                     "bad TXT record: %u strings, more than a record needs",
-                     avahi_string_list_length (txt));
-      if (error == NULL && wgd_txt_decode (items, n, record, &len, &error))
-        interest = mdns->on_record (record, len, (guint32) interface, name, addr,
-                                    mdns->user_data);
-      else if (mdns->on_bad_txt != NULL)
-        mdns->on_bad_txt (error, name, addr, mdns->user_data);
+      g_debug ("mdns: '%s' makes no DNS name; passed over", name);
+      return;
     }
-  /* A followed service stays followed, through records we refuse and
-   * lookups that time out while its host changes addresses, until the
-   * browser says it is gone. A new one is followed, within a bound, once
-   * it carried a record worth following; otherwise its resolver is freed. */
-  if (kept != NULL && interest != WGD_MDNS_IGNORE)
-    kept->weak = interest == WGD_MDNS_FOLLOW_IF_ROOM;
-  else if (kept == NULL)
-    {
-      gchar *key = NULL;
-
-      g_hash_table_steal_extended (mdns->resolving, r, NULL, (gpointer *) &key);
-      if (key != NULL && interest != WGD_MDNS_IGNORE
-          && mdns_make_room (mdns, interest == WGD_MDNS_FOLLOW))
-        {
-          Kept *k = g_new (Kept, 1);
-
-          k->resolver = r;
-          k->weak = interest == WGD_MDNS_FOLLOW_IF_ROOM;
-          g_hash_table_insert (mdns->kept, g_steal_pointer (&key), k);
-        }
-      else
-        avahi_service_resolver_free (r);
-      g_free (key);
-    }
-  mdns_start_resolvers (mdns);
-}
-
-static void
-mdns_start_resolvers (WgdMdns *mdns)
-{
-  while (g_hash_table_size (mdns->resolving) < WGD_MDNS_RESOLVERS_MAX
-         && !g_queue_is_empty (&mdns->pending))
-    {
-      Pending *p = g_queue_pop_head (&mdns->pending);
-      AvahiServiceResolver *r;
-
-      g_hash_table_remove (mdns->pending_index, p->key);
-      r =
-        avahi_service_resolver_new (mdns->client, p->interface, p->protocol, p->name,
-                                    WGD_MDNS_SERVICE_TYPE, p->domain, AVAHI_PROTO_UNSPEC, 0,
-                                    resolve_callback, mdns);
-
-      if (r != NULL)
-        g_hash_table_insert (mdns->resolving, r, g_steal_pointer (&p->key));
-      else
-        g_debug ("mdns: cannot resolve '%s': %s", p->name,
-                 avahi_strerror (avahi_client_errno (mdns->client)));
-      pending_free (p);
-    }
-  if (g_queue_is_empty (&mdns->pending))
-    mdns->pending_full = FALSE;
-}
-
-/* Forgets a service the browser says is gone: followed, waiting or being
- * resolved, it costs nothing from now on. */
-static void
-mdns_forget_service (WgdMdns *mdns, const gchar *key)
-{
-  GList *link = g_hash_table_lookup (mdns->pending_index, key);
-  gpointer r;
-
-  g_hash_table_remove (mdns->kept, key);
-  if (link != NULL)
-    {
-      g_hash_table_remove (mdns->pending_index, key);
-      pending_free (link->data);
-      g_queue_delete_link (&mdns->pending, link);
-    }
-  r = g_hash_table_find (mdns->resolving, key_is, (gpointer) key);
-  if (r != NULL)
-    g_hash_table_remove (mdns->resolving, r);
+  g_hash_table_insert (mdns->services, s->key, s);
+  lane_enter (mdns, s, g_hash_table_contains (mdns->peer_services, s->key) ? LANE_KNOWN
+                                                                          : LANE_FRESH);
 }
 
 static void
@@ -336,73 +1064,86 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
                  const char *domain, AvahiLookupResultFlags flags, void *user_data)
 {
   WgdMdns *mdns = user_data;
-  g_autofree gchar *key = NULL;
-  Pending *p;
 
-  if (event == AVAHI_BROWSER_FAILURE)
+  mdns_heard (mdns);
+  switch (event)
     {
-      g_warning ("mdns: browsing failed: %s",
-                 avahi_strerror (avahi_client_errno (mdns->client)));
-      return;
+    case AVAHI_BROWSER_NEW:
+      if (!(flags & AVAHI_LOOKUP_RESULT_OUR_OWN))
+        mdns_add_service (mdns, interface, protocol, name, domain);
+      break;
+    case AVAHI_BROWSER_REMOVE:
+      {
+        g_autofree gchar *key = service_key (interface, protocol, name, domain);
+
+        /* Its candidates age out on their own; only the lookups go. */
+        g_hash_table_remove (mdns->services, key);
+      }
+      break;
+    case AVAHI_BROWSER_FAILURE:
+      /* A failed browser is dead: the next check makes a new one. */
+      g_warning ("mdns: browsing failed: %s", avahi_strerror (avahi_client_errno (mdns->client)));
+      avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+      g_clear_pointer (&mdns->browser_type, g_free);
+      break;
+    case AVAHI_BROWSER_CACHE_EXHAUSTED:
+    case AVAHI_BROWSER_ALL_FOR_NOW:
+      break;
     }
-  key = service_key (interface, protocol, name, domain);
-  if (event == AVAHI_BROWSER_REMOVE)
-    {
-      /* Its candidates age out on their own; only the resolver goes. */
-      mdns_forget_service (mdns, key);
-      mdns_start_resolvers (mdns);
-      return;
-    }
-  if (event != AVAHI_BROWSER_NEW || (flags & AVAHI_LOOKUP_RESULT_OUR_OWN))
-    return;
-  if (g_hash_table_contains (mdns->kept, key) || g_hash_table_contains (mdns->pending_index, key)
-      || g_hash_table_find (mdns->resolving, key_is, key) != NULL)
-    return;
-  if (g_queue_get_length (&mdns->pending) >= WGD_MDNS_PENDING_MAX)
-    {
-      if (!mdns->pending_full)
-        g_warning ("mdns: %u services are waiting to be resolved; new ones are passed over "
-                   "until the queue drains", WGD_MDNS_PENDING_MAX);
-      mdns->pending_full = TRUE;
-      return;
-    }
-  p = g_new0 (Pending, 1);
-  p->interface = interface;
-  p->protocol = protocol;
-  p->name = g_strdup (name);
-  p->domain = g_strdup (domain);
-  p->key = g_steal_pointer (&key);
-  g_queue_push_tail (&mdns->pending, p);
-  g_hash_table_insert (mdns->pending_index, p->key, g_queue_peek_tail_link (&mdns->pending));
-  mdns_start_resolvers (mdns);
+  mdns_resume (mdns);
 }
 
+/* Brings the service browser up to what is to be browsed for. */
 static void
-mdns_start_browsing (WgdMdns *mdns)
+mdns_sync_browsing (WgdMdns *mdns)
 {
-  if (!mdns->browse || mdns->browser != NULL || mdns->client == NULL
-      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING)
+  gboolean right = mdns->browser != NULL ? mdns->browse
+                                           && g_strcmp0 (mdns->browser_type,
+                                                         mdns->browse_type) == 0
+                                         : !mdns->browse;
+
+  if (right || mdns->browse_held || !mdns_can_call (mdns))
+    return;
+  if (mdns->browser != NULL)
+    {
+      avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+      g_clear_pointer (&mdns->browser_type, g_free);
+    }
+  if (!mdns->browse)
     return;
   mdns->browser = avahi_service_browser_new (mdns->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
                                              mdns->browse_type, NULL, 0, browse_callback, mdns);
   if (mdns->browser == NULL)
-    g_warning ("mdns: cannot browse: %s", avahi_strerror (avahi_client_errno (mdns->client)));
+    mdns_call_failed (mdns, "browsing");
+  else
+    mdns->browser_type = g_strdup (mdns->browse_type);
 }
 
-/* Everything that belonged to a connection to avahi-daemon. */
+/* Everything that waited for avahi-daemon to answer. */
+static void
+mdns_resume (WgdMdns *mdns)
+{
+  mdns_sync_publication (mdns);
+  mdns_sync_browsing (mdns);
+  mdns_end_overdue (mdns);
+  mdns_pump (mdns);
+}
+
+/* Everything that belonged to a connection to avahi-daemon. Not
+ * connected, avahi-client frees its objects without asking it. */
 static void
 mdns_drop_connection_state (WgdMdns *mdns)
 {
-  g_hash_table_remove_all (mdns->resolving);
-  g_hash_table_remove_all (mdns->kept);
-  g_hash_table_remove_all (mdns->pending_index);
-  g_queue_clear_full (&mdns->pending, (GDestroyNotify) pending_free);
-  mdns->pending_full = FALSE;
+  g_hash_table_remove_all (mdns->services);
+  g_clear_handle_id (&mdns->retry_source, g_source_remove);
   if (mdns->browser != NULL)
     avahi_service_browser_free (g_steal_pointer (&mdns->browser));
+  g_clear_pointer (&mdns->browser_type, g_free);
   if (mdns->group != NULL)
     avahi_entry_group_free (g_steal_pointer (&mdns->group));
   mdns->published = FALSE;
+  mdns->publication_stale = TRUE;
+  mdns->group_reset = FALSE;
 }
 
 static void client_callback (AvahiClient *client, AvahiClientState state, void *user_data);
@@ -437,8 +1178,14 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
     {
     case AVAHI_CLIENT_S_RUNNING:
       g_message ("mdns: connected to avahi-daemon");
-      mdns_register (mdns);
-      mdns_start_browsing (mdns);
+      mdns_heard (mdns);
+      mdns->publication_stale = TRUE;
+      if (mdns->browser == NULL && mdns->hold_source == 0)
+        {
+          mdns->browse_held = TRUE;
+          mdns->hold_source = g_idle_add (hold_check_cb, mdns);
+        }
+      mdns_resume (mdns);
       break;
     case AVAHI_CLIENT_S_COLLISION:
     case AVAHI_CLIENT_S_REGISTERING:
@@ -460,9 +1207,29 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
       g_info ("mdns: waiting for avahi-daemon");
       mdns_drop_connection_state (mdns);
       break;
-    default:
-      break;
     }
+}
+
+static void
+bus_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *bus = g_bus_get_finish (result, &error);
+  WgdMdns *mdns;
+
+  /* Cancelled: mdns is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  mdns = user_data;
+  if (bus == NULL)
+    {
+      g_warning ("mdns: no system bus to check on avahi-daemon (%s): a stopped avahi-daemon "
+                 "will hold wgdiscoverd up", error->message);
+      return;
+    }
+  /* The bus going away is avahi-client's to notice, not a reason to exit. */
+  g_dbus_connection_set_exit_on_close (bus, FALSE);
+  mdns->bus = bus;
 }
 
 WgdMdns *
@@ -477,11 +1244,16 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
   mdns->user_data = user_data;
   mdns->browse = TRUE;
   mdns->browse_type = g_strdup (WGD_MDNS_SERVICE_TYPE);
-  g_queue_init (&mdns->pending);
-  mdns->pending_index = g_hash_table_new (g_str_hash, g_str_equal);
-  mdns->resolving = g_hash_table_new_full (NULL, NULL, resolver_free, g_free);
-  mdns->kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify) kept_free);
+  mdns->answering = TRUE;
+  mdns->services = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) service_free);
+  for (guint i = 0; i < N_LANES; i++)
+    g_queue_init (&mdns->lanes[i]);
+  g_queue_init (&mdns->kicks);
+  g_queue_init (&mdns->overdue);
+  mdns->peer_services = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mdns->cancellable = g_cancellable_new ();
+  g_bus_get (G_BUS_TYPE_SYSTEM, mdns->cancellable, bus_ready_cb, mdns);
   mdns->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   mdns->client = avahi_client_new (avahi_glib_poll_get (mdns->poll), AVAHI_CLIENT_NO_FAIL,
                                    client_callback, mdns, &err);
@@ -497,20 +1269,35 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
 void
 wgd_mdns_free (WgdMdns *mdns)
 {
+  GHashTableIter iter;
+  gpointer value;
+
   if (mdns == NULL)
     return;
-  if (mdns->reconnect_source != 0)
-    g_source_remove (mdns->reconnect_source);
+  g_cancellable_cancel (mdns->cancellable);
+  g_clear_handle_id (&mdns->reconnect_source, g_source_remove);
+  g_clear_handle_id (&mdns->recheck_source, g_source_remove);
+  g_clear_handle_id (&mdns->retry_source, g_source_remove);
+  g_clear_handle_id (&mdns->hold_source, g_source_remove);
+  /* avahi-client closes the connection first and frees every object
+   * of it without asking avahi-daemon, which may not answer. */
   if (mdns->client != NULL)
+    avahi_client_free (mdns->client);
+  g_hash_table_iter_init (&iter, mdns->services);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      mdns_drop_connection_state (mdns);
-      avahi_client_free (mdns->client);
+      Service *s = value;
+
+      s->browser = NULL;
+      s->kick = NULL;
     }
-  g_hash_table_unref (mdns->resolving);
-  g_hash_table_unref (mdns->kept);
-  g_hash_table_unref (mdns->pending_index);
+  g_hash_table_unref (mdns->services);
+  g_hash_table_unref (mdns->peer_services);
+  g_clear_object (&mdns->bus);
+  g_clear_object (&mdns->cancellable);
   if (mdns->poll != NULL)
     avahi_glib_poll_free (mdns->poll);
+  g_free (mdns->browser_type);
   g_free (mdns->name);
   g_free (mdns->subtype);
   g_strfreev (mdns->txt);
@@ -523,8 +1310,7 @@ wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *s
                   const guint8 *record, gsize len)
 {
   /* A new port or subtype is a new service; a new record only a new TXT. */
-  gboolean moved = mdns->port != port || g_strcmp0 (mdns->subtype, subtype) != 0;
-
+  mdns->group_reset |= mdns->port != port || g_strcmp0 (mdns->subtype, subtype) != 0;
   if (mdns->name == NULL)
     mdns->name = g_strdup (name);
   mdns->port = port;
@@ -532,31 +1318,26 @@ wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *s
   mdns->subtype = g_strdup (subtype);
   g_strfreev (mdns->txt);
   mdns->txt = wgd_txt_encode (record, len);
-  if (moved && mdns->group != NULL)
-    avahi_entry_group_reset (mdns->group);
-  mdns_register (mdns);
+  mdns->publication_stale = TRUE;
+  mdns_sync_publication (mdns);
 }
 
 void
 wgd_mdns_withdraw (WgdMdns *mdns)
 {
-  if (mdns->group != NULL)
-    avahi_entry_group_reset (mdns->group);
   mdns->published = FALSE;
   g_clear_pointer (&mdns->name, g_free);
+  mdns->publication_stale = TRUE;
+  mdns_sync_publication (mdns);
 }
 
 void
 wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype)
 {
-  const gchar *type = subtype != NULL ? subtype : WGD_MDNS_SERVICE_TYPE;
-
-  if (mdns->browser != NULL && (!browse || g_strcmp0 (type, mdns->browse_type) != 0))
-    avahi_service_browser_free (g_steal_pointer (&mdns->browser));
   mdns->browse = browse;
   g_free (mdns->browse_type);
-  mdns->browse_type = g_strdup (type);
-  mdns_start_browsing (mdns);
+  mdns->browse_type = g_strdup (subtype != NULL ? subtype : WGD_MDNS_SERVICE_TYPE);
+  mdns_sync_browsing (mdns);
 }
 
 gchar *
@@ -572,4 +1353,15 @@ gboolean
 wgd_mdns_is_published (WgdMdns *mdns)
 {
   return mdns->published;
+}
+
+guint
+wgd_mdns_tick (WgdMdns *mdns)
+{
+  guint unanswered = mdns->unanswered;
+
+  mdns->unanswered = 0;
+  if (mdns->client != NULL && avahi_client_get_state (mdns->client) == AVAHI_CLIENT_S_RUNNING)
+    mdns_check (mdns);
+  return unanswered;
 }

@@ -4,13 +4,15 @@
  *
  * The connection survives avahi-daemon restarts: a lost daemon is waited
  * for (AVAHI_CLIENT_NO_FAIL), and on its return the service is published
- * and browsing starts again.
- * Resolvers are a limited resource in avahi-daemon, so at most
- * WGD_MDNS_RESOLVERS_MAX run at once and the rest wait their turn (at
- * most WGD_MDNS_PENDING_MAX of them, each service once); a resolver is
- * kept to follow TXT updates only for a service the callback wants
- * followed, and a service of a peer of ours displaces one that is merely
- * valid when the bound is reached. */
+ * and browsing starts again. A daemon that is there but does not answer
+ * (stopped) is noticed by a liveness check: nothing waits on it, and once
+ * it answers again the services followed are asked for what was missed.
+ *
+ * Only a service's TXT record is looked up: the signed record is all
+ * there is to know. Every lookup has a short deadline; lookups,
+ * services watched for new TXT records and the rest are bounded so that
+ * avahi-daemon's limit of objects per client is never reached, and no
+ * service is dropped for want of room: it waits its turn. */
 #pragma once
 
 #include <glib.h>
@@ -18,27 +20,34 @@
 #include "txt.h"
 
 #define WGD_MDNS_SERVICE_TYPE "_wireguard._udp"
-#define WGD_MDNS_RESOLVERS_MAX 8
-#define WGD_MDNS_KEPT_MAX 1024
-/* avahi-daemon's own cache holds at most 4096 records per interface. */
-#define WGD_MDNS_PENDING_MAX 4096
 
 typedef struct _WgdMdns WgdMdns;
 
-/* What a record makes of its service. */
+/* What a record makes of its service, in increasing claim on a place
+ * among the services watched for new TXT records: a peer's service
+ * displaces a stranger's, which displaces a refused one. */
 typedef enum {
-  WGD_MDNS_IGNORE,              /* refused: nothing to follow */
-  WGD_MDNS_FOLLOW,              /* a peer of ours: follow its TXT updates */
+  WGD_MDNS_IGNORE,              /* refused (or our own): watched only while there is room */
   WGD_MDNS_FOLLOW_IF_ROOM,      /* valid, nobody's here yet: it may become one */
+  WGD_MDNS_FOLLOW,              /* a peer of ours: follow its TXT updates */
 } WgdMdnsInterest;
 
-/* A record heard on interface ifindex from the service name. */
-typedef WgdMdnsInterest (*WgdMdnsRecordFunc) (const guint8 *record, gsize len, guint32 ifindex,
-                                              const gchar *service, const gchar *address,
-                                              gpointer user_data);
+/* Where a TXT record was heard. mDNS does not say who sent it, and the
+ * address a host name resolves to is whatever its announcer claims, so
+ * that is all there is: the service (instance) name as announced, with
+ * control characters escaped for logs, and the interface. */
+typedef struct {
+  const gchar *service;
+  guint32 ifindex;
+  const gchar *ifname;
+} WgdMdnsOrigin;
+
+/* A record heard in a service's TXT. */
+typedef WgdMdnsInterest (*WgdMdnsRecordFunc) (const guint8 *record, gsize len,
+                                              const WgdMdnsOrigin *origin, gpointer user_data);
 /* A TXT that is not a record at all (for counting and logging). */
-typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const gchar *service,
-                                   const gchar *address, gpointer user_data);
+typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const WgdMdnsOrigin *origin,
+                                   gpointer user_data);
 
 WgdMdns *wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt,
                        gpointer user_data, GError **error);
@@ -47,7 +56,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdMdns, wgd_mdns_free)
 
 /* Publishes (or updates in place) our service: name, port, record, and
  * in mesh mode the mesh's subtype (see wgd_mdns_mesh_subtype; NULL for
- * none). Takes effect once avahi-daemon is there. */
+ * none). Takes effect once avahi-daemon is there and answers. */
 void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *subtype,
                        const guint8 *record, gsize len);
 /* Withdraws our service (before exiting). */
@@ -59,3 +68,8 @@ void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype
 gchar *wgd_mdns_mesh_subtype (const guint8 ca_key[32]);
 /* Whether our service is registered with avahi-daemon right now. */
 gboolean wgd_mdns_is_published (WgdMdns *mdns);
+/* For the daemon's tick: checks, without waiting, that avahi-daemon
+ * still answers, and returns how many services announced on the LAN
+ * gave no TXT record within their lookup's deadline since the last call
+ * (a flood of names that never answer shows there). */
+guint wgd_mdns_tick (WgdMdns *mdns);
