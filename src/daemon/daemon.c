@@ -29,6 +29,8 @@
 /* How long a new link of one of our interfaces' names is read every
  * second, while its creator configures it. */
 #define WATCH_SECONDS 30
+/* Valid records kept for no interface yet (see Heard). */
+#define UNPLACED_MAX 1024
 /* Rejection lines per tick: the source address is the sender's to
  * choose, so a flood from many of them is summed up, not logged. */
 #define REJECTION_LINES_PER_TICK 20
@@ -65,6 +67,9 @@ struct _WgdDaemon {
   guint tick_source;
   guint save_source;
   guint redecide_source;
+  GPtrArray *actions;           /* Action: accepted, not yet acted on */
+  GHashTable *unplaced;         /* service key → Heard: valid, for no interface yet */
+  guint act_source;
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
   GHashTable *logged;           /* "address reason" → count, to log once */
@@ -668,6 +673,156 @@ daemon_expire_mesh_peers (WgdDaemon *d)
     }
 }
 
+/* A valid record of a key that is no peer of any interface yet, as it
+ * was heard: decided on again when an interface appears or gains
+ * peers, so that they need not wait for the next announcement. At most
+ * UNPLACED_MAX are kept (as many as mdns.c watches services), each the
+ * newest of its service. */
+typedef struct {
+  guint8 record[WGD_RECORD_MAX];
+  gsize len;
+  gchar *service;
+  guint32 ifindex;
+  gchar *ifname;
+} Heard;
+
+static void
+heard_free (Heard *heard)
+{
+  g_free (heard->service);
+  g_free (heard->ifname);
+  g_free (heard);
+}
+
+static gchar *
+unplaced_key (const WgdMdnsOrigin *origin)
+{
+  return g_strdup_printf ("%u %s", origin->ifindex, origin->service);
+}
+
+/* A service whose record was taken: an older one kept for it would only
+ * be refused as replayed when heard again. */
+static void
+daemon_forget_unplaced (WgdDaemon *d, const WgdMdnsOrigin *origin)
+{
+  g_autofree gchar *key = unplaced_key (origin);
+
+  g_hash_table_remove (d->unplaced, key);
+}
+
+static void
+daemon_keep_unplaced (WgdDaemon *d, const guint8 *record, gsize len,
+                      const WgdMdnsOrigin *origin)
+{
+  Heard *heard;
+  GHashTableIter iter;
+
+  if (len > WGD_RECORD_MAX)
+    return;
+  if (g_hash_table_size (d->unplaced) >= UNPLACED_MAX)
+    {
+      g_hash_table_iter_init (&iter, d->unplaced);
+      if (g_hash_table_iter_next (&iter, NULL, NULL))
+        g_hash_table_iter_remove (&iter);
+    }
+  heard = g_new0 (Heard, 1);
+  memcpy (heard->record, record, len);
+  heard->len = len;
+  heard->service = g_strdup (origin->service);
+  heard->ifindex = origin->ifindex;
+  heard->ifname = g_strdup (origin->ifname);
+  g_hash_table_replace (d->unplaced, unplaced_key (origin), heard);
+}
+
+/* An accepted record waiting to be acted on: its peer's endpoint (and,
+ * in mesh mode, the peer itself) goes into WireGuard only once the
+ * record's timestamp is on disk. */
+typedef struct {
+  WgdAnnouncement *ann;
+  gboolean *admitted;           /* per interface: its mesh admitted the record */
+} Action;
+
+static void
+action_free (Action *action)
+{
+  wgd_announcement_free (action->ann);
+  g_free (action->admitted);
+  g_free (action);
+}
+
+/* Saves the replay state now, then acts on every record accepted since
+ * the last time: many records accepted at once cost one write. If the
+ * state cannot be written (a full or read-only disk), acting anyway is
+ * no worse than waiting: the state on disk is then stale for every key,
+ * not only for these records. */
+static void
+daemon_act (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) actions = g_steal_pointer (&d->actions);
+  g_autoptr (GHashTable) applied = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                          (GDestroyNotify) g_bytes_unref, NULL);
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+
+  d->actions = g_ptr_array_new_with_free_func ((GDestroyNotify) action_free);
+  if (d->act_source != 0)
+    g_source_remove (d->act_source);
+  d->act_source = 0;
+  if (actions->len == 0)
+    return;
+  if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
+    g_warning ("saving the replay state before acting on %u records: %s", actions->len,
+               error->message);
+  devices = daemon_read_devices (d);
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const Action *action = g_ptr_array_index (actions, i);
+
+      if (daemon_admit_mesh_peer (d, action->ann, devices, action->admitted))
+        {
+          g_ptr_array_unref (devices);
+          devices = daemon_read_devices (d);
+        }
+    }
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const Action *action = g_ptr_array_index (actions, i);
+      g_autoptr (GBytes) key = g_bytes_new (action->ann->wg_key, WGD_KEY_LEN);
+      WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, action->ann->wg_key);
+
+      /* Heard twice (IPv4 and IPv6): one peer, applied once. */
+      if (entry == NULL || g_hash_table_contains (applied, key))
+        continue;
+      g_hash_table_add (applied, g_steal_pointer (&key));
+      daemon_apply_peer (d, entry, devices);
+    }
+  daemon_schedule_save (d);
+}
+
+static gboolean
+act_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->act_source = 0;
+  daemon_act (d);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues an accepted record (ann is taken) to be acted on once the main
+ * loop has nothing else to do: a burst of records is one batch. */
+static void
+daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
+{
+  Action *action = g_new0 (Action, 1);
+
+  action->ann = ann;
+  action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
+  g_ptr_array_add (d->actions, action);
+  if (d->act_source == 0)
+    d->act_source = g_idle_add (act_cb, d);
+}
+
 static WgdMdnsInterest
 on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
 {
@@ -676,8 +831,7 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
   g_autoptr (GPtrArray) devices = NULL;
   g_autofree gboolean *admitted = g_new0 (gboolean, d->interfaces->len);
   WgdVerdict v;
-  WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT,
-                          .now = (guint64) (g_get_real_time () / G_USEC_PER_SEC) };
+  WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT, .now = wgd_clock_now () };
   g_autofree gchar *key = NULL;
   WgdPeerEntry *entry;
   gboolean wanted, refused;
@@ -704,10 +858,13 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
           d->strangers++;
         }
       /* Followed while there is room: it may become a peer later. */
+      if (!refused)
+        daemon_keep_unplaced (d, record, len, origin);
       return WGD_MDNS_FOLLOW_IF_ROOM;
     }
   if (!v.already_known)
     wgd_replay_state_accept (d->replay, ann);
+  daemon_forget_unplaced (d, origin);
   d->accepted++;
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
   /* Heard again (another protocol or interface); after a restart the
@@ -719,15 +876,9 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
                   "found peer %s (%s) in service '%s' on %s, binding %s",
                   ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname,
                   wgd_binding_to_string (v.binding));
-  entry = wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, origin->ifindex,
-                                 (gint64) ctx.now);
-  daemon_schedule_save (d);
-  if (daemon_admit_mesh_peer (d, ann, devices, admitted))
-    {
-      g_ptr_array_unref (devices);
-      devices = daemon_read_devices (d);
-    }
-  daemon_apply_peer (d, entry, devices);
+  wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, origin->ifindex,
+                         (gint64) ctx.now);
+  daemon_queue_action (d, g_steal_pointer (&ann), admitted);
   return WGD_MDNS_FOLLOW;
 }
 
@@ -814,6 +965,31 @@ daemon_restore_endpoints (WgdDaemon *d)
     }
 }
 
+static WgdMdnsInterest on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin,
+                                  gpointer user_data);
+
+/* The records kept for no interface are heard again: those whose key is
+ * now a peer are taken (and queued to be acted on), the rest kept. */
+static void
+daemon_hear_unplaced (WgdDaemon *d)
+{
+  g_autoptr (GHashTable) unplaced = g_steal_pointer (&d->unplaced);
+  GHashTableIter iter;
+  gpointer value;
+
+  d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) heard_free);
+  g_hash_table_iter_init (&iter, unplaced);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const Heard *heard = value;
+      WgdMdnsOrigin origin = { .service = heard->service, .ifindex = heard->ifindex,
+                               .ifname = heard->ifname };
+
+      on_record (heard->record, heard->len, &origin, d);
+    }
+}
+
 /* An interface appeared, or has new peers: they get the endpoints known
  * for them (saved ones first, then those of the peer table), and our
  * record is published for an interface whose port it does not carry. */
@@ -826,6 +1002,7 @@ redecide_cb (gpointer user_data)
 
   d->redecide_source = 0;
   daemon_restore_endpoints (d);
+  daemon_hear_unplaced (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
@@ -989,6 +1166,9 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   gboolean created = FALSE;
 
   d->config = config;
+  d->actions = g_ptr_array_new_with_free_func ((GDestroyNotify) action_free);
+  d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->log_budget = REJECTION_LINES_PER_TICK;
   d->peers = wgd_peer_table_new ();
@@ -1061,7 +1241,9 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   if (!daemon_check_meshes (d, config, error))
     return FALSE;
 
-  /* From here on nothing can fail. */
+  /* From here on nothing can fail. What was accepted is acted on under
+   * the interfaces it was judged for. */
+  daemon_act (d);
   members = daemon_get_mesh_members (d);
   interfaces = daemon_build_interfaces (config, members);
   /* What is known of an interface that stays is kept, so that it is not
@@ -1130,6 +1312,10 @@ wgd_daemon_free (WgdDaemon *d)
     g_source_remove (d->save_source);
   if (d->redecide_source != 0)
     g_source_remove (d->redecide_source);
+  if (d->act_source != 0)
+    g_source_remove (d->act_source);
+  g_clear_pointer (&d->actions, g_ptr_array_unref);
+  g_clear_pointer (&d->unplaced, g_hash_table_unref);
   if (d->watch_source != 0)
     g_source_remove (d->watch_source);
   wgd_mdns_free (d->mdns);

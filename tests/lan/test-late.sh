@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# test-late.sh — interfaces and peers that come later. At boot wgdiscoverd
+# usually starts before wg-quick or NetworkManager creates the interface:
+# it says once that the interface is not there, and once it appears (and
+# is configured just after, as those tools do) its peers get the
+# endpoints of records heard meanwhile, and our record is published. A
+# peer added to a running interface long after gets its endpoint at the
+# daemon's next look at the interface. A key that is not ours is said
+# once. Prints TAP; needs root.
+
+srcdir=${srcdir:-.}
+ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
+daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+source "$srcdir/tests/lan/lan.sh"
+source "$srcdir/tests/lan/tap.sh"
+
+tap_lan_up 3
+w=$lan_dir
+umask 077
+
+lan_node 1 "$ctl" && lan_node 2 "$ctl" && lan_node 3 "$ctl"
+lan_peer 2 1 && lan_peer 3 1
+# h1 serves wg9, which does not exist yet; its wg0 has a key of its own
+# and is only browsed for.
+printf '[Interface wg9]\n[Interface wg0]\nAdvertise=false\n' > "$w/conf1"
+wg genkey > "$w/other.key"
+lan_exec 1 wg set wg0 private-key "$w/other.key"
+
+endpoint9() { lan_exec 1 wg show wg9 endpoints 2>/dev/null | awk -v k="${lan_pub[$1]}" '$1 == k { print $2 }'; }
+ms() { date +%s%3N; }
+
+lan_start 1 "$daemon" --foreground --debug --config "$w/conf1" --state-dir "$w/state1" \
+  >> "$w/log1" 2>&1
+pid1=$lan_started
+for i in 2 3; do
+  lan_start "$i" "$daemon" --foreground --config "$w/conf$i" --state-dir "$w/state$i" \
+    >> "$w/log$i" 2>&1
+done
+heard() { grep -q "not a peer here: h2" "$w/log1" && grep -q "not a peer here: h3" "$w/log1"; }
+check "h1 hears h2 and h3 before it has wg9" "within 20 heard"
+sleep 16
+check "h1 said once, and only once, that wg9 is not there" \
+  "[[ \$(grep -c 'wg9: .*no such network interface.*once it is there' '$w/log1') -eq 1 ]]"
+check "h1 said once, and only once, that wg0's key is not its own" \
+  "[[ \$(grep -c \"wg0: the interface's public key is not this node's\" '$w/log1') -eq 1 ]]"
+
+# wg-quick's way: create the interface, then configure it.
+t0=$(ms)
+lan_exec 1 wireguard-go wg9 2> /dev/null
+lan_exec 1 wg set wg9 private-key "$w/wgkey1" listen-port 51829 peer "${lan_pub[2]}" \
+  allowed-ips 10.79.0.2/32
+lan_exec 1 ip addr add 10.79.0.1/24 dev wg9
+lan_exec 1 ip link set wg9 up
+check "h1 sets h2's endpoint on the new wg9" "within 20 '[[ \$(endpoint9 2) == 10.77.0.2:51820 ]]'"
+echo "# wg9 created and configured -> h2's endpoint on it: $(( $(ms) - t0 )) ms"
+check "h1 says once that wg9 is there" \
+  "[[ \$(grep -c 'wg9: WireGuard interface found' '$w/log1') -eq 1 ]]"
+h2_has_h1() { [[ $(lan_endpoint 2 1) == 10.77.0.1:51829 ]]; }
+check "h1 publishes its record with wg9's port, and h2 takes it" "within 20 h2_has_h1"
+
+# Long after wg9 appeared, h3 becomes a peer of it.
+sleep 31
+t0=$(ms)
+lan_exec 1 wg set wg9 peer "${lan_pub[3]}" allowed-ips 10.79.0.3/32
+check "a peer added to the running wg9 gets its endpoint at the next look" \
+  "within 25 '[[ \$(endpoint9 3) == 10.77.0.3:51820 ]]'"
+echo "# peer added to a running interface -> its endpoint: $(( $(ms) - t0 )) ms"
+
+# wg9 goes away and comes back (re-created): said, and served again.
+lan_exec 1 ip link del wg9
+gone() { grep -q 'wg9: .*waiting for it to come back' "$w/log1"; }
+check "h1 says that wg9 went away" "within 20 gone"
+lan_exec 1 wireguard-go wg9 2> /dev/null
+lan_exec 1 wg set wg9 private-key "$w/wgkey1" listen-port 51829 peer "${lan_pub[2]}" \
+  allowed-ips 10.79.0.2/32
+lan_exec 1 ip link set wg9 up
+check "the re-created wg9 gets h2's endpoint again" "within 20 '[[ \$(endpoint9 2) == 10.77.0.2:51820 ]]'"
+
+kill -TERM "$pid1"
+wait "$pid1"
+check "wgdiscoverd on h1 exits with status 0" "[[ $? -eq 0 ]]"
+echo "# h1's log:"
+grep -v ': DEBUG: ' "$w/log1" | sed 's/^/#   /'
+echo "1..$n"
