@@ -2,8 +2,8 @@
 # test-lookup-flood.sh — a hostile host h3 announces 3000 _wireguard._udp
 # names, over IPv4 and IPv6, that never answer for their TXT record
 # (tests/lan/mdns-send.py: PTR records only). A peer h4 that starts
-# afterwards is still found in a bound measured against a peer h2 found
-# without the flood, and the names that did not answer are reported.
+# afterwards is still found, within seconds of avahi-daemon reporting
+# its service, and the names that did not answer are reported.
 # Then the flood is renewed, with new names, from many addresses of h3's:
 # meanwhile h2 moves and is followed, and h4 moves while its wgdiscoverd
 # is down and is found again. Prints TAP; needs root.
@@ -54,8 +54,19 @@ t=$(now)
 start_daemon 2
 check "h1 finds h2 without a flood" "within 20 endpoint_is 2 10.77.0.2:51820"
 base=$(since "$t")
-# Twice that, but no less than 10 s: a loaded machine must not fail it.
-bound=$(awk -v b="$base" 'BEGIN { print (2 * b > 10 ? int(2 * b + 1) : 10) }')
+# On a flooded LAN avahi-daemon itself is slow: every question a browse
+# sends lists all the names it knows as known answers, and every
+# avahi-daemon checks each of them against its cache one by one, seconds
+# of work on this shared machine. So the bounds are generous (twice the
+# time without a flood, but no less than 20 s), and what wgdiscoverd adds
+# is measured against avahi-daemon's own report of the same service.
+bound=$(awk -v b="$base" 'BEGIN { print (2 * b > 20 ? int(2 * b + 1) : 20) }')
+# reported_at HOST: when avahi-daemon on h1 first reported HOST's service
+# over IPv4 after $t, in seconds since $t; nothing if it did not.
+reported_at() {
+  awk -v t="$t" -v h="$1" '$1 > t && index($2, "+;eth0;IPv4;" h ";") == 1 {
+    printf "%.1f", $1 - t; exit }' "$w/browse1"
+}
 
 # 3000 names from one source, over IPv4 and IPv6 alike.
 lan_exec 3 python3 "$send" --from 10.77.0.3 --ptr flood-a 3000 > /dev/null
@@ -65,11 +76,12 @@ check "h1's avahi-daemon holds the 3000 names over IPv4 and IPv6" "within 30 flo
 
 t=$(now)
 start_daemon 4
-check "h1 finds h4, started after the flood, within ${bound} s (twice ${base} s, or 10)" \
+check "h1 finds h4, started after the flood, within ${bound} s" \
   "within $bound endpoint_is 4 10.77.0.4:51820"
-echo "# h4 was found after $(since "$t") s; h2 without a flood after $base s"
-seen=$(awk '/^[0-9.]+ \+;eth0;IPv4;h4;/ { print $1; exit }' "$w/browse1")
-echo "# avahi-daemon on h1 reported h4 after $(awk -v a="$t" -v b="$seen" 'BEGIN { printf "%.1f", b - a }') s"
+took=$(since "$t")
+seen=$(reported_at h4)
+check "h1 finds h4 at most 5 s after its avahi-daemon reports it (${took} s, ${seen:-no report} s; ${base} s without a flood)" \
+  '[[ -z $seen ]] || awk -v a="$took" -v s="$seen" "BEGIN { exit !(a <= s + 5) }"'
 reported() { grep -qE '[0-9]+ services announced on the LAN did not answer in the last 15 s' "$w/log1"; }
 check "h1 reports the names that did not answer" "within 20 reported"
 
@@ -88,7 +100,7 @@ lan_start 3 python3 "$send" "${sources[@]}" --rate 20 --ptr flood-b 500 > "$w/re
 lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
 lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
 check "h1 follows h2 to its new address amid the renewed flood" \
-  "within 10 endpoint_is 2 10.77.0.12:51820"
+  "within $bound endpoint_is 2 10.77.0.12:51820"
 # h4 moves while its wgdiscoverd is down; its service comes back anew.
 kill -TERM "${daemon_pid[4]}"
 within 10 "! kill -0 ${daemon_pid[4]} 2>/dev/null" || echo "# wgdiscoverd on h4 did not stop"
@@ -96,7 +108,7 @@ lan_exec 4 ip addr del 10.77.0.4/24 dev eth0
 lan_exec 4 ip addr add 10.77.0.14/24 dev eth0
 start_daemon 4
 check "h1 finds h4 again, restarted at a new address amid the renewed flood" \
-  "within 10 endpoint_is 4 10.77.0.14:51820"
+  "within $bound endpoint_is 4 10.77.0.14:51820"
 renewed() { grep -q '^sent' "$w/renew-a.out" && grep -q '^sent' "$w/renew-b.out"; }
 check "h3 renewed the flood meanwhile" "within 30 renewed"
 flooded_b() { (( $(lan_exec 1 avahi-browse -pt _wireguard._udp 2>/dev/null | grep -c ';flood-b-') >= 500 )); }
