@@ -47,16 +47,23 @@
 #define ASKING_MAX 64
 G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAHI_OBJECTS_MAX);
 
-/* A lookup's deadline. avahi-core asks within 100 ms
+/* How long a lookup waits for the network, from when avahi-daemon has
+ * read its cache and asked. avahi-core asks within 100 ms
  * (AVAHI_QUERY_DEFER_MSEC, avahi-core/query-sched.c), a responder answers
  * for a unique record such as a TXT at once (RFC 6762 §6), and avahi-core
  * itself reports "all for now" one second after asking (ALL_FOR_NOW,
  * avahi-core/multicast-lookup.c): a host on the LAN that has the record
  * has answered by then. */
-#define LOOKUP_MS 1000
-/* A kick asks one question: avahi-core sends it within 100 ms and would
- * ask again after a second (avahi-core/querier.c), so it ends before. */
+#define ANSWER_MS 1000
+/* A kick asks one question: avahi-core sends it within 100 ms of reading
+ * its cache and would ask again after a second (avahi-core/querier.c),
+ * so it ends in between. */
 #define KICK_MS 500
+/* Until avahi-daemon has read its cache, a lookup waits as long as
+ * avahi-client waits for any answer (25 s): a busy avahi-daemon (a
+ * flooded LAN keeps it busy for seconds at a time) is no name that did
+ * not answer. */
+#define CACHE_MS 25000
 /* Names that gave nothing to watch, or found no room, are looked at again
  * after 15 s, 30 s, … 960 s: never dropped, and cheap when they are many. */
 #define RETRY_FIRST_S 15
@@ -174,6 +181,7 @@ struct _Service {
   GList link;                   /* in lanes[lane] */
   WgdMdnsInterest interest;     /* the most its records claimed: in this lookup, or while watched */
   gboolean answered;            /* this lookup heard a TXT record */
+  gboolean cache_read;          /* avahi-daemon read its cache for it, and asked */
   guint retries;                /* back-off level of its next rest */
   gint64 due;                   /* resting until then (monotonic) */
   AvahiRecordBrowser *browser;  /* its TXT, class IN */
@@ -189,6 +197,7 @@ struct _Service {
 static void mdns_pump (WgdMdns *mdns);
 static void mdns_resume (WgdMdns *mdns);
 static void mdns_check (WgdMdns *mdns);
+static gboolean lookup_deadline_cb (gpointer user_data);
 static void txt_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
                           AvahiBrowserEvent event, const char *name, uint16_t clazz,
                           uint16_t type, const void *rdata, size_t size,
@@ -395,18 +404,21 @@ service_rewatch (WgdMdns *mdns, Service *s, WgdMdnsInterest interest)
     mdns_remember_peer (mdns, s->key);
 }
 
-/* avahi-daemon's cache is read: what it had is judged. With nothing,
- * the network is asked while there is room, else the service waits for
- * room. */
+/* avahi-daemon read its cache (and asked the network): what it had is
+ * judged. With nothing, the answer is waited for while there is room,
+ * else the service waits for room. */
 static void
 service_probed (WgdMdns *mdns, Service *s)
 {
+  s->cache_read = TRUE;
   if (s->answered)
     service_settle (mdns, s);
-  else if (mdns->n_asking < ASKING_MAX)
+  else if (s->state == SERVICE_ASKING || mdns->n_asking < ASKING_MAX)
     {
+      mdns->n_asking += s->state == SERVICE_PROBING;
       s->state = SERVICE_ASKING;
-      mdns->n_asking++;
+      g_clear_handle_id (&s->deadline, g_source_remove);
+      s->deadline = g_timeout_add (ANSWER_MS, lookup_deadline_cb, s);
     }
   else
     {
@@ -424,7 +436,7 @@ service_expire (WgdMdns *mdns, Service *s)
       service_settle (mdns, s);
       return;
     }
-  if (s->state == SERVICE_ASKING)
+  if (s->cache_read)
     mdns->unanswered++;
   service_close (mdns, s);
   service_rest (mdns, s);
@@ -699,10 +711,11 @@ service_look_up (WgdMdns *mdns, Service *s, gboolean ask)
   mdns->refusal_said = FALSE;
   s->state = ask ? SERVICE_ASKING : SERVICE_PROBING;
   s->answered = FALSE;
+  s->cache_read = FALSE;
   s->interest = WGD_MDNS_IGNORE;
   mdns->n_lookups++;
   mdns->n_asking += ask;
-  s->deadline = g_timeout_add (LOOKUP_MS, lookup_deadline_cb, s);
+  s->deadline = g_timeout_add (CACHE_MS, lookup_deadline_cb, s);
 }
 
 static void
@@ -713,6 +726,12 @@ kick_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol prot
   Service *s = user_data;
 
   mdns_heard (s->mdns);
+  /* Its cache read, avahi-daemon asks now. */
+  if (event == AVAHI_BROWSER_CACHE_EXHAUSTED && s->kick_deadline != 0)
+    {
+      g_source_remove (s->kick_deadline);
+      s->kick_deadline = g_timeout_add (KICK_MS, kick_deadline_cb, s);
+    }
 }
 
 /* Asks a watched service's TXT record again, with no answer known. A new
@@ -738,7 +757,7 @@ service_kick (WgdMdns *mdns, Service *s)
     }
   mdns_heard (mdns);
   mdns->n_lookups++;
-  s->kick_deadline = g_timeout_add (KICK_MS, kick_deadline_cb, s);
+  s->kick_deadline = g_timeout_add (CACHE_MS, kick_deadline_cb, s);
 }
 
 /* The resting service due first, if one is due. */
@@ -872,7 +891,7 @@ txt_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol proto
       service_heard_txt (mdns, s, rdata, size);
       break;
     case AVAHI_BROWSER_CACHE_EXHAUSTED:
-      if (s->state == SERVICE_PROBING)
+      if ((s->state == SERVICE_PROBING || s->state == SERVICE_ASKING) && !s->cache_read)
         service_probed (mdns, s);
       break;
     case AVAHI_BROWSER_FAILURE:
