@@ -35,16 +35,18 @@
 #define AVAHI_OBJECTS_MAX 1024
 #define OWN_OBJECTS 2
 #define SPARE_OBJECTS 30
-/* Services watched: their TXT browser stays open, so that every new TXT
- * record is heard (peers first, then strangers, then refused ones). */
-#define WATCHED_MAX 896
 /* Lookups in flight: browsers reading avahi-daemon's cache, waiting for
- * the network, or asking a watched service again (a kick). */
+ * the network, or asking a watched service again (a kick). At most 64
+ * wait for the network, one second each (ANSWER_MS): 64 names that never
+ * answer a second. The other 32 read the cache, which avahi-daemon does
+ * 10 ms after a browser is made (DEFAULT_START_DELAY_MS,
+ * avahi-daemon/dbus-internal.h): a new name never waits long for one. */
 #define LOOKUPS_MAX 96
-/* Of those, at most this many wait for the network, so that names that
- * never answer leave room for reading the cache for new ones; at one
- * second each, 64 unanswered names a second at most. */
 #define ASKING_MAX 64
+/* Services watched: their TXT browser stays open, so that every new TXT
+ * record is heard (peers first, then strangers, then refused ones). As
+ * many as the limit leaves. */
+#define WATCHED_MAX 896
 G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAHI_OBJECTS_MAX);
 
 /* How long a lookup waits for the network, from when avahi-daemon has
@@ -65,7 +67,10 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
  * not answer. */
 #define CACHE_MS 25000
 /* Names that gave nothing to watch, or found no room, are looked at again
- * after 15 s, 30 s, … 960 s: never dropped, and cheap when they are many. */
+ * after 15 s (the daemon's tick), 30 s, … 960 s: never dropped, cheap
+ * when they are many, and still looked at several times while avahi-core
+ * keeps a PTR record announced with avahi's own lifetime (75 min,
+ * AVAHI_DEFAULT_TTL in avahi-common/defs.h). */
 #define RETRY_FIRST_S 15
 #define RETRY_LEVELS 7
 /* avahi-client's calls wait for avahi-daemon's answer for up to 25 s
@@ -78,11 +83,13 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
 #define CHECK_RETRY_S 2
 /* A browse makes avahi-core ask with every name it knows of the type
  * listed as a known answer, and an avahi-daemon hearing such a question
- * checks each against its cache one by one (avahi-core/cache.c,
- * avahi_cache_stop_poof): on a LAN flooded with names every host takes
- * seconds over each, and a new service announced after them waits that
- * long to be heard. So we browse once our own service is announced, or
- * at most 2 s after connecting if it is not by then. */
+ * checks each of them against all its cached records and response jobs
+ * of that type (known-answer suppression in avahi-core/server.c:
+ * avahi_cache_stop_poof, avahi_response_scheduler_suppress): on a LAN
+ * flooded with names every host takes seconds over each, and a service
+ * announced after them waits that long to be heard. So we browse once our own service is announced, or
+ * 2 s after connecting if it is not by then (probing a name takes avahi
+ * three questions 250 ms apart, RFC 6762 §8.1, then it announces). */
 #define PUBLISH_FIRST_MS 2000
 /* RFC 6762 §5.4: the top bit of a question's class asks for a unicast
  * answer. For avahi-daemon it makes a key of its own (see service_kick). */
@@ -1102,8 +1109,12 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
     case AVAHI_BROWSER_FAILURE:
       /* A failed browser is dead: the next check makes a new one. */
       g_warning ("mdns: browsing failed: %s", avahi_strerror (avahi_client_errno (mdns->client)));
-      avahi_service_browser_free (g_steal_pointer (&mdns->browser));
-      g_clear_pointer (&mdns->browser_type, g_free);
+      if (b == mdns->browser)
+        {
+          mdns->browser = NULL;
+          g_clear_pointer (&mdns->browser_type, g_free);
+        }
+      avahi_service_browser_free (b);
       break;
     case AVAHI_BROWSER_CACHE_EXHAUSTED:
     case AVAHI_BROWSER_ALL_FOR_NOW:
@@ -1202,7 +1213,7 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
       if (mdns->browser == NULL && mdns->hold_source == 0)
         {
           mdns->browse_held = TRUE;
-          mdns->hold_source = g_idle_add (hold_check_cb, mdns);
+          mdns->hold_source = g_idle_add_full (G_PRIORITY_DEFAULT, hold_check_cb, mdns, NULL);
         }
       mdns_resume (mdns);
       break;
