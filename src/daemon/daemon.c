@@ -289,8 +289,8 @@ daemon_announce (WgdDaemon *d)
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
       g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
       g_autoptr (GError) error = NULL;
-      g_autoptr (WgdDevice) device = interface_read (d, iface);
 
+      wgd_device_free (interface_read (d, iface));
       if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
         continue;
       memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
