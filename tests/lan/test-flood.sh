@@ -70,15 +70,21 @@ check "h1's log stays short" '(( $(wc -l < "$w/log1") < 2 * $(budget) + 30 ))'
 summed_up() { grep -c 'more rejected announcements were not logged' "$w/log1"; }
 check "h1 sums up what it did not log" '(( $(summed_up) >= 1 ))'
 
-# A flood from many sources at once: each source and reason would be a
-# line of its own, so past a budget per tick the rest is summed up.
+# A flood from many sources at once: each service and reason would be a
+# line of its own, so the log keeps to its budget per tick (20 lines a
+# 15 s) and sums up the rest. Lookups are paced, so whether one tick's
+# share overflows (and a sum-up line comes) depends on the machine; the
+# rate of lines does not.
+spread_started=$(date +%s)
 lan_start 3 "$flood" 200 --spread > "$w/spread.out" 2> "$w/spread.err"
 spread_published() { grep -q '^published 200$' "$w/spread.out"; }
 check "h3 publishes 200 more, each from a host and address of its own" "within 60 spread_published"
-summed_before=$(summed_up)
-summed_again() { (( $(summed_up) > summed_before )); }
-check "h1 sums up what it did not log of a flood from many sources" "within 60 summed_again"
 spread_lines() { grep -c "rejected announcement 'spread-" "$w/log1"; }
+check "h1 judges the flood from many sources" "within 60 '(( \$(spread_lines) > 0 ))'"
+sleep 15
+spread_budget() { echo $(( 20 * (($(date +%s) - spread_started) / 15 + 2) )); }
+check "h1 logs it within its budget ($(spread_lines) lines in $(( $(date +%s) - spread_started )) s)" \
+  '(( $(spread_lines) <= $(spread_budget) ))'
 check "h1 logs fewer lines than the flood has sources ($(spread_lines) for 134)" \
   '(( $(spread_lines) < 100 ))'
 check "wgdiscoverd on h1 still runs" "kill -0 $pid1"
