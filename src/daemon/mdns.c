@@ -700,8 +700,8 @@ mdns_end_overdue (WgdMdns *mdns)
 }
 
 /* Reads the service's TXT record from avahi-daemon's cache, then, if
- * there was none, waits for it from the network: ask says to do so
- * from the start. */
+ * there was none, waits for it from the network. With ask (nothing was
+ * cached before), it takes a place among those that wait from the start. */
 static void
 service_look_up (WgdMdns *mdns, Service *s, gboolean ask)
 {
