@@ -1231,7 +1231,7 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
                  avahi_strerror (avahi_client_errno (client)));
       mdns_drop_connection_state (mdns);
       if (mdns->reconnect_source == 0)
-        mdns->reconnect_source = g_idle_add (mdns_reconnect, mdns);
+        mdns->reconnect_source = g_idle_add_full (G_PRIORITY_DEFAULT, mdns_reconnect, mdns, NULL);
       break;
     case AVAHI_CLIENT_CONNECTING:
       g_info ("mdns: waiting for avahi-daemon");
