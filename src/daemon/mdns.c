@@ -87,9 +87,10 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
  * of that type (known-answer suppression in avahi-core/server.c:
  * avahi_cache_stop_poof, avahi_response_scheduler_suppress): on a LAN
  * flooded with names every host takes seconds over each, and a service
- * announced after them waits that long to be heard. So we browse once our own service is announced, or
- * 2 s after connecting if it is not by then (probing a name takes avahi
- * three questions 250 ms apart, RFC 6762 §8.1, then it announces). */
+ * announced after them waits that long to be heard. So we browse once
+ * our own service is announced, or 2 s after connecting if it is not by
+ * then (probing a name takes avahi three questions 250 ms apart, RFC 6762
+ * §8.1, then it announces). */
 #define PUBLISH_FIRST_MS 2000
 /* RFC 6762 §5.4: the top bit of a question's class asks for a unicast
  * answer. For avahi-daemon it makes a key of its own (see service_kick). */
@@ -98,7 +99,7 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
 typedef enum {
   SERVICE_WAITING,              /* in a lane, nothing open */
   SERVICE_PROBING,              /* its browser reads avahi-daemon's cache */
-  SERVICE_ASKING,               /* nothing was cached: its browser waits for the network */
+  SERVICE_ASKING,               /* nothing cached: its browser waits for the network */
   SERVICE_WATCHED,              /* its browser stays open: every new TXT is judged */
 } ServiceState;
 
