@@ -600,15 +600,29 @@ mdns_check (WgdMdns *mdns)
                           check_cb, mdns);
 }
 
+/* Connected to avahi-daemon, whatever becomes of its host name. */
+static gboolean
+mdns_is_connected (WgdMdns *mdns)
+{
+  AvahiClientState state;
+
+  if (mdns->client == NULL)
+    return FALSE;
+  state = avahi_client_get_state (mdns->client);
+  return state == AVAHI_CLIENT_S_REGISTERING || state == AVAHI_CLIENT_S_RUNNING
+         || state == AVAHI_CLIENT_S_COLLISION;
+}
+
 /* Whether avahi-client may be called now. Its calls block until
  * avahi-daemon answers, for up to 25 s: so only while avahi-daemon is
- * connected and answers, and, when it last said something a while ago,
- * only after a liveness check (the work resumes on its answer). */
+ * connected (browsing works while it registers its host name, which an
+ * address change can hold up for long) and answers, and, when it last
+ * said something a while ago, only after a liveness check (the work
+ * resumes on its answer). */
 static gboolean
 mdns_can_call (WgdMdns *mdns)
 {
-  if (mdns->client == NULL || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING
-      || !mdns->answering)
+  if (!mdns_is_connected (mdns) || !mdns->answering)
     return FALSE;
   if (mdns->bus == NULL || g_get_monotonic_time () - mdns->heard < HEARD_FRESH_US)
     return TRUE;
@@ -1053,7 +1067,9 @@ mdns_register (WgdMdns *mdns)
 static void
 mdns_sync_publication (WgdMdns *mdns)
 {
-  if (!mdns->publication_stale || !mdns_can_call (mdns))
+  /* Services are registered only once avahi-daemon's host name is. */
+  if (!mdns->publication_stale
+      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING || !mdns_can_call (mdns))
     return;
   mdns->publication_stale = FALSE;
   if (mdns->group != NULL && (mdns->group_reset || mdns->name == NULL))
@@ -1177,6 +1193,21 @@ mdns_drop_connection_state (WgdMdns *mdns)
   mdns->group_reset = FALSE;
 }
 
+/* avahi-daemon is there: what we publish goes to it once it runs, and
+ * browsing starts as soon as it may (see PUBLISH_FIRST_MS). */
+static void
+mdns_connected (WgdMdns *mdns)
+{
+  mdns_heard (mdns);
+  mdns->publication_stale = TRUE;
+  if (mdns->browser == NULL && mdns->hold_source == 0)
+    {
+      mdns->browse_held = TRUE;
+      mdns->hold_source = g_idle_add_full (G_PRIORITY_DEFAULT, hold_check_cb, mdns, NULL);
+    }
+  mdns_resume (mdns);
+}
+
 static void client_callback (AvahiClient *client, AvahiClientState state, void *user_data);
 
 /* Outside the client's own callback, which must not free it. */
@@ -1209,20 +1240,14 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
     {
     case AVAHI_CLIENT_S_RUNNING:
       g_message ("mdns: connected to avahi-daemon");
-      mdns_heard (mdns);
-      mdns->publication_stale = TRUE;
-      if (mdns->browser == NULL && mdns->hold_source == 0)
-        {
-          mdns->browse_held = TRUE;
-          mdns->hold_source = g_idle_add_full (G_PRIORITY_DEFAULT, hold_check_cb, mdns, NULL);
-        }
-      mdns_resume (mdns);
+      mdns_connected (mdns);
       break;
     case AVAHI_CLIENT_S_COLLISION:
     case AVAHI_CLIENT_S_REGISTERING:
       if (mdns->group != NULL)
         avahi_entry_group_reset (mdns->group);
       mdns->published = FALSE;
+      mdns_connected (mdns);
       break;
     case AVAHI_CLIENT_FAILURE:
       /* The objects of the old connection died with it. A client that
@@ -1392,7 +1417,7 @@ wgd_mdns_tick (WgdMdns *mdns)
   guint unanswered = mdns->unanswered;
 
   mdns->unanswered = 0;
-  if (mdns->client != NULL && avahi_client_get_state (mdns->client) == AVAHI_CLIENT_S_RUNNING)
+  if (mdns_is_connected (mdns))
     mdns_check (mdns);
   return unanswered;
 }
