@@ -24,15 +24,16 @@
 /* How often trials, expiry and the device's view are looked at: rarely
  * enough that an idle daemon wakes only a few times a minute. */
 #define TICK_SECONDS 15
-/* How many (source, reason) pairs the rejection log remembers. */
-#define LOGGED_SOURCES_MAX 4096
+/* How many (reason, interface, service) triples the rejection log
+ * remembers. */
+#define LOGGED_REJECTIONS_MAX 4096
 /* How long a new link of one of our interfaces' names is read every
  * second, while its creator configures it. */
 #define WATCH_SECONDS 30
 /* Valid records kept for no interface yet (see Heard). */
 #define UNPLACED_MAX 1024
-/* Rejection lines per tick: the source address is the sender's to
- * choose, so a flood from many of them is summed up, not logged. */
+/* Rejection lines per tick: service names are the sender's to choose,
+ * so a flood of them is summed up, not logged. */
 #define REJECTION_LINES_PER_TICK 20
 
 typedef struct {
@@ -72,7 +73,7 @@ struct _WgdDaemon {
   guint act_source;
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
-  GHashTable *logged;           /* "address reason" → count, to log once */
+  GHashTable *logged;           /* "reason interface service" → count, to log once */
   guint log_budget;             /* rejection lines left this tick */
   guint unlogged;               /* rejections not logged for want of it */
   guint accepted;
@@ -506,7 +507,7 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
                       reason);
     }
   /* Bounded: past that many, start over (and log anew). */
-  if (g_hash_table_size (d->logged) >= LOGGED_SOURCES_MAX)
+  if (g_hash_table_size (d->logged) >= LOGGED_REJECTIONS_MAX)
     g_hash_table_remove_all (d->logged);
   g_hash_table_replace (d->logged, g_steal_pointer (&id), GUINT_TO_POINTER (n));
 }
@@ -588,7 +589,7 @@ interface_claimed (const Interface *iface, const WgdAnnouncement *ann)
  * behind, so a LAN full of them costs nothing. */
 static gboolean
 daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
-              const gchar *address, const gchar *service, gboolean *admitted,
+              const gchar *ifname, const gchar *service, gboolean *admitted,
               gboolean *refused)
 {
   gboolean wanted = FALSE;
@@ -616,7 +617,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
         {
           g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
 
-          daemon_log_rejection (d, key, address, wgd_reason_to_string (v.reason), v.detail,
+          daemon_log_rejection (d, key, ifname, wgd_reason_to_string (v.reason), v.detail,
                                 service);
           *refused = TRUE;
         }
@@ -809,8 +810,9 @@ act_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Queues an accepted record (ann is taken) to be acted on once the main
- * loop has nothing else to do: a burst of records is one batch. */
+/* Queues an accepted record (ann is taken) to be acted on in the main
+ * loop's next round: the records of one burst are one batch. At default
+ * priority, not idle: a LAN busy enough never leaves the loop idle. */
 static void
 daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
 {
@@ -820,7 +822,7 @@ daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitte
   action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
   g_ptr_array_add (d->actions, action);
   if (d->act_source == 0)
-    d->act_source = g_idle_add (act_cb, d);
+    d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
 }
 
 static WgdMdnsInterest
@@ -914,7 +916,7 @@ tick_cb (gpointer user_data)
                   unanswered, TICK_SECONDS);
   if (d->unlogged > 0)
     log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
-                  "%u more rejected announcements were not logged: too many sources at once",
+                  "%u more rejected announcements were not logged: too many at once",
                   d->unlogged);
   d->unlogged = 0;
   d->log_budget = REJECTION_LINES_PER_TICK;
@@ -1022,7 +1024,7 @@ static void
 daemon_schedule_redecide (WgdDaemon *d)
 {
   if (d->redecide_source == 0)
-    d->redecide_source = g_idle_add (redecide_cb, d);
+    d->redecide_source = g_idle_add_full (G_PRIORITY_DEFAULT, redecide_cb, d, NULL);
 }
 
 static gboolean
