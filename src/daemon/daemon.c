@@ -30,6 +30,8 @@
 /* How long a new link of one of our interfaces' names is read every
  * second, while its creator configures it. */
 #define WATCH_SECONDS 30
+/* The same after a route through it was added (see on_link). */
+#define ROUTE_WATCH_SECONDS 3
 /* Valid records kept for no interface yet (see Heard). */
 #define UNPLACED_MAX 1024
 /* Rejection lines per tick: service names are the sender's to choose,
@@ -1039,20 +1041,36 @@ watch_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A link of one of our interfaces' names came or went. Whoever creates
- * a WireGuard interface (wg-quick, NetworkManager, networkd) configures
- * its key, port and peers just after, and nothing tells us when that is
- * done: the interfaces are read every second for WATCH_SECONDS. */
+/* A link of one of our interfaces' names came or went, or a route
+ * through it was added. Whoever creates a WireGuard interface (wg-quick,
+ * NetworkManager, networkd) configures its key, port and peers just
+ * after, and nothing tells us when that is done: the interfaces are read
+ * every second for WATCH_SECONDS. A new route is how wg-quick and
+ * NetworkManager follow a new peer (its allowed-ips): decide again now
+ * (a peer removed and added again between two reads has the same key,
+ * and no endpoint), and read for a few seconds, in case the peer comes
+ * after its route. */
 static void
 on_link (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex, const gchar *ifname,
          gpointer user_data)
 {
   WgdDaemon *d = user_data;
+  guint seconds = WATCH_SECONDS;
 
   if (daemon_find_interface (d, ifname) == NULL)
     return;
+  switch (event)
+    {
+    case WGD_LINK_ADDED:
+    case WGD_LINK_REMOVED:
+      break;
+    case WGD_LINK_ROUTED:
+      seconds = ROUTE_WATCH_SECONDS;
+      daemon_schedule_redecide (d);
+      break;
+    }
   g_ptr_array_unref (daemon_read_devices (d));
-  d->watch_left = WATCH_SECONDS;
+  d->watch_left = MAX (d->watch_left, seconds);
   if (d->watch_source == 0)
     d->watch_source = g_timeout_add_seconds (1, watch_cb, d);
 }
@@ -1215,7 +1233,8 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->addresses = wgd_address_monitor_new (on_address, d, error);
   if (d->addresses == NULL)
     return NULL;
-  wgd_address_monitor_set_link_func (d->addresses, on_link);
+  if (!wgd_address_monitor_set_link_func (d->addresses, on_link, error))
+    return NULL;
   d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
   if (d->mdns == NULL)
     return NULL;

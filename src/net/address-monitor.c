@@ -1,4 +1,5 @@
-/* address-monitor.c — rtnetlink link and address tracking through libmnl.
+/* address-monitor.c — rtnetlink link and address tracking through libmnl,
+ * and, for whoever follows links, the routes added through them.
  *
  * One socket both dumps the current state and receives change
  * notifications. Notifications carry the sequence number and port of
@@ -231,6 +232,33 @@ handle_addr (WgdAddressMonitor *mon, const struct nlmsghdr *nlh)
 }
 
 static int
+route_attr (const struct nlattr *attr, void *data)
+{
+  const struct nlattr **tb = data;
+
+  if (mnl_attr_get_type (attr) == RTA_OIF && mnl_attr_validate (attr, MNL_TYPE_U32) >= 0)
+    tb[RTA_OIF] = attr;
+  return MNL_CB_OK;
+}
+
+/* A route added through a link we know: whoever adds a WireGuard peer
+ * (wg-quick, NetworkManager) routes its allowed-ips through the
+ * interface just after, and nothing else says that peers changed. */
+static void
+handle_route (WgdAddressMonitor *mon, const struct nlmsghdr *nlh)
+{
+  const struct nlattr *tb[RTA_MAX + 1] = { NULL };
+  const Link *link;
+
+  if (mnl_nlmsg_get_payload_len (nlh) < sizeof (struct rtmsg)
+      || mnl_attr_parse (nlh, sizeof (struct rtmsg), route_attr, tb) < 0 || tb[RTA_OIF] == NULL)
+    return;
+  link = g_hash_table_lookup (mon->links, GUINT_TO_POINTER (mnl_attr_get_u32 (tb[RTA_OIF])));
+  if (link != NULL)
+    monitor_emit_link (mon, WGD_LINK_ROUTED, link);
+}
+
+static int
 monitor_message (const struct nlmsghdr *nlh, void *data)
 {
   WgdAddressMonitor *mon = data;
@@ -244,6 +272,9 @@ monitor_message (const struct nlmsghdr *nlh, void *data)
     case RTM_NEWADDR:
     case RTM_DELADDR:
       handle_addr (mon, nlh);
+      break;
+    case RTM_NEWROUTE:
+      handle_route (mon, nlh);
       break;
     default:
       break;
@@ -392,10 +423,23 @@ wgd_address_monitor_new (WgdAddressMonitorFunc func, gpointer user_data, GError 
   return g_steal_pointer (&mon);
 }
 
-void
-wgd_address_monitor_set_link_func (WgdAddressMonitor *mon, WgdLinkFunc func)
+gboolean
+wgd_address_monitor_set_link_func (WgdAddressMonitor *mon, WgdLinkFunc func, GError **error)
 {
+  static const int groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
+
+  /* Routes only for whoever follows links: a router's table can change
+   * often, and the address monitor alone has no use for it. */
+  for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
+    if (mnl_socket_setsockopt (mon->nl, NETLINK_ADD_MEMBERSHIP, (void *) &groups[i],
+                               sizeof groups[i]) < 0)
+      {
+        g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot follow routes on rtnetlink: %s",
+                     g_strerror (errno));
+        return FALSE;
+      }
   mon->link_func = func;
+  return TRUE;
 }
 
 void

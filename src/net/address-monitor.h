@@ -36,6 +36,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdAddressMonitor, wgd_address_monitor_free)
 typedef enum {
   WGD_LINK_ADDED,               /* a link appeared, or took a new name */
   WGD_LINK_REMOVED,             /* a link went away, or gave up its name */
+  WGD_LINK_ROUTED,              /* a route through the link was added */
 } WgdLinkEvent;
 
 typedef void (*WgdLinkFunc) (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex,
@@ -45,7 +46,8 @@ typedef void (*WgdLinkFunc) (WgdAddressMonitor *monitor, WgdLinkEvent event, gui
  * goes away; a renamed link goes under its old name and comes under its
  * new one. WireGuard interfaces are links too: this is how the daemon
  * learns that one it is configured for was created after it started. */
-void wgd_address_monitor_set_link_func (WgdAddressMonitor *monitor, WgdLinkFunc func);
+gboolean wgd_address_monitor_set_link_func (WgdAddressMonitor *monitor, WgdLinkFunc func,
+                                            GError **error);
 
 /* The usable addresses now (on links that are up): WgdLocalAddress. */
 GArray *wgd_address_monitor_get_addresses (WgdAddressMonitor *monitor);

@@ -1,7 +1,7 @@
 /* test-address-monitor.c — the rtnetlink address monitor against the
  * real kernel, in a network namespace of its own: addresses added and
  * removed on a veth, its link going down and up, and the link deleted;
- * links appearing, renamed and going. */
+ * links appearing, renamed and going; routes added through a link. */
 #include "config.h"
 
 #include <string.h>
@@ -45,9 +45,22 @@ on_link (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex, const 
 {
   Fixture *f = user_data;
 
+  char sign = '?';
+
   g_assert_cmpuint (ifindex, >, 0);
-  g_ptr_array_add (f->events, g_strdup_printf ("link%c%s", event == WGD_LINK_ADDED ? '+' : '-',
-                                               ifname));
+  switch (event)
+    {
+    case WGD_LINK_ADDED:
+      sign = '+';
+      break;
+    case WGD_LINK_REMOVED:
+      sign = '-';
+      break;
+    case WGD_LINK_ROUTED:
+      sign = '>';
+      break;
+    }
+  g_ptr_array_add (f->events, g_strdup_printf ("link%c%s", sign, ifname));
 }
 
 static gboolean
@@ -107,7 +120,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   test_run ("ip addr add 10.200.0.9/24 dev va");
   f->monitor = wgd_address_monitor_new (on_event, f, &error);
   g_assert_no_error (error);
-  wgd_address_monitor_set_link_func (f->monitor, on_link);
+  g_assert_true (wgd_address_monitor_set_link_func (f->monitor, on_link, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -184,6 +198,34 @@ test_links (Fixture *f, gconstpointer data)
   g_assert_false (has_event (f, "link+vb"));
 }
 
+/* A route added through a link is an event of that link, as wg-quick
+ * and NetworkManager route a new WireGuard peer's allowed-ips; a route
+ * removed is not. A route through va marks the point up to which the
+ * events were read (rtnetlink keeps their order). */
+static void
+test_routes (Fixture *f, gconstpointer data)
+{
+  test_run ("ip link set va up");
+  /* No IPv6 address of its own: no routes of the kernel's come later. */
+  test_run ("ip link add wgr0 type veth peer name wgr0p");
+  test_run ("ip link set wgr0 addrgenmode none");
+  test_run ("ip link set wgr0 up");
+  test_run ("ip link set wgr0p up");
+  test_run ("ip route add 10.201.0.7/32 dev wgr0");
+  wait_event (f, "link>wgr0");
+  g_ptr_array_set_size (f->events, 0);
+  test_run ("ip -6 route add 2001:db8:7::/64 dev wgr0");
+  wait_event (f, "link>wgr0");
+  test_run ("ip route add 10.202.0.0/16 dev va");
+  wait_event (f, "link>va");
+  g_ptr_array_set_size (f->events, 0);
+  test_run ("ip route del 10.201.0.7/32 dev wgr0");
+  test_run ("ip -6 route del 2001:db8:7::/64 dev wgr0");
+  test_run ("ip route add 10.203.0.0/16 dev va");
+  wait_event (f, "link>va");
+  g_assert_false (has_event (f, "link>wgr0"));
+}
+
 static void
 test_needs_root (void)
 {
@@ -204,6 +246,8 @@ main (int argc, char **argv)
   g_test_add ("/address-monitor/rename", Fixture, NULL, fixture_set_up, test_rename,
               fixture_tear_down);
   g_test_add ("/address-monitor/links", Fixture, NULL, fixture_set_up, test_links,
+              fixture_tear_down);
+  g_test_add ("/address-monitor/routes", Fixture, NULL, fixture_set_up, test_routes,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -5,8 +5,9 @@
 # is configured just after, as those tools do) its peers get the
 # endpoints of records heard meanwhile, and our record is published. A
 # peer added to a running interface long after gets its endpoint at the
-# daemon's next look at the interface. A key that is not ours is said
-# once. Prints TAP; needs root.
+# daemon's next look at the interface, or at once when a route to it
+# through the interface follows, as wg-quick and NetworkManager add. A
+# key that is not ours is said once. Prints TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -65,6 +66,17 @@ lan_exec 1 wg set wg9 peer "${lan_pub[3]}" allowed-ips 10.79.0.3/32
 check "a peer added to the running wg9 gets its endpoint at the next look" \
   "within 25 '[[ \$(endpoint9 3) == 10.77.0.3:51820 ]]'"
 echo "# peer added to a running interface -> its endpoint: $(( $(ms) - t0 )) ms"
+
+# wg-quick's and NetworkManager's way: the peer, then a route to its
+# allowed-ips through the interface, which tells h1 at once.
+lan_exec 1 wg set wg9 peer "${lan_pub[3]}" remove
+sleep 1
+t0=$(ms)
+lan_exec 1 wg set wg9 peer "${lan_pub[3]}" allowed-ips 10.79.0.3/32
+lan_exec 1 ip route add 10.79.0.3/32 dev wg9
+check "a peer added to the running wg9 with a route to it gets its endpoint within 5 s" \
+  "within 5 '[[ \$(endpoint9 3) == 10.77.0.3:51820 ]]'"
+echo "# peer and route added to a running interface -> its endpoint: $(( $(ms) - t0 )) ms"
 
 # wg9 goes away and comes back (re-created): said, and served again.
 lan_exec 1 ip link del wg9
