@@ -61,6 +61,16 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
  * its cache and would ask again after a second (avahi-core/querier.c),
  * so it ends in between. */
 #define KICK_MS 500
+/* After a silence the services followed are asked twice, the second
+ * time this much later: the first answers may still meet a receive
+ * buffer that filled while avahi-daemon did not read it, and be lost. */
+#define KICK_AGAIN_S 3
+/* Probing our service takes avahi-daemon about a second (three probes
+ * 250 ms apart, RFC 6762 §8.1). avahi-daemon 0.8 never ends it when an
+ * interface goes while it probes there (an address moved: fixed upstream
+ * after 0.8, avahi commit cb15988c): a service still registering after
+ * this long is added anew, on the interfaces there are now. */
+#define PROBE_MAX_S 5
 /* Until avahi-daemon has read its cache, a lookup waits as long as
  * avahi-client waits for any answer (25 s): a busy avahi-daemon (a
  * flooded LAN keeps it busy for seconds at a time) is no name that did
@@ -138,6 +148,9 @@ struct _WgdMdns {
   guint hold_source;
   gboolean publication_stale;   /* avahi-daemon may not have what we publish */
   gboolean group_reset;         /* a new port or subtype: a new service */
+  gchar *group_host;            /* the host name its SRV record names */
+  guint probe_source;           /* while our service registers (see PROBE_MAX_S) */
+  gboolean probe_stuck_said;
   /* What we publish, once avahi-daemon is there. */
   gchar *name;
   guint16 port;
@@ -168,6 +181,7 @@ struct _WgdMdns {
   gint64 check_started;
   gint64 heard;                 /* when avahi-daemon last said something (monotonic) */
   guint recheck_source;
+  guint kick_again_source;
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
@@ -519,26 +533,13 @@ recheck_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether avahi-daemon answers: it is that, or not, until an event of
- * its own or a liveness check says otherwise. Once it answers again
- * after a silence, the services followed are asked again for their TXT
- * record: what they announced meanwhile may never have reached it. */
-static void
-mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
+/* Queues every service followed to be asked again for its TXT record
+ * (service_kick); returns how many wait for that. */
+static guint
+mdns_kick_followed (WgdMdns *mdns)
 {
   static const WgdMdnsInterest followed[] = { WGD_MDNS_FOLLOW, WGD_MDNS_FOLLOW_IF_ROOM };
 
-  if (answering == mdns->answering)
-    return;
-  mdns->answering = answering;
-  if (!answering)
-    {
-      g_warning ("mdns: avahi-daemon does not answer (%s); nothing is asked of it until it "
-                 "does", why);
-      mdns->recheck_source = g_timeout_add_seconds (CHECK_RETRY_S, recheck_cb, mdns);
-      return;
-    }
-  g_clear_handle_id (&mdns->recheck_source, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (followed); i++)
     for (GList *l = mdns->lanes[LANE_WATCHED + followed[i]].head; l != NULL; l = l->next)
       {
@@ -549,8 +550,42 @@ mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
         s->kick_wanted = TRUE;
         g_queue_push_tail_link (&mdns->kicks, &s->kick_link);
       }
+  return g_queue_get_length (&mdns->kicks);
+}
+
+static gboolean
+kick_again_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->kick_again_source = 0;
+  mdns_kick_followed (mdns);
+  mdns_pump (mdns);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether avahi-daemon answers: it is that, or not, until an event of
+ * its own or a liveness check says otherwise. Once it answers again
+ * after a silence, the services followed are asked again for their TXT
+ * record: what they announced meanwhile may never have reached it. */
+static void
+mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
+{
+  if (answering == mdns->answering)
+    return;
+  mdns->answering = answering;
+  if (!answering)
+    {
+      g_warning ("mdns: avahi-daemon does not answer (%s); nothing is asked of it until it "
+                 "does", why);
+      g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
+      mdns->recheck_source = g_timeout_add_seconds (CHECK_RETRY_S, recheck_cb, mdns);
+      return;
+    }
+  g_clear_handle_id (&mdns->recheck_source, g_source_remove);
   g_message ("mdns: avahi-daemon answers again; asking the %u services followed for what "
-             "they announced meanwhile", g_queue_get_length (&mdns->kicks));
+             "they announced meanwhile", mdns_kick_followed (mdns));
+  mdns->kick_again_source = g_timeout_add_seconds (KICK_AGAIN_S, kick_again_cb, mdns);
 }
 
 /* avahi-daemon said something: it answers. */
@@ -977,6 +1012,23 @@ hold_check_cb (gpointer user_data)
 }
 
 static void mdns_register (WgdMdns *mdns);
+static void mdns_sync_publication (WgdMdns *mdns);
+
+static gboolean
+probe_over_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns->probe_source = 0;
+  if (!mdns->probe_stuck_said)
+    g_message ("mdns: avahi-daemon did not finish registering '%s' within %d s; adding it "
+               "anew", mdns->name, PROBE_MAX_S);
+  mdns->probe_stuck_said = TRUE;
+  mdns->group_reset = TRUE;
+  mdns->publication_stale = TRUE;
+  mdns_sync_publication (mdns);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_data)
@@ -984,10 +1036,13 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
   WgdMdns *mdns = user_data;
 
   mdns_heard (mdns);
+  if (state != AVAHI_ENTRY_GROUP_REGISTERING)
+    g_clear_handle_id (&mdns->probe_source, g_source_remove);
   switch (state)
     {
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
       mdns->published = TRUE;
+      mdns->probe_stuck_said = FALSE;
       mdns_release_browsing (mdns);
       g_info ("mdns: published '%s' on port %u", mdns->name, mdns->port);
       break;
@@ -1010,8 +1065,11 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       mdns->published = FALSE;
       mdns_release_browsing (mdns);
       break;
-    case AVAHI_ENTRY_GROUP_UNCOMMITED:
     case AVAHI_ENTRY_GROUP_REGISTERING:
+      if (mdns->probe_source == 0)
+        mdns->probe_source = g_timeout_add_seconds (PROBE_MAX_S, probe_over_cb, mdns);
+      break;
+    case AVAHI_ENTRY_GROUP_UNCOMMITED:
       break;
     }
 }
@@ -1050,6 +1108,8 @@ mdns_register (WgdMdns *mdns)
                                                      WGD_MDNS_SERVICE_TYPE, NULL, mdns->subtype);
       if (err == AVAHI_OK)
         err = avahi_entry_group_commit (mdns->group);
+      g_free (mdns->group_host);
+      mdns->group_host = g_strdup (avahi_client_get_host_name_fqdn (mdns->client));
     }
   avahi_string_list_free (txt);
   if (err == AVAHI_ERR_COLLISION)
@@ -1063,19 +1123,25 @@ mdns_register (WgdMdns *mdns)
     g_warning ("mdns: cannot publish '%s': %s", mdns->name, avahi_strerror (err));
 }
 
-/* Brings avahi-daemon up to what we publish, once it can be asked. */
+/* Brings avahi-daemon up to what we publish, once it can be asked:
+ * also while it registers its host name, which avahi-daemon 0.8 can hold
+ * up for good (an interface that goes while its address record is
+ * probed leaves it registering: avahi commit cb15988c, not in 0.8). The
+ * signed record in the TXT is all a peer needs; the SRV record names the
+ * host name of the moment, and a service is added anew when that
+ * changed (see client_callback). */
 static void
 mdns_sync_publication (WgdMdns *mdns)
 {
-  /* Services are registered only once avahi-daemon's host name is. */
-  if (!mdns->publication_stale
-      || avahi_client_get_state (mdns->client) != AVAHI_CLIENT_S_RUNNING || !mdns_can_call (mdns))
+  if (!mdns->publication_stale || !mdns_can_call (mdns))
     return;
   mdns->publication_stale = FALSE;
   if (mdns->group != NULL && (mdns->group_reset || mdns->name == NULL))
     {
       avahi_entry_group_reset (mdns->group);
       mdns->published = FALSE;
+      g_clear_pointer (&mdns->group_host, g_free);
+      g_clear_handle_id (&mdns->probe_source, g_source_remove);
     }
   mdns->group_reset = FALSE;
   mdns_register (mdns);
@@ -1191,10 +1257,12 @@ mdns_drop_connection_state (WgdMdns *mdns)
   mdns->published = FALSE;
   mdns->publication_stale = TRUE;
   mdns->group_reset = FALSE;
+  g_clear_pointer (&mdns->group_host, g_free);
+  g_clear_handle_id (&mdns->probe_source, g_source_remove);
 }
 
-/* avahi-daemon is there: what we publish goes to it once it runs, and
- * browsing starts as soon as it may (see PUBLISH_FIRST_MS). */
+/* avahi-daemon is there: what we publish goes to it, and browsing
+ * starts as soon as it may (see PUBLISH_FIRST_MS). */
 static void
 mdns_connected (WgdMdns *mdns)
 {
@@ -1239,14 +1307,17 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
   switch (state)
     {
     case AVAHI_CLIENT_S_RUNNING:
-      g_message ("mdns: connected to avahi-daemon");
+      g_message ("mdns: connected to avahi-daemon (host name %s)",
+                 avahi_client_get_host_name_fqdn (client));
+      /* A conflict renamed the host: the SRV record names the new name. */
+      if (mdns->group_host != NULL
+          && g_strcmp0 (mdns->group_host, avahi_client_get_host_name_fqdn (client)) != 0)
+        mdns->group_reset = TRUE;
       mdns_connected (mdns);
       break;
     case AVAHI_CLIENT_S_COLLISION:
     case AVAHI_CLIENT_S_REGISTERING:
-      if (mdns->group != NULL)
-        avahi_entry_group_reset (mdns->group);
-      mdns->published = FALSE;
+      /* Our service stays: see mdns_sync_publication. */
       mdns_connected (mdns);
       break;
     case AVAHI_CLIENT_FAILURE:
@@ -1333,6 +1404,8 @@ wgd_mdns_free (WgdMdns *mdns)
   g_cancellable_cancel (mdns->cancellable);
   g_clear_handle_id (&mdns->reconnect_source, g_source_remove);
   g_clear_handle_id (&mdns->recheck_source, g_source_remove);
+  g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
+  g_clear_handle_id (&mdns->probe_source, g_source_remove);
   g_clear_handle_id (&mdns->retry_source, g_source_remove);
   g_clear_handle_id (&mdns->hold_source, g_source_remove);
   /* avahi-client closes the connection first and frees every object
@@ -1354,6 +1427,7 @@ wgd_mdns_free (WgdMdns *mdns)
   if (mdns->poll != NULL)
     avahi_glib_poll_free (mdns->poll);
   g_free (mdns->browser_type);
+  g_free (mdns->group_host);
   g_free (mdns->name);
   g_free (mdns->subtype);
   g_strfreev (mdns->txt);
