@@ -696,38 +696,38 @@ service_defer (WgdMdns *mdns, Service *s)
   g_queue_push_tail_link (&mdns->overdue, &s->overdue_link);
 }
 
+/* A deadline passed: end what it was for (end), now if avahi-daemon can
+ * be called, else once it can (mdns_end_overdue). */
 static gboolean
-lookup_deadline_cb (gpointer user_data)
+service_deadline_passed (Service *s, guint *source, void (*end) (WgdMdns *, Service *))
 {
-  Service *s = user_data;
   WgdMdns *mdns = s->mdns;
 
-  s->deadline = 0;
+  *source = 0;
   if (!mdns_can_call (mdns))
     service_defer (mdns, s);
   else
     {
-      service_expire (mdns, s);
+      end (mdns, s);
       mdns_pump (mdns);
     }
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
+lookup_deadline_cb (gpointer user_data)
+{
+  Service *s = user_data;
+
+  return service_deadline_passed (s, &s->deadline, service_expire);
+}
+
+static gboolean
 kick_deadline_cb (gpointer user_data)
 {
   Service *s = user_data;
-  WgdMdns *mdns = s->mdns;
 
-  s->kick_deadline = 0;
-  if (!mdns_can_call (mdns))
-    service_defer (mdns, s);
-  else
-    {
-      service_end_kick (mdns, s);
-      mdns_pump (mdns);
-    }
-  return G_SOURCE_REMOVE;
+  return service_deadline_passed (s, &s->kick_deadline, service_end_kick);
 }
 
 static void
