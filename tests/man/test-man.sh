@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test-man.sh — the manual pages: groff formats each without a warning,
-# and each documents every option and command its program's --help lists,
-# so the pages cannot fall behind the programs unnoticed. Prints TAP.
+# each documents every option and command its program's --help lists, and
+# wgdiscoverd.conf(5) every group and key the configuration parser knows
+# (src/common/configuration.c), so the pages cannot fall behind the
+# programs unnoticed. Prints TAP.
 # Needs $WGDISCOVERCTL and $WGDISCOVERD; groff (groff-base).
 
 srcdir=${srcdir:-.}
@@ -19,7 +21,7 @@ if ! command -v groff > /dev/null; then
   exit 0
 fi
 
-for page in "$srcdir"/man/*.[18]; do
+for page in "$srcdir"/man/*.[158]; do
   warnings=$(groff -man -ww -z "$page" 2>&1)
   check "${page##*/} formats without warnings${warnings:+: $warnings}" '[[ -z $warnings ]]'
 done
@@ -42,4 +44,18 @@ for cmd in "ca sign" "ca revoke" announce verify; do
     check "wgdiscoverctl.1 documents $cmd $opt" 'documents wgdiscoverctl.1 "$opt"'
   done
 done
+# The parser's keys: the strings of its "keys[] = { …, NULL }" tables.
+parser=$srcdir/src/common/configuration.c
+keys=$(awk '/static const gchar \*const keys\[\] = \{/ { on = 1 } on { print } on && /NULL \};/ { on = 0 }' \
+  "$parser" | grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u)
+check "configuration.c has key tables" '[[ $(wc -w <<< "$keys") -ge 10 ]]'
+for key in $keys; do
+  check "wgdiscoverd.conf.5 documents $key=" 'grep -qE "^\.B[IR]? $key=" "$srcdir/man/wgdiscoverd.conf.5"'
+done
+# The groups, as the parser's error for an unknown one lists them.
+groups=$(grep -oE '\[(Daemon|[A-Z][a-z]+ NAME)\]' "$parser" | sort -u)
+check "configuration.c names its groups" '[[ $(wc -l <<< "$groups") -ge 4 ]]'
+while read -r group; do
+  check "wgdiscoverd.conf.5 has a section $group" 'grep -qxF ".SH $group" "$srcdir/man/wgdiscoverd.conf.5"'
+done <<< "$groups"
 echo "1..$n"
