@@ -46,6 +46,8 @@ typedef struct {
   gboolean usable;              /* the device could be read */
   gboolean missing_logged;      /* that it is not there was said */
   gboolean key_warned;          /* that its key is not ours was said */
+  gboolean has_public_key;
+  guint8 public_key[WGD_KEY_LEN]; /* the device's, at the last read */
   GHashTable *peer_keys;        /* GBytes: its peers at the last read */
   /* Mesh mode: the mesh, and the peers we added to this interface. */
   const WgdMeshConfig *mesh_config;
@@ -226,12 +228,15 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   iface->usable = TRUE;
   iface->missing_logged = FALSE;
   iface->listen_port = device->listen_port;
+  iface->has_public_key = device->has_public_key;
+  memcpy (iface->public_key, device->public_key, WGD_KEY_LEN);
   foreign_key = device->has_public_key
                 && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0;
-  if (foreign_key && !iface->key_warned)
-    g_warning ("%s: the interface's public key is not this node's derived WireGuard key; "
-               "peers with derived identities will not accept it (use 'wgdiscoverctl wgkey')",
-               name);
+  if (foreign_key && !iface->key_warned && iface->config->advertise)
+    g_warning ("%s: the interface's public key is not derived from this node's identity: "
+               "our record binds the identity to it, and peers accept that only once they "
+               "pin our signing key for it ([Peer] in their configuration; "
+               "'wgdiscoverctl wgkey' gives the derived key instead)", name);
   iface->key_warned = foreign_key;
   if (iface->peer_keys != NULL)
     g_hash_table_unref (iface->peer_keys);
@@ -296,7 +301,14 @@ daemon_announce (WgdDaemon *d)
       wgd_device_free (interface_read (d, iface));
       if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
         continue;
-      memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
+      /* The interface's own key: an existing setup keeps its keys, and
+       * the record binds our identity to them. A mesh certificate names
+       * the derived key (checked at start), so it goes with that. */
+      if (iface->has_public_key
+          && (iface->mesh_config == NULL || iface->mesh_config->certificate == NULL))
+        memcpy (ann->wg_key, iface->public_key, WGD_KEY_LEN);
+      else
+        memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
       ann->timestamp = daemon_next_timestamp (d);
       ann->lifetime = ANNOUNCE_LIFETIME;
       g_strlcpy (ann->name, d->node_name, sizeof ann->name);
@@ -842,8 +854,11 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
 
   wgd_trust_check_record (d->store, d->replay, &ctx, record, len, ann, &v);
   key = wgd_key_to_base64 (ann->wg_key);
-  /* Our own record, heard back (another interface, a previous run). */
-  if (v.accepted && memcmp (ann->wg_key, d->wg_public, WGD_KEY_LEN) == 0)
+  /* Our own record, heard back (another interface, a previous run):
+   * signed by us (no-binding comes after the signature is checked), and
+   * for a key of our own binding nobody needs to accept here. */
+  if ((v.accepted || v.reason == WGD_REASON_NO_BINDING)
+      && memcmp (ann->signing_key, d->identity->public_key, WGD_KEY_LEN) == 0)
     return WGD_MDNS_IGNORE;
   if (!v.accepted)
     {
