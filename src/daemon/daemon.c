@@ -839,10 +839,13 @@ daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitte
     d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
 }
 
+/* Judges a record heard on the LAN, or, again (kept is TRUE), one kept
+ * for no interface: what was counted and logged when it came is not
+ * counted again, and one that aged out meanwhile goes quietly. */
 static WgdMdnsInterest
-on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
+daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdnsOrigin *origin,
+                    gboolean kept)
 {
-  WgdDaemon *d = user_data;
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
   g_autoptr (GPtrArray) devices = NULL;
   g_autofree gboolean *admitted = g_new0 (gboolean, d->interfaces->len);
@@ -862,15 +865,16 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
     return WGD_MDNS_IGNORE;
   if (!v.accepted)
     {
-      daemon_log_rejection (d, key, origin->ifname, wgd_reason_to_string (v.reason), v.detail,
-                            origin->service);
+      if (!kept)
+        daemon_log_rejection (d, key, origin->ifname, wgd_reason_to_string (v.reason),
+                              v.detail, origin->service);
       return WGD_MDNS_IGNORE;
     }
   devices = daemon_read_devices (d);
   wanted = daemon_wants (d, ann, devices, origin->ifname, origin->service, admitted, &refused);
   if (!wanted)
     {
-      if (!refused)
+      if (!refused && !kept)
         {
           g_debug ("not a peer here: %s (%s), service '%s' on %s",
                    ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname);
@@ -899,6 +903,12 @@ on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointe
                          (gint64) ctx.now);
   daemon_queue_action (d, g_steal_pointer (&ann), admitted);
   return WGD_MDNS_FOLLOW;
+}
+
+static WgdMdnsInterest
+on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
+{
+  return daemon_take_record (user_data, record, len, origin, FALSE);
 }
 
 static void
@@ -984,9 +994,6 @@ daemon_restore_endpoints (WgdDaemon *d)
     }
 }
 
-static WgdMdnsInterest on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin,
-                                  gpointer user_data);
-
 /* The records kept for no interface are heard again: those whose key is
  * now a peer are taken (and queued to be acted on), the rest kept. */
 static void
@@ -1005,7 +1012,7 @@ daemon_hear_unplaced (WgdDaemon *d)
       WgdMdnsOrigin origin = { .service = heard->service, .ifindex = heard->ifindex,
                                .ifname = heard->ifname };
 
-      on_record (heard->record, heard->len, &origin, d);
+      daemon_take_record (d, heard->record, heard->len, &origin, TRUE);
     }
 }
 
