@@ -8,7 +8,8 @@
 # nor avahi-daemon on h1 would say anything about it for a long while.
 # Prints TAP; needs root.
 
-srcdir=${srcdir:-.}
+# Absolute: commands run inside a host (lan_exec) start at its root.
+srcdir=$(cd "${srcdir:-.}" && pwd)
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
 send=$srcdir/tests/lan/mdns-send.py

@@ -8,7 +8,8 @@
 # meanwhile h2 moves and is followed, and h4 moves while its wgdiscoverd
 # is down and is found again. Prints TAP; needs root.
 
-srcdir=${srcdir:-.}
+# Absolute: commands run inside a host (lan_exec) start at its root.
+srcdir=$(cd "${srcdir:-.}" && pwd)
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
 send=$srcdir/tests/lan/mdns-send.py

@@ -8,7 +8,8 @@
 # under another name is logged as found in that service, not at h3's
 # address. Prints TAP; needs root.
 
-srcdir=${srcdir:-.}
+# Absolute: commands run inside a host (lan_exec) start at its root.
+srcdir=$(cd "${srcdir:-.}" && pwd)
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
 send=$srcdir/tests/lan/mdns-send.py
