@@ -66,6 +66,7 @@ check "po/LINGUAS lists a language" '(( ${#langs[@]} > 0 ))'
 for lang in "${langs[@]}"; do
   stats=$(LC_ALL=C msgfmt -c --statistics -o /dev/null "$po/$lang.po" 2>&1)
   status=$?
+  stats=${stats//$'\n'/ }
   check "po/$lang.po: msgfmt -c passes and counts nothing untranslated or fuzzy: $stats" \
     '(( status == 0 )) && [[ $stats =~ ^[0-9]+\ translated\ messages?\.$ ]]'
 done
@@ -169,7 +170,7 @@ check "wgdiscoverd --help is German: $(grep -e '--debug' "$tmp/daemon-help")" \
    && speaks "Stay in the foreground (for systemd and other supervisors)" "$tmp/daemon-help" \
    && grep -qF -- "$(german "Configuration file (default %s)" | sed "s|%s.*|/|")" "$tmp/daemon-help"'
 
-for cmd in "" genkey "ca sign" "ca revoke" announce verify; do
+for cmd in "" genkey ca "ca sign" "ca revoke" announce verify; do
   # shellcheck disable=SC2086 # "ca sign" is two words on purpose
   LC_ALL=C.UTF-8 "$ctl" $cmd --help > "$tmp/en" 2>&1
   # shellcheck disable=SC2086
