@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "base64.h"
 #include "wgd-error.h"
@@ -39,7 +40,7 @@ wgd_key_from_base64 (const gchar *text, guint8 key_out[WGD_KEY_LEN], GError **er
     {
       sodium_memzero (key, sizeof key);
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                   "not a key: expected %d characters of base64 encoding 32 bytes",
+                   _("not a key: expected %d characters of base64 encoding 32 bytes"),
                    WGD_KEY_BASE64_LEN);
       return FALSE;
     }

@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 
@@ -96,7 +98,7 @@ merge_add (Merge *m, const gchar *name, const gchar *data, gsize len, GError **e
   if (nul != NULL)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                   "%s: a NUL byte at offset %" G_GSIZE_FORMAT "; not a text file", name,
+                   _("%s: a NUL byte at offset %zu; not a text file"), name,
                    (gsize) (nul - data));
       return FALSE;
     }
@@ -104,7 +106,7 @@ merge_add (Merge *m, const gchar *name, const gchar *data, gsize len, GError **e
   if (!g_utf8_validate_len (data, len, &end))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                   "%s: invalid UTF-8 at offset %" G_GSIZE_FORMAT, name, (gsize) (end - data));
+                   _("%s: invalid UTF-8 at offset %zu"), name, (gsize) (end - data));
       return FALSE;
     }
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local))
@@ -175,7 +177,11 @@ check_keys (const Merge *m, const gchar *group, const gchar *const *allowed, GEr
 
   for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
     if (!g_strv_contains (allowed, keys[k]))
-      return config_error (m, error, group, keys[k], "unknown key");
+      /* Translators: the messages about the configuration file follow
+         "FILE:LINE: [GROUP] KEY: ", and the names of groups ([Mesh], …) and
+         keys (Mesh=, CA=, …) in them stay as they are: they are what the
+         file says. */
+      return config_error (m, error, group, keys[k], _("unknown key"));
   return TRUE;
 }
 
@@ -198,7 +204,7 @@ get_bool (const Merge *m, const gchar *group, const gchar *key, gboolean def, gb
   else if (g_strcmp0 (v, "false") == 0 || g_strcmp0 (v, "no") == 0)
     *out = FALSE;
   else
-    return config_error (m, error, group, key, "'%s' is not true or false", v);
+    return config_error (m, error, group, key, _("'%s' is not true or false"), v);
   return TRUE;
 }
 
@@ -209,9 +215,10 @@ get_key (const Merge *m, const gchar *group, const gchar *key, guint8 out[WGD_KE
   g_autofree gchar *v = get_string (m, group, key);
 
   if (v == NULL)
-    return config_error (m, error, group, key, "is required");
+    /* Translators: after "FILE:LINE: [GROUP] KEY: ", so the subject is the key. */
+    return config_error (m, error, group, key, _("is required"));
   if (!wgd_key_from_base64 (v, out, NULL))
-    return config_error (m, error, group, key, "'%s' is not a key (44 characters of base64)", v);
+    return config_error (m, error, group, key, _("'%s' is not a key (44 characters of base64)"), v);
   return TRUE;
 }
 
@@ -235,7 +242,7 @@ get_ifnames (const Merge *m, const gchar *group, const gchar *key, GStrv *out, G
 
   for (guint i = 0; list != NULL && list[i] != NULL; i++)
     if (!ifname_valid (list[i]))
-      return config_error (m, error, group, key, "'%s' is not an interface name", list[i]);
+      return config_error (m, error, group, key, _("'%s' is not an interface name"), list[i]);
   *out = g_steal_pointer (&list);
   return TRUE;
 }
@@ -304,7 +311,7 @@ parse_daemon (const Merge *m, const gchar *group, WgdConfig *config, GError **er
   if (dir != NULL)
     {
       if (!g_path_is_absolute (dir))
-        return config_error (m, error, group, "StateDirectory", "'%s' is not an absolute path",
+        return config_error (m, error, group, "StateDirectory", _("'%s' is not an absolute path"),
                              dir);
       g_free (config->state_directory);
       config->state_directory = g_steal_pointer (&dir);
@@ -313,7 +320,7 @@ parse_daemon (const Merge *m, const gchar *group, WgdConfig *config, GError **er
     {
       if (!g_str_has_prefix (url, "https://") && !g_str_has_prefix (url, "http://"))
         return config_error (m, error, group, "RendezvousURL",
-                             "'%s' is not an http:// or https:// URL", url);
+                             _("'%s' is not an http:// or https:// URL"), url);
       config->rendezvous_url = g_steal_pointer (&url);
     }
   return TRUE;
@@ -334,17 +341,17 @@ parse_interface (const Merge *m, const gchar *group, const gchar *name, WgdConfi
   if (!check_keys (m, group, keys, error))
     return FALSE;
   if (!ifname_valid (name))
-    return config_error (m, error, group, NULL, "'%s' is not an interface name", name);
+    return config_error (m, error, group, NULL, _("'%s' is not an interface name"), name);
   if (wgd_config_find_interface (config, name) != NULL)
-    return config_error (m, error, group, NULL, "interface %s is configured twice", name);
+    return config_error (m, error, group, NULL, _("interface %s is configured twice"), name);
   c = g_new0 (WgdInterfaceConfig, 1);
   g_ptr_array_add (config->interfaces, c);
   g_strlcpy (c->name, name, sizeof c->name);
   c->mesh = get_string (m, group, "Mesh");
   if (mode != NULL && !wgd_mode_from_string (mode, &c->mode))
-    return config_error (m, error, group, "Mode", "'%s' is not 'endpoint' or 'mesh'", mode);
+    return config_error (m, error, group, "Mode", _("'%s' is not 'endpoint' or 'mesh'"), mode);
   if (c->mode == WGD_MODE_MESH && c->mesh == NULL)
-    return config_error (m, error, group, "Mode", "mesh mode needs Mesh= naming a [Mesh] group");
+    return config_error (m, error, group, "Mode", _("mesh mode needs Mesh= naming a [Mesh] group"));
   if (rendezvous == NULL || g_strcmp0 (rendezvous, "fallback") == 0)
     c->rendezvous = WGD_RENDEZVOUS_FALLBACK;
   else if (g_strcmp0 (rendezvous, "never") == 0)
@@ -353,14 +360,14 @@ parse_interface (const Merge *m, const gchar *group, const gchar *name, WgdConfi
     c->rendezvous = WGD_RENDEZVOUS_ALWAYS;
   else
     return config_error (m, error, group, "Rendezvous",
-                         "'%s' is not 'never', 'fallback' or 'always'", rendezvous);
+                         _("'%s' is not 'never', 'fallback' or 'always'"), rendezvous);
   if (keepalive != NULL)
     {
       guint64 v;
 
       if (!g_ascii_string_to_unsigned (keepalive, 10, 0, G_MAXUINT16, &v, NULL))
         return config_error (m, error, group, "PersistentKeepalive",
-                             "'%s' is not a number of seconds from 0 to 65535", keepalive);
+                             _("'%s' is not a number of seconds from 0 to 65535"), keepalive);
       c->persistent_keepalive = (guint16) v;
     }
   if (!get_bool (m, group, "Advertise", TRUE, &c->advertise, error)
@@ -370,7 +377,7 @@ parse_interface (const Merge *m, const gchar *group, const gchar *name, WgdConfi
     return FALSE;
   if (c->allow_interfaces != NULL && c->deny_interfaces != NULL)
     return config_error (m, error, group, "DenyInterfaces",
-                         "AllowInterfaces and DenyInterfaces exclude each other");
+                         _("AllowInterfaces and DenyInterfaces exclude each other"));
   return TRUE;
 }
 
@@ -389,19 +396,19 @@ read_base64url_file (const Merge *m, const gchar *group, const gchar *key, const
   gsize max = cap / 3 * 4 + 8;
 
   if (!g_path_is_absolute (path))
-    return config_error (m, error, group, key, "'%s' is not an absolute path", path);
+    return config_error (m, error, group, key, _("'%s' is not an absolute path"), path);
   /* Checked first, so that /dev/zero or a FIFO cannot stall the start. */
   if (g_stat (path, &st) != 0)
     return config_error (m, error, group, key, "%s: %s", path, g_strerror (errno));
   if (!S_ISREG (st.st_mode))
-    return config_error (m, error, group, key, "%s: not a regular file", path);
+    return config_error (m, error, group, key, _("%s: not a regular file"), path);
   if ((guint64) st.st_size > max)
-    return config_error (m, error, group, key, "%s: too large (%" G_GUINT64_FORMAT " bytes)",
+    return config_error (m, error, group, key, _("%s: too large (%" PRIu64 " bytes)"),
                          path, (guint64) st.st_size);
   if (!g_file_get_contents (path, &text, &text_len, &local))
     return config_error (m, error, group, key, "%s", local->message);
   if (text_len > max)
-    return config_error (m, error, group, key, "%s: too large", path);
+    return config_error (m, error, group, key, _("%s: too large"), path);
   g_strstrip (text);
   if (!wgd_base64url_decode (text, strlen (text), out, cap, len, &local))
     return config_error (m, error, group, key, "%s: %s", path, local->message);
@@ -420,13 +427,13 @@ load_certificate (const Merge *m, const gchar *group, WgdMeshConfig *c, GError *
                             WGD_CERTIFICATE_MAX, &len, error))
     return FALSE;
   if (!wgd_certificate_decode (cert, raw, len, &local))
-    return config_error (m, error, group, "Certificate", "%s: not a certificate: %s",
+    return config_error (m, error, group, "Certificate", _("%s: not a certificate: %s"),
                          c->certificate_file, local->message);
   if (sodium_memcmp (cert->ca_key, c->ca_key, WGD_KEY_LEN) != 0)
-    return config_error (m, error, group, "Certificate", "%s: issued by another CA than CA=",
+    return config_error (m, error, group, "Certificate", _("%s: issued by another CA than CA="),
                          c->certificate_file);
   if (!wgd_certificate_verify_signature (cert))
-    return config_error (m, error, group, "Certificate", "%s: the CA's signature does not verify",
+    return config_error (m, error, group, "Certificate", _("%s: the CA's signature does not verify"),
                          c->certificate_file);
   c->certificate = g_steal_pointer (&cert);
   return TRUE;
@@ -445,14 +452,14 @@ load_revocations (const Merge *m, const gchar *group, WgdMeshConfig *c, GError *
     return FALSE;
   list = wgd_revocation_list_decode (raw, len, &local);
   if (list == NULL)
-    return config_error (m, error, group, "Revocations", "%s: not a revocation list: %s",
+    return config_error (m, error, group, "Revocations", _("%s: not a revocation list: %s"),
                          c->revocations_file, local->message);
   if (sodium_memcmp (list->ca_key, c->ca_key, WGD_KEY_LEN) != 0)
-    return config_error (m, error, group, "Revocations", "%s: signed by another CA than CA=",
+    return config_error (m, error, group, "Revocations", _("%s: signed by another CA than CA="),
                          c->revocations_file);
   if (!wgd_revocation_list_verify_signature (list))
     return config_error (m, error, group, "Revocations",
-                         "%s: the CA's signature does not verify", c->revocations_file);
+                         _("%s: the CA's signature does not verify"), c->revocations_file);
   c->revocations = g_steal_pointer (&list);
   return TRUE;
 }
@@ -514,8 +521,8 @@ config_from_merge (const Merge *m, GError **error)
         ok = parse_peer (m, group, group + strlen ("Peer "), config, error);
       else
         ok = config_error (m, error, group, NULL,
-                           "unknown group (expected [Daemon], [Interface NAME], [Mesh NAME] "
-                           "or [Peer NAME])");
+                           _("unknown group (expected [Daemon], [Interface NAME], [Mesh NAME] "
+                             "or [Peer NAME])"));
       if (!ok)
         return NULL;
     }
@@ -526,7 +533,7 @@ config_from_merge (const Merge *m, GError **error)
 
       if (c->mesh != NULL && wgd_config_find_mesh (config, c->mesh) == NULL)
         {
-          config_error (m, error, group, "Mesh", "there is no [Mesh %s] group", c->mesh);
+          config_error (m, error, group, "Mesh", _("there is no [Mesh %s] group"), c->mesh);
           return NULL;
         }
       /* One identity gives one WireGuard key, and receivers keep only the
@@ -535,8 +542,8 @@ config_from_merge (const Merge *m, GError **error)
       if (c->advertise && advertising != NULL)
         {
           config_error (m, error, group, "Advertise",
-                        "only one interface can advertise and %s already does "
-                        "(set Advertise=false on all others)", advertising);
+                        _("only one interface can advertise and %s already does "
+                          "(set Advertise=false on all others)"), advertising);
           return NULL;
         }
       if (c->advertise)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "base64.h"
 #include "keys.h"
@@ -86,22 +87,22 @@ wgd_key_pair_load (const gchar *path, GError **error)
     {
       int e = errno;
 
-      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot open key file %s: %s",
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot open key file %s: %s"),
                    path, g_strerror (e));
       return NULL;
     }
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "key file %s is not a regular file", path);
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("key file %s is not a regular file"), path);
       return NULL;
     }
   if (st.st_mode & (S_IRWXG | S_IRWXO))
     {
       close (fd);
       g_set_error (error, WGD_ERROR, WGD_ERROR_INSECURE,
-                   "key file %s is accessible by group or others (mode %04o); "
-                   "it holds a secret key: run 'chmod 600 %s'",
+                   _("key file %s is accessible by group or others (mode %04o); "
+                     "it holds a secret key: run 'chmod 600 %s'"),
                    path, (unsigned) (st.st_mode & 07777), path);
       return NULL;
     }
@@ -116,7 +117,7 @@ wgd_key_pair_load (const gchar *path, GError **error)
 
           close (fd);
           sodium_memzero (buf, sizeof buf);
-          g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot read key file %s: %s",
+          g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot read key file %s: %s"),
                        path, g_strerror (e));
           return NULL;
         }
@@ -129,14 +130,14 @@ wgd_key_pair_load (const gchar *path, GError **error)
     {
       sodium_memzero (buf, sizeof buf);
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                   "key file %s is too large to be a key file", path);
+                   _("key file %s is too large to be a key file"), path);
       return NULL;
     }
   buf[len] = '\0';
   pair = wgd_key_pair_parse (buf, &local);
   sodium_memzero (buf, sizeof buf);
   if (pair == NULL)
-    g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, "key file %s: %s", path, local->message);
+    g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, _("key file %s: %s"), path, local->message);
   return pair;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "announcement.h"
 #include "base64.h"
@@ -32,7 +33,7 @@ announce_parse_endpoints (GStrv texts, WgdAnnouncement *ann, GError **error)
   if (n > WGD_ENDPOINTS_MAX)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "a record carries at most %d --endpoint", WGD_ENDPOINTS_MAX);
+                   _("a record carries at most %d --endpoint"), WGD_ENDPOINTS_MAX);
       return FALSE;
     }
   for (guint i = 0; i < n; i++)
@@ -79,13 +80,13 @@ announce_load_certificate (const gchar *path, const WgdKeyPair *identity,
   if (!wgd_certificate_verify_signature (cert))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "--cert %s: the certificate's signature does not verify", path);
+                   _("--cert %s: the certificate's signature does not verify"), path);
       return FALSE;
     }
   if (sodium_memcmp (cert->signing_key, identity->public_key, WGD_KEY_LEN) != 0)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "--cert %s: the certificate is for another signing key than --identity's",
+                   _("--cert %s: the certificate is for another signing key than --identity's"),
                    path);
       return FALSE;
     }
@@ -114,16 +115,19 @@ ctl_cmd_announce (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "announce", NULL,
-    "Sign an announcement record with the identity in --identity FILE.",
-    "An endpoint is ADDRESS:PORT or [IPV6]:PORT, optionally prefixed with its\n"
-    "kind: host: (the default), reflexive: or configured:.\n"
-    "\n"
-    "The record's WireGuard key is the one derived from the identity, or with\n"
-    "--cert the certificate's; the mesh key defaults to the certificate's CA.\n"
-    "\n"
-    "Prints the record in base64url, or with --txt the TXT strings one per line:\n"
-    "  avahi-publish -s node1 _wireguard._udp 51820 \\\n"
-    "    $(wgdiscoverctl announce --identity identity --endpoint 192.0.2.1:51820 --txt)",
+    /* Translators: FILE is the placeholder of --identity in the option list. */
+    N_("Sign an announcement record with the identity in --identity FILE."),
+    /* Translators: host:, reflexive: and configured: are typed as they are,
+       and so is the example command at the end. */
+    N_("An endpoint is ADDRESS:PORT or [IPV6]:PORT, optionally prefixed with its\n"
+       "kind: host: (the default), reflexive: or configured:.\n"
+       "\n"
+       "The record's WireGuard key is the one derived from the identity, or with\n"
+       "--cert the certificate's; the mesh key defaults to the certificate's CA.\n"
+       "\n"
+       "Prints the record in base64url, or with --txt the TXT strings one per line:\n"
+       "  avahi-publish -s node1 _wireguard._udp 51820 \\\n"
+       "    $(wgdiscoverctl announce --identity identity --endpoint 192.0.2.1:51820 --txt)"),
   };
   g_autofree gchar *identity_path = NULL;
   g_autofree gchar *name = NULL;
@@ -135,18 +139,21 @@ ctl_cmd_announce (int argc, char **argv)
   gboolean txt = FALSE;
   const GOptionEntry entries[] = {
     { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity_path,
-      "The identity file (mode 0600)", "FILE" },
+      N_("The identity file (mode 0600)"), N_("FILE") },
     { "endpoint", 0, 0, G_OPTION_ARG_STRING_ARRAY, &endpoints,
-      "Where the node can be reached (repeatable, at most 8)", "[KIND:]ADDR:PORT" },
-    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, "The node's name", "NAME" },
+      N_("Where the node can be reached (repeatable, at most 8)"),
+      /* Translators: the placeholder of --endpoint; the description of
+         announce calls ADDR ADDRESS and KIND its kind. */
+      N_("[KIND:]ADDR:PORT") },
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, N_("The node's name"), N_("NAME") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_path,
-      "A file with the node's mesh certificate in base64url", "FILE" },
-    { "mesh", 0, 0, G_OPTION_ARG_STRING, &mesh, "The mesh CA public key", "KEY" },
+      N_("A file with the node's mesh certificate in base64url"), N_("FILE") },
+    { "mesh", 0, 0, G_OPTION_ARG_STRING, &mesh, N_("The mesh CA public key"), N_("KEY") },
     { "lifetime", 0, 0, G_OPTION_ARG_STRING, &lifetime_text,
-      "Seconds the record stays valid (default 3600)", "SECONDS" },
+      N_("Seconds the record stays valid (default 3600)"), N_("SECONDS") },
     { "timestamp", 0, 0, G_OPTION_ARG_STRING, &timestamp_text,
-      "Signing time in seconds since the epoch (default now)", "UNIX" },
-    { "txt", 0, 0, G_OPTION_ARG_NONE, &txt, "Print DNS-SD TXT strings, one per line", NULL },
+      N_("Signing time in seconds since the epoch (default now)"), "UNIX" },
+    { "txt", 0, 0, G_OPTION_ARG_NONE, &txt, N_("Print DNS-SD TXT strings, one per line"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;
@@ -159,7 +166,7 @@ ctl_cmd_announce (int argc, char **argv)
   if (!ctl_options_parse (&usage, entries, &argc, &argv, &status))
     return status;
   if (identity_path == NULL || endpoints == NULL)
-    return ctl_fail (usage.name, "--identity and --endpoint are required");
+    return ctl_fail (usage.name, _("--identity and --endpoint are required"));
 
   ann->timestamp = wgd_clock_now ();
   if (!announce_parse_endpoints (endpoints, ann, &error)
@@ -188,7 +195,7 @@ ctl_cmd_announce (int argc, char **argv)
         return ctl_fail_error (usage.name, error);
       /* Every mesh-mode receiver would refuse such a record. */
       if (ann->has_mesh && sodium_memcmp (ann->mesh_key, cert->ca_key, WGD_KEY_LEN) != 0)
-        return ctl_fail (usage.name, "--mesh is not the CA that signed --cert");
+        return ctl_fail (usage.name, _("--mesh is not the CA that signed --cert"));
       ann->has_certificate = TRUE;
       ann->has_mesh = TRUE;
       memcpy (ann->mesh_key, cert->ca_key, WGD_KEY_LEN);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "base64.h"
 #include "certificate.h"
@@ -20,8 +21,8 @@ ca_cmd_init (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "ca init", NULL,
-    "Print a new mesh CA secret key, in the same form as an identity.",
-    "Keep it offline, mode 0600: (umask 077; wgdiscoverctl ca init > ca.key)",
+    N_("Print a new mesh CA secret key, in the same form as an identity."),
+    N_("Keep it offline, mode 0600: (umask 077; wgdiscoverctl ca init > ca.key)"),
   };
   g_autoptr (WgdKeyPair) ca = NULL;
   g_autoptr (CtlSecret) text = NULL;
@@ -40,7 +41,7 @@ ca_cmd_pubkey (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "ca pubkey", NULL,
-    "Read a CA secret key on standard input and print its public key, the mesh key.",
+    N_("Read a CA secret key on standard input and print its public key, the mesh key."),
     NULL,
   };
 
@@ -55,7 +56,7 @@ ca_parse_addresses (GStrv addresses, WgdCertificate *cert, GError **error)
   if (n > WGD_CERTIFICATE_PREFIXES_MAX)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "a certificate holds at most %d --address", WGD_CERTIFICATE_PREFIXES_MAX);
+                   _("a certificate holds at most %d --address"), WGD_CERTIFICATE_PREFIXES_MAX);
       return FALSE;
     }
   for (guint i = 0; i < n; i++)
@@ -73,11 +74,13 @@ ca_cmd_sign (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "ca sign", NULL,
-    "Sign a node certificate with the CA key in --ca FILE and print it in base64url.",
-    "Example:\n"
-    "  wgdiscoverctl ca sign --ca ca.key --name node1 \\\n"
-    "    --signkey \"$(wgdiscoverctl signkey < identity)\" \\\n"
-    "    --wgkey \"$(wgdiscoverctl wgpubkey < identity)\" --address 10.0.0.2/32",
+    /* Translators: FILE is the placeholder of --ca in the option list. */
+    N_("Sign a node certificate with the CA key in --ca FILE and print it in base64url."),
+    /* Translators: only "Example:" is to be translated. */
+    N_("Example:\n"
+       "  wgdiscoverctl ca sign --ca ca.key --name node1 \\\n"
+       "    --signkey \"$(wgdiscoverctl signkey < identity)\" \\\n"
+       "    --wgkey \"$(wgdiscoverctl wgpubkey < identity)\" --address 10.0.0.2/32"),
   };
   g_autofree gchar *ca_path = NULL;
   g_autofree gchar *name = NULL;
@@ -88,18 +91,20 @@ ca_cmd_sign (int argc, char **argv)
   g_autofree gchar *not_before_text = NULL;
   g_auto (GStrv) addresses = NULL;
   const GOptionEntry entries[] = {
-    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_path, "The CA secret key file (mode 0600)", "FILE" },
-    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, "The node's name", "NAME" },
-    { "signkey", 0, 0, G_OPTION_ARG_STRING, &signkey, "The node's signing key", "KEY" },
-    { "wgkey", 0, 0, G_OPTION_ARG_STRING, &wgkey, "The node's WireGuard public key", "KEY" },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_path, N_("The CA secret key file (mode 0600)"),
+      N_("FILE") },
+    { "name", 0, 0, G_OPTION_ARG_FILENAME, &name, N_("The node's name"), N_("NAME") },
+    { "signkey", 0, 0, G_OPTION_ARG_STRING, &signkey, N_("The node's signing key"), N_("KEY") },
+    { "wgkey", 0, 0, G_OPTION_ARG_STRING, &wgkey, N_("The node's WireGuard public key"),
+      N_("KEY") },
     { "address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &addresses,
-      "A tunnel address or prefix of the node (repeatable; a bare address is a host prefix)",
-      "PREFIX" },
-    { "days", 0, 0, G_OPTION_ARG_STRING, &days_text, "Days of validity (default 365)", "N" },
-    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial_text, "Serial number (default random)",
+      N_("A tunnel address or prefix of the node (repeatable; a bare address is a host prefix)"),
+      N_("PREFIX") },
+    { "days", 0, 0, G_OPTION_ARG_STRING, &days_text, N_("Days of validity (default 365)"), "N" },
+    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial_text, N_("Serial number (default random)"),
       "N" },
     { "not-before", 0, 0, G_OPTION_ARG_STRING, &not_before_text,
-      "Start of validity in seconds since the epoch (default now)", "UNIX" },
+      N_("Start of validity in seconds since the epoch (default now)"), "UNIX" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;
@@ -113,7 +118,7 @@ ca_cmd_sign (int argc, char **argv)
   if (!ctl_options_parse (&usage, entries, &argc, &argv, &status))
     return status;
   if (ca_path == NULL || name == NULL || signkey == NULL || wgkey == NULL || addresses == NULL)
-    return ctl_fail (usage.name, "--ca, --name, --signkey, --wgkey and --address are required");
+    return ctl_fail (usage.name, _("--ca, --name, --signkey, --wgkey and --address are required"));
 
   cert->not_before = wgd_clock_now ();
   if (!ctl_option_parse_name ("--name", name, cert->name, &error)
@@ -136,7 +141,7 @@ ca_cmd_sign (int argc, char **argv)
       cert->serial &= G_MAXINT64;
     }
   if (cert->not_before > G_MAXUINT64 - days * SECONDS_PER_DAY)
-    return ctl_fail (usage.name, "--not-before plus --days lies past the end of time");
+    return ctl_fail (usage.name, _("--not-before plus --days lies past the end of time"));
   cert->not_after = cert->not_before + days * SECONDS_PER_DAY;
 
   ca = wgd_key_pair_load (ca_path, &error);
@@ -152,18 +157,19 @@ ca_cmd_revoke (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "ca revoke", NULL,
-    "Sign a revocation list of certificate serials and print it in base64url.",
-    "A newer list replaces an older one, so list every serial still revoked.",
+    N_("Sign a revocation list of certificate serials and print it in base64url."),
+    N_("A newer list replaces an older one, so list every serial still revoked."),
   };
   g_autofree gchar *ca_path = NULL;
   g_autofree gchar *issued_text = NULL;
   g_auto (GStrv) serials = NULL;
   const GOptionEntry entries[] = {
-    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_path, "The CA secret key file (mode 0600)", "FILE" },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca_path, N_("The CA secret key file (mode 0600)"),
+      N_("FILE") },
     { "serial", 0, 0, G_OPTION_ARG_STRING_ARRAY, &serials,
-      "A revoked certificate's serial (repeatable)", "N" },
+      N_("A revoked certificate's serial (repeatable)"), "N" },
     { "issued", 0, 0, G_OPTION_ARG_STRING, &issued_text,
-      "Issue time in seconds since the epoch (default now)", "UNIX" },
+      N_("Issue time in seconds since the epoch (default now)"), "UNIX" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;
@@ -176,7 +182,7 @@ ca_cmd_revoke (int argc, char **argv)
   if (!ctl_options_parse (&usage, entries, &argc, &argv, &status))
     return status;
   if (ca_path == NULL || serials == NULL)
-    return ctl_fail (usage.name, "--ca and --serial are required");
+    return ctl_fail (usage.name, _("--ca and --serial are required"));
 
   list->issued = wgd_clock_now ();
   if (issued_text != NULL
@@ -204,16 +210,19 @@ int
 ctl_cmd_ca (int argc, char **argv)
 {
   static const CtlUsage usage = {
-    "ca", "SUBCOMMAND",
-    "Manage a mesh CA: the key whose certificates let nodes join a mesh.",
-    "The CA public key (ca pubkey) is the mesh's identity; receivers trust it\n"
-    "with verify --ca KEY or the daemon's [Mesh] configuration.",
+    /* Translators: the placeholder for a subcommand in "wgdiscoverctl ca [OPTION…] SUBCOMMAND". */
+    "ca", N_("SUBCOMMAND"),
+    N_("Manage a mesh CA: the key whose certificates let nodes join a mesh."),
+    /* Translators: "ca pubkey", "verify --ca" and "[Mesh]" are typed as they are;
+       KEY is the placeholder of a key. */
+    N_("The CA public key (ca pubkey) is the mesh's identity; receivers trust it\n"
+       "with verify --ca KEY or the daemon's [Mesh] configuration."),
   };
   static const CtlCommand subcommands[] = {
-    { "init", ca_cmd_init, "Print a new CA secret key" },
-    { "pubkey", ca_cmd_pubkey, "Print the public key of the CA secret on stdin" },
-    { "sign", ca_cmd_sign, "Sign a node certificate" },
-    { "revoke", ca_cmd_revoke, "Sign a revocation list" },
+    { "init", ca_cmd_init, N_("Print a new CA secret key") },
+    { "pubkey", ca_cmd_pubkey, N_("Print the public key of the CA secret on stdin") },
+    { "sign", ca_cmd_sign, N_("Sign a node certificate") },
+    { "revoke", ca_cmd_revoke, N_("Sign a revocation list") },
     { NULL, NULL, NULL },
   };
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "base64.h"
 #include "ctl.h"
@@ -46,8 +47,9 @@ ctl_cmd_genkey (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "genkey", NULL,
-    "Print a new identity: a secret Ed25519 key in base64, for a 0600 file.",
-    "Example: (umask 077; wgdiscoverctl genkey > identity)",
+    N_("Print a new identity: a secret Ed25519 key in base64, for a 0600 file."),
+    /* Translators: the command after "Example:" is typed as it is. */
+    N_("Example: (umask 077; wgdiscoverctl genkey > identity)"),
   };
   g_autoptr (WgdKeyPair) pair = NULL;
   g_autoptr (CtlSecret) text = NULL;
@@ -66,7 +68,7 @@ ctl_cmd_signkey (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "signkey", NULL,
-    "Read an identity on standard input and print its Ed25519 signing (public) key.",
+    N_("Read an identity on standard input and print its Ed25519 signing (public) key."),
     NULL,
   };
 
@@ -78,9 +80,10 @@ ctl_cmd_wgkey (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "wgkey", NULL,
-    "Read an identity on standard input and print its WireGuard private key.",
-    "For wg-quick, NetworkManager or systemd-networkd. 'wgdiscoverctl wgkey <\n"
-    "identity | wg pubkey' prints the same key as 'wgdiscoverctl wgpubkey < identity'.",
+    N_("Read an identity on standard input and print its WireGuard private key."),
+    /* Translators: the commands in quotes are typed as they are. */
+    N_("For wg-quick, NetworkManager or systemd-networkd. 'wgdiscoverctl wgkey <\n"
+       "identity | wg pubkey' prints the same key as 'wgdiscoverctl wgpubkey < identity'."),
   };
 
   return ctl_keys_print (&usage, wgd_key_pair_wg_private, TRUE, argc, argv);
@@ -91,7 +94,7 @@ ctl_cmd_wgpubkey (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "wgpubkey", NULL,
-    "Read an identity on standard input and print its WireGuard public key.",
+    N_("Read an identity on standard input and print its WireGuard public key."),
     NULL,
   };
 

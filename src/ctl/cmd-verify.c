@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "announcement.h"
 #include "base64.h"
@@ -33,7 +34,7 @@ verify_parse_pin (const gchar *text, guint8 wg_key[WGD_KEY_LEN],
   if (strlen (text) <= WGD_KEY_BASE64_LEN || text[WGD_KEY_BASE64_LEN] != '=')
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
-                           "--pin: expected WGKEY=SIGNKEY, two keys in base64");
+                           _("--pin: expected WGKEY=SIGNKEY, two keys in base64"));
       return FALSE;
     }
   wg_text = g_strndup (text, WGD_KEY_BASE64_LEN);
@@ -111,7 +112,8 @@ verify_set_context (WgdTrustContext *ctx, WgdTrustStore *store, const gchar *mod
   if (mode != NULL && !wgd_mode_from_string (mode, &ctx->mode))
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
-                           "--mode must be endpoint or mesh");
+                           /* Translators: endpoint and mesh are typed as they are. */
+                           _("--mode must be endpoint or mesh"));
       return FALSE;
     }
   if (now != NULL && !ctl_option_parse_u64 ("--now", now, 0, G_MAXUINT64, &ctx->now, error))
@@ -121,7 +123,7 @@ verify_set_context (WgdTrustContext *ctx, WgdTrustStore *store, const gchar *mod
       if (mesh == NULL)
         return TRUE;
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
-                           "--mesh applies only to --mode mesh");
+                           _("--mesh applies only to --mode mesh"));
       return FALSE;
     }
   if (mesh != NULL)
@@ -137,7 +139,7 @@ verify_set_context (WgdTrustContext *ctx, WgdTrustStore *store, const gchar *mod
   else
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
-                           "--mode mesh needs --mesh KEY, or exactly one --ca KEY");
+                           _("--mode mesh needs --mesh KEY, or exactly one --ca KEY"));
       return FALSE;
     }
   wgd_trust_store_add_ca (store, ctx->mesh_key);
@@ -179,19 +181,19 @@ verify_decode_line (gchar *input, guint8 *record, gsize cap, gsize *len, GError 
   if (*text == '\0')
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                           "standard input is empty; expected a record");
+                           _("standard input is empty; expected a record"));
       return FALSE;
     }
   if (strpbrk (text, " \t\n\r\v\f") != NULL)
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                           "standard input is neither one line of base64url "
-                           "nor TXT strings (txtvers=1, a0=…)");
+                           _("standard input is neither one line of base64url "
+                             "nor TXT strings (txtvers=1, a0=…)"));
       return FALSE;
     }
   if (!wgd_base64url_decode (text, strlen (text), record, cap, len, error))
     {
-      g_prefix_error (error, "standard input is not a record in base64url: ");
+      g_prefix_error (error, _("standard input is not a record in base64url: "));
       return FALSE;
     }
   return TRUE;
@@ -274,18 +276,21 @@ ctl_cmd_verify (int argc, char **argv)
 {
   static const CtlUsage usage = {
     "verify", NULL,
-    "Read a record on standard input, print its fields and whether a receiver would trust it.",
-    "The record is one line of base64url (as announce prints it) or TXT strings\n"
-    "one per line (as announce --txt prints them; recognised by a txtvers= line).\n"
-    "Nothing but the options is trusted, and no replay state is kept.\n"
-    "\n"
-    "The last line is the verdict: 'verdict: accepted (binding: B)' or\n"
-    "'verdict: rejected: REASON: DETAIL'.\n"
-    "\n"
-    "Exit status: 0 accepted; 1 rejected, including valid base64url or TXT\n"
-    "strings that do not hold a valid record (malformed, too-large); 2 usage or\n"
-    "input error: a bad option, an unreadable file, a revocation list that is\n"
-    "not signed by a --ca, or input that is neither base64url nor TXT strings.",
+    N_("Read a record on standard input, print its fields and whether a receiver would trust it."),
+    /* Translators: the output of verify is for scripts and stays in English:
+       keep 'verdict: accepted (binding: B)' and 'verdict: rejected: REASON:
+       DETAIL' as they are, and the reasons malformed and too-large too. */
+    N_("The record is one line of base64url (as announce prints it) or TXT strings\n"
+       "one per line (as announce --txt prints them; recognised by a txtvers= line).\n"
+       "Nothing but the options is trusted, and no replay state is kept.\n"
+       "\n"
+       "The last line is the verdict: 'verdict: accepted (binding: B)' or\n"
+       "'verdict: rejected: REASON: DETAIL'.\n"
+       "\n"
+       "Exit status: 0 accepted; 1 rejected, including valid base64url or TXT\n"
+       "strings that do not hold a valid record (malformed, too-large); 2 usage or\n"
+       "input error: a bad option, an unreadable file, a revocation list that is\n"
+       "not signed by a --ca, or input that is neither base64url nor TXT strings."),
   };
   g_auto (GStrv) cas = NULL;
   g_auto (GStrv) pins = NULL;
@@ -294,18 +299,21 @@ ctl_cmd_verify (int argc, char **argv)
   g_autofree gchar *mesh = NULL;
   g_autofree gchar *now = NULL;
   const GOptionEntry entries[] = {
-    { "ca", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cas, "Trust certificates of this CA (repeatable)",
-      "KEY" },
+    { "ca", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cas,
+      N_("Trust certificates of this CA (repeatable)"), N_("KEY") },
     { "pin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &pins,
-      "Trust SIGNKEY to speak for WireGuard key WGKEY (repeatable)", "WGKEY=SIGNKEY" },
+      /* Translators: SIGNKEY and WGKEY are the parts of the placeholder
+         WGKEY=SIGNKEY, which is not translated. */
+      N_("Trust SIGNKEY to speak for WireGuard key WGKEY (repeatable)"), "WGKEY=SIGNKEY" },
     { "revocations", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &revocations,
-      "A revocation list of a --ca, in base64url (repeatable)", "FILE" },
+      N_("A revocation list of a --ca, in base64url (repeatable)"), N_("FILE") },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode,
-      "Decide as an interface in this mode (default endpoint)", "endpoint|mesh" },
+      /* Translators: endpoint is the name of the mode, typed as it is. */
+      N_("Decide as an interface in this mode (default endpoint)"), "endpoint|mesh" },
     { "mesh", 0, 0, G_OPTION_ARG_STRING, &mesh,
-      "The mesh CA key in mesh mode (default: the only --ca)", "KEY" },
+      N_("The mesh CA key in mesh mode (default: the only --ca)"), N_("KEY") },
     { "now", 0, 0, G_OPTION_ARG_STRING, &now,
-      "Decide at this time, in seconds since the epoch (default now)", "UNIX" },
+      N_("Decide at this time, in seconds since the epoch (default now)"), "UNIX" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GError) error = NULL;

@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "base64.h"
 #include "ctl-io.h"
@@ -56,7 +58,7 @@ ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
 {
   gboolean help = FALSE;
   const GOptionEntry help_entries[] = {
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Show this help and exit", NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, N_("Show this help and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new (usage->parameters);
@@ -70,15 +72,18 @@ ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
   /* GOption's own --help exits from inside the parser; ours returns,
    * so every command cleans up the same way. */
   g_option_context_set_help_enabled (context, FALSE);
+  /* The texts of usage and entries are marked with N_() and translated
+   * here, when the help is printed. */
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, usage->summary);
   g_option_context_set_description (context, usage->description);
   if (entries != NULL)
-    g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_main_entries (context, help_entries, NULL);
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, help_entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *status = ctl_fail (usage->name, "%s (see --help)", error->message);
+      *status = ctl_fail (usage->name, _("%s (see --help)"), error->message);
       return FALSE;
     }
   if (help)
@@ -90,7 +95,7 @@ ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
     }
   if (*argc > 1)
     {
-      *status = ctl_fail (usage->name, "unexpected argument '%s' (see --help)", (*argv)[1]);
+      *status = ctl_fail (usage->name, _("unexpected argument '%s' (see --help)"), (*argv)[1]);
       return FALSE;
     }
   return TRUE;
@@ -103,8 +108,9 @@ ctl_option_parse_u64 (const gchar *option, const gchar *text, guint64 min, guint
   if (!g_ascii_string_to_unsigned (text, 10, min, max, out, NULL))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "%s '%s': expected a number from %" G_GUINT64_FORMAT " to %"
-                   G_GUINT64_FORMAT, option, text, min, max);
+                   /* Translators: the first %s is an option such as --days. */
+                   _("%s '%s': expected a number from %" PRIu64 " to %" PRIu64), option,
+                   text, min, max);
       return FALSE;
     }
   return TRUE;
@@ -136,7 +142,8 @@ ctl_option_parse_name (const gchar *option, const gchar *text, gchar out[WGD_NAM
   if (!wgd_name_is_valid ((const guint8 *) utf8, len))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "%s: a name is 1 to %d bytes of UTF-8 without control characters",
+                   /* Translators: %s is an option such as --name. */
+                   _("%s: a name is 1 to %d bytes of UTF-8 without control characters"),
                    option, WGD_NAME_MAX);
       return FALSE;
     }
@@ -168,12 +175,13 @@ read_fd (int fd, const gchar *what, gsize max, GError **error)
     }
 
   if (n < 0)
-    g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot read %s: %s", what, g_strerror (e));
+    g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot read %s: %s"), what, g_strerror (e));
   else if (len > max)
-    g_set_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE, "%s is larger than %" G_GSIZE_FORMAT
-                 " bytes", what, max);
+    g_set_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE,
+                 /* Translators: %s is a file name or "standard input". */
+                 _("%s is larger than %zu bytes"), what, max);
   else if (memchr (buf, '\0', len) != NULL)
-    g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, "%s contains a NUL byte", what);
+    g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, _("%s contains a NUL byte"), what);
   else
     {
       buf[len] = '\0';
@@ -187,7 +195,7 @@ read_fd (int fd, const gchar *what, gsize max, GError **error)
 gchar *
 ctl_io_read_stdin (gsize max, GError **error)
 {
-  return read_fd (STDIN_FILENO, "standard input", max, error);
+  return read_fd (STDIN_FILENO, _("standard input"), max, error);
 }
 
 gchar *
@@ -200,7 +208,7 @@ ctl_io_read_file (const gchar *path, gsize max, GError **error)
     {
       int e = errno;
 
-      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot open %s: %s", path, g_strerror (e));
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot open %s: %s"), path, g_strerror (e));
       return NULL;
     }
   text = read_fd (fd, path, max, error);
@@ -226,19 +234,19 @@ ctl_io_read_key_pair (GError **error)
   if (start == end)
     {
       g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                           "standard input is empty; expected one secret key in base64");
+                           _("standard input is empty; expected one secret key in base64"));
       return NULL;
     }
   for (const gchar *p = start; p < end; p++)
     if (g_ascii_isspace (*p))
       {
         g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED,
-                             "standard input holds more than one key; expected exactly one");
+                             _("standard input holds more than one key; expected exactly one"));
         return NULL;
       }
   pair = wgd_key_pair_parse (text, error);
   if (pair == NULL)
-    g_prefix_error (error, "standard input: ");
+    g_prefix_error (error, _("standard input: "));
   return pair;
 }
 
@@ -249,7 +257,7 @@ ctl_io_decode_base64url (gchar *text, guint8 *out, gsize cap, gsize *out_len, GE
 
   if (*s == '\0')
     {
-      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED, "empty; expected base64url");
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_MALFORMED, _("empty; expected base64url"));
       return FALSE;
     }
   return wgd_base64url_decode (s, strlen (s), out, cap, out_len, error);
@@ -272,7 +280,7 @@ ctl_io_print (const gchar *command, const gchar *text)
         {
           int e = errno;
 
-          return ctl_fail (command, "cannot write to standard output: %s", g_strerror (e));
+          return ctl_fail (command, _("cannot write to standard output: %s"), g_strerror (e));
         }
       text += n;
       left -= (gsize) n;
@@ -287,7 +295,7 @@ ctl_io_warn_exposed_stdout (const gchar *command)
 
   if (fstat (STDOUT_FILENO, &st) == 0 && S_ISREG (st.st_mode)
       && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    g_printerr ("%s: %s: warning: writing a secret key to a file group or others can read "
-                "(mode %04o); run 'chmod 600' on it\n", CTL_PROGRAM, command,
+    g_printerr (_("%s: %s: warning: writing a secret key to a file group or others can read "
+                  "(mode %04o); run 'chmod 600' on it\n"), CTL_PROGRAM, command,
                 (unsigned) (st.st_mode & 07777));
 }

@@ -2,49 +2,55 @@
  * table, and the dispatcher it shares with "ca" and its subcommands. */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 #include <sodium.h>
+#include <glib/gi18n.h>
 
 #include "ctl.h"
 #include "ctl-io.h"
+#include "i18n.h"
 
 static const CtlCommand commands[] = {
-  { "genkey", ctl_cmd_genkey, "Print a new identity (a secret key)" },
-  { "signkey", ctl_cmd_signkey, "Print the signing key of the identity on stdin" },
-  { "wgkey", ctl_cmd_wgkey, "Print the WireGuard private key of the identity on stdin" },
-  { "wgpubkey", ctl_cmd_wgpubkey, "Print the WireGuard public key of the identity on stdin" },
-  { "ca", ctl_cmd_ca, "Manage a mesh CA: init, pubkey, sign, revoke" },
-  { "announce", ctl_cmd_announce, "Sign an announcement record" },
-  { "verify", ctl_cmd_verify, "Decode a record on stdin and decide whether to trust it" },
+  { "genkey", ctl_cmd_genkey, N_("Print a new identity (a secret key)") },
+  { "signkey", ctl_cmd_signkey, N_("Print the signing key of the identity on stdin") },
+  { "wgkey", ctl_cmd_wgkey, N_("Print the WireGuard private key of the identity on stdin") },
+  { "wgpubkey", ctl_cmd_wgpubkey, N_("Print the WireGuard public key of the identity on stdin") },
+  { "ca", ctl_cmd_ca,
+    /* Translators: init, pubkey, sign and revoke are subcommands, typed as they are. */
+    N_("Manage a mesh CA: init, pubkey, sign, revoke") },
+  { "announce", ctl_cmd_announce, N_("Sign an announcement record") },
+  { "verify", ctl_cmd_verify, N_("Decode a record on stdin and decide whether to trust it") },
   { NULL, NULL, NULL },
 };
 
 static const CtlUsage usage = {
   NULL,
-  "COMMAND",
-  "Offline tool for wgdiscover identities, mesh certificates and announcement records.",
-  "Keys are standard base64, one per line, as wg prints them. Records,\n"
+  /* Translators: the placeholder for a command in "wgdiscoverctl [OPTION…] COMMAND". */
+  N_("COMMAND"),
+  N_("Offline tool for wgdiscover identities, mesh certificates and announcement records."),
+  /* Translators: 'wgdiscoverctl COMMAND --help' is typed as it is, but
+     COMMAND is the placeholder you chose above. */
+  N_("Keys are standard base64, one per line, as wg prints them. Records,\n"
   "certificates and revocation lists are unpadded base64url on one line.\n"
   "Secret keys are read from standard input or from files of mode 0600,\n"
   "never from the command line.\n"
   "\n"
   "Exit status: 0 on success, 1 when verify rejects a record, 2 on a usage\n"
-  "or input error. Run 'wgdiscoverctl COMMAND --help' for a command's options.",
+  "or input error. Run 'wgdiscoverctl COMMAND --help' for a command's options."),
 };
 
 static gchar *
 dispatch_describe (const CtlUsage *parent, const CtlCommand *table)
 {
-  GString *text = g_string_new ("Commands:\n");
+  GString *text = g_string_new (_("Commands:\n"));
   int width = 0;
 
   for (const CtlCommand *c = table; c->name != NULL; c++)
     width = MAX (width, (int) strlen (c->name));
   for (const CtlCommand *c = table; c->name != NULL; c++)
-    g_string_append_printf (text, "  %-*s  %s\n", width, c->name, c->summary);
+    g_string_append_printf (text, "  %-*s  %s\n", width, c->name, _(c->summary));
   if (parent->description != NULL)
-    g_string_append_printf (text, "\n%s", parent->description);
+    g_string_append_printf (text, "\n%s", _(parent->description));
   return g_string_free (text, FALSE);
 }
 
@@ -63,7 +69,7 @@ ctl_dispatch (const CtlUsage *parent, const CtlCommand *table, int argc, char **
         if (strcmp (c->name, argv[1]) == 0)
           return c->run (argc - 1, argv + 1);
       name = parent->name ? g_strconcat (parent->name, " ", argv[1], NULL) : g_strdup (argv[1]);
-      return ctl_fail (name, "unknown command (see '%s%s%s --help')", CTL_PROGRAM,
+      return ctl_fail (name, _("unknown command (see '%s%s%s --help')"), CTL_PROGRAM,
                        parent->name ? " " : "", parent->name ? parent->name : "");
     }
 
@@ -72,7 +78,7 @@ ctl_dispatch (const CtlUsage *parent, const CtlCommand *table, int argc, char **
   help.description = description = dispatch_describe (parent, table);
   if (!ctl_options_parse (&help, NULL, &argc, &argv, &status))
     return status;
-  return ctl_fail (parent->name, "no command given (see --help)");
+  return ctl_fail (parent->name, _("no command given (see --help)"));
 }
 
 int
@@ -80,8 +86,8 @@ main (int argc, char **argv)
 {
   /* The locale's charset is what a name typed in a legacy locale is
    * converted from, and what messages are printed in. */
-  setlocale (LC_ALL, "");
+  wgd_i18n_init ();
   if (sodium_init () < 0)
-    return ctl_fail (NULL, "cannot initialise libsodium");
+    return ctl_fail (NULL, _("cannot initialise libsodium"));
   return ctl_dispatch (&usage, commands, argc, argv);
 }

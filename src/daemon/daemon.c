@@ -3,8 +3,10 @@
  * WireGuard interfaces. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <glib/gi18n.h>
 #include <linux/rtnetlink.h>
 
 #include "address-monitor.h"
@@ -211,9 +213,9 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   if (device == NULL)
     {
       if (iface->usable)
-        g_warning ("%s: %s; waiting for it to come back", name, error->message);
+        g_warning (_("%s: %s; waiting for it to come back"), name, error->message);
       else if (!iface->missing_logged)
-        g_warning ("%s: %s; its peers get their endpoints once it is there", name,
+        g_warning (_("%s: %s; its peers get their endpoints once it is there"), name,
                    error->message);
       iface->missing_logged = TRUE;
       iface->usable = FALSE;
@@ -223,7 +225,10 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   news = !iface->usable || iface->listen_port != device->listen_port
          || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
   if (!iface->usable)
-    g_message ("%s: WireGuard interface found (%s backend, port %u, %u peers)", name,
+    g_message (g_dngettext (GETTEXT_PACKAGE,
+                            "%s: WireGuard interface found (%s backend, port %u, %u peer)",
+                            "%s: WireGuard interface found (%s backend, port %u, %u peers)",
+                            device->peers->len), name,
                backend->name, device->listen_port, device->peers->len);
   iface->usable = TRUE;
   iface->missing_logged = FALSE;
@@ -233,10 +238,10 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   foreign_key = device->has_public_key
                 && memcmp (device->public_key, d->wg_public, WGD_KEY_LEN) != 0;
   if (foreign_key && !iface->key_warned && iface->config->advertise)
-    g_warning ("%s: the interface's public key is not derived from this node's identity: "
-               "our record binds the identity to it, and peers accept that only once they "
-               "pin our signing key for it ([Peer] in their configuration; "
-               "'wgdiscoverctl wgkey' gives the derived key instead)", name);
+    g_warning (_("%s: the interface's public key is not derived from this node's identity: "
+                 "our record binds the identity to it, and peers accept that only once they "
+                 "pin our signing key for it ([Peer] in their configuration; "
+                 "'wgdiscoverctl wgkey' gives the derived key instead)"), name);
   iface->key_warned = foreign_key;
   if (iface->peer_keys != NULL)
     g_hash_table_unref (iface->peer_keys);
@@ -282,9 +287,9 @@ daemon_next_timestamp (WgdDaemon *d)
   guint64 next = wgd_trust_next_own_timestamp (d->last_timestamp, now, &jumped);
 
   if (jumped)
-    g_warning ("our last record's timestamp lies %" G_GUINT64_FORMAT " s ahead of the "
-               "clock, further than any peer accepts: the clock was fast and has been set "
-               "back; signing with the clock's time again", d->last_timestamp - now);
+    g_warning (_("our last record's timestamp lies %" PRIu64 " s ahead of the "
+                 "clock, further than any peer accepts: the clock was fast and has been set "
+                 "back; signing with the clock's time again"), d->last_timestamp - now);
   d->last_timestamp = next;
   return next;
 }
@@ -322,7 +327,7 @@ daemon_announce (WgdDaemon *d)
         }
       if (!wgd_announcement_sign (ann, d->identity, &error))
         {
-          g_warning ("%s: cannot sign our announcement: %s", iface->config->name,
+          g_warning (_("%s: cannot sign our announcement: %s"), iface->config->name,
                      error->message);
           continue;
         }
@@ -381,7 +386,7 @@ save_cb (gpointer user_data)
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
       || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error)
       || !wgd_state_save_mesh_members (d->config->state_directory, members, &error))
-    g_warning ("saving state: %s", error->message);
+    g_warning (_("saving state: %s"), error->message);
   return G_SOURCE_REMOVE;
 }
 
@@ -466,7 +471,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
         {
           log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
-                        "%s: peer %s (%s): cannot set endpoint %s: %s", iface->config->name,
+                        _("%s: peer %s (%s): cannot set endpoint %s: %s"), iface->config->name,
                         entry->name, key, to, error->message);
           continue;
         }
@@ -476,7 +481,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       d->endpoint_changes++;
       daemon_schedule_save (d);
       log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
-                    "%s: peer %s (%s): endpoint %s -> %s (%s)", iface->config->name,
+                    _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
                     entry->name[0] ? entry->name : "unnamed", key, from, to, why);
     }
 }
@@ -513,12 +518,19 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
       d->log_budget--;
       if (n == 1)
         log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                      "rejected announcement '%s' on %s: %s: %s (repeats are not logged)",
+                      /* Translators: the third %s is the reason, a fixed English word
+                         (bad-signature, expired, …) that stays as it is, as does the
+                         detail after it: both are for searching the logs. */
+                      _("rejected announcement '%s' on %s: %s: %s (repeats are not logged)"),
                       service, ifname, reason, detail);
       else
         log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
-                      "%u announcements of '%s' on %s rejected so far: %s", n, service, ifname,
-                      reason);
+                      /* Translators: the last %s is the reason, a fixed English word
+                         (bad-signature, expired, …) that stays as it is. */
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "%u announcement of '%s' on %s rejected so far: %s",
+                                   "%u announcements of '%s' on %s rejected so far: %s", n),
+                      n, service, ifname, reason);
     }
   /* Bounded: past that many, start over (and log anew). */
   if (g_hash_table_size (d->logged) >= LOGGED_REJECTIONS_MAX)
@@ -556,7 +568,7 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
       if (action == WGD_MESH_REFUSE)
         {
           log_decision (key, "mdns", "address-conflict", G_LOG_LEVEL_WARNING,
-                        "%s: not adding peer %s (%s): %s", iface->config->name, name, key, why);
+                        _("%s: not adding peer %s (%s): %s"), iface->config->name, name, key, why);
           continue;
         }
       for (gsize p = 0; p < change.n_allowed_ips; p++)
@@ -568,7 +580,7 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
       if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
         {
           log_decision (key, "mdns", "write-failed", G_LOG_LEVEL_WARNING,
-                        "%s: cannot add peer %s (%s): %s", iface->config->name, name, key,
+                        _("%s: cannot add peer %s (%s): %s"), iface->config->name, name, key,
                         error->message);
           continue;
         }
@@ -576,10 +588,13 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
       changed = TRUE;
       daemon_schedule_save (d);
       log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,
-                    "%s: %s peer %s (%s) with allowed-ips %s (certificate serial %"
-                    G_GUINT64_FORMAT ")", iface->config->name,
-                    action == WGD_MESH_ADD ? "added" : "updated", name, key, ips->str,
-                    ann->certificate.serial);
+                    action == WGD_MESH_ADD
+                    /* Translators: allowed-ips is WireGuard's word (wg set … allowed-ips). */
+                    ? _("%s: added peer %s (%s) with allowed-ips %s (certificate serial %"
+                        PRIu64 ")")
+                    : _("%s: updated peer %s (%s) with allowed-ips %s (certificate serial %"
+                        PRIu64 ")"),
+                    iface->config->name, name, key, ips->str, ann->certificate.serial);
     }
   return changed;
 }
@@ -674,13 +689,15 @@ daemon_expire_mesh_peers (WgdDaemon *d)
           if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
             {
               log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
-                            "%s: cannot remove peer %s (%s): %s", iface->config->name, rm->name,
+                            _("%s: cannot remove peer %s (%s): %s"), iface->config->name, rm->name,
                             key, error->message);
               continue;
             }
           wgd_mesh_remove_member (iface->mesh, rm->wg_key);
           log_decision (key, NULL, reason, G_LOG_LEVEL_MESSAGE,
-                        "%s: removed peer %s (%s): its certificate is %s", iface->config->name,
+                        /* Translators: the last %s is a fixed English word, expired or
+                           revoked, the reason logged with it; it stays as it is. */
+                        _("%s: removed peer %s (%s): its certificate is %s"), iface->config->name,
                         rm->name, key, reason);
         }
       if (removals->len > 0)
@@ -786,7 +803,10 @@ daemon_act (WgdDaemon *d)
   if (actions->len == 0)
     return;
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
-    g_warning ("saving the replay state before acting on %u records: %s", actions->len,
+    g_warning (g_dngettext (GETTEXT_PACKAGE,
+                            "saving the replay state before acting on %u record: %s",
+                            "saving the replay state before acting on %u records: %s",
+                            actions->len), actions->len,
                error->message);
   devices = daemon_read_devices (d);
   for (guint i = 0; i < actions->len; i++)
@@ -896,7 +916,9 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
     return WGD_MDNS_FOLLOW;
   if (entry == NULL)
     log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
-                  "found peer %s (%s) in service '%s' on %s, binding %s",
+                  /* Translators: the binding (derived, certificate, pinned) stays in
+                     English, as in the logs' fields. */
+                  _("found peer %s (%s) in service '%s' on %s, binding %s"),
                   ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname,
                   wgd_binding_to_string (v.binding));
   wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, origin->ifindex,
@@ -939,11 +961,17 @@ tick_cb (gpointer user_data)
 
   if (unanswered > 0)
     log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
-                  "%u services announced on the LAN did not answer in the last %d s",
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "%u service announced on the LAN did not answer in the last %d s",
+                               "%u services announced on the LAN did not answer in the last %d s",
+                               unanswered),
                   unanswered, TICK_SECONDS);
   if (d->unlogged > 0)
     log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
-                  "%u more rejected announcements were not logged: too many at once",
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "%u more rejected announcement was not logged: too many at once",
+                               "%u more rejected announcements were not logged: too many at once",
+                               d->unlogged),
                   d->unlogged);
   d->unlogged = 0;
   d->log_budget = REJECTION_LINES_PER_TICK;
@@ -987,10 +1015,13 @@ daemon_restore_endpoints (WgdDaemon *d)
         continue;
       if (wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
                                 changes->len, &error))
-        g_message ("%s: restored the last known endpoints of %u peers", iface->config->name,
+        g_message (g_dngettext (GETTEXT_PACKAGE,
+                                "%s: restored the last known endpoint of %u peer",
+                                "%s: restored the last known endpoints of %u peers",
+                                changes->len), iface->config->name,
                    changes->len);
       else
-        g_warning ("%s: restoring endpoints: %s", iface->config->name, error->message);
+        g_warning (_("%s: restoring endpoints: %s"), iface->config->name, error->message);
     }
 }
 
@@ -1127,8 +1158,10 @@ daemon_check_meshes (WgdDaemon *d, const WgdConfig *config, GError **error)
               || memcmp (cert->wg_key, d->wg_public, WGD_KEY_LEN) != 0))
         {
           g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                       "[Mesh %s] Certificate: %s was issued for another node's keys, not for "
-                       "this identity (see 'wgdiscoverctl signkey' and 'wgpubkey')",
+                       /* Translators: [Mesh %s] and Certificate are a group and a key of
+                          the configuration file; they stay as they are. */
+                       _("[Mesh %s] Certificate: %s was issued for another node's keys, not for "
+                         "this identity (see 'wgdiscoverctl signkey' and 'wgpubkey')"),
                        mc->name, mc->certificate_file);
           return FALSE;
         }
@@ -1149,10 +1182,10 @@ interface_setup_mesh (Interface *iface, const WgdConfig *config, GHashTable *mem
   iface->subtype = wgd_mdns_mesh_subtype (iface->mesh_config->ca_key);
   cert = iface->mesh_config->certificate;
   if (cert == NULL)
-    g_warning ("%s: [Mesh %s] has no Certificate=: this node adds certified peers, but they "
-               "will not add it", iface->config->name, iface->mesh_config->name);
+    g_warning (_("%s: [Mesh %s] has no Certificate=: this node adds certified peers, but they "
+                 "will not add it"), iface->config->name, iface->mesh_config->name);
   else if (wgd_clock_now () > cert->not_after)
-    g_warning ("%s: our certificate %s has expired; other members will not add this node",
+    g_warning (_("%s: our certificate %s has expired; other members will not add this node"),
                iface->config->name, iface->mesh_config->certificate_file);
   for (guint i = 0; known != NULL && i < known->len; i++)
     wgd_mesh_add_member (iface->mesh, g_ptr_array_index (known, i));
@@ -1226,7 +1259,8 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   {
     g_autofree gchar *pub = wgd_key_to_base64 (d->wg_public);
 
-    g_message ("%s identity; WireGuard public key %s", created ? "created a new" : "loaded the",
+    g_message (created ? _("created a new identity; WireGuard public key %s")
+                       : _("loaded the identity; WireGuard public key %s"),
                pub);
   }
   d->replay = wgd_state_load_replay (config->state_directory, &warning);
@@ -1277,8 +1311,8 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   if (g_strcmp0 (config->state_directory, d->config->state_directory) != 0)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   "StateDirectory= cannot change while running (%s, was %s): restart "
-                   "wgdiscoverd for that", config->state_directory, d->config->state_directory);
+                   _("StateDirectory= cannot change while running (%s, was %s): restart "
+                     "wgdiscoverd for that"), config->state_directory, d->config->state_directory);
       return FALSE;
     }
   if (!daemon_check_meshes (d, config, error))

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -54,7 +55,7 @@ wgd_detach_begin (GError **error)
 
       close (fds[0]);
       close (fds[1]);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "cannot fork: %s",
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), _("cannot fork: %s"),
                    g_strerror (e));
       return FALSE;
     }
@@ -73,7 +74,7 @@ wgd_detach_begin (GError **error)
    * reach us; setsid cannot fail in a fresh child (never a group leader). */
   (void) setsid ();
   if (chdir ("/") != 0)
-    g_warning ("cannot change to /: %s", g_strerror (errno));
+    g_warning (_("cannot change to /: %s"), g_strerror (errno));
   return TRUE;
 }
 

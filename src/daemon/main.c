@@ -5,12 +5,13 @@
  * running one kept). */
 #include "config.h"
 
-#include <locale.h>
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <sodium.h>
 
 #include "daemon.h"
 #include "detach.h"
+#include "i18n.h"
 #include "sd-notify.h"
 
 typedef struct {
@@ -30,7 +31,7 @@ on_stop (gpointer user_data)
 {
   Main *m = user_data;
 
-  g_message ("stopping");
+  g_message (_("stopping"));
   wgd_sd_notify ("STOPPING=1");
   g_main_loop_quit (m->loop);
   return G_SOURCE_CONTINUE;
@@ -75,9 +76,9 @@ on_reload (gpointer user_data)
   /* systemd's Type=notify-reload wants the time with RELOADING=1. */
   wgd_sd_notify (reloading);
   if (main_reload (m, &error))
-    g_message ("configuration reloaded from %s", m->config_path);
+    g_message (_("configuration reloaded from %s"), m->config_path);
   else
-    g_warning ("reload: keeping the running configuration: %s", error->message);
+    g_warning (_("reload: keeping the running configuration: %s"), error->message);
   wgd_sd_notify ("READY=1");
   return G_SOURCE_CONTINUE;
 }
@@ -122,25 +123,33 @@ main (int argc, char **argv)
   gboolean foreground = FALSE, debug = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default " WGD_CONFIG_PATH ")", "FILE" },
+      NULL /* set below: it names WGD_CONFIG_PATH */, N_("FILE") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "State directory (overrides StateDirectory=)", "DIR" },
+      N_("State directory (overrides StateDirectory=)"), N_("DIR") },
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
-      "Stay in the foreground (for systemd and other supervisors)", NULL },
-    { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log debugging messages", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+      N_("Stay in the foreground (for systemd and other supervisors)"), NULL },
+    { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("- find WireGuard peers");
+  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *config_help = NULL;
 
-  setlocale (LC_ALL, "");
+  wgd_i18n_init ();
+  /* GOption translates the texts of the entries and the summary when it
+   * prints the help; the one with the path in it is translated here. */
+  /* Translators: %s is the path of the default configuration file. */
+  config_help = g_strdup_printf (_("Configuration file (default %s)"), WGD_CONFIG_PATH);
+  entries[0].description = config_help;
+  context = g_option_context_new (N_("- find WireGuard peers"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_log_set_writer_func (wgd_detach_log_writer, NULL, NULL);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-                                "Advertises this node's WireGuard endpoint over mDNS, finds "
-                                "the other peers,\nverifies their signed announcements and "
-                                "sets their endpoints.");
+                                N_("Advertises this node's WireGuard endpoint over mDNS, finds "
+                                   "the other peers,\nverifies their signed announcements and "
+                                   "sets their endpoints."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("wgdiscoverd: %s\n", error->message);
@@ -153,7 +162,7 @@ main (int argc, char **argv)
     }
   if (sodium_init () < 0)
     {
-      g_printerr ("wgdiscoverd: libsodium failed to initialise\n");
+      g_printerr ("wgdiscoverd: %s\n", _("libsodium failed to initialise"));
       return 1;
     }
   if (debug)

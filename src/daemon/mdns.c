@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 #include <gio/gio.h>
+#include <glib/gi18n.h>
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
 #include <avahi-client/publish.h>
@@ -382,8 +383,10 @@ mdns_make_room (WgdMdns *mdns, WgdMdnsInterest interest)
         }
     }
   if (interest == WGD_MDNS_FOLLOW && !mdns->peers_full_said)
-    g_warning ("mdns: already watching %u services of peers; the others are looked at again "
-               "from time to time instead", WATCHED_MAX);
+    /* Translators: "mdns:" names the part of wgdiscoverd that speaks mDNS
+       through avahi-daemon; keep it at the start of its messages. */
+    g_warning (_("mdns: already watching %u services of peers; the others are looked at again "
+                 "from time to time instead"), WATCHED_MAX);
   mdns->peers_full_said |= interest == WGD_MDNS_FOLLOW;
   return FALSE;
 }
@@ -576,8 +579,8 @@ mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
   mdns->answering = answering;
   if (!answering)
     {
-      g_warning ("mdns: avahi-daemon does not answer (%s); nothing is asked of it until it "
-                 "does", why);
+      g_warning (_("mdns: avahi-daemon does not answer (%s); nothing is asked of it until it "
+                   "does"), why);
       g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
       mdns->recheck_source = g_timeout_add_seconds (CHECK_RETRY_S, recheck_cb, mdns);
       return;
@@ -681,7 +684,7 @@ mdns_call_failed (WgdMdns *mdns, const gchar *what)
       return;
     }
   if (!mdns->refusal_said)
-    g_warning ("mdns: avahi-daemon refused %s: %s", what, avahi_strerror (err));
+    g_warning (_("mdns: avahi-daemon refused %s: %s"), what, avahi_strerror (err));
   mdns->refusal_said = TRUE;
 }
 
@@ -760,7 +763,8 @@ service_look_up (WgdMdns *mdns, Service *s, gboolean ask)
                                          s);
   if (s->browser == NULL)
     {
-      mdns_call_failed (mdns, "a TXT lookup");
+      /* Translators: what avahi-daemon refused, in "mdns: avahi-daemon refused %s: %s". */
+      mdns_call_failed (mdns, _("a TXT lookup"));
       service_rest (mdns, s);
       return;
     }
@@ -809,7 +813,7 @@ service_kick (WgdMdns *mdns, Service *s)
                                       CLASS_IN_QU, AVAHI_DNS_TYPE_TXT, 0, kick_callback, s);
   if (s->kick == NULL)
     {
-      mdns_call_failed (mdns, "a TXT question");
+      mdns_call_failed (mdns, _("a TXT question"));
       return;
     }
   mdns_heard (mdns);
@@ -1021,8 +1025,8 @@ probe_over_cb (gpointer user_data)
 
   mdns->probe_source = 0;
   if (!mdns->probe_stuck_said)
-    g_message ("mdns: avahi-daemon did not finish registering '%s' within %d s; adding it "
-               "anew", mdns->name, PROBE_MAX_S);
+    g_message (_("mdns: avahi-daemon did not finish registering '%s' within %d s; adding it "
+                 "anew"), mdns->name, PROBE_MAX_S);
   mdns->probe_stuck_said = TRUE;
   mdns->group_reset = TRUE;
   mdns->publication_stale = TRUE;
@@ -1050,7 +1054,7 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       {
         gchar *alt = avahi_alternative_service_name (mdns->name);
 
-        g_message ("mdns: service name '%s' is taken; publishing as '%s'", mdns->name, alt);
+        g_message (_("mdns: service name '%s' is taken; publishing as '%s'"), mdns->name, alt);
         g_free (mdns->name);
         mdns->name = g_strdup (alt);
         avahi_free (alt);
@@ -1060,7 +1064,7 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       }
       break;
     case AVAHI_ENTRY_GROUP_FAILURE:
-      g_warning ("mdns: publishing failed: %s",
+      g_warning (_("mdns: publishing failed: %s"),
                  avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
       mdns->published = FALSE;
       mdns_release_browsing (mdns);
@@ -1086,7 +1090,7 @@ mdns_register (WgdMdns *mdns)
     mdns->group = avahi_entry_group_new (mdns->client, group_callback, mdns);
   if (mdns->group == NULL)
     {
-      mdns_call_failed (mdns, "an entry group");
+      mdns_call_failed (mdns, _("an entry group"));
       mdns->publication_stale = TRUE;
       return;
     }
@@ -1116,11 +1120,11 @@ mdns_register (WgdMdns *mdns)
     group_callback (mdns->group, AVAHI_ENTRY_GROUP_COLLISION, mdns);
   else if (err == AVAHI_ERR_DBUS_ERROR || err == AVAHI_ERR_TIMEOUT)
     {
-      mdns_call_failed (mdns, "publishing");
+      mdns_call_failed (mdns, _("publishing"));
       mdns->publication_stale = TRUE;
     }
   else if (err != AVAHI_OK)
-    g_warning ("mdns: cannot publish '%s': %s", mdns->name, avahi_strerror (err));
+    g_warning (_("mdns: cannot publish '%s': %s"), mdns->name, avahi_strerror (err));
 }
 
 /* Brings avahi-daemon up to what we publish, once it can be asked:
@@ -1191,7 +1195,7 @@ browse_callback (AvahiServiceBrowser *b, AvahiIfIndex interface, AvahiProtocol p
       break;
     case AVAHI_BROWSER_FAILURE:
       /* A failed browser is dead: the next check makes a new one. */
-      g_warning ("mdns: browsing failed: %s", avahi_strerror (avahi_client_errno (mdns->client)));
+      g_warning (_("mdns: browsing failed: %s"), avahi_strerror (avahi_client_errno (mdns->client)));
       if (b == mdns->browser)
         {
           mdns->browser = NULL;
@@ -1292,7 +1296,7 @@ mdns_reconnect (gpointer user_data)
                                    client_callback, mdns, &err);
   if (mdns->client == NULL)
     {
-      g_warning ("mdns: cannot talk to avahi-daemon: %s; retrying in 5 s", avahi_strerror (err));
+      g_warning (_("mdns: cannot talk to avahi-daemon: %s; retrying in 5 s"), avahi_strerror (err));
       mdns->reconnect_source = g_timeout_add_seconds (5, mdns_reconnect, mdns);
     }
   return G_SOURCE_REMOVE;
@@ -1307,7 +1311,7 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
   switch (state)
     {
     case AVAHI_CLIENT_S_RUNNING:
-      g_message ("mdns: connected to avahi-daemon (host name %s)",
+      g_message (_("mdns: connected to avahi-daemon (host name %s)"),
                  avahi_client_get_host_name_fqdn (client));
       /* A conflict renamed the host: the SRV record names the new name. */
       if (mdns->group_host != NULL
@@ -1324,7 +1328,7 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
       /* The objects of the old connection died with it. A client that
        * lost the daemon does not come back by itself: a new one, made
        * with AVAHI_CLIENT_NO_FAIL, waits for the daemon to return. */
-      g_warning ("mdns: lost avahi-daemon: %s; waiting for it to come back",
+      g_warning (_("mdns: lost avahi-daemon: %s; waiting for it to come back"),
                  avahi_strerror (avahi_client_errno (client)));
       mdns_drop_connection_state (mdns);
       if (mdns->reconnect_source == 0)
@@ -1350,8 +1354,8 @@ bus_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   mdns = user_data;
   if (bus == NULL)
     {
-      g_warning ("mdns: no system bus to check on avahi-daemon (%s): a stopped avahi-daemon "
-                 "will hold wgdiscoverd up", error->message);
+      g_warning (_("mdns: no system bus to check on avahi-daemon (%s): a stopped avahi-daemon "
+                   "will hold wgdiscoverd up"), error->message);
       return;
     }
   /* The bus going away is avahi-client's to notice, not a reason to exit. */
@@ -1386,7 +1390,7 @@ wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointe
                                    client_callback, mdns, &err);
   if (mdns->client == NULL)
     {
-      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot talk to avahi-daemon: %s",
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot talk to avahi-daemon: %s"),
                    avahi_strerror (err));
       return NULL;
     }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
 
@@ -22,7 +23,7 @@ state_write (const gchar *dir, const gchar *name, const gchar *data, gsize len, 
     {
       int e = errno;
 
-      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "cannot create state directory %s: %s", dir,
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, _("cannot create state directory %s: %s"), dir,
                    g_strerror (e));
       return FALSE;
     }
@@ -72,11 +73,11 @@ state_set_aside (const gchar *dir, const gchar *name, const gchar *why, gchar **
   g_autofree gchar *aside = g_strconcat (path, ".corrupt", NULL);
 
   if (g_rename (path, aside) == 0)
-    *warning = g_strdup_printf ("state file %s is unreadable (%s); moved it to %s and "
-                                "started without it", path, why, aside);
+    *warning = g_strdup_printf (_("state file %s is unreadable (%s); moved it to %s and "
+                                  "started without it"), path, why, aside);
   else
-    *warning = g_strdup_printf ("state file %s is unreadable (%s) and could not be moved "
-                                "aside: %s", path, why, g_strerror (errno));
+    *warning = g_strdup_printf (_("state file %s is unreadable (%s) and could not be moved "
+                                  "aside: %s"), path, why, g_strerror (errno));
 }
 
 /* The file as a GKeyFile, or NULL: absent (no warning) or set aside. */
@@ -157,7 +158,7 @@ wgd_state_load_replay (const gchar *dir, gchar **warning)
           || !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT64, &timestamp, NULL)
           || !unhex (parts[1], digest, WGD_KEY_LEN))
         {
-          g_autofree gchar *why = g_strdup_printf ("bad entry '%s'", keys[i]);
+          g_autofree gchar *why = g_strdup_printf (_("bad entry '%s'"), keys[i]);
 
           state_set_aside (dir, "replay", why, warning);
           return wgd_replay_state_new ();
@@ -210,7 +211,7 @@ wgd_state_load_endpoints (const gchar *dir, gchar **warning)
 
       if (value == NULL || !unhex (keys[i], wg_key, WGD_KEY_LEN) || !wgd_sockaddr_parse (value, &sa))
         {
-          g_autofree gchar *why = g_strdup_printf ("bad entry '%s'", keys[i]);
+          g_autofree gchar *why = g_strdup_printf (_("bad entry '%s'"), keys[i]);
 
           state_set_aside (dir, "endpoints", why, warning);
           return wgd_state_endpoints_new ();
@@ -288,7 +289,7 @@ wgd_state_load_mesh_members (const gchar *dir, gchar **warning)
 
       if (!g_str_has_prefix (groups[g], "Mesh ") || !wgd_ifname_is_valid (groups[g] + 5))
         {
-          g_autofree gchar *why = g_strdup_printf ("bad group '%s'", groups[g]);
+          g_autofree gchar *why = g_strdup_printf (_("bad group '%s'"), groups[g]);
 
           state_set_aside (dir, "mesh", why, warning);
           return wgd_state_mesh_members_new ();
@@ -302,7 +303,7 @@ wgd_state_load_mesh_members (const gchar *dir, gchar **warning)
 
           if (cert == NULL)
             {
-              g_autofree gchar *why = g_strdup_printf ("bad entry '%s'", keys[i]);
+              g_autofree gchar *why = g_strdup_printf (_("bad entry '%s'"), keys[i]);
 
               state_set_aside (dir, "mesh", why, warning);
               return wgd_state_mesh_members_new ();
