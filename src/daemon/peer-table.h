@@ -25,6 +25,7 @@ typedef enum {
   WGD_SOURCE_RENDEZVOUS,
   WGD_SOURCE_CONFIG,
   WGD_SOURCE_STATE,
+  WGD_SOURCE_COUNT,
 } WgdCandidateSource;
 
 typedef struct {
@@ -86,3 +87,4 @@ gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_
                                      gint64 now);
 
 const gchar *wgd_candidate_source_to_string (WgdCandidateSource source);
+gboolean wgd_candidate_source_from_string (const gchar *text, WgdCandidateSource *source);
