@@ -93,6 +93,7 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
   memcpy (entry->signing_key, ann->signing_key, WGD_KEY_LEN);
   g_strlcpy (entry->name, ann->name, sizeof entry->name);
   entry->binding = binding;
+  entry->last_heard = now;
 
   for (guint i = entry->candidates->len; i > 0; i--)
     if (g_array_index (entry->candidates, WgdCandidate, i - 1).source == source)

@@ -42,6 +42,7 @@ typedef struct {
   guint8 signing_key[WGD_KEY_LEN];
   gchar name[WGD_NAME_MAX + 1];
   WgdBinding binding;
+  gint64 last_heard;            /* the last announcement taken */
   GArray *candidates;           /* WgdCandidate */
   /* The endpoint this daemon last set, and when: for roaming and trials. */
   gboolean applied;
@@ -49,6 +50,7 @@ typedef struct {
   gint64 applied_at;
   guint64 applied_tx_bytes;
   guint64 applied_rx_bytes;
+  const gchar *applied_why;     /* static: why it was chosen, as logged */
 } WgdPeerEntry;
 
 typedef struct _WgdPeerTable WgdPeerTable;
