@@ -212,6 +212,20 @@ check "the listener heard h2's endpoint change" "heard 'changed $h2 Endpoint \"1
 check "the listener heard h2's handshake" "grep -qE '^changed $h2 LatestHandshake [1-9]' $w/events"
 check "the listener heard h2's traffic" "grep -qE '^changed $h2 RxBytes [1-9]' $w/events"
 check "the listener heard h3's peer go" "heard 'removed $h3'"
+
+# --- a reload adds and removes Interface objects ---------------------------------
+printf '[Interface wg0]\n[Interface wg9]\nAdvertise=false\n' > "$w/conf1"
+kill -HUP "${daemon_pid[1]}"
+WG9=$ROOT/interface/wg9
+wg9_added() { [[ $(prop 1 $WG9 Interface Present) == false && $(manager_prop Interfaces) == "2 \"$IFACE_PATH\" \"$WG9\"" ]]; }
+check "a reload that adds wg9 (not there) adds its object and lists it in Manager.Interfaces" \
+  "within 10 wg9_added"
+printf '[Interface wg0]\n' > "$w/conf1"
+kill -HUP "${daemon_pid[1]}"
+wg9_removed() { [[ -z $(prop 1 $WG9 Interface Name) && $(manager_prop Interfaces) == "1 \"$IFACE_PATH\"" ]]; }
+check "a reload without wg9 removes it again" "within 10 wg9_removed"
+check "the listener heard wg9 come and go" "heard 'added $WG9' && heard 'removed $WG9'"
+
 same_state() { py 1 compare "$w/heard" > "$w/compare.out" 2>&1; }
 check "what the listener heard is what GetManagedObjects says at the end" "within 20 same_state"
 sed 's/^/# /' "$w/compare.out"
