@@ -451,21 +451,31 @@ wgd_reason_to_string (WgdReason reason)
   return reason_names[reason];
 }
 
+/* Stable: a peer's trust on D-Bus. */
+static const gchar *const binding_names[WGD_BINDING_COUNT] = {
+  [WGD_BINDING_NONE] = "none",
+  [WGD_BINDING_DERIVED] = "derived",
+  [WGD_BINDING_CERTIFICATE] = "certificate",
+  [WGD_BINDING_PINNED] = "pinned",
+};
+
 const gchar *
 wgd_binding_to_string (WgdBinding binding)
 {
-  switch (binding)
-    {
-    case WGD_BINDING_DERIVED:
-      return "derived";
-    case WGD_BINDING_CERTIFICATE:
-      return "certificate";
-    case WGD_BINDING_PINNED:
-      return "pinned";
-    case WGD_BINDING_NONE:
-    default:
-      return "none";
-    }
+  g_return_val_if_fail (binding < WGD_BINDING_COUNT, "unknown");
+  return binding_names[binding];
+}
+
+gboolean
+wgd_binding_from_string (const gchar *text, WgdBinding *binding)
+{
+  for (guint i = 0; i < WGD_BINDING_COUNT; i++)
+    if (g_strcmp0 (text, binding_names[i]) == 0)
+      {
+        *binding = (WgdBinding) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 const gchar *

@@ -24,6 +24,7 @@ typedef enum {
   WGD_BINDING_DERIVED,
   WGD_BINDING_CERTIFICATE,
   WGD_BINDING_PINNED,
+  WGD_BINDING_COUNT,
 } WgdBinding;
 
 /* Stable: the strings name counters on D-Bus and reasons in logs. */
@@ -123,6 +124,9 @@ void wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann)
 guint64 wgd_trust_next_own_timestamp (guint64 newest, guint64 now, gboolean *jumped);
 
 const gchar *wgd_reason_to_string (WgdReason reason);
+/* The binding's name: none, derived, certificate, pinned (a peer's
+ * trust on D-Bus). */
 const gchar *wgd_binding_to_string (WgdBinding binding);
+gboolean wgd_binding_from_string (const gchar *text, WgdBinding *binding);
 const gchar *wgd_mode_to_string (WgdMode mode);
 gboolean wgd_mode_from_string (const gchar *text, WgdMode *mode);

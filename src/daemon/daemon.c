@@ -50,12 +50,27 @@ typedef struct {
   gboolean key_warned;          /* that its key is not ours was said */
   gboolean has_public_key;
   guint8 public_key[WGD_KEY_LEN]; /* the device's, at the last read */
-  GHashTable *peer_keys;        /* GBytes: its peers at the last read */
+  GHashTable *peer_keys;        /* GBytes → PeerSeen: its peers at the last read */
   /* Mesh mode: the mesh, and the peers we added to this interface. */
   const WgdMeshConfig *mesh_config;
   WgdMesh *mesh;
   gchar *subtype;
 } Interface;
+
+/* What the last read of an interface said of one of its peers: what
+ * listeners are shown, so that they never read a device themselves. */
+typedef struct {
+  WgdSockaddr endpoint;
+  gint64 last_handshake;
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+} PeerSeen;
+
+typedef struct {
+  guint id;
+  WgdDaemonListenFunc func;
+  gpointer user_data;
+} Listener;
 
 struct _WgdDaemon {
   WgdConfig *config;
@@ -85,7 +100,18 @@ struct _WgdDaemon {
   guint accepted;
   guint strangers;              /* valid, but for no peer of ours */
   guint rejected;
+  guint rejected_by_reason[WGD_REASON_COUNT];
   guint endpoint_changes;
+  /* Listeners, and what they were told of: the interfaces (names) and
+   * the peers (GBytes wg keys) they know. notify_cb tells them what
+   * changed, once per main-loop iteration. */
+  GArray *listeners;            /* Listener */
+  guint next_listener_id;
+  GHashTable *listed_interfaces;
+  GHashTable *listed_peers;
+  guint notify_source;
+  gboolean state_changed;       /* interfaces or peers may have changed */
+  gboolean counters_changed;
 };
 
 static void
@@ -186,15 +212,33 @@ static GHashTable *
 device_peer_keys (const WgdDevice *device)
 {
   GHashTable *keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                            (GDestroyNotify) g_bytes_unref, NULL);
+                                            (GDestroyNotify) g_bytes_unref, g_free);
 
   for (guint p = 0; p < device->peers->len; p++)
     {
       const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+      PeerSeen *seen = g_new0 (PeerSeen, 1);
 
-      g_hash_table_add (keys, g_bytes_new (peer->public_key, WGD_KEY_LEN));
+      seen->endpoint = peer->endpoint;
+      seen->last_handshake = peer->last_handshake_sec;
+      seen->rx_bytes = peer->rx_bytes;
+      seen->tx_bytes = peer->tx_bytes;
+      g_hash_table_insert (keys, g_bytes_new (peer->public_key, WGD_KEY_LEN), seen);
     }
   return keys;
+}
+
+static gboolean notify_cb (gpointer user_data);
+
+/* Listeners hear of it once the main loop has finished what it is doing
+ * (at default priority: a busy LAN never leaves the loop idle). */
+static void
+daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters)
+{
+  d->state_changed |= state;
+  d->counters_changed |= counters;
+  if (d->notify_source == 0)
+    d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
 }
 
 /* Takes what a read of the interface found (device, or NULL and error),
@@ -210,6 +254,7 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   gboolean news;
   gboolean foreign_key;
 
+  daemon_schedule_notify (d, TRUE, FALSE);
   if (device == NULL)
     {
       if (iface->usable)
@@ -335,6 +380,7 @@ daemon_announce (WgdDaemon *d)
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
                         ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len);
       iface->announced_port = iface->listen_port;
+      daemon_schedule_notify (d, TRUE, FALSE);
     }
 }
 
@@ -428,6 +474,17 @@ daemon_read_devices (WgdDaemon *d)
   return devices;
 }
 
+/* What we wrote is what the interface has now, until its next read. */
+static void
+interface_note_endpoint (Interface *iface, const guint8 *wg_key, const WgdSockaddr *endpoint)
+{
+  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
+  PeerSeen *seen = iface->peer_keys ? g_hash_table_lookup (iface->peer_keys, key) : NULL;
+
+  if (seen != NULL)
+    seen->endpoint = *endpoint;
+}
+
 /* Writes the chosen endpoint of one peer into every interface that has
  * it (endpoint mode: only peers that are already there). devices is
  * daemon_read_devices (). */
@@ -476,9 +533,12 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
           continue;
         }
       wgd_peer_entry_applied (entry, &change.endpoint, current, now);
+      entry->applied_why = why;
+      interface_note_endpoint (iface, entry->wg_key, &change.endpoint);
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
                             g_memdup2 (&change.endpoint, sizeof change.endpoint));
       d->endpoint_changes++;
+      daemon_schedule_notify (d, TRUE, TRUE);
       daemon_schedule_save (d);
       log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
                     _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
@@ -501,12 +561,16 @@ is_power_of_ten (guint n)
  * one host blame, and use up the lines of, another. */
 static void
 daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
-                      const gchar *reason, const gchar *detail, const gchar *service)
+                      WgdReason why, const gchar *detail, const gchar *service)
 {
+  const gchar *reason = wgd_reason_to_string (why);
   g_autofree gchar *id = g_strdup_printf ("%s %s %s", reason, ifname, service);
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
 
   d->rejected++;
+  if (why < WGD_REASON_COUNT)
+    d->rejected_by_reason[why]++;
+  daemon_schedule_notify (d, FALSE, TRUE);
   if (n < G_MAXUINT)
     n++;
   /* The first is logged and repeats summed up at 10, 100, 1000, …: a
@@ -646,8 +710,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
         {
           g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
 
-          daemon_log_rejection (d, key, ifname, wgd_reason_to_string (v.reason), v.detail,
-                                service);
+          daemon_log_rejection (d, key, ifname, v.reason, v.detail, service);
           *refused = TRUE;
         }
     }
@@ -886,8 +949,7 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
   if (!v.accepted)
     {
       if (!kept)
-        daemon_log_rejection (d, key, origin->ifname, wgd_reason_to_string (v.reason),
-                              v.detail, origin->service);
+        daemon_log_rejection (d, key, origin->ifname, v.reason, v.detail, origin->service);
       return WGD_MDNS_IGNORE;
     }
   devices = daemon_read_devices (d);
@@ -899,6 +961,7 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
           g_debug ("not a peer here: %s (%s), service '%s' on %s",
                    ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname);
           d->strangers++;
+          daemon_schedule_notify (d, FALSE, TRUE);
         }
       /* Followed while there is room: it may become a peer later. */
       if (!refused)
@@ -909,6 +972,7 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
     wgd_replay_state_accept (d->replay, ann);
   daemon_forget_unplaced (d, origin);
   d->accepted++;
+  daemon_schedule_notify (d, TRUE, TRUE);
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
   /* Heard again (another protocol or interface); after a restart the
    * table is empty and the record still news to it. */
@@ -939,8 +1003,8 @@ on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data
   WgdDaemon *d = user_data;
 
   daemon_log_rejection (d, NULL, origin->ifname,
-                        g_error_matches (error, WGD_ERROR, WGD_ERROR_TOO_LARGE) ? "too-large"
-                                                                                : "malformed",
+                        g_error_matches (error, WGD_ERROR, WGD_ERROR_TOO_LARGE)
+                        ? WGD_REASON_TOO_LARGE : WGD_REASON_MALFORMED,
                         error->message, origin->service);
 }
 
@@ -976,6 +1040,7 @@ tick_cb (gpointer user_data)
   d->unlogged = 0;
   d->log_budget = REJECTION_LINES_PER_TICK;
   wgd_peer_table_expire (d->peers, (gint64) wgd_clock_now ());
+  daemon_schedule_notify (d, TRUE, FALSE);
   daemon_expire_mesh_peers (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
@@ -1246,6 +1311,10 @@ wgd_daemon_new (WgdConfig *config, GError **error)
                                        (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->log_budget = REJECTION_LINES_PER_TICK;
+  d->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
+  d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                           (GDestroyNotify) g_bytes_unref, NULL);
   d->peers = wgd_peer_table_new ();
   d->store = wgd_config_trust_store_new (config);
   d->node_name = g_strdup (g_get_host_name ());
@@ -1355,6 +1424,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
     }
   daemon_expire_mesh_peers (d);
   daemon_setup_browsing (d);
+  daemon_schedule_notify (d, TRUE, FALSE);
   /* A new record, published in place: no withdrawal, no probing. */
   if (advertising)
     daemon_announce (d);
@@ -1391,6 +1461,11 @@ wgd_daemon_free (WgdDaemon *d)
     g_source_remove (d->redecide_source);
   if (d->act_source != 0)
     g_source_remove (d->act_source);
+  if (d->notify_source != 0)
+    g_source_remove (d->notify_source);
+  g_clear_pointer (&d->listeners, g_array_unref);
+  g_clear_pointer (&d->listed_interfaces, g_hash_table_unref);
+  g_clear_pointer (&d->listed_peers, g_hash_table_unref);
   g_clear_pointer (&d->actions, g_ptr_array_unref);
   g_clear_pointer (&d->unplaced, g_hash_table_unref);
   if (d->watch_source != 0)
@@ -1429,4 +1504,303 @@ wgd_daemon_is_ready (WgdDaemon *d)
         return FALSE;
     }
   return TRUE;
+}
+
+/* --- Listeners ---------------------------------------------------------- */
+
+static void
+daemon_emit (WgdDaemon *d, WgdDaemonEvent event, const guint8 *wg_key, const gchar *ifname)
+{
+  for (guint i = 0; i < d->listeners->len; i++)
+    {
+      const Listener *l = &g_array_index (d->listeners, Listener, i);
+
+      l->func (d, event, wg_key, ifname, l->user_data);
+    }
+}
+
+/* The first configured interface that could be read and has the peer,
+ * with what it said of it; NULL if none. */
+static const Interface *
+daemon_find_peer_interface (const WgdDaemon *d, GBytes *key, const PeerSeen **seen)
+{
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      const PeerSeen *s;
+
+      if (!iface->usable || iface->peer_keys == NULL)
+        continue;
+      s = g_hash_table_lookup (iface->peer_keys, key);
+      if (s != NULL)
+        {
+          if (seen != NULL)
+            *seen = s;
+          return iface;
+        }
+    }
+  return NULL;
+}
+
+/* A peer is known while its announcement was taken (it is in the peer
+ * table) and it is a peer of an interface we could read: a peer removed
+ * from WireGuard is gone from the listeners' view, and back when it is
+ * added again. */
+static gboolean
+daemon_peer_is_known (const WgdDaemon *d, const WgdPeerEntry *entry)
+{
+  g_autoptr (GBytes) key = g_bytes_new (entry->wg_key, WGD_KEY_LEN);
+
+  return daemon_find_peer_interface (d, key, NULL) != NULL;
+}
+
+static void
+daemon_notify_interfaces (WgdDaemon *d)
+{
+  g_autoptr (GHashTable) now = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer name;
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      const gchar *ifname = iface->config->name;
+
+      g_hash_table_add (now, (gpointer) ifname);
+      if (g_hash_table_add (d->listed_interfaces, g_strdup (ifname)))
+        daemon_emit (d, WGD_DAEMON_INTERFACE_ADDED, NULL, ifname);
+      else
+        daemon_emit (d, WGD_DAEMON_INTERFACE_CHANGED, NULL, ifname);
+    }
+  g_hash_table_iter_init (&iter, d->listed_interfaces);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    if (!g_hash_table_contains (now, name))
+      {
+        g_ptr_array_add (gone, g_strdup (name));
+        g_hash_table_iter_remove (&iter);
+      }
+  for (guint i = 0; i < gone->len; i++)
+    daemon_emit (d, WGD_DAEMON_INTERFACE_REMOVED, NULL, g_ptr_array_index (gone, i));
+}
+
+static void
+daemon_notify_peers (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) peers = wgd_peer_table_get_peers (d->peers);
+  g_autoptr (GHashTable) now = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                      (GDestroyNotify) g_bytes_unref, NULL);
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      const WgdPeerEntry *entry = g_ptr_array_index (peers, i);
+      GBytes *k;
+
+      if (!daemon_peer_is_known (d, entry))
+        continue;
+      k = g_bytes_new (entry->wg_key, WGD_KEY_LEN);
+      g_hash_table_add (now, g_bytes_ref (k));
+      if (g_hash_table_add (d->listed_peers, k))
+        daemon_emit (d, WGD_DAEMON_PEER_ADDED, entry->wg_key, NULL);
+      else
+        daemon_emit (d, WGD_DAEMON_PEER_CHANGED, entry->wg_key, NULL);
+    }
+  g_hash_table_iter_init (&iter, d->listed_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (now, key))
+      {
+        g_ptr_array_add (gone, g_bytes_ref (key));
+        g_hash_table_iter_remove (&iter);
+      }
+  for (guint i = 0; i < gone->len; i++)
+    daemon_emit (d, WGD_DAEMON_PEER_REMOVED,
+                 g_bytes_get_data (g_ptr_array_index (gone, i), NULL), NULL);
+}
+
+static gboolean
+notify_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->notify_source = 0;
+  if (d->state_changed)
+    {
+      /* Interfaces first: a peer's object names its interface's. */
+      daemon_notify_interfaces (d);
+      daemon_notify_peers (d);
+    }
+  if (d->counters_changed || d->state_changed)
+    daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
+  d->state_changed = FALSE;
+  d->counters_changed = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+guint
+wgd_daemon_add_listener (WgdDaemon *d, WgdDaemonListenFunc func, gpointer user_data)
+{
+  Listener l = { .id = ++d->next_listener_id, .func = func, .user_data = user_data };
+  GHashTableIter iter;
+  gpointer key;
+
+  g_array_append_val (d->listeners, l);
+  /* In the configuration's order, as the Manager lists them. */
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const gchar *name = g_array_index (d->interfaces, Interface, i).config->name;
+
+      if (g_hash_table_contains (d->listed_interfaces, name))
+        func (d, WGD_DAEMON_INTERFACE_ADDED, NULL, name, user_data);
+    }
+  g_hash_table_iter_init (&iter, d->listed_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    func (d, WGD_DAEMON_PEER_ADDED, g_bytes_get_data (key, NULL), NULL, user_data);
+  return l.id;
+}
+
+void
+wgd_daemon_remove_listener (WgdDaemon *d, guint id)
+{
+  for (guint i = 0; i < d->listeners->len; i++)
+    if (g_array_index (d->listeners, Listener, i).id == id)
+      {
+        g_array_remove_index (d->listeners, i);
+        return;
+      }
+}
+
+/* --- Reading the core --------------------------------------------------- */
+
+void
+wgd_daemon_interface_info_free (WgdDaemonInterfaceInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info);
+}
+
+void
+wgd_daemon_peer_info_free (WgdDaemonPeerInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->ifname);
+  g_clear_pointer (&info->candidates, g_array_unref);
+  g_free (info);
+}
+
+void
+wgd_daemon_get_identity (WgdDaemon *d, guint8 signing_key[WGD_KEY_LEN],
+                         guint8 wg_key[WGD_KEY_LEN])
+{
+  memcpy (signing_key, d->identity->public_key, WGD_KEY_LEN);
+  memcpy (wg_key, d->wg_public, WGD_KEY_LEN);
+}
+
+void
+wgd_daemon_get_counters (WgdDaemon *d, WgdDaemonCounters *counters)
+{
+  memset (counters, 0, sizeof *counters);
+  counters->accepted = d->accepted;
+  counters->ignored = d->strangers;
+  memcpy (counters->rejected, d->rejected_by_reason, sizeof counters->rejected);
+  counters->endpoint_changes = d->endpoint_changes;
+}
+
+GStrv
+wgd_daemon_get_interface_names (WgdDaemon *d)
+{
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const gchar *name = g_array_index (d->interfaces, Interface, i).config->name;
+
+      if (g_hash_table_contains (d->listed_interfaces, name))
+        g_strv_builder_add (names, name);
+    }
+  return g_strv_builder_end (names);
+}
+
+WgdDaemonInterfaceInfo *
+wgd_daemon_get_interface (WgdDaemon *d, const gchar *name)
+{
+  const Interface *iface = daemon_find_interface (d, name);
+  WgdDaemonInterfaceInfo *info;
+
+  if (iface == NULL || !g_hash_table_contains (d->listed_interfaces, name))
+    return NULL;
+  info = g_new0 (WgdDaemonInterfaceInfo, 1);
+  info->name = g_strdup (name);
+  info->mode = iface->config->mode;
+  info->listen_port = iface->listen_port;
+  info->present = iface->usable;
+  info->advertising = iface->config->advertise && iface->usable && iface->listen_port != 0
+                      && iface->announced_port == iface->listen_port;
+  return info;
+}
+
+GPtrArray *
+wgd_daemon_get_peer_keys (WgdDaemon *d)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, d->listed_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, g_bytes_ref (key));
+  return keys;
+}
+
+WgdDaemonPeerInfo *
+wgd_daemon_get_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN])
+{
+  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
+  const WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, wg_key);
+  const PeerSeen *seen = NULL;
+  const Interface *iface;
+  const WgdSockaddr *saved;
+  gint64 now = (gint64) wgd_clock_now ();
+  WgdDaemonPeerInfo *info;
+
+  if (entry == NULL || !g_hash_table_contains (d->listed_peers, key))
+    return NULL;
+  info = g_new0 (WgdDaemonPeerInfo, 1);
+  memcpy (info->wg_key, entry->wg_key, WGD_KEY_LEN);
+  memcpy (info->signing_key, entry->signing_key, WGD_KEY_LEN);
+  info->name = g_strdup (entry->name);
+  info->trust = entry->binding;
+  info->last_seen = entry->last_heard;
+  info->endpoint_reason = "";
+  info->candidates = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      if (c->expires > now)
+        g_array_append_val (info->candidates, *c);
+    }
+  iface = daemon_find_peer_interface (d, key, &seen);
+  if (iface == NULL)
+    return info;
+  info->ifname = g_strdup (iface->config->name);
+  info->endpoint = seen->endpoint;
+  info->latest_handshake = seen->last_handshake;
+  info->rx_bytes = seen->rx_bytes;
+  info->tx_bytes = seen->tx_bytes;
+  saved = g_hash_table_lookup (d->endpoints, key);
+  if (seen->endpoint.sa.sa_family == AF_UNSPEC)
+    return info;
+  if (entry->applied && entry->applied_why != NULL
+           && wgd_sockaddr_equal (&seen->endpoint, &entry->applied_endpoint))
+    info->endpoint_reason = entry->applied_why;
+  else if (saved != NULL && wgd_sockaddr_equal (&seen->endpoint, saved))
+    info->endpoint_reason = "restored";
+  return info;
 }

@@ -6,6 +6,8 @@
 #include <glib.h>
 
 #include "configuration.h"
+#include "peer-table.h"
+#include "wg-device.h"
 
 typedef struct _WgdDaemon WgdDaemon;
 
@@ -25,3 +27,84 @@ void wgd_daemon_stop (WgdDaemon *daemon);
 gchar *wgd_daemon_status (WgdDaemon *daemon);
 /* Whether every interface that advertises is published. */
 gboolean wgd_daemon_is_ready (WgdDaemon *daemon);
+
+/* --- Listening to the core ----------------------------------------------
+ *
+ * Sinks that show what the daemon knows (the D-Bus API) listen here; the
+ * core never knows who listens. Events come from the main loop, at most
+ * one round of them per main-loop iteration, after whatever caused them:
+ * a listener reads the state through the accessors below. */
+
+typedef enum {
+  WGD_DAEMON_PEER_ADDED,        /* wg_key: a peer became known */
+  WGD_DAEMON_PEER_CHANGED,      /* wg_key: something of it may have changed */
+  WGD_DAEMON_PEER_REMOVED,      /* wg_key: no longer known */
+  WGD_DAEMON_INTERFACE_ADDED,   /* ifname: configured (start, reload) */
+  WGD_DAEMON_INTERFACE_CHANGED, /* ifname: something of it may have changed */
+  WGD_DAEMON_INTERFACE_REMOVED, /* ifname: no longer configured */
+  WGD_DAEMON_COUNTERS_CHANGED,
+} WgdDaemonEvent;
+
+/* wg_key is set for peer events, ifname for interface events, else
+ * NULL; both belong to the caller. */
+typedef void (*WgdDaemonListenFunc) (WgdDaemon *daemon, WgdDaemonEvent event,
+                                     const guint8 *wg_key, const gchar *ifname,
+                                     gpointer user_data);
+
+/* Adds a listener and tells it, at once, of every interface and peer
+ * known (ADDED), so that it needs no other start. Returns an id for
+ * wgd_daemon_remove_listener. */
+guint wgd_daemon_add_listener (WgdDaemon *daemon, WgdDaemonListenFunc func, gpointer user_data);
+void wgd_daemon_remove_listener (WgdDaemon *daemon, guint id);
+
+/* A configured interface, as last seen. */
+typedef struct {
+  gchar *name;
+  WgdMode mode;
+  guint16 listen_port;          /* 0: unknown */
+  gboolean present;             /* the device could be read */
+  gboolean advertising;         /* our record for it is handed to mDNS */
+} WgdDaemonInterfaceInfo;
+
+void wgd_daemon_interface_info_free (WgdDaemonInterfaceInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemonInterfaceInfo, wgd_daemon_interface_info_free)
+
+/* A known peer: what its announcements said, and the WireGuard view of it
+ * from the daemon's last read of the interface. */
+typedef struct {
+  guint8 wg_key[WGD_KEY_LEN];
+  guint8 signing_key[WGD_KEY_LEN];
+  gchar *name;
+  WgdBinding trust;
+  gchar *ifname;                /* the first configured interface that has it */
+  WgdSockaddr endpoint;         /* AF_UNSPEC: none */
+  const gchar *endpoint_reason; /* static; "" when not set by us */
+  GArray *candidates;           /* WgdCandidate, unexpired */
+  gint64 latest_handshake;      /* seconds since the epoch, 0 = never */
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+  gint64 last_seen;             /* the last accepted announcement */
+} WgdDaemonPeerInfo;
+
+void wgd_daemon_peer_info_free (WgdDaemonPeerInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemonPeerInfo, wgd_daemon_peer_info_free)
+
+typedef struct {
+  guint accepted;
+  guint ignored;                /* valid, but for no peer here */
+  guint rejected[WGD_REASON_COUNT]; /* per reason; [WGD_REASON_NONE] stays 0 */
+  guint endpoint_changes;
+} WgdDaemonCounters;
+
+/* This node's signing key and derived WireGuard key. */
+void wgd_daemon_get_identity (WgdDaemon *daemon, guint8 signing_key[WGD_KEY_LEN],
+                              guint8 wg_key[WGD_KEY_LEN]);
+void wgd_daemon_get_counters (WgdDaemon *daemon, WgdDaemonCounters *counters);
+/* The configured interfaces' names, in the configuration's order. */
+GStrv wgd_daemon_get_interface_names (WgdDaemon *daemon);
+/* NULL if no such interface is configured. */
+WgdDaemonInterfaceInfo *wgd_daemon_get_interface (WgdDaemon *daemon, const gchar *name);
+/* The keys (GBytes) of the known peers. */
+GPtrArray *wgd_daemon_get_peer_keys (WgdDaemon *daemon);
+/* NULL if the peer is not known. */
+WgdDaemonPeerInfo *wgd_daemon_get_peer (WgdDaemon *daemon, const guint8 wg_key[WGD_KEY_LEN]);

@@ -10,6 +10,10 @@
 #include <sodium.h>
 
 #include "daemon.h"
+#include "dbus-bus.h"
+#include "dbus-interface.h"
+#include "dbus-manager.h"
+#include "dbus-peer.h"
 #include "detach.h"
 #include "i18n.h"
 #include "sd-notify.h"
@@ -20,6 +24,12 @@ typedef struct {
   gchar *state_dir;             /* --state-dir, which outlives reloads */
   WgdConfig *config;
   WgdDaemon *daemon;
+  /* The D-Bus API: sinks listening to the core (docs/dbus-api.md). */
+  GDBusObjectManagerServer *objects;
+  WgdDbusManager *dbus_manager;
+  WgdDbusInterfaces *dbus_interfaces;
+  WgdDbusPeers *dbus_peers;
+  WgdDbusBus *bus;
   guint status_source;
   gboolean ready;               /* READY=1 was sent */
 } Main;
@@ -84,6 +94,28 @@ on_reload (gpointer user_data)
 }
 
 static gboolean on_status (gpointer user_data);
+
+/* The D-Bus API listens to the core, which knows nothing of it. The bus
+ * is connected in the background: without one, the daemon works on. */
+static void
+main_start_dbus (Main *m)
+{
+  m->objects = g_dbus_object_manager_server_new (WGD_DBUS_PATH);
+  m->dbus_manager = wgd_dbus_manager_new (m->daemon);
+  m->dbus_interfaces = wgd_dbus_interfaces_new (m->daemon, m->objects);
+  m->dbus_peers = wgd_dbus_peers_new (m->daemon, m->objects);
+  m->bus = wgd_dbus_bus_new (m->objects, wgd_dbus_manager_get_skeleton (m->dbus_manager));
+}
+
+static void
+main_stop_dbus (Main *m)
+{
+  g_clear_pointer (&m->bus, wgd_dbus_bus_free);
+  g_clear_pointer (&m->dbus_peers, wgd_dbus_peers_free);
+  g_clear_pointer (&m->dbus_interfaces, wgd_dbus_interfaces_free);
+  g_clear_pointer (&m->dbus_manager, wgd_dbus_manager_free);
+  g_clear_object (&m->objects);
+}
 
 /* READY=1 once our service is published, looked for every second; after
  * that STATUS= twice a minute, so an idle daemon stays idle. */
@@ -198,9 +230,11 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_stop, &m);
   g_unix_signal_add (SIGHUP, on_reload, &m);
   main_schedule_status (&m, FALSE);
+  main_start_dbus (&m);
   g_main_loop_run (m.loop);
 
   g_source_remove (m.status_source);
+  main_stop_dbus (&m);
   wgd_daemon_stop (m.daemon);
   wgd_daemon_free (m.daemon);
   wgd_config_free (m.config);

@@ -93,6 +93,7 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
   memcpy (entry->signing_key, ann->signing_key, WGD_KEY_LEN);
   g_strlcpy (entry->name, ann->name, sizeof entry->name);
   entry->binding = binding;
+  entry->last_heard = now;
 
   for (guint i = entry->candidates->len; i > 0; i--)
     if (g_array_index (entry->candidates, WgdCandidate, i - 1).source == source)
@@ -289,19 +290,29 @@ wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gin
   return demoted;
 }
 
+/* The names are stable: they are shown on D-Bus. */
+static const gchar *const source_names[WGD_SOURCE_COUNT] = {
+  [WGD_SOURCE_MDNS] = "mdns",
+  [WGD_SOURCE_RENDEZVOUS] = "rendezvous",
+  [WGD_SOURCE_CONFIG] = "config",
+  [WGD_SOURCE_STATE] = "state",
+};
+
 const gchar *
 wgd_candidate_source_to_string (WgdCandidateSource source)
 {
-  switch (source)
-    {
-    case WGD_SOURCE_MDNS:
-      return "mdns";
-    case WGD_SOURCE_RENDEZVOUS:
-      return "rendezvous";
-    case WGD_SOURCE_CONFIG:
-      return "config";
-    case WGD_SOURCE_STATE:
-    default:
-      return "state";
-    }
+  g_return_val_if_fail (source < WGD_SOURCE_COUNT, "unknown");
+  return source_names[source];
+}
+
+gboolean
+wgd_candidate_source_from_string (const gchar *text, WgdCandidateSource *source)
+{
+  for (guint i = 0; i < WGD_SOURCE_COUNT; i++)
+    if (g_strcmp0 (text, source_names[i]) == 0)
+      {
+        *source = (WgdCandidateSource) i;
+        return TRUE;
+      }
+  return FALSE;
 }

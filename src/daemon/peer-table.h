@@ -25,6 +25,7 @@ typedef enum {
   WGD_SOURCE_RENDEZVOUS,
   WGD_SOURCE_CONFIG,
   WGD_SOURCE_STATE,
+  WGD_SOURCE_COUNT,
 } WgdCandidateSource;
 
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
   guint8 signing_key[WGD_KEY_LEN];
   gchar name[WGD_NAME_MAX + 1];
   WgdBinding binding;
+  gint64 last_heard;            /* the last announcement taken */
   GArray *candidates;           /* WgdCandidate */
   /* The endpoint this daemon last set, and when: for roaming and trials. */
   gboolean applied;
@@ -48,6 +50,7 @@ typedef struct {
   gint64 applied_at;
   guint64 applied_tx_bytes;
   guint64 applied_rx_bytes;
+  const gchar *applied_why;     /* static: why it was chosen, as logged */
 } WgdPeerEntry;
 
 typedef struct _WgdPeerTable WgdPeerTable;
@@ -86,3 +89,4 @@ gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_
                                      gint64 now);
 
 const gchar *wgd_candidate_source_to_string (WgdCandidateSource source);
+gboolean wgd_candidate_source_from_string (const gchar *text, WgdCandidateSource *source);

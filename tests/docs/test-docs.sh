@@ -60,7 +60,7 @@ stale=$(source_files | xargs -0 -r grep -IlE 'DESIGN[.]md|DESIGN[ ]§' 2> /dev/n
 check "no file refers to design notes outside the repository${stale:+: $stale}" '[[ -z $stale ]]'
 
 # 2. The documents exist, and their relative links lead somewhere.
-for doc in README.md architecture.md trust-model.md record-format.md; do
+for doc in README.md architecture.md trust-model.md record-format.md dbus-api.md; do
   check "docs/$doc exists" '[[ -s $docs/$doc ]]'
 done
 for md in "$docs"/*.md "$srcdir/README.md"; do
@@ -162,5 +162,56 @@ while read -r kind line text; do
   check "the base64url ($kind) at record-format.md:$line is the vector ${name:-(none)}" \
     '[[ -n $name ]]'
 done <<< "$texts"
+
+# 8. The D-Bus API: every interface and every property of
+#    data/org.wgdiscover1.xml has its section and its row (name and type)
+#    in docs/dbus-api.md, every one has a doc comment in the XML, and
+#    the page describes nothing the XML does not have.
+api=$docs/dbus-api.md
+xml=$srcdir/data/org.wgdiscover1.xml
+# "interface NAME" and "property NAME TYPE" lines, with "undocumented"
+# after those the XML gives no comment right before.
+xml_members=$(awk '
+  /<!--/ { commented = 1 }
+  /<interface name=/ {
+    match($0, /name="[^"]*"/); iface = substr($0, RSTART + 6, RLENGTH - 7)
+    print "interface " iface (commented ? "" : " undocumented"); commented = 0; next
+  }
+  /<property name=/ {
+    match($0, /name="[^"]*"/); name = substr($0, RSTART + 6, RLENGTH - 7)
+    match($0, /type="[^"]*"/); type = substr($0, RSTART + 6, RLENGTH - 7)
+    print "property " iface " " name " " type (commented ? "" : " undocumented"); commented = 0; next
+  }
+  /<(method|signal) name=/ {
+    match($0, /name="[^"]*"/); name = substr($0, RSTART + 6, RLENGTH - 7)
+    print "member " iface " " name (commented ? "" : " undocumented"); commented = 0; next
+  }
+  /<\/interface>|<node>/ { commented = 0 }
+' "$xml")
+undocumented=$(grep ' undocumented$' <<< "$xml_members" | sed 's/ undocumented$//' | tr '\n' ';')
+check "every interface, property and signal of the XML has a doc comment${undocumented:+; not:$undocumented}" \
+  '[[ -n $xml_members && -z $undocumented ]]'
+missing=
+while read -r kind iface name type _; do
+  case $kind in
+    interface) grep -qx "## $iface" "$api" || missing+=" $iface" ;;
+    property)
+      # The row in the section of its interface.
+      awk -v i="## $iface" -v row="| \`$name\` | \`$type\` |" '
+        /^## / { in_section = ($0 == i) }
+        in_section && index($0, row) == 1 { found = 1 }
+        END { exit !found }' "$api" || missing+=" $iface.$name($type)" ;;
+    member) grep -qF "\`$name\`" "$api" || missing+=" $iface.$name" ;;
+  esac
+done <<< "$xml_members"
+check "docs/dbus-api.md describes every member of the XML with its type${missing:+; missing:$missing}" \
+  '[[ -z $missing ]]'
+extra=
+while IFS= read -r row; do
+  name=$(sed -E 's/^\| `([A-Za-z]+)`.*/\1/' <<< "$row")
+  grep -qE "<(property|method|signal) name=\"$name\"" "$xml" || extra+=" $name"
+done < <(grep -E '^\| `[A-Z][A-Za-z]+` \| `' "$api")
+check "docs/dbus-api.md describes nothing the XML does not have${extra:+; extra:$extra}" \
+  '[[ -z $extra ]]'
 
 echo "1..$n"

@@ -244,6 +244,29 @@ test_demotion (Fixture *f, gconstpointer data)
   g_assert_cmpstr (back, ==, "192.168.1.77:4");
 }
 
+/* The source names are shown on D-Bus: each one distinct, and read
+ * back as itself. */
+static void
+test_source_names (void)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  WgdCandidateSource back;
+
+  for (WgdCandidateSource s = WGD_SOURCE_MDNS; s < WGD_SOURCE_COUNT; s++)
+    {
+      const gchar *name = wgd_candidate_source_to_string (s);
+
+      g_assert_nonnull (name);
+      g_assert_cmpstr (name, !=, "unknown");
+      g_assert_true (g_hash_table_add (seen, (gpointer) name));
+      g_assert_true (wgd_candidate_source_from_string (name, &back));
+      g_assert_cmpint (back, ==, s);
+    }
+  g_assert_cmpstr (wgd_candidate_source_to_string (WGD_SOURCE_MDNS), ==, "mdns");
+  g_assert_false (wgd_candidate_source_from_string ("MDNS", &back));
+  g_assert_false (wgd_candidate_source_from_string (NULL, &back));
+}
+
 #define ADD(path, func) \
   g_test_add ("/peer-table/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -259,5 +282,6 @@ main (int argc, char **argv)
   ADD ("roaming-respected", test_roaming_respected);
   ADD ("better-candidate-replaces-working-one", test_better_candidate_replaces_working_one);
   ADD ("demotion", test_demotion);
+  g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
 }

@@ -530,6 +530,32 @@ test_names (void)
   g_assert_false (wgd_mode_from_string (NULL, &mode));
 }
 
+/* The binding names are a peer's trust on D-Bus: each one distinct, and
+ * read back as itself. */
+static void
+test_binding_names (void)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  WgdBinding back;
+
+  for (WgdBinding b = WGD_BINDING_NONE; b < WGD_BINDING_COUNT; b++)
+    {
+      const gchar *name = wgd_binding_to_string (b);
+
+      g_assert_nonnull (name);
+      g_assert_cmpstr (name, !=, "unknown");
+      g_assert_true (g_hash_table_add (seen, (gpointer) name));
+      g_assert_true (wgd_binding_from_string (name, &back));
+      g_assert_cmpint (back, ==, b);
+    }
+  g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_DERIVED), ==, "derived");
+  g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_CERTIFICATE), ==, "certificate");
+  g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_PINNED), ==, "pinned");
+  g_assert_false (wgd_binding_from_string ("Derived", &back));
+  g_assert_false (wgd_binding_from_string ("pending", &back));
+  g_assert_false (wgd_binding_from_string (NULL, &back));
+}
+
 #define ADD(path, func) \
   g_test_add ("/trust/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 /* Our clock was set back a day after a record was accepted: the entry,
@@ -609,5 +635,6 @@ main (int argc, char **argv)
   ADD ("replay-after-clock-set-back", test_replay_after_clock_set_back);
   g_test_add_func ("/trust/next-own-timestamp", test_next_own_timestamp);
   g_test_add_func ("/trust/names", test_names);
+  g_test_add_func ("/trust/binding-names", test_binding_names);
   return g_test_run ();
 }

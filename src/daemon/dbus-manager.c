@@ -1,0 +1,141 @@
+/* dbus-manager.c — org.wgdiscover1.Manager: the identity, the version,
+ * the configured interfaces' paths and the counters. Every value is
+ * read from the core when it says something changed; the generated
+ * skeleton sends PropertiesChanged only for values that did change,
+ * once per main-loop iteration. */
+#include "config.h"
+
+#include "base64.h"
+#include "dbus-bus.h"
+#include "dbus-manager.h"
+#include "wgd-api.h"
+
+struct _WgdDbusManager {
+  WgdDaemon *daemon;
+  WgdApiManager *skeleton;
+  guint listener;
+};
+
+static void
+dbus_manager_update_interfaces (WgdDbusManager *m)
+{
+  g_auto (GStrv) names = wgd_daemon_get_interface_names (m->daemon);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    g_ptr_array_add (paths, wgd_dbus_path_for_interface (names[i]));
+  g_ptr_array_add (paths, NULL);
+  wgd_api_manager_set_interfaces (m->skeleton, (const gchar *const *) paths->pdata);
+}
+
+/* Every reason but "accepted", so that a client finds every key. */
+static GVariant *
+dbus_manager_rejected (const WgdDaemonCounters *c)
+{
+  g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{su}"));
+
+  for (guint r = 0; r < WGD_REASON_COUNT; r++)
+    if (r != WGD_REASON_NONE)
+      g_variant_builder_add (&b, "{su}", wgd_reason_to_string ((WgdReason) r), c->rejected[r]);
+  return g_variant_builder_end (&b);
+}
+
+/* Every trust a known peer can have today (not "none"), 0 included. */
+static GVariant *
+dbus_manager_peers_by_trust (WgdDbusManager *m)
+{
+  g_autoptr (GPtrArray) keys = wgd_daemon_get_peer_keys (m->daemon);
+  g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{su}"));
+  guint count[WGD_BINDING_COUNT] = { 0 };
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      g_autoptr (WgdDaemonPeerInfo) info =
+        wgd_daemon_get_peer (m->daemon, g_bytes_get_data (g_ptr_array_index (keys, i), NULL));
+
+      if (info != NULL && info->trust < WGD_BINDING_COUNT)
+        count[info->trust]++;
+    }
+  for (guint t = 0; t < WGD_BINDING_COUNT; t++)
+    if (t != WGD_BINDING_NONE)
+      g_variant_builder_add (&b, "{su}", wgd_binding_to_string ((WgdBinding) t), count[t]);
+  return g_variant_builder_end (&b);
+}
+
+static void
+dbus_manager_update_counters (WgdDbusManager *m)
+{
+  WgdDaemonCounters c;
+
+  wgd_daemon_get_counters (m->daemon, &c);
+  wgd_api_manager_set_announcements_accepted (m->skeleton, c.accepted);
+  wgd_api_manager_set_announcements_ignored (m->skeleton, c.ignored);
+  wgd_api_manager_set_announcements_rejected (m->skeleton, dbus_manager_rejected (&c));
+  wgd_api_manager_set_endpoint_changes (m->skeleton, c.endpoint_changes);
+  wgd_api_manager_set_peers_by_trust (m->skeleton, dbus_manager_peers_by_trust (m));
+}
+
+static void
+on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
+                 const gchar *ifname, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  switch (event)
+    {
+    case WGD_DAEMON_INTERFACE_ADDED:
+    case WGD_DAEMON_INTERFACE_REMOVED:
+      dbus_manager_update_interfaces (m);
+      break;
+    case WGD_DAEMON_PEER_ADDED:
+    case WGD_DAEMON_PEER_REMOVED:
+      wgd_api_manager_set_peers_by_trust (m->skeleton, dbus_manager_peers_by_trust (m));
+      break;
+    /* Every round of changes ends with COUNTERS_CHANGED, which also
+     * counts the peers again (a peer's trust may have changed). */
+    case WGD_DAEMON_COUNTERS_CHANGED:
+      dbus_manager_update_counters (m);
+      break;
+    case WGD_DAEMON_PEER_CHANGED:
+    case WGD_DAEMON_INTERFACE_CHANGED:
+      break;
+    }
+}
+
+WgdDbusManager *
+wgd_dbus_manager_new (WgdDaemon *daemon)
+{
+  WgdDbusManager *m = g_new0 (WgdDbusManager, 1);
+  guint8 signing_key[WGD_KEY_LEN], wg_key[WGD_KEY_LEN];
+  g_autofree gchar *signing = NULL;
+  g_autofree gchar *wg = NULL;
+
+  m->daemon = daemon;
+  m->skeleton = wgd_api_manager_skeleton_new ();
+  wgd_daemon_get_identity (daemon, signing_key, wg_key);
+  signing = wgd_key_to_base64 (signing_key);
+  wg = wgd_key_to_base64 (wg_key);
+  wgd_api_manager_set_version (m->skeleton, PACKAGE_VERSION);
+  wgd_api_manager_set_signing_key (m->skeleton, signing);
+  wgd_api_manager_set_wire_guard_key (m->skeleton, wg);
+  dbus_manager_update_interfaces (m);
+  dbus_manager_update_counters (m);
+  m->listener = wgd_daemon_add_listener (daemon, on_daemon_event, m);
+  return m;
+}
+
+void
+wgd_dbus_manager_free (WgdDbusManager *m)
+{
+  if (m == NULL)
+    return;
+  wgd_daemon_remove_listener (m->daemon, m->listener);
+  g_object_unref (m->skeleton);
+  g_free (m);
+}
+
+GDBusInterfaceSkeleton *
+wgd_dbus_manager_get_skeleton (WgdDbusManager *m)
+{
+  return G_DBUS_INTERFACE_SKELETON (m->skeleton);
+}

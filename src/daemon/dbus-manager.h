@@ -1,0 +1,17 @@
+/* dbus-manager.h — org.wgdiscover1.Manager at /org/wgdiscover1: this
+ * node's identity, its interfaces and the core's counters, kept current
+ * by listening to the core (docs/dbus-api.md). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "daemon.h"
+
+typedef struct _WgdDbusManager WgdDbusManager;
+
+WgdDbusManager *wgd_dbus_manager_new (WgdDaemon *daemon);
+void wgd_dbus_manager_free (WgdDbusManager *manager);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDbusManager, wgd_dbus_manager_free)
+
+/* What dbus-bus.c exports at /org/wgdiscover1; owned by manager. */
+GDBusInterfaceSkeleton *wgd_dbus_manager_get_skeleton (WgdDbusManager *manager);
