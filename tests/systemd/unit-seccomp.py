@@ -54,21 +54,33 @@ def read_unit(path):
     return found
 
 
-def expand(name, seen=None):
+def systemd_groups():
+    """systemd's system call groups, {"@name": [member, ...]}, from one
+    call of `systemd-analyze syscall-filter` (all groups, blank-line
+    separated; members may be groups)."""
+    out = subprocess.run(["systemd-analyze", "--no-pager", "syscall-filter"],
+                         check=True, capture_output=True, text=True).stdout
+    groups, current = {}, None
+    for line in out.splitlines():
+        entry = line.strip()
+        if not entry:
+            current = None
+        elif current is None and entry.startswith("@"):
+            current = groups.setdefault(entry, [])
+        elif current is not None and not entry.startswith("#"):
+            current.append(entry)
+    return groups
+
+
+def expand(name, groups):
     """The system calls of a name: itself, or the members of a @group."""
     if not name.startswith("@"):
         return {name}
-    seen = seen if seen is not None else set()
-    if name in seen:
-        return set()
-    seen.add(name)
-    out = subprocess.run(["systemd-analyze", "--no-pager", "syscall-filter", name],
-                         check=True, capture_output=True, text=True).stdout
+    if name not in groups:
+        fail(f"systemd-analyze knows no group {name}")
     calls = set()
-    for line in out.splitlines()[1:]:
-        entry = line.strip()
-        if entry and not entry.startswith("#"):
-            calls |= expand(entry, seen)
+    for member in groups[name]:
+        calls |= expand(member, groups)
     return calls
 
 
@@ -79,6 +91,7 @@ def yes(value):
 def main():
     if len(sys.argv) < 3:
         fail("usage: unit-seccomp.py UNIT CMD [ARG...]")
+    groups = systemd_groups()
     allowed, families, error = None, None, errno.EPERM
     mdwe = lock_personality = restrict_ns = False
     for key, value in read_unit(sys.argv[1]):
@@ -86,7 +99,7 @@ def main():
             deny = value.startswith("~")
             names = set()
             for name in value.lstrip("~").split():
-                names |= expand(name)
+                names |= expand(name, groups)
             if deny:
                 if allowed is None:
                     fail("a deny list without an allow list first is not emulated")
