@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# test-unit.sh — the systemd files as built and installed:
+# systemd-analyze verify finds nothing to say about wgdiscoverd.service,
+# alone and with the drop-in for userspace WireGuard (a copy whose
+# ExecStart= is the build's wgdiscoverd: verify wants it to exist);
+# `systemd-analyze security --offline=true` rates its exposure at 2.5 at
+# most (printed); systemd-sysusers reads the sysusers.d file; and
+# `make install` puts the unit, the sysusers.d file and the drop-in where
+# configure says, which is where systemd's pkg-config file says (under
+# distcheck's prefix in make distcheck). PID 1 here need not be systemd:
+# nothing is started. Prints TAP.
+
+ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
+daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+unit=${WGD_SYSTEMD_UNIT:?WGD_SYSTEMD_UNIT names the built wgdiscoverd.service}
+srcdir=${srcdir:-.}
+n=0
+check() {
+  n=$((n + 1))
+  if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
+}
+
+if ! command -v systemd-analyze >/dev/null; then
+  if [[ ${CI:-} == true ]]; then
+    echo "1..1"; echo "not ok 1 - systemd-analyze is missing (apt-get install systemd)"
+  else
+    echo "1..0 # SKIP systemd-analyze is missing (apt-get install systemd)"
+  fi
+  exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check "the unit has every @variable@ substituted" "! grep -q '@[a-z_]*@' '$unit'"
+check "its ExecStart= is the installed wgdiscoverd --foreground" \
+  "grep -qx 'ExecStart=$WGD_SBINDIR/wgdiscoverd --foreground' '$unit'"
+
+mkdir "$tmp/units"
+sed "s|^ExecStart=[^ ]*|ExecStart=$daemon|" "$unit" > "$tmp/units/wgdiscoverd.service"
+check "the copy to verify runs the build's wgdiscoverd" \
+  "grep -qx 'ExecStart=$daemon --foreground' '$tmp/units/wgdiscoverd.service'"
+# verify prints warnings and errors; a good unit gets neither.
+verify() {
+  local out
+  out=$(systemd-analyze verify --man=no "$tmp/units/wgdiscoverd.service" 2>&1)
+  local status=$?
+  [[ -n $out ]] && sed 's/^/#   /' <<< "$out"
+  [[ $status == 0 && -z $out ]]
+}
+check "systemd-analyze verify finds nothing to say about the unit" verify
+
+# Its exposure, and which hardening it lacks (the ✗ lines), on the record.
+security() {
+  # A UTF-8 locale, for the ✓ and ✗ looked for below.
+  LC_ALL=C.UTF-8 systemd-analyze security --no-pager --offline=true \
+    "$tmp/units/wgdiscoverd.service" 2>&1
+}
+exposure_of() { sed -n 's/.*Overall exposure level for wgdiscoverd.service: \([0-9.]*\).*/\1/p'; }
+report=$(security)
+sed 's/^/#   /' <<< "$report"
+exposure=$(exposure_of <<< "$report")
+echo "# exposure: ${exposure:-none printed}"
+# Of the capabilities security looks at, only CAP_NET_ADMIN is left.
+only_net_admin() {
+  local lacking
+  lacking=$(grep -F '✗ CapabilityBoundingSet=')
+  [[ $lacking == '✗ CapabilityBoundingSet=~CAP_NET_ADMIN '* && $(wc -l <<< "$lacking") == 1 ]]
+}
+check "it runs as a static user that is not root" "grep -q '✓ User=/DynamicUser=' <<< \"\$report\""
+check "with CAP_NET_ADMIN as its only capability" "only_net_admin <<< \"\$report\""
+check "its exposure ($exposure) is 2.5 at most" \
+  "[[ -n \$exposure ]] && awk -v e='$exposure' 'BEGIN { exit !(e <= 2.5) }'"
+
+# The drop-in, where an administrator puts it: verify and security read
+# drop-ins beside the unit.
+mkdir "$tmp/units/wgdiscoverd.service.d"
+cp "$srcdir/systemd/wgdiscoverd-userspace.conf" "$tmp/units/wgdiscoverd.service.d/userspace.conf"
+check "systemd-analyze verify finds nothing to say with the drop-in" verify
+report=$(security)
+root_exposure=$(exposure_of <<< "$report")
+echo "# exposure with the drop-in (uid 0): ${root_exposure:-none printed}"
+check "with the drop-in it runs as root (security says so)" \
+  "grep -q '✗ User=/DynamicUser=' <<< \"\$report\""
+check "and keeps CAP_NET_ADMIN as its only capability" "only_net_admin <<< \"\$report\""
+
+# systemd-sysusers only reads and prints with --dry-run: nothing on this
+# machine changes.
+sysusers=$(systemd-sysusers --dry-run --root="$tmp/sysroot" \
+  "$(cd "$srcdir" && pwd)/systemd/sysusers.d/wgdiscover.conf" 2>&1)
+sed 's/^/#   /' <<< "$sysusers"
+check "systemd-sysusers would create the system user wgdiscover" \
+  "grep -q \"Creating user '\\?wgdiscover'\\? \" <<< \"\$sysusers\""
+
+if [[ $WGD_SYSTEMDSYSTEMUNITDIR == no || $WGD_SYSUSERSDIR == no ]]; then
+  echo "# configure --without-systemdsystemunitdir or --without-sysusersdir: nothing to install"
+  echo "1..$n"
+  exit 0
+fi
+# Only the systemd files' install targets: the rest of make install is
+# make distcheck's. Not the make running this test's jobs and variables.
+dest=$tmp/dest
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$WGD_BUILDDIR" DESTDIR="$dest" \
+  install-systemdsystemunitDATA install-sysusersDATA install-pkgdataDATA 2>&1 | sed 's/^/#   /'
+
+check "make install puts the unit in $WGD_SYSTEMDSYSTEMUNITDIR" \
+  "cmp -s '$unit' '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscoverd.service'"
+check "the sysusers.d file in $WGD_SYSUSERSDIR" \
+  "cmp -s '$srcdir/systemd/sysusers.d/wgdiscover.conf' '$dest$WGD_SYSUSERSDIR/wgdiscover.conf'"
+check "and the drop-in in $WGD_PKGDATADIR, not beside the unit" \
+  "cmp -s '$srcdir/systemd/wgdiscoverd-userspace.conf' '$dest$WGD_PKGDATADIR/wgdiscoverd-userspace.conf' &&
+   [[ ! -e '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscoverd.service.d' ]]"
+check "nothing else" "[[ \$(find '$dest' -type f | wc -l) == 3 ]]"
+# distcheck configures with its install directory in front of the
+# pkg-config paths.
+for var in systemdsystemunitdir sysusersdir; do
+  pc=$(pkg-config --variable="$var" systemd)
+  upper=WGD_${var^^}
+  check "configure's $var (${!upper}) is systemd's ($pc)" \
+    "[[ -n '$pc' && ( '${!upper}' == '$pc' || '${!upper}' == */_inst'$pc' ) ]]"
+done
+echo "1..$n"
