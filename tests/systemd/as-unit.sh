@@ -8,7 +8,7 @@
 # As root, in a mount namespace of its own: every mount read-only but
 # STATE_DIR (ProtectSystem=strict, ProtectKernelTunables=,
 # ProtectControlGroups=; StateDirectory=), empty /tmp and /var/tmp
-# (PrivateTmp=), nothing in /home, /root and /run/user (ProtectHome=;
+# (PrivateTmp=; but for the directories of what is tested), nothing in /home, /root and /run/user (ProtectHome=;
 # not where the command itself lies, so that a build under /home can
 # still be tested), a /dev of null, zero, full, random, urandom and tty
 # alone (PrivateDevices=), and a /proc of processes only, other users'
@@ -45,8 +45,30 @@ while read -ra f; do
     echo "as-unit.sh: cannot make $point read-only" >&2
 done < /proc/self/mountinfo
 
+# PrivateTmp=: an empty /tmp and /var/tmp. What is tested may lie there
+# (a build or a checkout under /tmp): those directories are put back on
+# the empty one, read-only like the rest, through a descriptor opened
+# before it hid them.
+tested=()
+while read -r p; do
+  [[ ${#tested[@]} -gt 0 && $p == "${tested[-1]}"/* ]] || tested+=("$p")
+done <<< "$(printf '%s\n' "$(dirname "$cmd")" "$(dirname "$unit")" "$here" | sort -u)"
 for d in /tmp /var/tmp; do
-  [[ -d $d ]] && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"
+  [[ -d $d ]] || continue
+  kept=() fds=()
+  for p in "${tested[@]}"; do
+    [[ $p == "$d"/* ]] || continue
+    exec {fd}< "$p"
+    kept+=("$p") fds+=("$fd")
+  done
+  mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d"
+  for i in "${!kept[@]}"; do
+    (umask 022 && mkdir -p "${kept[i]}")
+    # Not canonicalized: that would name the new, empty directory.
+    mount --no-canonicalize --bind "/proc/self/fd/${fds[i]}" "${kept[i]}"
+    mount -o remount,bind,ro "${kept[i]}"
+    exec {fds[i]}<&-
+  done
 done
 for d in /home /root /run/user; do
   [[ -d $d ]] || continue

@@ -84,7 +84,7 @@ CONF
     "within 30 grep -q \"'wg0: WireGuard interface found (netlink backend'\" '$d/log'"
   restored() { [[ $(wg show wg0 endpoints | grep -F "$peer" | cut -f 2) == 10.77.0.2:51820 ]]; }
   check "and sets a peer's endpoint in it" "within 30 restored"
-  check "and says so" "grep -q 'restored the last known endpoints of 1 peers' '$d/log'"
+  check "and says so" "grep -q 'restored the last known endpoint of 1 peer' '$d/log'"
   check "and keeps running without avahi-daemon" "sleep 1; confined"
   kill -TERM "$pid"
   wait "$pid"
