@@ -28,14 +28,15 @@
 /* avahi-daemon refuses a client more than objects-per-client-max
  * browsers, resolvers and entry groups at once (avahi-daemon.conf; 1024
  * unless set: DEFAULT_OBJECTS_PER_CLIENT_MAX, avahi-daemon/dbus-internal.h).
- * We hold at most one entry group and one service browser; every other
+ * We hold at most one entry group, one service browser and, after a
+ * silence, one question for the names announced meanwhile; every other
  * object is a TXT browser, counted below, so that the sum stays under the
  * limit by construction. The spare ones stand for objects that a call
  * which timed out may have made in avahi-daemon all the same: avahi-client
  * cannot free them, it never got their path. */
 #define AVAHI_OBJECTS_MAX 1024
-#define OWN_OBJECTS 2
-#define SPARE_OBJECTS 30
+#define OWN_OBJECTS 3
+#define SPARE_OBJECTS 29
 /* Lookups in flight: browsers reading avahi-daemon's cache, waiting for
  * the network, or asking a watched service again (a kick). At most 64
  * wait for the network, one second each (ANSWER_MS): 64 names that never
@@ -62,10 +63,10 @@ G_STATIC_ASSERT (OWN_OBJECTS + WATCHED_MAX + LOOKUPS_MAX + SPARE_OBJECTS == AVAH
  * its cache and would ask again after a second (avahi-core/querier.c),
  * so it ends in between. */
 #define KICK_MS 500
-/* After a silence the services followed are asked twice, the second
- * time this much later: the first answers may still meet a receive
+/* After a silence the services followed are asked at once and again
+ * this many seconds later: the first answers may still meet a receive
  * buffer that filled while avahi-daemon did not read it, and be lost. */
-#define KICK_AGAIN_S 3
+static const guint kick_again_s[] = { 3, 10 };
 /* Probing our service takes avahi-daemon about a second (three probes
  * 250 ms apart, RFC 6762 §8.1). avahi-daemon 0.8 never ends it when an
  * interface goes while it probes there (an address moved: fixed upstream
@@ -183,6 +184,9 @@ struct _WgdMdns {
   gint64 heard;                 /* when avahi-daemon last said something (monotonic) */
   guint recheck_source;
   guint kick_again_source;
+  AvahiRecordBrowser *browse_kick; /* asking for the names of the type again */
+  guint browse_kick_deadline;
+  guint kick_round;             /* the next of kick_again_s */
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
@@ -220,6 +224,7 @@ struct _Service {
 static void mdns_pump (WgdMdns *mdns);
 static void mdns_resume (WgdMdns *mdns);
 static void mdns_check (WgdMdns *mdns);
+static void mdns_kick_browse (WgdMdns *mdns);
 static gboolean lookup_deadline_cb (gpointer user_data);
 static void txt_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
                           AvahiBrowserEvent event, const char *name, uint16_t clazz,
@@ -562,7 +567,13 @@ kick_again_cb (gpointer user_data)
   WgdMdns *mdns = user_data;
 
   mdns->kick_again_source = 0;
+  mdns->kick_round++;
+  if (mdns->kick_round < G_N_ELEMENTS (kick_again_s))
+    mdns->kick_again_source =
+      g_timeout_add_seconds (kick_again_s[mdns->kick_round] - kick_again_s[mdns->kick_round - 1],
+                             kick_again_cb, mdns);
   mdns_kick_followed (mdns);
+  mdns_kick_browse (mdns);
   mdns_pump (mdns);
   return G_SOURCE_REMOVE;
 }
@@ -588,7 +599,10 @@ mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
   g_clear_handle_id (&mdns->recheck_source, g_source_remove);
   g_message ("mdns: avahi-daemon answers again; asking the %u services followed for what "
              "they announced meanwhile", mdns_kick_followed (mdns));
-  mdns->kick_again_source = g_timeout_add_seconds (KICK_AGAIN_S, kick_again_cb, mdns);
+  g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
+  mdns->kick_round = 0;
+  mdns->kick_again_source = g_timeout_add_seconds (kick_again_s[0], kick_again_cb, mdns);
+  mdns_kick_browse (mdns);
 }
 
 /* avahi-daemon said something: it answers. */
@@ -686,6 +700,62 @@ mdns_call_failed (WgdMdns *mdns, const gchar *what)
   if (!mdns->refusal_said)
     g_warning (_("mdns: avahi-daemon refused %s: %s"), what, avahi_strerror (err));
   mdns->refusal_said = TRUE;
+}
+
+static gboolean
+browse_kick_deadline_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  /* Freeing it is a call to avahi-daemon: only once it answers. */
+  if (!mdns_can_call (mdns))
+    return G_SOURCE_CONTINUE;
+  mdns->browse_kick_deadline = 0;
+  avahi_record_browser_free (g_steal_pointer (&mdns->browse_kick));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+browse_kick_callback (AvahiRecordBrowser *b, AvahiIfIndex interface, AvahiProtocol protocol,
+                      AvahiBrowserEvent event, const char *name, uint16_t clazz, uint16_t type,
+                      const void *rdata, size_t size, AvahiLookupResultFlags flags,
+                      void *user_data)
+{
+  WgdMdns *mdns = user_data;
+
+  mdns_heard (mdns);
+  /* Its cache read, avahi-daemon asks now (see KICK_MS). */
+  if (event == AVAHI_BROWSER_CACHE_EXHAUSTED && mdns->browse_kick_deadline != 0)
+    {
+      g_source_remove (mdns->browse_kick_deadline);
+      mdns->browse_kick_deadline = g_timeout_add (KICK_MS, browse_kick_deadline_cb, mdns);
+    }
+}
+
+/* Asks for the names of the type browsed for, as service_kick asks for a
+ * TXT record: at once, without known answers. A peer that took another
+ * name while avahi-daemon did not listen (a name conflict after its
+ * address moved: "h2 #2") is otherwise heard of only when avahi-daemon's
+ * own browser asks again, which may be an hour away. The answers land in
+ * its cache, where the service browser sees the new names. */
+static void
+mdns_kick_browse (WgdMdns *mdns)
+{
+  g_autofree gchar *name = NULL;
+
+  if (mdns->browser_type == NULL || mdns->browse_kick != NULL || !mdns_can_call (mdns))
+    return;
+  name = g_strdup_printf ("%s.local", mdns->browser_type);
+  mdns->browse_kick = avahi_record_browser_new (mdns->client, AVAHI_IF_UNSPEC,
+                                                AVAHI_PROTO_UNSPEC, name, CLASS_IN_QU,
+                                                AVAHI_DNS_TYPE_PTR, 0, browse_kick_callback, mdns);
+  if (mdns->browse_kick == NULL)
+    {
+      mdns_call_failed (mdns, "a question for new names");
+      return;
+    }
+  mdns_heard (mdns);
+  mdns->browse_kick_deadline = g_timeout_add (CACHE_MS, browse_kick_deadline_cb, mdns);
 }
 
 /* The deadline of something in flight passed while avahi-daemon could
@@ -1256,6 +1326,9 @@ mdns_drop_connection_state (WgdMdns *mdns)
   if (mdns->browser != NULL)
     avahi_service_browser_free (g_steal_pointer (&mdns->browser));
   g_clear_pointer (&mdns->browser_type, g_free);
+  g_clear_handle_id (&mdns->browse_kick_deadline, g_source_remove);
+  if (mdns->browse_kick != NULL)
+    avahi_record_browser_free (g_steal_pointer (&mdns->browse_kick));
   if (mdns->group != NULL)
     avahi_entry_group_free (g_steal_pointer (&mdns->group));
   mdns->published = FALSE;
@@ -1409,6 +1482,7 @@ wgd_mdns_free (WgdMdns *mdns)
   g_clear_handle_id (&mdns->reconnect_source, g_source_remove);
   g_clear_handle_id (&mdns->recheck_source, g_source_remove);
   g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
+  g_clear_handle_id (&mdns->browse_kick_deadline, g_source_remove);
   g_clear_handle_id (&mdns->probe_source, g_source_remove);
   g_clear_handle_id (&mdns->retry_source, g_source_remove);
   g_clear_handle_id (&mdns->hold_source, g_source_remove);

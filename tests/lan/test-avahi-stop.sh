@@ -59,6 +59,8 @@ kill -TERM "${daemon_pid[1]}"
 wait "${daemon_pid[1]}"
 status=$?
 check "wgdiscoverd on h1 exits with status 0 on SIGTERM ($status)" '[[ $status == 0 ]]'
-echo "# h1's log:"
-sed 's/^/#   /' "$w/log1"
+for i in 1 2; do
+  echo "# h$i's log:"
+  sed 's/^/#   /' "$w/log$i"
+done
 echo "1..$n"
