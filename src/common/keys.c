@@ -168,6 +168,27 @@ wgd_key_pair_wg_public (const WgdKeyPair *pair, guint8 out[WGD_KEY_LEN])
     g_assert_not_reached ();
 }
 
+void
+wgd_key_fingerprint (const guint8 signing_key[WGD_KEY_LEN], gchar out[WGD_FINGERPRINT_LEN + 1])
+{
+  static const gchar domain[] = "wgdiscover fingerprint v1";
+  crypto_generichash_state state;
+  guint8 hash[crypto_generichash_BYTES];
+  gchar *p = out;
+
+  crypto_generichash_init (&state, NULL, 0, sizeof hash);
+  crypto_generichash_update (&state, (const guint8 *) domain, sizeof domain - 1);
+  crypto_generichash_update (&state, signing_key, WGD_KEY_LEN);
+  crypto_generichash_final (&state, hash, sizeof hash);
+  for (guint i = 0; i < 10; i++)
+    {
+      if (i > 0 && i % 2 == 0)
+        *p++ = '-';
+      p += g_snprintf (p, 3, "%02x", hash[i]);
+    }
+  *p = '\0';
+}
+
 gboolean
 wgd_wg_key_from_signing_key (const guint8 signing_key[WGD_KEY_LEN], guint8 out[WGD_KEY_LEN])
 {

@@ -36,5 +36,14 @@ void wgd_key_pair_wg_public (const WgdKeyPair *pair, guint8 out[WGD_KEY_LEN]);
 gboolean wgd_wg_key_from_signing_key (const guint8 signing_key[WGD_KEY_LEN],
                                       guint8 out[WGD_KEY_LEN]);
 
+/* The short form of a signing key that two people compare when pairing
+ * (docs/trust-model.md): the first 10 bytes of BLAKE2b-256 over
+ * "wgdiscover fingerprint v1" and the key, as five groups of four
+ * lowercase hex digits joined by '-', e.g. 3f2a-91c0-7be4-d015-a2b3.
+ * 80 bits: finding another key with the same form costs about 2^80. */
+#define WGD_FINGERPRINT_LEN 24
+void wgd_key_fingerprint (const guint8 signing_key[WGD_KEY_LEN],
+                          gchar out[WGD_FINGERPRINT_LEN + 1]);
+
 /* Wipes and frees a NUL-terminated secret string. */
 void wgd_secret_free (gchar *secret);

@@ -48,6 +48,26 @@ test_derivation_consistent (void)
     }
 }
 
+/* The expected form is Python's hashlib.blake2b (digest_size=32) over
+ * the domain string and the key 00 01 .. 1f, an implementation
+ * independent of libsodium. */
+static void
+test_fingerprint (void)
+{
+  guint8 key[WGD_KEY_LEN];
+  gchar fp[WGD_FINGERPRINT_LEN + 1];
+  gchar other[WGD_FINGERPRINT_LEN + 1];
+
+  for (guint i = 0; i < WGD_KEY_LEN; i++)
+    key[i] = (guint8) i;
+  wgd_key_fingerprint (key, fp);
+  g_assert_cmpstr (fp, ==, "66d9-652c-08b0-6e0c-3ed2");
+  g_assert_cmpuint (strlen (fp), ==, WGD_FINGERPRINT_LEN);
+  key[31] ^= 1;
+  wgd_key_fingerprint (key, other);
+  g_assert_cmpstr (other, !=, fp);
+}
+
 static void
 test_no_derivation_for_bad_points (void)
 {
@@ -199,6 +219,7 @@ main (int argc, char **argv)
   g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/keys/known-answers", test_known_answers);
   g_test_add_func ("/keys/derivation-consistent", test_derivation_consistent);
+  g_test_add_func ("/keys/fingerprint", test_fingerprint);
   g_test_add_func ("/keys/no-derivation-for-bad-points", test_no_derivation_for_bad_points);
   g_test_add_func ("/keys/generate-distinct", test_generate_distinct);
   g_test_add_func ("/keys/text-round-trip", test_text_round_trip);
