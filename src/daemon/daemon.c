@@ -102,6 +102,9 @@ struct _WgdDaemon {
   guint rejected;
   guint rejected_by_reason[WGD_REASON_COUNT];
   guint endpoint_changes;
+  /* Paused (wgd_daemon_set_paused): nothing published, nothing written
+   * into the interfaces but the removal of expired mesh peers. */
+  gboolean paused;
   /* Listeners, and what they were told of: the interfaces (names) and
    * the peers (GBytes wg keys) they know. notify_cb tells them what
    * changed, once per main-loop iteration. */
@@ -112,6 +115,7 @@ struct _WgdDaemon {
   guint notify_source;
   gboolean state_changed;       /* interfaces or peers may have changed */
   gboolean counters_changed;
+  gboolean paused_changed;
 };
 
 static void
@@ -349,7 +353,7 @@ daemon_announce (WgdDaemon *d)
       g_autoptr (GError) error = NULL;
 
       wgd_device_free (interface_read (d, iface));
-      if (!iface->config->advertise || !iface->usable || iface->listen_port == 0)
+      if (d->paused || !iface->config->advertise || !iface->usable || iface->listen_port == 0)
         continue;
       /* The interface's own key: an existing setup keeps its keys, and
        * the record binds our identity to them. A mesh certificate names
@@ -491,10 +495,14 @@ interface_note_endpoint (Interface *iface, const guint8 *wg_key, const WgdSockad
 static void
 daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
 {
-  g_autoptr (GArray) subnets = local_subnets (d);
-  g_autofree gchar *key = wgd_key_to_base64 (entry->wg_key);
+  g_autoptr (GArray) subnets = NULL;
+  g_autofree gchar *key = NULL;
   gint64 now = (gint64) wgd_clock_now ();
 
+  if (d->paused)
+    return;
+  subnets = local_subnets (d);
+  key = wgd_key_to_base64 (entry->wg_key);
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -614,6 +622,8 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
   const gchar *name = ann->name[0] ? ann->name : "unnamed";
   gboolean changed = FALSE;
 
+  if (d->paused)
+    return FALSE;
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -1054,6 +1064,8 @@ tick_cb (gpointer user_data)
 static void
 daemon_restore_endpoints (WgdDaemon *d)
 {
+  if (d->paused)
+    return;
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -1435,6 +1447,49 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
 }
 
 void
+wgd_daemon_rescan (WgdDaemon *d)
+{
+  guint asked;
+
+  g_ptr_array_unref (daemon_read_devices (d));
+  asked = wgd_mdns_ask_again (d->mdns);
+  daemon_schedule_redecide (d);
+  g_message (g_dngettext (GETTEXT_PACKAGE,
+                          "rescan: interfaces read again; asking the LAN again (%u service "
+                          "followed)",
+                          "rescan: interfaces read again; asking the LAN again (%u services "
+                          "followed)", asked), asked);
+}
+
+void
+wgd_daemon_set_paused (WgdDaemon *d, gboolean paused)
+{
+  if (d->paused == !!paused)
+    return;
+  d->paused = !!paused;
+  d->paused_changed = TRUE;
+  daemon_schedule_notify (d, TRUE, FALSE);
+  if (paused)
+    {
+      wgd_mdns_withdraw (d->mdns);
+      for (guint i = 0; i < d->interfaces->len; i++)
+        g_array_index (d->interfaces, Interface, i).announced_port = 0;
+      g_message (_("paused: our announcements are withdrawn, and no endpoint is written "
+                   "until resumed"));
+      return;
+    }
+  g_message (_("resumed: announcing again and deciding every peer's endpoint again"));
+  daemon_announce (d);
+  daemon_schedule_redecide (d);
+}
+
+gboolean
+wgd_daemon_is_paused (WgdDaemon *d)
+{
+  return d->paused;
+}
+
+void
 wgd_daemon_stop (WgdDaemon *d)
 {
   if (d->mdns != NULL)
@@ -1496,6 +1551,8 @@ wgd_daemon_status (WgdDaemon *d)
 gboolean
 wgd_daemon_is_ready (WgdDaemon *d)
 {
+  if (d->paused)
+    return TRUE;
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -1632,10 +1689,13 @@ notify_cb (gpointer user_data)
       daemon_notify_interfaces (d);
       daemon_notify_peers (d);
     }
+  if (d->paused_changed)
+    daemon_emit (d, WGD_DAEMON_PAUSED_CHANGED, NULL, NULL);
   if (d->counters_changed || d->state_changed)
     daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
   d->state_changed = FALSE;
   d->counters_changed = FALSE;
+  d->paused_changed = FALSE;
   return G_SOURCE_REMOVE;
 }
 
@@ -1740,8 +1800,8 @@ wgd_daemon_get_interface (WgdDaemon *d, const gchar *name)
   info->mode = iface->config->mode;
   info->listen_port = iface->listen_port;
   info->present = iface->usable;
-  info->advertising = iface->config->advertise && iface->usable && iface->listen_port != 0
-                      && iface->announced_port == iface->listen_port;
+  info->advertising = !d->paused && iface->config->advertise && iface->usable
+                      && iface->listen_port != 0 && iface->announced_port == iface->listen_port;
   return info;
 }
 

@@ -21,6 +21,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemon, wgd_daemon_free)
  * and the peer table, the replay state and the meshes' members stay.
  * daemon keeps a pointer to config, which must outlive it. */
 gboolean wgd_daemon_reload (WgdDaemon *daemon, WgdConfig *config, GError **error);
+/* Looks again at once: reads every interface, asks the LAN afresh for
+ * the records of the services followed, and decides every peer's
+ * endpoint again. */
+void wgd_daemon_rescan (WgdDaemon *daemon);
+/* Paused: our services are withdrawn and nothing is written into the
+ * interfaces (no endpoint, no mesh peer added; expired mesh peers are
+ * still removed), while peers are still followed. Resuming announces
+ * again and decides every endpoint again. Not persisted; a change is
+ * logged and heard as WGD_DAEMON_PAUSED_CHANGED. */
+void wgd_daemon_set_paused (WgdDaemon *daemon, gboolean paused);
+gboolean wgd_daemon_is_paused (WgdDaemon *daemon);
 /* Withdraws our services and saves state; call before exiting. */
 void wgd_daemon_stop (WgdDaemon *daemon);
 /* A one-line summary for systemd's STATUS=. */
@@ -43,6 +54,7 @@ typedef enum {
   WGD_DAEMON_INTERFACE_CHANGED, /* ifname: something of it may have changed */
   WGD_DAEMON_INTERFACE_REMOVED, /* ifname: no longer configured */
   WGD_DAEMON_COUNTERS_CHANGED,
+  WGD_DAEMON_PAUSED_CHANGED,    /* wgd_daemon_is_paused changed */
 } WgdDaemonEvent;
 
 /* wg_key is set for peer events, ifname for interface events, else

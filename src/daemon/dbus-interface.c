@@ -75,6 +75,7 @@ on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
     case WGD_DAEMON_PEER_CHANGED:
     case WGD_DAEMON_PEER_REMOVED:
     case WGD_DAEMON_COUNTERS_CHANGED:
+    case WGD_DAEMON_PAUSED_CHANGED:
       break;
     }
 }

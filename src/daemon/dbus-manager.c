@@ -1,18 +1,29 @@
 /* dbus-manager.c — org.wgdiscover1.Manager: the identity, the version,
- * the configured interfaces' paths and the counters. Every value is
- * read from the core when it says something changed; the generated
- * skeleton sends PropertiesChanged only for values that did change,
- * once per main-loop iteration. */
+ * the configured interfaces' paths and the counters, and the methods
+ * that change what the daemon does. Every value is read from the core
+ * when it says something changed; the generated skeleton sends
+ * PropertiesChanged only for values that did change, once per main-loop
+ * iteration. Every method asks polkit first (dbus-authority.h). */
 #include "config.h"
 
 #include "base64.h"
+#include "dbus-authority.h"
 #include "dbus-bus.h"
+#include "dbus-error.h"
 #include "dbus-manager.h"
+#include "keys.h"
 #include "wgd-api.h"
+
+/* The polkit action of Rescan, Pause, Resume and Reload
+ * (data/org.wgdiscover1.policy). */
+#define ACTION_MANAGE "org.wgdiscover1.manage"
 
 struct _WgdDbusManager {
   WgdDaemon *daemon;
   WgdApiManager *skeleton;
+  WgdDbusAuthority *authority;
+  WgdDbusReloadFunc reload;
+  gpointer reload_data;
   guint listener;
 };
 
@@ -96,30 +107,135 @@ on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
     case WGD_DAEMON_COUNTERS_CHANGED:
       dbus_manager_update_counters (m);
       break;
+    case WGD_DAEMON_PAUSED_CHANGED:
+      wgd_api_manager_set_paused (m->skeleton, wgd_daemon_is_paused (daemon));
+      break;
     case WGD_DAEMON_PEER_CHANGED:
     case WGD_DAEMON_INTERFACE_CHANGED:
       break;
     }
 }
 
+/* --- The methods: each runs once polkit has said yes ------------------- */
+
+static void
+do_rescan (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  wgd_daemon_rescan (m->daemon);
+  wgd_api_manager_complete_rescan (m->skeleton, invocation);
+}
+
+/* The property follows at once, so that a caller reading it after the
+ * reply sees the change (the core's event comes a moment later). */
+static void
+dbus_manager_set_paused (WgdDbusManager *m, gboolean paused)
+{
+  wgd_daemon_set_paused (m->daemon, paused);
+  wgd_api_manager_set_paused (m->skeleton, wgd_daemon_is_paused (m->daemon));
+}
+
+static void
+do_pause (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  dbus_manager_set_paused (m, TRUE);
+  wgd_api_manager_complete_pause (m->skeleton, invocation);
+}
+
+static void
+do_resume (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  dbus_manager_set_paused (m, FALSE);
+  wgd_api_manager_complete_resume (m->skeleton, invocation);
+}
+
+static void
+do_reload (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!m->reload (m->reload_data, &error))
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, WGD_DBUS_ERROR,
+                                                     WGD_DBUS_ERROR_INVALID_CONFIGURATION,
+                                                     error->message);
+      return;
+    }
+  wgd_api_manager_complete_reload (m->skeleton, invocation);
+}
+
+static gboolean
+on_handle_rescan (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_rescan, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_pause (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_pause, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_resume (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_resume, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_handle_reload (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+
+  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_reload, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 WgdDbusManager *
-wgd_dbus_manager_new (WgdDaemon *daemon)
+wgd_dbus_manager_new (WgdDaemon *daemon, WgdDbusReloadFunc reload, gpointer reload_data)
 {
   WgdDbusManager *m = g_new0 (WgdDbusManager, 1);
   guint8 signing_key[WGD_KEY_LEN], wg_key[WGD_KEY_LEN];
+  gchar fingerprint[WGD_FINGERPRINT_LEN + 1];
   g_autofree gchar *signing = NULL;
   g_autofree gchar *wg = NULL;
 
+  wgd_dbus_error_register ();
   m->daemon = daemon;
+  m->reload = reload;
+  m->reload_data = reload_data;
+  m->authority = wgd_dbus_authority_new ();
   m->skeleton = wgd_api_manager_skeleton_new ();
   wgd_daemon_get_identity (daemon, signing_key, wg_key);
   signing = wgd_key_to_base64 (signing_key);
   wg = wgd_key_to_base64 (wg_key);
+  wgd_key_fingerprint (signing_key, fingerprint);
   wgd_api_manager_set_version (m->skeleton, PACKAGE_VERSION);
   wgd_api_manager_set_signing_key (m->skeleton, signing);
+  wgd_api_manager_set_fingerprint (m->skeleton, fingerprint);
   wgd_api_manager_set_wire_guard_key (m->skeleton, wg);
+  wgd_api_manager_set_paused (m->skeleton, wgd_daemon_is_paused (daemon));
   dbus_manager_update_interfaces (m);
   dbus_manager_update_counters (m);
+  g_signal_connect (m->skeleton, "handle-rescan", G_CALLBACK (on_handle_rescan), m);
+  g_signal_connect (m->skeleton, "handle-pause", G_CALLBACK (on_handle_pause), m);
+  g_signal_connect (m->skeleton, "handle-resume", G_CALLBACK (on_handle_resume), m);
+  g_signal_connect (m->skeleton, "handle-reload", G_CALLBACK (on_handle_reload), m);
   m->listener = wgd_daemon_add_listener (daemon, on_daemon_event, m);
   return m;
 }
@@ -130,6 +246,9 @@ wgd_dbus_manager_free (WgdDbusManager *m)
   if (m == NULL)
     return;
   wgd_daemon_remove_listener (m->daemon, m->listener);
+  /* First: no method runs once the manager is going. */
+  wgd_dbus_authority_free (m->authority);
+  g_signal_handlers_disconnect_by_data (m->skeleton, m);
   g_object_unref (m->skeleton);
   g_free (m);
 }

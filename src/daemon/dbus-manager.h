@@ -1,6 +1,7 @@
 /* dbus-manager.h — org.wgdiscover1.Manager at /org/wgdiscover1: this
  * node's identity, its interfaces and the core's counters, kept current
- * by listening to the core (docs/dbus-api.md). */
+ * by listening to the core, and the methods Rescan, Pause, Resume and
+ * Reload, each checked with polkit (docs/dbus-api.md). */
 #pragma once
 
 #include <gio/gio.h>
@@ -9,7 +10,13 @@
 
 typedef struct _WgdDbusManager WgdDbusManager;
 
-WgdDbusManager *wgd_dbus_manager_new (WgdDaemon *daemon);
+/* Reloads the configuration as SIGHUP does (main.c owns it, the core
+ * does not): FALSE and error if it cannot be read or applied, and then
+ * nothing changed. */
+typedef gboolean (*WgdDbusReloadFunc) (gpointer user_data, GError **error);
+
+WgdDbusManager *wgd_dbus_manager_new (WgdDaemon *daemon, WgdDbusReloadFunc reload,
+                                      gpointer reload_data);
 void wgd_dbus_manager_free (WgdDbusManager *manager);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDbusManager, wgd_dbus_manager_free)
 

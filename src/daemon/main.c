@@ -1,8 +1,8 @@
 /* main.c — wgdiscoverd: options, configuration, signals and the main
  * loop. SIGTERM and SIGINT withdraw our mDNS service and stop; SIGHUP
- * re-reads the configuration and applies it to the running core as a
- * change (one that cannot be read or applied is reported and the
- * running one kept). */
+ * and the D-Bus method Reload re-read the configuration and apply it to
+ * the running core as a change (one that cannot be read or applied is
+ * reported and the running one kept). */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -75,21 +75,35 @@ main_reload (Main *m, GError **error)
   return TRUE;
 }
 
+/* A reload as systemd and the log see it, whoever asked for it (SIGHUP,
+ * or the D-Bus method Reload through WgdDbusReloadFunc). */
 static gboolean
-on_reload (gpointer user_data)
+main_reload_and_report (gpointer user_data, GError **error)
 {
   Main *m = user_data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local = NULL;
   g_autofree gchar *reloading = g_strdup_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
                                                  g_get_monotonic_time ());
+  gboolean ok;
 
   /* systemd's Type=notify-reload wants the time with RELOADING=1. */
   wgd_sd_notify (reloading);
-  if (main_reload (m, &error))
+  ok = main_reload (m, &local);
+  if (ok)
     g_message (_("configuration reloaded from %s"), m->config_path);
   else
-    g_warning (_("reload: keeping the running configuration: %s"), error->message);
+    {
+      g_warning (_("reload: keeping the running configuration: %s"), local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
   wgd_sd_notify ("READY=1");
+  return ok;
+}
+
+static gboolean
+on_reload (gpointer user_data)
+{
+  main_reload_and_report (user_data, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -101,7 +115,7 @@ static void
 main_start_dbus (Main *m)
 {
   m->objects = g_dbus_object_manager_server_new (WGD_DBUS_PATH);
-  m->dbus_manager = wgd_dbus_manager_new (m->daemon);
+  m->dbus_manager = wgd_dbus_manager_new (m->daemon, main_reload_and_report, m);
   m->dbus_interfaces = wgd_dbus_interfaces_new (m->daemon, m->objects);
   m->dbus_peers = wgd_dbus_peers_new (m->daemon, m->objects);
   m->bus = wgd_dbus_bus_new (m->objects, wgd_dbus_manager_get_skeleton (m->dbus_manager));

@@ -578,6 +578,21 @@ kick_again_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Asks the LAN afresh: the names of the type at once, the services
+ * followed for their TXT records at once and again kick_again_s later.
+ * Returns how many services are to be asked. */
+static guint
+mdns_ask_again (WgdMdns *mdns)
+{
+  guint followed = mdns_kick_followed (mdns);
+
+  g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
+  mdns->kick_round = 0;
+  mdns->kick_again_source = g_timeout_add_seconds (kick_again_s[0], kick_again_cb, mdns);
+  mdns_kick_browse (mdns);
+  return followed;
+}
+
 /* Whether avahi-daemon answers: it is that, or not, until an event of
  * its own or a liveness check says otherwise. Once it answers again
  * after a silence, the services followed are asked again for their TXT
@@ -598,11 +613,7 @@ mdns_set_answering (WgdMdns *mdns, gboolean answering, const gchar *why)
     }
   g_clear_handle_id (&mdns->recheck_source, g_source_remove);
   g_message ("mdns: avahi-daemon answers again; asking the %u services followed for what "
-             "they announced meanwhile", mdns_kick_followed (mdns));
-  g_clear_handle_id (&mdns->kick_again_source, g_source_remove);
-  mdns->kick_round = 0;
-  mdns->kick_again_source = g_timeout_add_seconds (kick_again_s[0], kick_again_cb, mdns);
-  mdns_kick_browse (mdns);
+             "they announced meanwhile", mdns_ask_again (mdns));
 }
 
 /* avahi-daemon said something: it answers. */
@@ -1537,6 +1548,19 @@ wgd_mdns_withdraw (WgdMdns *mdns)
   g_clear_pointer (&mdns->name, g_free);
   mdns->publication_stale = TRUE;
   mdns_sync_publication (mdns);
+}
+
+guint
+wgd_mdns_ask_again (WgdMdns *mdns)
+{
+  guint followed;
+
+  /* Not answering: it asks again by itself once avahi-daemon answers. */
+  if (!mdns->answering)
+    return 0;
+  followed = mdns_ask_again (mdns);
+  mdns_pump (mdns);
+  return followed;
 }
 
 void

@@ -61,6 +61,12 @@ void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gch
                        const guint8 *record, gsize len);
 /* Withdraws our service (before exiting). */
 void wgd_mdns_withdraw (WgdMdns *mdns);
+/* Asks the LAN afresh, as after a silence of avahi-daemon: the names
+ * of the type browsed for, and every service followed for its TXT
+ * record, at once and twice more within seconds. Returns how many
+ * services are asked (0 while avahi-daemon does not answer: it is
+ * done once it does). */
+guint wgd_mdns_ask_again (WgdMdns *mdns);
 /* Browses for every _wireguard._udp service, or only for those of one
  * mesh's subtype, or not at all. */
 void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype);

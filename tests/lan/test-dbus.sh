@@ -8,8 +8,9 @@
 # that only listens to signals from the start ends with what
 # GetManagedObjects says at the end; h3, whose bus name another process
 # holds, says so once and finds its peers all the same; the bus policy
-# (data/org.wgdiscover1.conf) lets root own the name and anyone read, and
-# refuses anyone else the name and any other call. Prints TAP; needs root.
+# (data/org.wgdiscover1.conf) lets root own the name, anyone read and call
+# the Manager's methods (which the daemon refuses when polkit cannot say
+# yes), and refuses anyone else the name and any other call. Prints TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -290,6 +291,15 @@ check "the policy lets anyone introspect" \
 denied() { nobody_run "$@" 2>&1 | grep -q 'AccessDenied'; }
 check "the policy refuses anyone else a Properties.Set" \
   "denied gdbus call --system --dest org.wgdiscover1 --object-path $ROOT --method org.freedesktop.DBus.Properties.Set org.wgdiscover1.Manager Version '<\"x\">'"
+# The bus lets the call through; the daemon asks polkit (absent here)
+# and refuses it itself.
+refused_by_daemon() {
+  nobody_run gdbus call --system --dest org.wgdiscover1 --object-path $ROOT \
+    --method org.wgdiscover1.Manager.Rescan 2>&1 |
+    grep -q 'AccessDenied: cannot check the authorization for org.wgdiscover1.manage'
+}
+check "the policy lets anyone call the Manager's methods; the daemon refuses without polkit" \
+  refused_by_daemon
 kill -TERM "$strict_daemon"
 wait "$strict_daemon"
 check "the policy refuses anyone else the name" \
