@@ -30,6 +30,11 @@ static const GDBusErrorEntry wg_error_entries[] = {
   { WGD_WG_ERROR_FAILED, NAME ("WireGuardFailed") },
 };
 
+/* A code added to a domain needs its name here. */
+G_STATIC_ASSERT (G_N_ELEMENTS (dbus_error_entries) == WGD_DBUS_ERROR_INVALID_CONFIGURATION + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wgd_error_entries) == WGD_ERROR_INVALID + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wg_error_entries) == WGD_WG_ERROR_FAILED + 1);
+
 GQuark
 wgd_dbus_error_quark (void)
 {
