@@ -170,40 +170,32 @@ do_reload (GDBusMethodInvocation *invocation, gpointer user_data)
   wgd_api_manager_complete_reload (m->skeleton, invocation);
 }
 
-static gboolean
-on_handle_rescan (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  WgdDbusManager *m = user_data;
-
-  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_rescan, m);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-on_handle_pause (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  WgdDbusManager *m = user_data;
-
-  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_pause, m);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
+/* The methods of the action org.wgdiscover1.manage, by D-Bus name. */
+static const struct {
+  const gchar *name;
+  const gchar *signal;
+  WgdDbusAuthorizedFunc func;
+} manage_methods[] = {
+  { "Rescan", "handle-rescan", do_rescan },
+  { "Pause", "handle-pause", do_pause },
+  { "Resume", "handle-resume", do_resume },
+  { "Reload", "handle-reload", do_reload },
+};
 
 static gboolean
-on_handle_resume (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
+on_handle_manage (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   WgdDbusManager *m = user_data;
+  const gchar *name = g_dbus_method_invocation_get_method_name (invocation);
 
-  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_resume, m);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-on_handle_reload (WgdApiManager *skeleton, GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  WgdDbusManager *m = user_data;
-
-  wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE, do_reload, m);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  for (guint i = 0; i < G_N_ELEMENTS (manage_methods); i++)
+    if (g_strcmp0 (name, manage_methods[i].name) == 0)
+      {
+        wgd_dbus_authority_check (m->authority, invocation, ACTION_MANAGE,
+                                  manage_methods[i].func, m);
+        return G_DBUS_METHOD_INVOCATION_HANDLED;
+      }
+  return G_DBUS_METHOD_INVOCATION_UNHANDLED;
 }
 
 WgdDbusManager *
@@ -232,10 +224,8 @@ wgd_dbus_manager_new (WgdDaemon *daemon, WgdDbusReloadFunc reload, gpointer relo
   wgd_api_manager_set_paused (m->skeleton, wgd_daemon_is_paused (daemon));
   dbus_manager_update_interfaces (m);
   dbus_manager_update_counters (m);
-  g_signal_connect (m->skeleton, "handle-rescan", G_CALLBACK (on_handle_rescan), m);
-  g_signal_connect (m->skeleton, "handle-pause", G_CALLBACK (on_handle_pause), m);
-  g_signal_connect (m->skeleton, "handle-resume", G_CALLBACK (on_handle_resume), m);
-  g_signal_connect (m->skeleton, "handle-reload", G_CALLBACK (on_handle_reload), m);
+  for (guint i = 0; i < G_N_ELEMENTS (manage_methods); i++)
+    g_signal_connect (m->skeleton, manage_methods[i].signal, G_CALLBACK (on_handle_manage), m);
   m->listener = wgd_daemon_add_listener (daemon, on_daemon_event, m);
   return m;
 }
