@@ -2,14 +2,16 @@
 # test-polkit.sh — the Manager's methods are checked with a real polkitd
 # (docs/dbus-api.md, Authorization). On h1 of a virtual LAN of two hosts,
 # h1's mount namespace gets private copies of what polkitd reads: an
-# /etc/passwd and /etc/group with the test users wgdtest-yes and
-# wgdtest-no (and wgdiscover and polkitd, made here if the machine has
-# none), our policy as the only actions, and a rules file that grants
-# wgdtest-yes and denies wgdtest-no every org.wgdiscover1 action. polkitd
+# /etc/passwd and /etc/group with the test users wgdtest-yes,
+# wgdtest-no and wgdtest-auth (and wgdiscover and polkitd, made here if
+# the machine has none), our policy as the only actions, and a rules file
+# that grants wgdtest-yes, denies wgdtest-no, and makes wgdtest-auth
+# authenticate (it has no agent) for every org.wgdiscover1 action. polkitd
 # runs on h1's private system bus as it does from its unit; wgdiscoverd
 # runs as the user wgdiscover (so polkit must honour the policy's owner
 # annotation to answer it). Checked: wgdtest-no is refused every method
-# with AccessDenied and nothing changes; wgdtest-yes pauses (Paused true,
+# with AccessDenied and nothing changes, and so is wgdtest-auth, told that
+# authentication is required; wgdtest-yes pauses (Paused true,
 # h2 no longer sees h1's service, nothing is written into wg0), rescans,
 # resumes (the service is back, the endpoint written), reloads, and gets
 # org.wgdiscover1.Error.InvalidConfiguration for a broken configuration
@@ -57,7 +59,7 @@ mkdir -p "$p/rules" "$p/actions" "$p/no-rules"
 cp /etc/passwd "$p/passwd" && cp /etc/group "$p/group"
 declare -A uid
 next=64000
-for user in wgdtest-yes wgdtest-no wgdiscover polkitd; do
+for user in wgdtest-yes wgdtest-no wgdtest-auth wgdiscover polkitd; do
   if [[ $user == wgdtest-* ]] || ! grep -q "^$user:" "$p/passwd"; then
     sed -i "/^$user:/d" "$p/passwd" "$p/group"
     next=$(free_uid "$next")
@@ -75,6 +77,8 @@ polkit.addRule(function(action, subject) {
       return polkit.Result.YES;
     if (subject.user == "wgdtest-no")
       return polkit.Result.NO;
+    if (subject.user == "wgdtest-auth")
+      return polkit.Result.AUTH_ADMIN;
   }
 });
 RULES
@@ -153,6 +157,11 @@ for method in Pause Resume Rescan Reload; do
 done
 check "wgdtest-no's refusal names the action" \
   "call wgdtest-no Pause | grep -q 'not authorized for org.wgdiscover1.manage'"
+call wgdtest-auth Pause > "$w/auth.err"
+check "wgdtest-auth, who must authenticate but has no agent, is refused with AccessDenied" \
+  "grep -q 'GDBus.Error:org.freedesktop.DBus.Error.AccessDenied' '$w/auth.err'"
+check "and told that authentication is required" \
+  "grep -q 'authentication is required' '$w/auth.err'"
 sleep 1
 check "Paused stays false" '[[ $(prop Paused) == false ]]'
 check "h2 still sees h1's service" h2_sees_h1
@@ -182,6 +191,8 @@ check "h1 logged the resume" "grep -q 'resumed: announcing again' '$w/log1'"
 check "resumed, h1 writes h2's endpoint" "within 10 '[[ \$(lan_endpoint 1 2) == 10.77.0.2:51820 ]]'"
 check "h2 sees h1's service again" "within 15 h2_sees_h1"
 check "h1's wg0 is Advertising again" "within 5 '[[ \$(advertising) == true ]]'"
+check "Resume when not paused does nothing" \
+  "allowed wgdtest-yes Resume && [[ \$(grep -c 'resumed: announcing' '$w/log1') == 1 ]]"
 
 # --- Reload -----------------------------------------------------------------
 check "wgdtest-yes may Reload" "allowed wgdtest-yes Reload"
