@@ -72,7 +72,10 @@ files=(
   "$dir_mandir/man8/wgdiscoverd.8:644"
   "$dir_bashcompletiondir/wgdiscoverctl:644"
   "$dir_localedir/de/LC_MESSAGES/wgdiscover.mo:644"
+  "$dir_docdir/README.md:644"
   "$dir_docdir/architecture.md:644"
+  "$dir_docdir/trust-model.md:644"
+  "$dir_docdir/record-format.md:644"
   "$dir_docdir/dbus-api.md:644"
   "$dir_docdir/examples/wgdiscoverd.conf:644"
 )
