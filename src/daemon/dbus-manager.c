@@ -1,11 +1,15 @@
 /* dbus-manager.c — org.wgdiscover1.Manager: the identity, the version,
- * the configured interfaces' paths and the counters. Every value is
+ * the configured interfaces' paths and the counters, and the methods
+ * (each asked of the authority first). Every value is
  * read from the core when it says something changed; the generated
  * skeleton sends PropertiesChanged only for values that did change,
  * once per main-loop iteration. */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "base64.h"
+#include "dbus-authority.h"
 #include "dbus-bus.h"
 #include "dbus-manager.h"
 #include "wgd-api.h"
@@ -13,8 +17,89 @@
 struct _WgdDbusManager {
   WgdDaemon *daemon;
   WgdApiManager *skeleton;
+  WgdDbusAuthority *authority;
   guint listener;
 };
+
+/* The two keys of ApprovePeer and RejectPeer, or an InvalidKey error on
+ * invocation (FALSE). */
+static gboolean
+dbus_manager_parse_keys (GDBusMethodInvocation *invocation, guint8 wg_key[WGD_KEY_LEN],
+                         guint8 signing_key[WGD_KEY_LEN])
+{
+  GVariant *args = g_dbus_method_invocation_get_parameters (invocation);
+  const gchar *wg = NULL;
+  const gchar *signing = NULL;
+
+  g_variant_get (args, "(&s&s)", &wg, &signing);
+  if (!wgd_key_from_base64 (wg, wg_key, NULL))
+    g_dbus_method_invocation_return_error (invocation, WGD_DAEMON_ERROR,
+                                           WGD_DAEMON_ERROR_INVALID_KEY,
+                                           _("the WireGuard key is not a key in base64"));
+  else if (!wgd_key_from_base64 (signing, signing_key, NULL))
+    g_dbus_method_invocation_return_error (invocation, WGD_DAEMON_ERROR,
+                                           WGD_DAEMON_ERROR_INVALID_KEY,
+                                           _("the signing key is not a key in base64"));
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* Authorized: the decision, on the keys parsed again from the call. */
+static void
+dbus_manager_decide (GDBusMethodInvocation *invocation, WgdDbusManager *m,
+                     gboolean (*decide) (WgdDaemon *, const guint8 *, const guint8 *, GError **))
+{
+  guint8 wg_key[WGD_KEY_LEN], signing_key[WGD_KEY_LEN];
+  g_autoptr (GError) error = NULL;
+
+  if (!dbus_manager_parse_keys (invocation, wg_key, signing_key))
+    return;
+  if (!decide (m->daemon, wg_key, signing_key, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+approve_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  dbus_manager_decide (invocation, user_data, wgd_daemon_approve_peer);
+}
+
+static void
+reject_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  dbus_manager_decide (invocation, user_data, wgd_daemon_reject_peer);
+}
+
+/* Bad keys are refused before authorization is asked: nobody waits for
+ * polkit to learn that they mistyped. */
+static gboolean
+on_approve_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
+                 const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
+
+  if (dbus_manager_parse_keys (invocation, wg, signing))
+    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve",
+                              approve_authorized, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_reject_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
+                const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
+{
+  WgdDbusManager *m = user_data;
+  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
+
+  if (dbus_manager_parse_keys (invocation, wg, signing))
+    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve",
+                              reject_authorized, m);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
 static void
 dbus_manager_update_interfaces (WgdDbusManager *m)
@@ -40,7 +125,8 @@ dbus_manager_rejected (const WgdDaemonCounters *c)
   return g_variant_builder_end (&b);
 }
 
-/* Every trust a known peer can have today (not "none"), 0 included. */
+/* Every trust a known peer can have (not "none"), pending too, 0
+ * included. */
 static GVariant *
 dbus_manager_peers_by_trust (WgdDbusManager *m)
 {
@@ -110,16 +196,23 @@ wgd_dbus_manager_new (WgdDaemon *daemon)
   g_autofree gchar *signing = NULL;
   g_autofree gchar *wg = NULL;
 
+  gchar fingerprint[WGD_FINGERPRINT_LEN + 1];
+
   m->daemon = daemon;
   m->skeleton = wgd_api_manager_skeleton_new ();
+  m->authority = wgd_dbus_authority_new ();
   wgd_daemon_get_identity (daemon, signing_key, wg_key);
   signing = wgd_key_to_base64 (signing_key);
   wg = wgd_key_to_base64 (wg_key);
+  wgd_key_fingerprint (signing_key, fingerprint);
+  wgd_api_manager_set_fingerprint (m->skeleton, fingerprint);
   wgd_api_manager_set_version (m->skeleton, PACKAGE_VERSION);
   wgd_api_manager_set_signing_key (m->skeleton, signing);
   wgd_api_manager_set_wire_guard_key (m->skeleton, wg);
   dbus_manager_update_interfaces (m);
   dbus_manager_update_counters (m);
+  g_signal_connect (m->skeleton, "handle-approve-peer", G_CALLBACK (on_approve_peer), m);
+  g_signal_connect (m->skeleton, "handle-reject-peer", G_CALLBACK (on_reject_peer), m);
   m->listener = wgd_daemon_add_listener (daemon, on_daemon_event, m);
   return m;
 }
@@ -130,6 +223,8 @@ wgd_dbus_manager_free (WgdDbusManager *m)
   if (m == NULL)
     return;
   wgd_daemon_remove_listener (m->daemon, m->listener);
+  wgd_dbus_authority_free (m->authority);
+  g_signal_handlers_disconnect_by_data (m->skeleton, m);
   g_object_unref (m->skeleton);
   g_free (m);
 }
