@@ -113,6 +113,17 @@ check "ApprovePeer for a key that is not pending: NotPending" \
 out=$(call RejectPeer "${lan_pub[2]}" "${sign[3]}")
 check "RejectPeer with another signing key: KeyChanged" '[[ $out == *org.wgdiscover1.Error.KeyChanged* ]]'
 check "... and nothing changed" unchanged
+# A decision that cannot be saved is not made: here the file's place is
+# taken by a directory.
+mkdir "$w/state1/approvals"
+out=$(call ApprovePeer "${lan_pub[2]}" "${sign[2]}")
+echo "# $out"
+# The IO name comes with the registration of WGD_ERROR's D-Bus names;
+# before it, GDBus's generic name for the same error.
+check "ApprovePeer that cannot be saved: IO" \
+  '[[ $out == *org.wgdiscover1.Error.IO* || $out == *wgd_2derror_2dquark.Code3* ]]'
+rmdir "$w/state1/approvals"
+check "... and nothing changed" unchanged
 
 # --- approve h2, reject h3 ---------------------------------------------------------
 t0=$(date +%s.%N)
