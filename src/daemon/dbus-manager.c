@@ -75,16 +75,22 @@ reject_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
 
 /* Bad keys are refused before authorization is asked: nobody waits for
  * polkit to learn that they mistyped. */
+static void
+dbus_manager_ask (WgdDbusManager *m, GDBusMethodInvocation *invocation,
+                  WgdDbusAuthorizedFunc authorized)
+{
+  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
+
+  if (dbus_manager_parse_keys (invocation, wg, signing))
+    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve", authorized,
+                              m);
+}
+
 static gboolean
 on_approve_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
                  const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
 {
-  WgdDbusManager *m = user_data;
-  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
-
-  if (dbus_manager_parse_keys (invocation, wg, signing))
-    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve",
-                              approve_authorized, m);
+  dbus_manager_ask (user_data, invocation, approve_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -92,12 +98,7 @@ static gboolean
 on_reject_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
                 const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
 {
-  WgdDbusManager *m = user_data;
-  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
-
-  if (dbus_manager_parse_keys (invocation, wg, signing))
-    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve",
-                              reject_authorized, m);
+  dbus_manager_ask (user_data, invocation, reject_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -73,6 +73,8 @@ stop_daemon() {
 for i in 1 2 3; do start_daemon "$i"; done
 
 # --- pending ------------------------------------------------------------------
+on_bus() { [[ -n $(prop "$1" $ROOT Manager Fingerprint) ]]; }
+within 20 'on_bus 2 && on_bus 3' || echo "# h2's or h3's daemon is not on its bus"
 fp2=$(prop 2 $ROOT Manager Fingerprint)
 fp3=$(prop 3 $ROOT Manager Fingerprint)
 check "h2's node shows its fingerprint ($fp2)" \
@@ -162,7 +164,7 @@ check "wgdiscoverd on h1 exits with status 0 ($status)" '[[ $status == 0 ]]'
 lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
 lan_peer 1 2
 rm -f "$w/state1/endpoints"
-: > "$w/log1"
+mv "$w/log1" "$w/log1.first"
 start_daemon 1
 check "after a restart, h2 is pinned" "within 20 '[[ \$(peer_prop 2 Trust) == pinned ]]'"
 check "after a restart, h1's wg0 gets h2's endpoint again" \
@@ -177,6 +179,8 @@ check "Manager.AnnouncementsRejected counts h3's under no-binding" \
 
 # --- a corrupt approvals file stops the start ----------------------------------------------
 stop_daemon 1
+status=$?
+check "the restarted wgdiscoverd on h1 exits with status 0 ($status)" '[[ $status == 0 ]]'
 echo "approve garbage" >> "$approvals"
 lines=$(wc -l < "$approvals")
 if lan_exec 1 "$daemon" --foreground --config "$w/conf1" --state-dir "$w/state1" > "$w/corrupt" 2>&1; then
@@ -194,6 +198,8 @@ for i in 2 3; do
   status=$?
   check "wgdiscoverd on h$i exits with status 0 ($status)" '[[ $status == 0 ]]'
 done
+echo "# h1's log before its restart:"
+sed 's/^/#   /' "$w/log1.first"
 for i in 1 2 3; do
   echo "# h$i's log:"
   sed 's/^/#   /' "$w/log$i"
