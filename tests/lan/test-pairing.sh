@@ -9,12 +9,16 @@
 # and h2 gets its endpoint at once; rejecting h3 removes its object. The
 # decisions are in the approvals file (0600) and hold across a restart
 # of h1's daemon: h2 pinned with its endpoint set again, h3 refused and
-# never pending again. A corrupt approvals file stops the start, naming
-# file and line. Prints TAP; needs root.
+# never pending again. A flood of 70 more candidates (h3 publishes
+# records for 70 more peers of h1 that nothing binds) makes 64 pending,
+# says once that there is no room for more, and sets no endpoint. A
+# corrupt approvals file stops the start, naming file and line. Prints
+# TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+flood=${WGD_MDNS_FLOOD:?WGD_MDNS_FLOOD names tests/lan/mdns-flood}
 source "$srcdir/tests/lan/lan.sh"
 source "$srcdir/tests/lan/tap.sh"
 
@@ -164,6 +168,15 @@ check "wgdiscoverd on h1 exits with status 0 ($status)" '[[ $status == 0 ]]'
 lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
 lan_peer 1 2
 rm -f "$w/state1/endpoints"
+# And the flood waits for h1's daemon: 70 valid records, for 70 more
+# peers of h1's wg0, that nothing binds.
+lan_start 3 "$flood" 70 --unbound > "$w/flood.out" 2> "$w/flood.err"
+flood_pid=$lan_started
+check "h3 publishes 70 more candidates for pairing" "within 60 \"grep -q '^published 70$' '$w/flood.out'\""
+mapfile -t flooded < <(sed -n 's/^key //p' "$w/flood.out")
+peers=()
+for k in "${flooded[@]}"; do peers+=(peer "$k"); done
+lan_exec 1 wg set wg0 "${peers[@]}"
 mv "$w/log1" "$w/log1.first"
 start_daemon 1
 check "after a restart, h2 is pinned" "within 20 '[[ \$(peer_prop 2 Trust) == pinned ]]'"
@@ -176,6 +189,20 @@ check "h3 is not pending again" "gone3 && ! grep -q 'peer h3 .* is pending' '$w/
 check "h1's wg0 still has no endpoint for h3" '[[ $(lan_endpoint 1 3) == "(none)" ]]'
 check "Manager.AnnouncementsRejected counts h3's under no-binding" \
   '[[ $(prop 1 $ROOT Manager AnnouncementsRejected) =~ \"no-binding\"\ [1-9] ]]'
+check "of the 70 candidates, 64 are pending, and h2 still pinned" "within 20 'by_trust 1 64'"
+check "h1 said once that no more can be pending" \
+  "[[ \$(grep -c 'cannot be pending: 64 peers are pending already' '$w/log1') == 1 ]]"
+check "h1 logged each pending peer once" "[[ \$(grep -c ') is pending: ' '$w/log1') == 64 ]]"
+no_endpoints() {
+  local k
+  for k in "${flooded[@]}"; do
+    [[ $(lan_exec 1 wg show wg0 endpoints | awk -v k="$k" '$1 == k { print $2 }') == "(none)" ]] ||
+      return 1
+  done
+}
+check "none of them has an endpoint on h1's wg0" no_endpoints
+check "wgdiscoverd on h1 keeps running" 'kill -0 "${pid[1]}"'
+kill "$flood_pid"
 
 # --- a corrupt approvals file stops the start ----------------------------------------------
 stop_daemon 1
