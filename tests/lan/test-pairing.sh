@@ -7,8 +7,8 @@
 # ApprovePeer with a wrong signing key, garbage or a key that is not
 # pending fails with its error and changes nothing; approving h2 pins it
 # and h2 gets its endpoint at once; rejecting h3 removes its object. The
-# decisions are in the approvals file (0600) and hold across a restart
-# of h1's daemon: h2 pinned with its endpoint set again, h3 refused and
+# decisions are in the approvals file (0600) and hold across a reload
+# and a restart of h1's daemon: h2 pinned with its endpoint set again, h3 refused and
 # never pending again. A flood of 70 more candidates (h3 publishes
 # records for 70 more peers of h1 that nothing binds) makes 64 pending,
 # says once that there is no room for more, and sets no endpoint. A
@@ -151,6 +151,17 @@ gone3() { ! lan_exec 1 busctl --system get-property org.wgdiscover1 "$(peer_path
 check "h3's object is gone" "within 5 gone3"
 check "Manager.PeersByTrust: one pinned, none pending" "within 5 'by_trust 1 0'"
 check "h1's wg0 has no endpoint for h3" '[[ $(lan_endpoint 1 3) == "(none)" ]]'
+
+# --- a reload keeps the decisions -------------------------------------------------------
+kill -HUP "${pid[1]}"
+check "h1 reloads its configuration" "within 10 \"grep -q 'configuration reloaded' '$w/log1'\""
+# A new address makes h2 sign a new record: accepted only through the
+# approval, which the reload must have kept.
+lan_exec 2 ip addr add 10.77.0.22/24 dev eth0
+fresh() { [[ $(peer_prop 2 Candidates) == *10.77.0.22:51820* ]]; }
+check "after the reload, h2's next record is accepted through the approval" "within 20 fresh"
+check "... and h1 rejected none of h2's" "! grep -q \"rejected announcement 'h2'\" '$w/log1'"
+lan_exec 2 ip addr del 10.77.0.22/24 dev eth0
 
 approvals=$w/state1/approvals
 check "the approvals file is mode 0600" '[[ $(stat -c %a "$approvals") == 600 ]]'
