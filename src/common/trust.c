@@ -80,6 +80,14 @@ wgd_trust_store_add_pin (WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN],
 }
 
 gboolean
+wgd_trust_store_has_pin (const WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN])
+{
+  g_autoptr (GBytes) key = key_bytes (wg_key);
+
+  return g_hash_table_contains (store->pins, key);
+}
+
+gboolean
 wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocationList *list,
                                  GError **error)
 {
@@ -457,6 +465,7 @@ static const gchar *const binding_names[WGD_BINDING_COUNT] = {
   [WGD_BINDING_DERIVED] = "derived",
   [WGD_BINDING_CERTIFICATE] = "certificate",
   [WGD_BINDING_PINNED] = "pinned",
+  [WGD_BINDING_PENDING] = "pending",
 };
 
 const gchar *

@@ -24,6 +24,9 @@ typedef enum {
   WGD_BINDING_DERIVED,
   WGD_BINDING_CERTIFICATE,
   WGD_BINDING_PINNED,
+  /* Never a verdict: a peer waiting to be approved (docs/trust-model.md,
+   * Pairing), as the daemon shows it. */
+  WGD_BINDING_PENDING,
   WGD_BINDING_COUNT,
 } WgdBinding;
 
@@ -72,6 +75,8 @@ gboolean wgd_trust_store_has_ca (const WgdTrustStore *store, const guint8 ca_key
 /* Pins a WireGuard key to the one signing key allowed to speak for it. */
 void wgd_trust_store_add_pin (WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN],
                               const guint8 signing_key[WGD_KEY_LEN]);
+/* Whether some signing key is pinned to wg_key. */
+gboolean wgd_trust_store_has_pin (const WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN]);
 /* Takes a revocation list of a known CA with a valid signature; an older
  * list than the one held is refused, a newer one replaces it. */
 gboolean wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocationList *list,
@@ -124,8 +129,8 @@ void wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann)
 guint64 wgd_trust_next_own_timestamp (guint64 newest, guint64 now, gboolean *jumped);
 
 const gchar *wgd_reason_to_string (WgdReason reason);
-/* The binding's name: none, derived, certificate, pinned (a peer's
- * trust on D-Bus). */
+/* The binding's name: none, derived, certificate, pinned, pending (a
+ * peer's trust on D-Bus). */
 const gchar *wgd_binding_to_string (WgdBinding binding);
 gboolean wgd_binding_from_string (const gchar *text, WgdBinding *binding);
 const gchar *wgd_mode_to_string (WgdMode mode);

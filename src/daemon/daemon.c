@@ -6,8 +6,10 @@
 #include <inttypes.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <linux/rtnetlink.h>
+#include <sodium.h>
 
 #include "address-monitor.h"
 #include "base64.h"
@@ -15,6 +17,7 @@
 #include "daemon.h"
 #include "mdns.h"
 #include "mesh.h"
+#include "pairing.h"
 #include "peer-table.h"
 #include "state.h"
 #include "wg-device.h"
@@ -80,6 +83,8 @@ struct _WgdDaemon {
   WgdReplayState *replay;
   GHashTable *endpoints;        /* state: GBytes wg key → WgdSockaddr */
   WgdPeerTable *peers;
+  WgdPairing *pairing;          /* pending peers and the decisions on them */
+  gboolean pending_full_logged; /* that no more can be pending was said */
   WgdAddressMonitor *addresses;
   WgdMdns *mdns;
   GArray *interfaces;           /* Interface */
@@ -562,6 +567,15 @@ is_power_of_ten (guint n)
   return n == 1;
 }
 
+static void
+daemon_count_rejection (WgdDaemon *d, WgdReason why)
+{
+  d->rejected++;
+  if (why < WGD_REASON_COUNT)
+    d->rejected_by_reason[why]++;
+  daemon_schedule_notify (d, FALSE, TRUE);
+}
+
 /* Logs a rejection once per service, interface and reason, then counts;
  * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. Not
  * per address: mDNS does not tell who sent a record, and the address a
@@ -575,10 +589,7 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
   g_autofree gchar *id = g_strdup_printf ("%s %s %s", reason, ifname, service);
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (d->logged, id));
 
-  d->rejected++;
-  if (why < WGD_REASON_COUNT)
-    d->rejected_by_reason[why]++;
-  daemon_schedule_notify (d, FALSE, TRUE);
+  daemon_count_rejection (d, why);
   if (n < G_MAXUINT)
     n++;
   /* The first is logged and repeats summed up at 10, 100, 1000, …: a
@@ -932,6 +943,76 @@ daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitte
     d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
 }
 
+/* Whether wg_key is a peer of an endpoint-mode interface, as last read:
+ * only those can be pending (a mesh admits certificates only). */
+static gboolean
+daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key)
+{
+  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->config->mode == WGD_MODE_ENDPOINT && iface->usable && iface->peer_keys != NULL
+          && g_hash_table_contains (iface->peer_keys, key))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A valid record whose only fault is that nothing binds its keys (no
+ * certificate either), for a peer of an endpoint-mode interface that no
+ * one speaks for yet (no pin, no accepted record): the peer is pending
+ * (docs/trust-model.md, Pairing) and nothing else changes. Returns
+ * whether it was taken as such; if not, it stays a no-binding
+ * rejection, and v's detail says why when a decision refused it. */
+static gboolean
+daemon_offer_pending (WgdDaemon *d, const WgdAnnouncement *ann, const WgdMdnsOrigin *origin,
+                      WgdVerdict *v)
+{
+  g_autofree gchar *key = NULL;
+  const WgdPendingPeer *peer;
+
+  if (ann->has_certificate || !daemon_is_endpoint_peer (d, ann->wg_key)
+      || wgd_trust_store_has_pin (d->store, ann->wg_key)
+      || wgd_peer_table_lookup (d->peers, ann->wg_key) != NULL)
+    return FALSE;
+  key = wgd_key_to_base64 (ann->wg_key);
+  switch (wgd_pairing_offer (d->pairing, ann, origin->service, origin->ifindex, origin->ifname,
+                             (gint64) wgd_clock_now ()))
+    {
+    case WGD_PAIRING_REJECTED:
+      g_strlcpy (v->detail, "this signing key was rejected for this WireGuard key (RejectPeer)",
+                 sizeof v->detail);
+      return FALSE;
+    case WGD_PAIRING_FULL:
+      if (!d->pending_full_logged)
+        log_decision (key, "mdns", "pending-full", G_LOG_LEVEL_WARNING,
+                      _("peer %s (%s) cannot be pending: %u peers are pending already, as many "
+                        "as wgdiscoverd keeps; approve or reject some"),
+                      ann->name[0] ? ann->name : "unnamed", key, WGD_PAIRING_PENDING_MAX);
+      d->pending_full_logged = TRUE;
+      return FALSE;
+    case WGD_PAIRING_STALE:
+      return TRUE;
+    case WGD_PAIRING_REFRESHED:
+      daemon_schedule_notify (d, TRUE, FALSE);
+      return TRUE;
+    case WGD_PAIRING_ADDED:
+    case WGD_PAIRING_REPLACED:
+      break;
+    }
+  peer = wgd_pairing_lookup (d->pairing, ann->wg_key);
+  log_decision (key, "mdns", "pending", G_LOG_LEVEL_MESSAGE,
+                /* Translators: ApprovePeer and RejectPeer are D-Bus methods. */
+                _("peer %s (%s) is pending: its signing key's fingerprint is %s; approve it only "
+                  "if its own node shows the same (ApprovePeer), else reject it (RejectPeer)"),
+                ann->name[0] ? ann->name : "unnamed", key, peer->fingerprint);
+  daemon_schedule_notify (d, TRUE, FALSE);
+  return TRUE;
+}
+
 /* Judges a record heard on the LAN, or, again (kept is TRUE), one kept
  * for no interface: what was counted and logged when it came is not
  * counted again, and one that aged out meanwhile goes quietly. */
@@ -956,6 +1037,14 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
   if ((v.accepted || v.reason == WGD_REASON_NO_BINDING)
       && memcmp (ann->signing_key, d->identity->public_key, WGD_KEY_LEN) == 0)
     return WGD_MDNS_IGNORE;
+  if (!v.accepted && v.reason == WGD_REASON_NO_BINDING && daemon_offer_pending (d, ann, origin, &v))
+    {
+      /* Not accepted, so counted as refused, but without a warning:
+       * the line that it is pending says what to do. */
+      if (!kept)
+        daemon_count_rejection (d, v.reason);
+      return WGD_MDNS_FOLLOW;
+    }
   if (!v.accepted)
     {
       if (!kept)
@@ -981,6 +1070,8 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
   if (!v.already_known)
     wgd_replay_state_accept (d->replay, ann);
   daemon_forget_unplaced (d, origin);
+  /* Someone speaks for the key now: it waits for nobody. */
+  wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
   d->accepted++;
   daemon_schedule_notify (d, TRUE, TRUE);
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
@@ -999,6 +1090,65 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
                          (gint64) ctx.now);
   daemon_queue_action (d, g_steal_pointer (&ann), admitted);
   return WGD_MDNS_FOLLOW;
+}
+
+/* Pending peers go when their record expires or their key is no
+ * longer a peer of an endpoint-mode interface. */
+static void
+daemon_expire_pending (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) pending = NULL;
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+
+  wgd_pairing_expire (d->pairing, wgd_clock_now ());
+  pending = wgd_pairing_get_pending (d->pairing);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const WgdPendingPeer *peer = g_ptr_array_index (pending, i);
+
+      if (!daemon_is_endpoint_peer (d, peer->wg_key))
+        g_ptr_array_add (gone, g_memdup2 (peer->wg_key, WGD_KEY_LEN));
+    }
+  for (guint i = 0; i < gone->len; i++)
+    wgd_pending_peer_free (wgd_pairing_steal (d->pairing, g_ptr_array_index (gone, i)));
+  if (pending->len - gone->len < WGD_PAIRING_PENDING_MAX)
+    d->pending_full_logged = FALSE;
+  daemon_schedule_notify (d, TRUE, FALSE);
+}
+
+/* Takes a pending peer's record (taken out of the pending ones) again,
+ * through the normal path: after an approval, or a reload that pinned
+ * its key. */
+static void
+daemon_take_pending_record (WgdDaemon *d, const WgdPendingPeer *peer)
+{
+  WgdMdnsOrigin origin = { .service = peer->service, .ifindex = peer->ifindex,
+                           .ifname = peer->ifname };
+
+  daemon_take_record (d, peer->record, peer->record_len, &origin, TRUE);
+  daemon_schedule_notify (d, TRUE, TRUE);
+}
+
+static void
+approval_pin (const guint8 wg_key[WGD_KEY_LEN], const guint8 signing_key[WGD_KEY_LEN],
+              gpointer user_data)
+{
+  WgdTrustStore *store = user_data;
+
+  /* A pin of the configuration is the administrator's word too, and
+   * the later one. */
+  if (!wgd_trust_store_has_pin (store, wg_key))
+    wgd_trust_store_add_pin (store, wg_key, signing_key);
+}
+
+/* A new trust store from the configuration, with the approvals' pins. */
+static WgdTrustStore *
+daemon_trust_store_new (WgdDaemon *d, const WgdConfig *config)
+{
+  WgdTrustStore *store = wgd_config_trust_store_new (config);
+
+  wgd_pairing_foreach_approval (d->pairing, approval_pin, store);
+  return store;
 }
 
 static WgdMdnsInterest
@@ -1052,6 +1202,7 @@ tick_cb (gpointer user_data)
   wgd_peer_table_expire (d->peers, (gint64) wgd_clock_now ());
   daemon_schedule_notify (d, TRUE, FALSE);
   daemon_expire_mesh_peers (d);
+  daemon_expire_pending (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
@@ -1328,7 +1479,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                            (GDestroyNotify) g_bytes_unref, NULL);
   d->peers = wgd_peer_table_new ();
-  d->store = wgd_config_trust_store_new (config);
+  d->pairing = wgd_pairing_new ();
   d->node_name = g_strdup (g_get_host_name ());
   if (strlen (d->node_name) > WGD_NAME_MAX)
     d->node_name[WGD_NAME_MAX] = '\0';
@@ -1336,6 +1487,11 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->identity = wgd_state_load_identity (config->state_directory, &created, error);
   if (d->identity == NULL)
     return NULL;
+  /* A decision forgotten would let a rejected key ask again, or drop a
+   * paired peer: a file that cannot be read stops the start. */
+  if (!wgd_state_load_approvals (config->state_directory, d->pairing, error))
+    return NULL;
+  d->store = daemon_trust_store_new (d, config);
   wgd_key_pair_wg_public (d->identity, d->wg_public);
   {
     g_autofree gchar *pub = wgd_key_to_base64 (d->wg_public);
@@ -1382,6 +1538,30 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   return g_steal_pointer (&d);
 }
 
+/* A pending peer whose key the configuration now pins is pending no
+ * longer: its record is taken as any pinned one. */
+static void
+daemon_retake_pinned_pending (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) pending = wgd_pairing_get_pending (d->pairing);
+  g_autoptr (GPtrArray) pinned = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const WgdPendingPeer *peer = g_ptr_array_index (pending, i);
+
+      if (wgd_trust_store_has_pin (d->store, peer->wg_key))
+        g_ptr_array_add (pinned, g_memdup2 (peer->wg_key, WGD_KEY_LEN));
+    }
+  for (guint i = 0; i < pinned->len; i++)
+    {
+      g_autoptr (WgdPendingPeer) peer = wgd_pairing_steal (d->pairing,
+                                                           g_ptr_array_index (pinned, i));
+
+      daemon_take_pending_record (d, peer);
+    }
+}
+
 gboolean
 wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
 {
@@ -1425,7 +1605,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   g_array_unref (d->interfaces);
   d->interfaces = interfaces;
   wgd_trust_store_free (d->store);
-  d->store = wgd_config_trust_store_new (config);
+  d->store = daemon_trust_store_new (d, config);
   d->config = config;
   for (guint i = 0; i < d->interfaces->len; i++)
     {
@@ -1435,6 +1615,8 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
       advertising |= iface->config->advertise && iface->usable;
     }
   daemon_expire_mesh_peers (d);
+  daemon_retake_pinned_pending (d);
+  daemon_expire_pending (d);
   daemon_setup_browsing (d);
   daemon_schedule_notify (d, TRUE, FALSE);
   /* A new record, published in place: no withdrawal, no probing. */
@@ -1532,6 +1714,7 @@ wgd_daemon_free (WgdDaemon *d)
   wgd_key_pair_free (d->identity);
   wgd_trust_store_free (d->store);
   wgd_peer_table_free (d->peers);
+  wgd_pairing_free (d->pairing);
   g_hash_table_unref (d->logged);
   g_clear_pointer (&d->interfaces, g_array_unref);
   g_free (d->node_name);
@@ -1641,10 +1824,25 @@ daemon_notify_interfaces (WgdDaemon *d)
     daemon_emit (d, WGD_DAEMON_INTERFACE_REMOVED, NULL, g_ptr_array_index (gone, i));
 }
 
+/* Tells of a peer (key is taken) that is known now. */
+static void
+daemon_notify_peer (WgdDaemon *d, GBytes *key)
+{
+  const guint8 *wg_key = g_bytes_get_data (key, NULL);
+
+  if (g_hash_table_add (d->listed_peers, key))
+    daemon_emit (d, WGD_DAEMON_PEER_ADDED, wg_key, NULL);
+  else
+    daemon_emit (d, WGD_DAEMON_PEER_CHANGED, wg_key, NULL);
+}
+
+/* The peers known: those of the peer table, and the pending ones, each
+ * while it is a peer of an interface. */
 static void
 daemon_notify_peers (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) peers = wgd_peer_table_get_peers (d->peers);
+  g_autoptr (GPtrArray) pending = wgd_pairing_get_pending (d->pairing);
   g_autoptr (GHashTable) now = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                                       (GDestroyNotify) g_bytes_unref, NULL);
   g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -1660,10 +1858,18 @@ daemon_notify_peers (WgdDaemon *d)
         continue;
       k = g_bytes_new (entry->wg_key, WGD_KEY_LEN);
       g_hash_table_add (now, g_bytes_ref (k));
-      if (g_hash_table_add (d->listed_peers, k))
-        daemon_emit (d, WGD_DAEMON_PEER_ADDED, entry->wg_key, NULL);
-      else
-        daemon_emit (d, WGD_DAEMON_PEER_CHANGED, entry->wg_key, NULL);
+      daemon_notify_peer (d, k);
+    }
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const WgdPendingPeer *peer = g_ptr_array_index (pending, i);
+      GBytes *k;
+
+      if (!daemon_is_endpoint_peer (d, peer->wg_key))
+        continue;
+      k = g_bytes_new (peer->wg_key, WGD_KEY_LEN);
+      g_hash_table_add (now, g_bytes_ref (k));
+      daemon_notify_peer (d, k);
     }
   g_hash_table_iter_init (&iter, d->listed_peers);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -1823,29 +2029,43 @@ wgd_daemon_get_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN])
 {
   g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
   const WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, wg_key);
+  const WgdPendingPeer *pending = entry ? NULL : wgd_pairing_lookup (d->pairing, wg_key);
   const PeerSeen *seen = NULL;
   const Interface *iface;
   const WgdSockaddr *saved;
   gint64 now = (gint64) wgd_clock_now ();
   WgdDaemonPeerInfo *info;
 
-  if (entry == NULL || !g_hash_table_contains (d->listed_peers, key))
+  if ((entry == NULL && pending == NULL) || !g_hash_table_contains (d->listed_peers, key))
     return NULL;
   info = g_new0 (WgdDaemonPeerInfo, 1);
-  memcpy (info->wg_key, entry->wg_key, WGD_KEY_LEN);
-  memcpy (info->signing_key, entry->signing_key, WGD_KEY_LEN);
-  info->name = g_strdup (entry->name);
-  info->trust = entry->binding;
-  info->last_seen = entry->last_heard;
+  memcpy (info->wg_key, wg_key, WGD_KEY_LEN);
   info->endpoint_reason = "";
   info->candidates = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
-  for (guint i = 0; i < entry->candidates->len; i++)
+  if (entry != NULL)
     {
-      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+      memcpy (info->signing_key, entry->signing_key, WGD_KEY_LEN);
+      info->name = g_strdup (entry->name);
+      info->trust = entry->binding;
+      info->last_seen = entry->last_heard;
+      for (guint i = 0; i < entry->candidates->len; i++)
+        {
+          const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
 
-      if (c->expires > now)
-        g_array_append_val (info->candidates, *c);
+          if (c->expires > now)
+            g_array_append_val (info->candidates, *c);
+        }
     }
+  else
+    {
+      /* Its record's endpoints are no candidates: nothing pending is
+       * used. */
+      memcpy (info->signing_key, pending->signing_key, WGD_KEY_LEN);
+      info->name = g_strdup (pending->name);
+      info->trust = WGD_BINDING_PENDING;
+      info->last_seen = pending->heard;
+    }
+  wgd_key_fingerprint (info->signing_key, info->fingerprint);
   iface = daemon_find_peer_interface (d, key, &seen);
   if (iface == NULL)
     return info;
@@ -1857,10 +2077,92 @@ wgd_daemon_get_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN])
   saved = g_hash_table_lookup (d->endpoints, key);
   if (seen->endpoint.sa.sa_family == AF_UNSPEC)
     return info;
-  if (entry->applied && entry->applied_why != NULL
+  if (entry != NULL && entry->applied && entry->applied_why != NULL
            && wgd_sockaddr_equal (&seen->endpoint, &entry->applied_endpoint))
     info->endpoint_reason = entry->applied_why;
   else if (saved != NULL && wgd_sockaddr_equal (&seen->endpoint, saved))
     info->endpoint_reason = "restored";
   return info;
+}
+
+/* --- Pairing ------------------------------------------------------------ */
+
+/* Whether (wg_key, signing_key) may be decided on: pending, with that
+ * signing key, and room for the decision. */
+static gboolean
+daemon_check_decision (WgdDaemon *d, const guint8 *wg_key, const guint8 *signing_key,
+                       WgdDecision decision, GError **error)
+{
+  const WgdPendingPeer *peer = wgd_pairing_lookup (d->pairing, wg_key);
+  g_autofree gchar *key = wgd_key_to_base64 (wg_key);
+
+  if (peer == NULL || peer->expires <= wgd_clock_now ()
+      || !daemon_is_endpoint_peer (d, wg_key))
+    {
+      g_set_error (error, WGD_PAIRING_ERROR, WGD_PAIRING_ERROR_NOT_PENDING,
+                   _("no peer with WireGuard key %s is pending"), key);
+      return FALSE;
+    }
+  if (sodium_memcmp (peer->signing_key, signing_key, WGD_KEY_LEN) != 0)
+    {
+      g_set_error (error, WGD_PAIRING_ERROR, WGD_PAIRING_ERROR_KEY_CHANGED,
+                   _("peer %s is pending with another signing key (fingerprint %s): compare "
+                     "the fingerprint again"), key, peer->fingerprint);
+      return FALSE;
+    }
+  if (wgd_pairing_is_full (d->pairing, wg_key, decision))
+    {
+      g_set_error (error, WGD_PAIRING_ERROR, WGD_PAIRING_ERROR_FULL,
+                   _("%u pairing decisions are saved, as many as wgdiscoverd keeps"),
+                   WGD_PAIRING_DECISIONS_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Checks, saves, then records the decision: a decision that cannot be
+ * saved is not made. An approved peer's record is taken at once. */
+static gboolean
+daemon_decide (WgdDaemon *d, const guint8 *wg_key, const guint8 *signing_key,
+               WgdDecision decision, GError **error)
+{
+  g_autofree gchar *key = wgd_key_to_base64 (wg_key);
+  g_autoptr (WgdPendingPeer) peer = NULL;
+  const gchar *name;
+
+  if (!daemon_check_decision (d, wg_key, signing_key, decision, error)
+      || !wgd_state_save_approvals (d->config->state_directory, d->pairing, wg_key, signing_key,
+                                    decision, error))
+    return FALSE;
+  peer = wgd_pairing_steal (d->pairing, wg_key);
+  name = peer->name[0] ? peer->name : "unnamed";
+  wgd_pairing_decide (d->pairing, wg_key, signing_key, decision);
+  daemon_schedule_notify (d, TRUE, FALSE);
+  if (decision == WGD_DECISION_APPROVE)
+    {
+      wgd_trust_store_add_pin (d->store, wg_key, signing_key);
+      log_decision (key, "pairing", "approved", G_LOG_LEVEL_MESSAGE,
+                    _("approved peer %s (%s): the signing key with fingerprint %s is pinned "
+                      "for it"), name, key, peer->fingerprint);
+      daemon_take_pending_record (d, peer);
+    }
+  else
+    log_decision (key, "pairing", "rejected", G_LOG_LEVEL_MESSAGE,
+                  _("rejected peer %s (%s): records of the signing key with fingerprint %s "
+                    "are refused for it"), name, key, peer->fingerprint);
+  return TRUE;
+}
+
+gboolean
+wgd_daemon_approve_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN],
+                         const guint8 signing_key[WGD_KEY_LEN], GError **error)
+{
+  return daemon_decide (d, wg_key, signing_key, WGD_DECISION_APPROVE, error);
+}
+
+gboolean
+wgd_daemon_reject_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN],
+                        const guint8 signing_key[WGD_KEY_LEN], GError **error)
+{
+  return daemon_decide (d, wg_key, signing_key, WGD_DECISION_REJECT, error);
 }

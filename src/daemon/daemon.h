@@ -6,6 +6,8 @@
 #include <glib.h>
 
 #include "configuration.h"
+#include "keys.h"
+#include "pairing.h"
 #include "peer-table.h"
 #include "wg-device.h"
 
@@ -38,6 +40,19 @@ void wgd_daemon_stop (WgdDaemon *daemon);
 gchar *wgd_daemon_status (WgdDaemon *daemon);
 /* Whether every interface that advertises is published. */
 gboolean wgd_daemon_is_ready (WgdDaemon *daemon);
+
+/* Pairing (docs/trust-model.md): approves the pending peer wg_key, whose
+ * record must be signed by signing_key. The approval is saved first
+ * (WGD_ERROR_IO if it cannot be: nothing changed), then pins
+ * signing_key for wg_key, and the pending record is taken at once, so
+ * the peer gets its endpoint without waiting for its next record.
+ * WGD_PAIRING_ERROR_NOT_PENDING, _KEY_CHANGED, _FULL as they say. */
+gboolean wgd_daemon_approve_peer (WgdDaemon *daemon, const guint8 wg_key[WGD_KEY_LEN],
+                                  const guint8 signing_key[WGD_KEY_LEN], GError **error);
+/* The same, refusing: records binding signing_key to wg_key are
+ * rejected (no-binding) from now on and never pending again. */
+gboolean wgd_daemon_reject_peer (WgdDaemon *daemon, const guint8 wg_key[WGD_KEY_LEN],
+                                 const guint8 signing_key[WGD_KEY_LEN], GError **error);
 
 /* --- Listening to the core ----------------------------------------------
  *
@@ -86,8 +101,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemonInterfaceInfo, wgd_daemon_interface_info
 typedef struct {
   guint8 wg_key[WGD_KEY_LEN];
   guint8 signing_key[WGD_KEY_LEN];
+  gchar fingerprint[WGD_FINGERPRINT_LEN + 1]; /* of signing_key */
   gchar *name;
-  WgdBinding trust;
+  WgdBinding trust;             /* WGD_BINDING_PENDING: waits for approval */
   gchar *ifname;                /* the first configured interface that has it */
   WgdSockaddr endpoint;         /* AF_UNSPEC: none */
   const gchar *endpoint_reason; /* static; "" when not set by us */
@@ -95,7 +111,7 @@ typedef struct {
   gint64 latest_handshake;      /* seconds since the epoch, 0 = never */
   guint64 rx_bytes;
   guint64 tx_bytes;
-  gint64 last_seen;             /* the last accepted announcement */
+  gint64 last_seen;             /* the last accepted (or pending) announcement */
 } WgdDaemonPeerInfo;
 
 void wgd_daemon_peer_info_free (WgdDaemonPeerInfo *info);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "dbus-error.h"
+#include "pairing.h"
 #include "wg-device.h"
 #include "wgd-error.h"
 
@@ -30,10 +31,18 @@ static const GDBusErrorEntry wg_error_entries[] = {
   { WGD_WG_ERROR_FAILED, NAME ("WireGuardFailed") },
 };
 
+static const GDBusErrorEntry daemon_error_entries[] = {
+  { WGD_PAIRING_ERROR_INVALID_KEY, NAME ("InvalidKey") },
+  { WGD_PAIRING_ERROR_NOT_PENDING, NAME ("NotPending") },
+  { WGD_PAIRING_ERROR_KEY_CHANGED, NAME ("KeyChanged") },
+  { WGD_PAIRING_ERROR_FULL, NAME ("Full") },
+};
+
 /* A code added to a domain needs its name here. */
 G_STATIC_ASSERT (G_N_ELEMENTS (dbus_error_entries) == WGD_DBUS_ERROR_INVALID_CONFIGURATION + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (wgd_error_entries) == WGD_ERROR_INVALID + 1);
 G_STATIC_ASSERT (G_N_ELEMENTS (wg_error_entries) == WGD_WG_ERROR_FAILED + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (daemon_error_entries) == WGD_PAIRING_ERROR_FULL + 1);
 
 GQuark
 wgd_dbus_error_quark (void)
@@ -48,7 +57,7 @@ wgd_dbus_error_quark (void)
 void
 wgd_dbus_error_register (void)
 {
-  static gsize wgd_quark, wg_quark;
+  static gsize wgd_quark, wg_quark, daemon_quark;
 
   (void) wgd_dbus_error_quark ();
   /* The domains' own quarks, so that errors made there match. */
@@ -56,4 +65,6 @@ wgd_dbus_error_register (void)
                                       wgd_error_entries, G_N_ELEMENTS (wgd_error_entries));
   g_dbus_error_register_error_domain (g_quark_to_string (WGD_WG_ERROR), &wg_quark,
                                       wg_error_entries, G_N_ELEMENTS (wg_error_entries));
+  g_dbus_error_register_error_domain (g_quark_to_string (WGD_PAIRING_ERROR), &daemon_quark,
+                                      daemon_error_entries, G_N_ELEMENTS (daemon_error_entries));
 }

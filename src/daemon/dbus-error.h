@@ -16,6 +16,6 @@ typedef enum {
 GQuark wgd_dbus_error_quark (void);
 
 /* Registers the names of WGD_DBUS_ERROR, WGD_ERROR (src/common: the
- * configuration, files, formats) and WGD_WG_ERROR (the WireGuard
- * backends). Call before exporting anything; calling again does nothing. */
+ * configuration, files, formats), WGD_WG_ERROR (the WireGuard
+ * backends) and WGD_PAIRING_ERROR (the core's pairing decisions). Call before exporting anything; calling again does nothing. */
 void wgd_dbus_error_register (void);

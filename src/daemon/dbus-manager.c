@@ -6,6 +6,8 @@
  * iteration. Every method asks polkit first (dbus-authority.h). */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "base64.h"
 #include "dbus-authority.h"
 #include "dbus-bus.h"
@@ -26,6 +28,87 @@ struct _WgdDbusManager {
   gpointer reload_data;
   guint listener;
 };
+
+/* The two keys of ApprovePeer and RejectPeer, or an InvalidKey error on
+ * invocation (FALSE). */
+static gboolean
+dbus_manager_parse_keys (GDBusMethodInvocation *invocation, guint8 wg_key[WGD_KEY_LEN],
+                         guint8 signing_key[WGD_KEY_LEN])
+{
+  GVariant *args = g_dbus_method_invocation_get_parameters (invocation);
+  const gchar *wg = NULL;
+  const gchar *signing = NULL;
+
+  g_variant_get (args, "(&s&s)", &wg, &signing);
+  if (!wgd_key_from_base64 (wg, wg_key, NULL))
+    g_dbus_method_invocation_return_error (invocation, WGD_PAIRING_ERROR,
+                                           WGD_PAIRING_ERROR_INVALID_KEY,
+                                           _("the WireGuard key is not a key in base64"));
+  else if (!wgd_key_from_base64 (signing, signing_key, NULL))
+    g_dbus_method_invocation_return_error (invocation, WGD_PAIRING_ERROR,
+                                           WGD_PAIRING_ERROR_INVALID_KEY,
+                                           _("the signing key is not a key in base64"));
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* Authorized: the decision, on the keys parsed again from the call. */
+static void
+dbus_manager_decide (GDBusMethodInvocation *invocation, WgdDbusManager *m,
+                     gboolean (*decide) (WgdDaemon *, const guint8 *, const guint8 *, GError **))
+{
+  guint8 wg_key[WGD_KEY_LEN], signing_key[WGD_KEY_LEN];
+  g_autoptr (GError) error = NULL;
+
+  if (!dbus_manager_parse_keys (invocation, wg_key, signing_key))
+    return;
+  if (!decide (m->daemon, wg_key, signing_key, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+approve_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  dbus_manager_decide (invocation, user_data, wgd_daemon_approve_peer);
+}
+
+static void
+reject_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  dbus_manager_decide (invocation, user_data, wgd_daemon_reject_peer);
+}
+
+/* Bad keys are refused before authorization is asked: nobody waits for
+ * polkit to learn that they mistyped. */
+static void
+dbus_manager_ask (WgdDbusManager *m, GDBusMethodInvocation *invocation,
+                  WgdDbusAuthorizedFunc authorized)
+{
+  guint8 wg[WGD_KEY_LEN], signing[WGD_KEY_LEN];
+
+  if (dbus_manager_parse_keys (invocation, wg, signing))
+    wgd_dbus_authority_check (m->authority, invocation, "org.wgdiscover1.approve", authorized,
+                              m);
+}
+
+static gboolean
+on_approve_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
+                 const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
+{
+  dbus_manager_ask (user_data, invocation, approve_authorized);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+on_reject_peer (WgdApiManager *skeleton, GDBusMethodInvocation *invocation,
+                const gchar *wireguard_key, const gchar *signing_key, gpointer user_data)
+{
+  dbus_manager_ask (user_data, invocation, reject_authorized);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
 static void
 dbus_manager_update_interfaces (WgdDbusManager *m)
@@ -51,7 +134,8 @@ dbus_manager_rejected (const WgdDaemonCounters *c)
   return g_variant_builder_end (&b);
 }
 
-/* Every trust a known peer can have today (not "none"), 0 included. */
+/* Every trust a known peer can have (not "none"), pending too, 0
+ * included. */
 static GVariant *
 dbus_manager_peers_by_trust (WgdDbusManager *m)
 {
@@ -208,6 +292,7 @@ wgd_dbus_manager_new (WgdDaemon *daemon, WgdDbusReloadFunc reload, gpointer relo
   g_autofree gchar *wg = NULL;
 
   wgd_dbus_error_register ();
+
   m->daemon = daemon;
   m->reload = reload;
   m->reload_data = reload_data;
@@ -226,6 +311,8 @@ wgd_dbus_manager_new (WgdDaemon *daemon, WgdDbusReloadFunc reload, gpointer relo
   dbus_manager_update_counters (m);
   for (guint i = 0; i < G_N_ELEMENTS (manage_methods); i++)
     g_signal_connect (m->skeleton, manage_methods[i].signal, G_CALLBACK (on_handle_manage), m);
+  g_signal_connect (m->skeleton, "handle-approve-peer", G_CALLBACK (on_approve_peer), m);
+  g_signal_connect (m->skeleton, "handle-reject-peer", G_CALLBACK (on_reject_peer), m);
   m->listener = wgd_daemon_add_listener (daemon, on_daemon_event, m);
   return m;
 }

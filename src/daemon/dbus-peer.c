@@ -1,5 +1,5 @@
 /* dbus-peer.c — org.wgdiscover1.Peer: what a peer's announcements said
- * (name, keys, trust, candidates, when last heard) and what the core's
+ * (name, keys and fingerprint, trust, candidates, when last heard) and what the core's
  * last read of WireGuard said of it (endpoint, handshake, transfer).
  * Nothing here reads a device: the values change when the core read
  * one, which it does at every decision and every tick. */
@@ -56,6 +56,7 @@ dbus_peer_update (WgdDbusPeers *self, WgdApiPeer *skeleton, const guint8 *wg_key
   wgd_api_peer_set_wire_guard_key (skeleton, wg);
   wgd_api_peer_set_signing_key (skeleton, signing);
   wgd_api_peer_set_trust (skeleton, wgd_binding_to_string (info->trust));
+  wgd_api_peer_set_fingerprint (skeleton, info->fingerprint);
   wgd_api_peer_set_interface (skeleton, interface);
   wgd_api_peer_set_endpoint (skeleton, endpoint);
   wgd_api_peer_set_endpoint_reason (skeleton, info->endpoint_reason);

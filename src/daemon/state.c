@@ -313,3 +313,57 @@ wgd_state_load_mesh_members (const gchar *dir, gchar **warning)
     }
   return g_steal_pointer (&members);
 }
+
+gboolean
+wgd_state_save_approvals (const gchar *dir, WgdPairing *pairing,
+                          const guint8 wg_key[WGD_KEY_LEN], const guint8 signing_key[WGD_KEY_LEN],
+                          WgdDecision decision, GError **error)
+{
+  g_autofree gchar *text = wgd_pairing_format (pairing, wg_key, signing_key, decision);
+  g_autoptr (GError) local = NULL;
+
+  if (state_write (dir, "approvals", text, strlen (text), 0600, &local))
+    return TRUE;
+  if (g_error_matches (local, WGD_ERROR, WGD_ERROR_IO))
+    g_propagate_error (error, g_steal_pointer (&local));
+  else
+    g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "%s", local->message);
+  return FALSE;
+}
+
+gboolean
+wgd_state_load_approvals (const gchar *dir, WgdPairing *pairing, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (dir, "approvals", NULL);
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  GStatBuf st;
+
+  if (g_stat (path, &st) < 0)
+    {
+      int e = errno;
+
+      if (e == ENOENT)
+        return TRUE;
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "%s: %s", path, g_strerror (e));
+      return FALSE;
+    }
+  /* Twice what WGD_PAIRING_DECISIONS_MAX lines take. */
+  if (st.st_size > 256 * 1024)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE, _("%s: larger than 256 KiB"), path);
+      return FALSE;
+    }
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "%s", local->message);
+      return FALSE;
+    }
+  if (strlen (text) != len)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED, _("%s: contains a NUL byte"), path);
+      return FALSE;
+    }
+  return wgd_pairing_load (pairing, text, path, error);
+}

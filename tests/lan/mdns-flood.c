@@ -6,8 +6,12 @@
  * stays until killed (the services go with it). With --spread, service
  * i is "spread-i" on a host of its own, spread-i.local at 10.77.(1 + i /
  * 250).(1 + i % 250), so that each seems to come from another source.
+ * With --unbound, every record is valid and signed by a new identity for
+ * a WireGuard key nothing binds to it (another identity's derived key):
+ * candidates for pairing; their WireGuard keys are printed first, one
+ * "key BASE64" line each, so that a test can make them peers.
  *
- *   mdns-flood N [--spread] */
+ *   mdns-flood N [--spread | --unbound] */
 #include "config.h"
 
 #include <stdio.h>
@@ -21,11 +25,13 @@
 #include <sodium.h>
 
 #include "announcement.h"
+#include "base64.h"
 #include "txt.h"
 
 typedef struct {
   guint count;
   guint established;
+  gboolean unbound;
   GMainLoop *loop;
 } Flood;
 
@@ -48,14 +54,15 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
 
 /* The TXT strings of bogus service i. */
 static AvahiStringList *
-bogus_txt (guint i)
+bogus_txt (const Flood *flood, guint i)
 {
   g_autoptr (WgdKeyPair) id = NULL;
+  g_autoptr (WgdKeyPair) other = NULL;
   g_autoptr (WgdAnnouncement) ann = NULL;
   g_auto (GStrv) txt = NULL;
   AvahiStringList *l = NULL;
 
-  if (i % 3 == 0)
+  if (i % 3 == 0 && !flood->unbound)
     {
       gchar garbage[64];
 
@@ -64,12 +71,22 @@ bogus_txt (guint i)
     }
   id = wgd_key_pair_generate ();
   ann = wgd_announcement_new ();
-  wgd_key_pair_wg_public (id, ann->wg_key);
+  if (flood->unbound)
+    {
+      g_autofree gchar *key = NULL;
+
+      other = wgd_key_pair_generate ();
+      wgd_key_pair_wg_public (other, ann->wg_key);
+      key = wgd_key_to_base64 (ann->wg_key);
+      printf ("key %s\n", key);
+    }
+  else
+    wgd_key_pair_wg_public (id, ann->wg_key);
   ann->timestamp = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
   ann->lifetime = 600;
   if (!wgd_announcement_sign (ann, id, NULL))
     abort ();
-  if (i % 3 == 1)
+  if (i % 3 == 1 && !flood->unbound)
     ann->record[ann->record_len - 1] ^= 1;
   txt = wgd_txt_encode (ann->record, ann->record_len);
   /* avahi_string_list_add prepends: backwards keeps the order. */
@@ -89,9 +106,11 @@ main (int argc, char **argv)
   guint64 n;
   gboolean spread = argc == 3 && g_str_equal (argv[2], "--spread");
 
-  if ((argc != 2 && !spread) || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
+  flood.unbound = argc == 3 && g_str_equal (argv[2], "--unbound");
+  if ((argc != 2 && !spread && !flood.unbound)
+      || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
     {
-      fprintf (stderr, "usage: mdns-flood N [--spread] (N from 1 to 1000)\n");
+      fprintf (stderr, "usage: mdns-flood N [--spread | --unbound] (N from 1 to 1000)\n");
       return 2;
     }
   if (sodium_init () < 0)
@@ -108,7 +127,7 @@ main (int argc, char **argv)
     {
       /* One group each: a group holds at most 32 entries. */
       AvahiEntryGroup *group = avahi_entry_group_new (client, group_callback, &flood);
-      AvahiStringList *txt = bogus_txt (i);
+      AvahiStringList *txt = bogus_txt (&flood, i);
       g_autofree gchar *name = g_strdup_printf (spread ? "spread-%u" : "bogus-%u", i);
       g_autofree gchar *host = spread ? g_strdup_printf ("spread-%u.local", i) : NULL;
       g_autofree gchar *ip = g_strdup_printf ("10.77.%u.%u", 1 + i / 250, 1 + i % 250);
@@ -131,6 +150,7 @@ main (int argc, char **argv)
         }
       avahi_string_list_free (txt);
     }
+  fflush (stdout);
   g_main_loop_run (loop);
   return 0;
 }

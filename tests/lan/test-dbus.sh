@@ -153,7 +153,7 @@ check "Manager.SigningKey is h1's signing key" \
   '[[ $(manager_prop SigningKey) == "$("$ctl" signkey < "$w/state1/identity")" ]]'
 check "Manager.WireGuardKey is h1's WireGuard key" '[[ $(manager_prop WireGuardKey) == "${lan_pub[1]}" ]]'
 check "Manager.Interfaces is wg0's object" '[[ $(manager_prop Interfaces) == "1 \"$IFACE_PATH\"" ]]'
-derived_peers() { [[ $(manager_prop PeersByTrust) == "3 \"derived\" $1 \"certificate\" 0 \"pinned\" 0" ]]; }
+derived_peers() { [[ $(manager_prop PeersByTrust) == "4 \"derived\" $1 \"certificate\" 0 \"pinned\" 0 \"pending\" 0" ]]; }
 check "Manager.PeersByTrust counts two derived peers" "derived_peers 2"
 check "Manager.AnnouncementsAccepted counts h2's and h3's" '(( $(manager_prop AnnouncementsAccepted) >= 2 ))'
 check "Interface wg0: name, mode, port, present, advertising" \

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "dbus-error.h"
+#include "pairing.h"
 #include "wg-device.h"
 #include "wgd-error.h"
 
@@ -29,6 +30,10 @@ static const Case cases[] = {
   { wgd_wg_error_quark, WGD_WG_ERROR_UNSUPPORTED, "org.wgdiscover1.Error.WireGuardUnsupported" },
   { wgd_wg_error_quark, WGD_WG_ERROR_PROTOCOL, "org.wgdiscover1.Error.WireGuardProtocol" },
   { wgd_wg_error_quark, WGD_WG_ERROR_FAILED, "org.wgdiscover1.Error.WireGuardFailed" },
+  { wgd_pairing_error_quark, WGD_PAIRING_ERROR_INVALID_KEY, "org.wgdiscover1.Error.InvalidKey" },
+  { wgd_pairing_error_quark, WGD_PAIRING_ERROR_NOT_PENDING, "org.wgdiscover1.Error.NotPending" },
+  { wgd_pairing_error_quark, WGD_PAIRING_ERROR_KEY_CHANGED, "org.wgdiscover1.Error.KeyChanged" },
+  { wgd_pairing_error_quark, WGD_PAIRING_ERROR_FULL, "org.wgdiscover1.Error.Full" },
 };
 
 static void

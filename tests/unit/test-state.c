@@ -1,6 +1,7 @@
 /* test-state.c — the state directory: identity created once and kept,
- * replay state and endpoints round trips, and corrupt files set aside
- * (but a corrupt identity refused, never replaced). */
+ * replay state, endpoints and approvals round trips, and corrupt files
+ * set aside (but a corrupt identity or approvals file refused, never
+ * replaced). */
 #include "config.h"
 
 #include <string.h>
@@ -268,6 +269,60 @@ test_endpoints (Fixture *f, gconstpointer data)
     }
 }
 
+/* The approvals: none without a file; saved 0600 with the new decision
+ * and read back; a decision that cannot be saved is an IO error and
+ * leaves pairing as it was; a corrupt file is an error naming it. */
+static void
+test_approvals (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPairing) pairing = wgd_pairing_new ();
+  g_autoptr (WgdPairing) back = wgd_pairing_new ();
+  g_autoptr (WgdKeyPair) signer = test_key_pair (3);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = state_path (f, "approvals");
+  g_autofree gchar *blocked = NULL;
+  guint8 wg[WGD_KEY_LEN];
+  GStatBuf st;
+
+  memset (wg, 0xa0, sizeof wg);
+  g_assert_true (wgd_state_load_approvals (f->dir, pairing, &error));
+  g_assert_no_error (error);
+  g_assert_true (wgd_state_save_approvals (f->dir, pairing, wg, signer->public_key,
+                                           WGD_DECISION_APPROVE, &error));
+  g_assert_no_error (error);
+  g_assert_null (wgd_pairing_lookup_approval (pairing, wg));
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (wgd_state_load_approvals (f->dir, back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (wgd_pairing_lookup_approval (back, wg), WGD_KEY_LEN, signer->public_key,
+                   WGD_KEY_LEN);
+
+  /* The file's place taken by a directory: nothing can be saved. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+  g_assert_false (wgd_state_save_approvals (f->dir, pairing, wg, signer->public_key,
+                                            WGD_DECISION_REJECT, &error));
+  g_assert_error (error, WGD_ERROR, WGD_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_false (wgd_pairing_is_rejected (pairing, wg, signer->public_key));
+  g_assert_cmpint (g_rmdir (path), ==, 0);
+
+  g_assert_true (g_file_set_contents (path, "# fine\nreject nothing\n", -1, NULL));
+  g_assert_false (wgd_state_load_approvals (f->dir, back, &error));
+  g_assert_error (error, WGD_ERROR, WGD_ERROR_MALFORMED);
+  blocked = g_strdup_printf ("%s:2: ", path);
+  g_assert_true (g_str_has_prefix (error->message, blocked));
+  g_clear_error (&error);
+  /* Nothing was forgotten, and the file was left as it was. */
+  g_assert_nonnull (wgd_pairing_lookup_approval (back, wg));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  g_assert_true (g_file_set_contents (path, "approve\0", 8, NULL));
+  g_assert_false (wgd_state_load_approvals (f->dir, back, &error));
+  g_assert_error (error, WGD_ERROR, WGD_ERROR_MALFORMED);
+}
+
 #define ADD(path, func) \
   g_test_add ("/state/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -282,5 +337,6 @@ main (int argc, char **argv)
   ADD ("endpoints", test_endpoints);
   ADD ("corrupt-set-aside", test_corrupt_set_aside);
   ADD ("mesh-members", test_mesh_members);
+  ADD ("approvals", test_approvals);
   return g_test_run ();
 }

@@ -147,8 +147,10 @@ test_pinned (Fixture *f, gconstpointer data)
   check (f, &f->endpoint, ann, &v);
   assert_rejected (&v, WGD_REASON_NO_BINDING);
   g_assert_false (wgd_replay_state_lookup (f->replay, f->node->public_key, &(guint64) { 0 }));
+  g_assert_false (wgd_trust_store_has_pin (f->store, wg));
 
   wgd_trust_store_add_pin (f->store, wg, stranger->public_key);
+  g_assert_true (wgd_trust_store_has_pin (f->store, wg));
   check (f, &f->endpoint, ann, &v);
   assert_rejected (&v, WGD_REASON_NO_BINDING);
 
@@ -551,8 +553,9 @@ test_binding_names (void)
   g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_DERIVED), ==, "derived");
   g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_CERTIFICATE), ==, "certificate");
   g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_PINNED), ==, "pinned");
+  g_assert_cmpstr (wgd_binding_to_string (WGD_BINDING_PENDING), ==, "pending");
   g_assert_false (wgd_binding_from_string ("Derived", &back));
-  g_assert_false (wgd_binding_from_string ("pending", &back));
+  g_assert_false (wgd_binding_from_string ("approved", &back));
   g_assert_false (wgd_binding_from_string (NULL, &back));
 }
 
