@@ -20,6 +20,8 @@ typedef struct {
   GMainLoop *loop;
   gboolean json;
   int status;
+  gboolean running;      /* as last reported */
+  GHashTable *shown;     /* "PATH PROPERTY" -> the text last printed */
 } Monitor;
 
 static void
@@ -79,6 +81,9 @@ monitor_daemon (Monitor *monitor)
   gboolean running = ctl_bus_is_running (monitor->bus);
   const gchar *version = wgd_api_manager_get_version (monitor->bus->manager);
 
+  monitor->running = running;
+  g_hash_table_remove_all (monitor->shown);
+
   if (monitor->json)
     {
       g_autoptr (JsonObject) event = json_object_new ();
@@ -105,9 +110,25 @@ on_name_owner (GObject *proxy, GParamSpec *pspec, gpointer user_data)
   monitor_daemon (user_data);
 }
 
-/* Text lines "WHAT: Property = value" for each changed property. */
+/* Candidates without their ages, which change at every refresh. */
+static gchar *
+format_candidates (GVariant *value)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  GVariantIter iter;
+  const gchar *endpoint;
+
+  g_variant_iter_init (&iter, value);
+  while (g_variant_iter_next (&iter, "(&s&st)", &endpoint, NULL, NULL))
+    g_string_append_printf (text, "%s%s", text->len ? ", " : "", endpoint);
+  return text->len > 0 ? g_strdup (text->str) : g_strdup (_("none"));
+}
+
+/* Text lines "WHAT: Property = value" for each changed property whose
+ * text is not what was printed last for it. */
 static void
-monitor_lines_changed (Monitor *monitor, const gchar *what, GVariant *changed)
+monitor_lines_changed (Monitor *monitor, const gchar *path, const gchar *what,
+                       GVariant *changed)
 {
   guint64 now = wgd_clock_now ();
   GVariantIter iter;
@@ -117,10 +138,18 @@ monitor_lines_changed (Monitor *monitor, const gchar *what, GVariant *changed)
   g_variant_iter_init (&iter, changed);
   while (g_variant_iter_next (&iter, "{&sv}", &property, &value))
     {
-      g_autofree gchar *shown = ctl_format_value (property, value, now);
-      g_autofree gchar *text = g_strdup_printf ("%s: %s = %s", what, property, shown);
+      g_autofree gchar *shown = g_variant_is_of_type (value, G_VARIANT_TYPE ("a(sst)"))
+                                  ? format_candidates (value)
+                                  : ctl_format_value (property, value, now);
+      g_autofree gchar *key = g_strconcat (path, " ", property, NULL);
 
-      monitor_line (monitor, text);
+      if (g_strcmp0 (g_hash_table_lookup (monitor->shown, key), shown) != 0)
+        {
+          g_autofree gchar *text = g_strdup_printf ("%s: %s = %s", what, property, shown);
+
+          monitor_line (monitor, text);
+          g_hash_table_insert (monitor->shown, g_steal_pointer (&key), g_steal_pointer (&shown));
+        }
       g_variant_unref (value);
     }
 }
@@ -131,8 +160,9 @@ on_manager_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
 {
   Monitor *monitor = user_data;
 
-  /* Only values count: a daemon that goes invalidates them all. */
-  if (g_variant_n_children (changed) == 0)
+  /* Only values count: a daemon that goes invalidates them all, and one
+   * that comes sends them all before it is reported running. */
+  if (g_variant_n_children (changed) == 0 || !monitor->running)
     return;
   if (monitor->json)
     {
@@ -144,7 +174,7 @@ on_manager_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
       monitor_event (monitor, "manager-changed", event);
     }
   else
-    monitor_lines_changed (monitor, "wgdiscoverd", changed);
+    monitor_lines_changed (monitor, g_dbus_proxy_get_object_path (proxy), "wgdiscoverd", changed);
 }
 
 /* What an object is called in a line: "peer h2", "interface wg0". */
@@ -263,7 +293,8 @@ on_object_changed (GDBusObjectManagerClient *objects, GDBusObjectProxy *object,
       return;
     }
   label = object_label (G_DBUS_OBJECT (object));
-  monitor_lines_changed (monitor, label, changed);
+  monitor_lines_changed (monitor, g_dbus_object_get_object_path (G_DBUS_OBJECT (object)), label,
+                         changed);
 }
 
 static void
@@ -299,6 +330,7 @@ ctl_cmd_monitor (int argc, char **argv)
   };
   g_autoptr (CtlBus) bus = NULL;
   g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GHashTable) shown = NULL;
   Monitor monitor = { 0 };
   guint sources[2];
   int status;
@@ -308,7 +340,8 @@ ctl_cmd_monitor (int argc, char **argv)
   if ((bus = ctl_bus_open (usage.name, FALSE, &status)) == NULL)
     return status;
   loop = g_main_loop_new (NULL, FALSE);
-  monitor = (Monitor) { bus, loop, json, CTL_EXIT_OK };
+  shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  monitor = (Monitor) { bus, loop, json, CTL_EXIT_OK, FALSE, shown };
   g_signal_connect (bus->manager, "notify::g-name-owner", G_CALLBACK (on_name_owner), &monitor);
   g_signal_connect (bus->manager, "g-properties-changed", G_CALLBACK (on_manager_changed),
                     &monitor);
