@@ -7,10 +7,10 @@
 # `wgdiscoverctl status` shows on h2 and h3; approve h2 pins it and h1
 # sets its endpoint; reject h3 refuses it; a second approve is an error;
 # pause withdraws h1's service from h2's view and resume brings it back;
-# reload takes a good configuration and reports a broken one. A caller
-# whose uid has no account (and whom polkit, not running here, cannot
-# authorize) gets the one-line "not allowed" error and status 6, and
-# nothing changes. Prints TAP; needs root.
+# reload takes a good configuration and reports a broken one. A user who
+# is not root (and whom polkit, not running here, cannot authorize) gets
+# the one-line "not allowed" error and status 6, and nothing changes.
+# Prints TAP; needs root.
 #
 # Needs the daemon's methods and pending peers (issue 10's pairing and
 # polkit parts).
@@ -59,9 +59,19 @@ ctl() {
   lan_exec "$i" "$ctl" "$@" > "$w/out" 2> "$w/err"
   rc=$?
 }
-# A uid no account of the machine has.
+# A user of h1's only, wgdtest-ctl, in a private /etc/passwd and
+# /etc/group of h1's mount namespace (the bus wants an account to know
+# its groups), with a uid no account of the machine has.
 stranger=64123
-while getent passwd "$stranger" > /dev/null; do stranger=$((stranger + 1)); done
+while getent passwd "$stranger" > /dev/null || getent group "$stranger" > /dev/null; do
+  stranger=$((stranger + 1))
+done
+cp /etc/passwd "$w/passwd" && cp /etc/group "$w/group"
+echo "wgdtest-ctl:x:$stranger:$stranger::/nonexistent:/usr/sbin/nologin" >> "$w/passwd"
+echo "wgdtest-ctl:x:$stranger:" >> "$w/group"
+chmod 644 "$w/passwd" "$w/group"
+lan_exec 1 sh -c "mount --bind '$w/passwd' /etc/passwd && mount --bind '$w/group' /etc/group" ||
+  echo "# h1's private /etc/passwd could not be mounted"
 ctl_stranger() {
   lan_exec 1 setpriv --reuid="$stranger" --regid="$stranger" --clear-groups -- "$ctl" "$@" \
     > "$w/out" 2> "$w/err"
@@ -91,12 +101,14 @@ check "peer h2 on h1 shows the fingerprint and h2's signing key" \
 
 # --- not allowed ---------------------------------------------------------------
 ctl_stranger peers
-check "a caller without an account may read peers" '[[ $rc == 0 ]] && grep -q "^h2 " "$w/out"'
+check "a user may read peers" '[[ $rc == 0 ]] && grep -q "^h2 " "$w/out"'
+sed 's/^/# stderr: /' "$w/err"
 for cmd in "approve h2" "reject h2" pause resume reload; do
   # shellcheck disable=SC2086 # the command's words
   ctl_stranger $cmd
-  check "a caller without an account may not '$cmd': one line, status 6" \
+  check "a user may not '$cmd': one line, status 6" \
     'one_line_error 6 "not allowed: " && grep -qF "ask an administrator or use sudo" "$w/err"'
+  sed 's/^/# stderr: /' "$w/err"
 done
 check "h2 and h3 are still pending" '[[ $(pending_names) == "h2 h3 " ]]'
 
