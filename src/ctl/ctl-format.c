@@ -69,7 +69,13 @@ ctl_format_time (guint64 then, guint64 now)
 gchar *
 ctl_format_size (guint64 bytes)
 {
-  return g_format_size (bytes);
+  g_autofree gchar *text = g_format_size (bytes);
+  g_autoptr (GString) plain = g_string_new (text);
+
+  /* GLib puts a no-break space before "kB" but not before "bytes": one
+   * kind of space, which any terminal and script takes. */
+  g_string_replace (plain, "\u00a0", " ", 0);
+  return g_strdup (plain->str);
 }
 
 const gchar *

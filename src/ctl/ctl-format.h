@@ -9,7 +9,7 @@
 gchar *ctl_format_ago (guint64 then, guint64 now);
 /* A time in the local zone with how long ago it was; "never" for 0. */
 gchar *ctl_format_time (guint64 then, guint64 now);
-/* "1.2 kB" (SI units, as g_format_size). */
+/* "1.2 kB" (SI units, as g_format_size, with a plain space). */
 gchar *ctl_format_size (guint64 bytes);
 /* A Peer's EndpointReason in a word: subnet, lan, public, configured,
  * restored; "-" when wgdiscoverd did not set the endpoint; an unknown
