@@ -3,7 +3,6 @@
  * by name or key, method calls, and what each failure is called. */
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
 
 #include "base64.h"
