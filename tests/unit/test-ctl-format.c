@@ -109,10 +109,19 @@ test_json_names (void)
   g_autoptr (GError) error = NULL;
   guint n = 0;
 
-  g_assert_cmpstr (ctl_json_name ("WireGuardKey"), ==, "wireguard_key");
-  g_assert_cmpstr (ctl_json_name ("LatestHandshake"), ==, "latest_handshake");
-  g_assert_cmpstr (ctl_json_name ("ListenPort"), ==, "listen_port");
-  g_assert_cmpstr (ctl_json_name ("Name"), ==, "name");
+  const struct {
+    const gchar *property, *name;
+  } known[] = {
+    { "WireGuardKey", "wireguard_key" }, { "LatestHandshake", "latest_handshake" },
+    { "ListenPort", "listen_port" },     { "Name", "name" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    {
+      g_autofree gchar *name = ctl_json_name (known[i].property);
+
+      g_assert_cmpstr (name, ==, known[i].name);
+    }
   if (xml_path == NULL)
     xml_path = "data/org.wgdiscover1.xml";
   g_assert_true (g_file_get_contents (xml_path, &xml, NULL, &error));
