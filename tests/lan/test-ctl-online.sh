@@ -169,6 +169,7 @@ signkey1=$("$ctl" signkey < "$w/state1/identity")
 check "status shows the version" '[[ $rc == 0 ]] && head -n 1 "$w/out" | grep -qF "wgdiscoverd $("$daemon" --version | awk "{ print \$2 }")"'
 check "status shows h1's signing key and WireGuard key" \
   '[[ $(awk "/^  signing key / { print \$3 }" "$w/out") == "$signkey1" && $(awk "/^  WireGuard key / { print \$3 }" "$w/out") == "${lan_pub[1]}" ]]'
+check "status has a line for the fingerprint" 'grep -qE "^  fingerprint +[-0-9a-f]+$" "$w/out"'
 check "status shows wg0: endpoint mode, port, present, advertising" \
   'grep -qE "^  wg0 +endpoint +port 51820, present, advertising$" "$w/out"'
 check "status counts accepted announcements and two derived peers" \
