@@ -62,17 +62,12 @@ monitor_event (Monitor *monitor, const gchar *kind, JsonObject *event)
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (GDateTime) now = monitor_now ();
   g_autofree gchar *time = g_date_time_format_iso8601 (now);
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autofree gchar *text = NULL;
-  g_autofree gchar *line = NULL;
 
   json_object_set_string_member (event, "time", time);
   json_object_set_string_member (event, "event", kind);
   json_node_set_object (node, event);
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  line = g_strconcat (text, "\n", NULL);
-  monitor_print (monitor, line);
+  if (ctl_json_print ("monitor", node, TRUE) != CTL_EXIT_OK)
+    monitor_stop (monitor, CTL_EXIT_USAGE);
 }
 
 static void
