@@ -46,15 +46,24 @@ ctl_fail (const gchar *command, const gchar *format, ...)
 }
 
 int
+ctl_fail_status (int status, const gchar *command, const gchar *message)
+{
+  fail_print (command, message);
+  return status;
+}
+
+int
 ctl_fail_error (const gchar *command, const GError *error)
 {
   fail_print (command, error->message);
   return CTL_EXIT_USAGE;
 }
 
-gboolean
-ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
-                   int *argc, char ***argv, int *status)
+/* Parses the options and leaves max_arguments positional arguments at
+ * most in argv[1..]. */
+static gboolean
+options_parse (const CtlUsage *usage, const GOptionEntry *entries, int max_arguments,
+               int *argc, char ***argv, int *status)
 {
   gboolean help = FALSE;
   const GOptionEntry help_entries[] = {
@@ -93,11 +102,35 @@ ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
       *status = ctl_io_print (usage->name, text);
       return FALSE;
     }
-  if (*argc > 1)
+  if (*argc > 1 + max_arguments)
     {
-      *status = ctl_fail (usage->name, _("unexpected argument '%s' (see --help)"), (*argv)[1]);
+      *status = ctl_fail (usage->name, _("unexpected argument '%s' (see --help)"),
+                          (*argv)[1 + max_arguments]);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
+                   int *argc, char ***argv, int *status)
+{
+  return options_parse (usage, entries, 0, argc, argv, status);
+}
+
+gboolean
+ctl_options_parse_argument (const CtlUsage *usage, const GOptionEntry *entries,
+                            int *argc, char ***argv, const gchar **argument, int *status)
+{
+  if (!options_parse (usage, entries, 1, argc, argv, status))
+    return FALSE;
+  if (*argc < 2)
+    {
+      /* Translators: %s is what is missing, as the usage line names it (NAME|KEY). */
+      *status = ctl_fail (usage->name, _("missing %s (see --help)"), _(usage->parameters));
+      return FALSE;
+    }
+  *argument = (*argv)[1];
   return TRUE;
 }
 

@@ -18,6 +18,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtlSecret, wgd_secret_free)
  * error was reported. */
 gboolean ctl_options_parse (const CtlUsage *usage, const GOptionEntry *entries,
                             int *argc, char ***argv, int *status);
+/* The same for a command that takes exactly one argument (named by
+ * usage->parameters), which *argument then points to. */
+gboolean ctl_options_parse_argument (const CtlUsage *usage, const GOptionEntry *entries,
+                                     int *argc, char ***argv, const gchar **argument,
+                                     int *status);
 
 /* Option values; errors name the option. A name comes as the bytes
  * typed (G_OPTION_ARG_FILENAME), so that UTF-8 works in any locale. */
@@ -27,8 +32,6 @@ gboolean ctl_option_parse_key (const gchar *option, const gchar *text,
                                guint8 out[WGD_KEY_LEN], GError **error);
 gboolean ctl_option_parse_name (const gchar *option, const gchar *text,
                                 gchar out[WGD_NAME_MAX + 1], GError **error);
-
-/* Seconds since the epoch. */
 
 /* Reads standard input or a file to the end, refusing more than max
  * bytes or a NUL byte, so the result is one C string. */
@@ -52,3 +55,5 @@ void ctl_io_warn_exposed_stdout (const gchar *command);
  * returns CTL_EXIT_USAGE. command NULL means the program itself. */
 int ctl_fail (const gchar *command, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
 int ctl_fail_error (const gchar *command, const GError *error);
+/* The same line, for a failure with an exit status of its own. */
+int ctl_fail_status (int status, const gchar *command, const gchar *message);

@@ -20,6 +20,15 @@ static const CtlCommand commands[] = {
     N_("Manage a mesh CA: init, pubkey, sign, revoke") },
   { "announce", ctl_cmd_announce, N_("Sign an announcement record") },
   { "verify", ctl_cmd_verify, N_("Decode a record on stdin and decide whether to trust it") },
+  { "status", ctl_cmd_status, N_("Show the running wgdiscoverd: identity, interfaces, counters") },
+  { "peers", ctl_cmd_peers, N_("Show the peers wgdiscoverd knows") },
+  { "peer", ctl_cmd_peer, N_("Show everything about one peer") },
+  { "approve", ctl_cmd_approve, N_("Approve a pending peer") },
+  { "reject", ctl_cmd_reject, N_("Reject a pending peer") },
+  { "pause", ctl_cmd_pause, N_("Stop announcing and setting endpoints until resume") },
+  { "resume", ctl_cmd_resume, N_("End a pause") },
+  { "reload", ctl_cmd_reload, N_("Make wgdiscoverd read its configuration again") },
+  { "monitor", ctl_cmd_monitor, N_("Show changes in wgdiscoverd as they happen") },
   { NULL, NULL, NULL },
 };
 
@@ -27,7 +36,8 @@ static const CtlUsage usage = {
   NULL,
   /* Translators: the placeholder for a command in "wgdiscoverctl [OPTION…] COMMAND". */
   N_("COMMAND"),
-  N_("Offline tool for wgdiscover identities, mesh certificates and announcement records."),
+  N_("Tool for wgdiscover identities, mesh certificates and announcement records\n"
+     "(offline), and for the running wgdiscoverd (over D-Bus)."),
   /* Translators: 'wgdiscoverctl COMMAND --help' is typed as it is, but
      COMMAND is the placeholder you chose above. */
   N_("Keys are standard base64, one per line, as wg prints them. Records,\n"
@@ -36,7 +46,10 @@ static const CtlUsage usage = {
   "never from the command line.\n"
   "\n"
   "Exit status: 0 on success, 1 when verify rejects a record, 2 on a usage\n"
-  "or input error. Run 'wgdiscoverctl COMMAND --help' for a command's options."),
+  "or input error, 3 when no such peer or no pending one is found, 4 without\n"
+  "a system bus, 5 when wgdiscoverd is not running, 6 when the caller is not\n"
+  "allowed, 7 when wgdiscoverd reports an error. Run 'wgdiscoverctl COMMAND\n"
+  "--help' for a command's options."),
 };
 
 static gchar *

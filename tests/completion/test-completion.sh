@@ -29,7 +29,8 @@ has() { grep -qxF -- "$2" <<< "$1"; }
 lacks() { ! grep -qxF -- "$2" <<< "$1"; }
 
 top=$(complete_words "")
-for cmd in genkey signkey wgkey wgpubkey ca announce verify; do
+for cmd in genkey signkey wgkey wgpubkey ca announce verify status peers peer approve reject \
+  pause resume reload monitor; do
   check "'wgdiscoverctl <TAB>' offers $cmd" 'has "$top" $cmd'
 done
 check "'wgdiscoverctl <TAB>' offers only commands" \
@@ -63,5 +64,47 @@ check "a file given to --identity is no command word" \
   '[[ -n $(complete_words announce --identity "$dir/identity" --) ]]'
 check "'wgdiscoverctl verify --ca <TAB>' offers no file (a key is asked for)" \
   '[[ -z $(complete_words verify --ca "$dir/") ]]'
+for cmd in status peers peer approve reject pause resume reload monitor; do
+  check "'wgdiscoverctl $cmd --<TAB>' offers --json" 'has "$(complete_words $cmd --)" --json'
+done
+peers=$(complete_words peers --)
+check "'wgdiscoverctl peers --<TAB>' offers --names and --pending" \
+  'has "$peers" --names && has "$peers" --pending'
+
+# The peers, from a wgdiscoverctl that answers 'peers --names' as the
+# daemon would (and runs the real one for the rest).
+stub=$dir/wgdiscoverctl
+cat > "$stub" <<STUB
+#!/usr/bin/env bash
+if [[ \$1 == peers && \$2 == --names ]]; then
+  if [[ \${3:-} == --pending ]]; then echo h3; else printf '%s\n' h2 h3 'my laptop'; fi
+  exit 0
+fi
+exec "$ctl" "\$@"
+STUB
+chmod +x "$stub"
+complete_with() {
+  COMP_WORDS=("$stub" "$@")
+  COMP_CWORD=$#
+  COMPREPLY=()
+  _wgdiscoverctl
+  printf '%s\n' "${COMPREPLY[@]}" | sort
+}
+check "'wgdiscoverctl peer <TAB>' offers the daemon's peers, a name with a space quoted" \
+  '[[ $(complete_with peer "") == "$(printf "%s\n" h2 h3 "my\\ laptop")" ]]'
+check "'wgdiscoverctl peer h<TAB>' offers h2 and h3" \
+  '[[ $(complete_with peer h) == $(printf "%s\n" h2 h3) ]]'
+check "'wgdiscoverctl approve <TAB>' offers only the pending peer" '[[ $(complete_with approve "") == h3 ]]'
+check "'wgdiscoverctl reject <TAB>' offers only the pending peer" '[[ $(complete_with reject "") == h3 ]]'
+check "'wgdiscoverctl peer h2 <TAB>' offers nothing more" '[[ -z $(complete_with peer h2 "") ]]'
+check "'wgdiscoverctl peer --<TAB>' offers --json" 'has "$(complete_with peer --)" --json'
+# Without a bus (so without a daemon): no peers, and not a word on stderr.
+nobus() {
+  DBUS_SYSTEM_BUS_ADDRESS=unix:path=$dir/no-bus complete_words "$@" 2> "$dir/stderr"
+}
+check "without a daemon, 'wgdiscoverctl peer <TAB>' offers nothing and says nothing" \
+  '[[ -z $(nobus peer "") && ! -s $dir/stderr ]]'
+check "without a daemon, 'wgdiscoverctl approve <TAB>' offers nothing and says nothing" \
+  '[[ -z $(nobus approve "") && ! -s $dir/stderr ]]'
 rm -rf "$dir"
 echo "1..$n"

@@ -18,7 +18,7 @@ cd "$tmp" || exit 99
 # Key files must be 0600 to be accepted; the tests relax that on purpose.
 umask 077
 
-echo "1..107"
+echo "1..122"
 n=0
 
 # check DESCRIPTION CONDITION: one test, passing when CONDITION (shell
@@ -428,6 +428,30 @@ done
 run verify -h
 check "-h is --help" '[ "$rc" -eq 0 ] && grep -q "^Exit status" out'
 
+# The online commands without a system bus (tests/lan/test-ctl-online.sh
+# runs them against the daemon): one line and status 4; usage errors
+# before any bus.
+for cmd in status peers "peer h2" "approve h2" "reject h2" pause resume reload monitor; do
+  # shellcheck disable=SC2086 # the command's words
+  DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/no-bus "$ctl" $cmd >out 2>err
+  rc=$?
+  check "$cmd without a system bus: one line, status 4" \
+    '[ "$rc" -eq 4 ] && [ ! -s out ] && [ "$(wc -l <err)" -eq 1 ] && grep -q "cannot connect to the system bus" err'
+done
+run peer
+check "peer without a name is a usage error" 'usage_error peer && grep -q "missing NAME|KEY" err'
+run peer h2 h3
+check "peer with two names is a usage error" 'usage_error peer'
+run peers extra
+check "peers with an argument is a usage error" 'usage_error peers'
+run pause --json extra
+check "pause with an argument is a usage error" 'usage_error pause'
+run monitor --bogus
+check "monitor with an unknown option is a usage error" 'usage_error monitor'
+run approve --help
+check "approve --help says to compare the fingerprint" \
+  '[ "$rc" -eq 0 ] && grep -q "fingerprint" out && grep -q "approve \[OPTION.*\] NAME|KEY" out'
+
 if [ -w /dev/full ]; then
   "$ctl" genkey >/dev/full 2>err
   rc=$?
@@ -438,4 +462,4 @@ else
   echo "ok $n # SKIP no /dev/full"
 fi
 
-[ "$n" -eq 107 ] || echo "# ran $n tests, planned 107"
+[ "$n" -eq 122 ] || echo "# ran $n tests, planned 122"

@@ -38,10 +38,16 @@ check() {
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
+# make as a command of its own, not a part of the make check around it
+# (whose jobserver and flags it would otherwise inherit).
+submake() {
+  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$make" -s --no-print-directory -C "$builddir" "$@"
+}
+
 # The build's directories, after make's own expansion, for the given
 # overrides; as shell assignments (dir_NAME=VALUE).
 install_dirs() {
-  "$make" -s --no-print-directory -C "$builddir" print-install-dirs "$@"
+  submake print-install-dirs "$@" | grep -E "^dir_[a-z]+='[^']*'\$"
 }
 
 # mode FILE: its permission bits in octal.
@@ -49,7 +55,7 @@ mode() { stat -c %a "$1"; }
 
 # Part 1: as configured.
 d1=$tmp/as-configured
-if ! "$make" -s --no-print-directory -C "$builddir" install DESTDIR="$d1" > "$tmp/install1.log" 2>&1; then
+if ! submake install DESTDIR="$d1" > "$tmp/install1.log" 2>&1; then
   echo "1..1"
   echo "not ok 1 - make install DESTDIR=… succeeds"
   sed 's/^/# /' "$tmp/install1.log"
@@ -127,8 +133,7 @@ check "the installed catalogue is one msgunfmt reads" \
 # Part 2: as a distribution installs it.
 d2=$tmp/distribution
 distro=(prefix=/usr exec_prefix=/usr sysconfdir=/etc localstatedir=/var)
-if ! "$make" -s --no-print-directory -C "$builddir" install DESTDIR="$d2" "${distro[@]}" \
-     > "$tmp/install2.log" 2>&1; then
+if ! submake install DESTDIR="$d2" "${distro[@]}" > "$tmp/install2.log" 2>&1; then
   check "make install DESTDIR=… prefix=/usr sysconfdir=/etc succeeds" false
   sed 's/^/# /' "$tmp/install2.log"
   echo "1..$n"

@@ -39,7 +39,8 @@ check "wgdiscoverctl --help lists its commands" '[[ -n $commands ]]'
 for cmd in $commands; do
   check "wgdiscoverctl.1 documents '$cmd'" 'documents wgdiscoverctl.1 "wgdiscoverctl $cmd"'
 done
-for cmd in "ca sign" "ca revoke" announce verify; do
+for cmd in "ca sign" "ca revoke" announce verify status peers peer approve reject pause resume \
+  reload monitor; do
   for opt in $(options_of "$ctl" $cmd); do
     check "wgdiscoverctl.1 documents $cmd $opt" 'documents wgdiscoverctl.1 "$opt"'
   done

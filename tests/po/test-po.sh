@@ -146,7 +146,8 @@ de "$ctl" --help > "$tmp/ctl-help" 2>&1
 status=$?
 check "wgdiscoverctl --help is German: $(sed -n 4p "$tmp/ctl-help")" \
   '(( status == 0 )) \
-   && speaks "Offline tool for wgdiscover identities, mesh certificates and announcement records." \
+   && speaks "Tool for wgdiscover identities, mesh certificates and announcement records
+(offline), and for the running wgdiscoverd (over D-Bus)." \
         "$tmp/ctl-help" \
    && speaks "Sign an announcement record" "$tmp/ctl-help"'
 
@@ -189,7 +190,7 @@ check "verify's verdict stays English in German: $(tail -n 1 "$tmp/verdict")" \
 env -u LANGUAGE LC_ALL=C.UTF-8 "$ctl" --help > "$tmp/en" 2>&1
 check "wgdiscoverctl --help is English with LC_ALL=C.UTF-8 and no LANGUAGE" \
   'grep -q "^Commands:$" "$tmp/en" \
-   && grep -qF "Offline tool for wgdiscover identities" "$tmp/en"'
+   && grep -qF "Tool for wgdiscover identities" "$tmp/en"'
 LC_ALL=C LANGUAGE=de "$daemon" --help > "$tmp/en" 2>&1
 check "wgdiscoverd --help is English with LC_ALL=C, even with LANGUAGE=de" \
   'grep -qF "Log debugging messages" "$tmp/en"'
