@@ -1,0 +1,105 @@
+/* daemon-private.h — what the core's own files share: the daemon's
+ * state (daemon.c keeps it; daemon-listen.c shows it to listeners).
+ * Nothing outside src/daemon/daemon*.c includes this. */
+#pragma once
+
+#include <glib.h>
+
+#include "address-monitor.h"
+#include "daemon.h"
+#include "keys.h"
+#include "mdns.h"
+#include "mesh.h"
+#include "pairing.h"
+#include "peer-table.h"
+#include "trust.h"
+#include "wg-device.h"
+
+typedef struct {
+  const WgdInterfaceConfig *config;
+  guint32 ifindex;
+  guint16 listen_port;
+  guint16 announced_port;       /* in our published record; 0: none */
+  gboolean usable;              /* the device could be read */
+  gboolean missing_logged;      /* that it is not there was said */
+  gboolean key_warned;          /* that its key is not ours was said */
+  gboolean has_public_key;
+  guint8 public_key[WGD_KEY_LEN]; /* the device's, at the last read */
+  GHashTable *peer_keys;        /* GBytes → PeerSeen: its peers at the last read */
+  /* Mesh mode: the mesh, and the peers we added to this interface. */
+  const WgdMeshConfig *mesh_config;
+  WgdMesh *mesh;
+  gchar *subtype;
+} Interface;
+
+/* What the last read of an interface said of one of its peers: what
+ * listeners are shown, so that they never read a device themselves. */
+typedef struct {
+  WgdSockaddr endpoint;
+  gint64 last_handshake;
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+} PeerSeen;
+
+typedef struct {
+  guint id;
+  WgdDaemonListenFunc func;
+  gpointer user_data;
+} Listener;
+
+struct _WgdDaemon {
+  WgdConfig *config;
+  WgdKeyPair *identity;
+  guint8 wg_public[WGD_KEY_LEN];
+  WgdTrustStore *store;
+  WgdReplayState *replay;
+  GHashTable *endpoints;        /* state: GBytes wg key → WgdSockaddr */
+  WgdPeerTable *peers;
+  WgdPairing *pairing;          /* pending peers and the decisions on them */
+  gboolean pending_full_logged; /* that no more can be pending was said */
+  WgdAddressMonitor *addresses;
+  WgdMdns *mdns;
+  GArray *interfaces;           /* Interface */
+  gchar *node_name;
+  guint64 last_timestamp;
+  guint announce_source;
+  guint tick_source;
+  guint save_source;
+  guint redecide_source;
+  GPtrArray *actions;           /* Action: accepted, not yet acted on */
+  GHashTable *unplaced;         /* service key → Heard: valid, for no interface yet */
+  guint act_source;
+  guint watch_source;           /* reading the interfaces every second */
+  guint watch_left;             /* seconds of that still to go */
+  GHashTable *logged;           /* "reason interface service" → count, to log once */
+  guint log_budget;             /* rejection lines left this tick */
+  guint unlogged;               /* rejections not logged for want of it */
+  guint accepted;
+  guint strangers;              /* valid, but for no peer of ours */
+  guint rejected;
+  guint rejected_by_reason[WGD_REASON_COUNT];
+  guint endpoint_changes;
+  /* Paused (wgd_daemon_set_paused): nothing published, nothing written
+   * into the interfaces but the removal of expired mesh peers. */
+  gboolean paused;
+  /* Listeners, and what they were told of: the interfaces (names) and
+   * the peers (GBytes wg keys) they know. notify_cb tells them what
+   * changed, once per main-loop iteration. */
+  GArray *listeners;            /* Listener */
+  guint next_listener_id;
+  GHashTable *listed_interfaces;
+  GHashTable *listed_peers;
+  guint notify_source;
+  gboolean state_changed;       /* interfaces or peers may have changed */
+  gboolean counters_changed;
+  gboolean paused_changed;
+};
+
+/* The configured interface of that name; NULL if none. */
+const Interface *daemon_find_interface (const WgdDaemon *d, const gchar *name);
+/* Whether wg_key is a peer of an endpoint-mode interface, as last read:
+ * only those can be pending (a mesh admits certificates only). */
+gboolean daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key);
+/* Listeners hear of what changed (state: interfaces or peers; counters)
+ * once the main loop has finished what it is doing. */
+void daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters);
