@@ -1,0 +1,546 @@
+/* server.c — the rendezvous server's routes on libsoup.
+ *
+ * Every answer is JSON but /metrics; every error is
+ * {"error": CODE, "message": TEXT} with the status of the code's table
+ * (refusal.c). A PUT is stored (and on disk) before it is answered. */
+#include "config.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "accept.h"
+#include "base64.h"
+#include "clock.h"
+#include "metrics.h"
+#include "rate-limit.h"
+#include "route.h"
+#include "server.h"
+#include "wgd-error.h"
+
+#define LOG_DOMAIN "wgdiscover-rendezvous"
+#define PURGE_SECONDS 60
+
+struct _RdvServer {
+  gchar *listen_host;
+  guint16 listen_port;
+  gchar *certificate_file;
+  gchar *private_key_file;
+  gboolean allow_plain_http;
+  gboolean loopback;
+  guint max_records;
+  guint max_records_per_mesh;
+  GStrv trusted_proxies;
+  RdvStore *store;
+  RdvPolicy *policy;
+  RdvRateLimit *rate_limit;
+  RdvMetrics *metrics;
+  SoupServer *soup;
+  guint purge_source;
+};
+
+typedef struct {
+  gchar *address;
+  guint16 port;                 /* 0: not known (behind a proxy) */
+} Source;
+
+static void
+respond (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status,
+         const gchar *content_type, gchar *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, body,
+                                    body ? strlen (body) : 0);
+  rdv_metrics_count_request (s->metrics, route, status);
+}
+
+static void
+respond_json (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status,
+              JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+
+  respond (s, msg, route, status, "application/json", g_strconcat (text, "\n", NULL));
+  g_free (text);
+}
+
+static void
+respond_error (RdvServer *s, SoupServerMessage *msg, RdvRoute route, RdvCode code,
+               const gchar *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, rdv_code_to_string (code));
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  respond_json (s, msg, route, rdv_code_http_status (code), b);
+}
+
+static gboolean
+proxy_is_trusted (const RdvServer *s, GInetAddress *peer)
+{
+  for (guint i = 0; s->trusted_proxies != NULL && s->trusted_proxies[i] != NULL; i++)
+    {
+      g_autoptr (GInetAddress) proxy = g_inet_address_new_from_string (s->trusted_proxies[i]);
+
+      if (proxy != NULL && g_inet_address_equal (proxy, peer))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Who sent the request: the peer of the connection, or, from a trusted
+ * proxy, the last address of X-Forwarded-For (the one that proxy saw;
+ * earlier ones are whatever the client claimed). */
+static void
+source_get (const RdvServer *s, SoupServerMessage *msg, Source *src)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  GInetAddress *peer = NULL;
+  const gchar *forwarded;
+
+  src->address = NULL;
+  src->port = 0;
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      peer = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+      src->address = g_inet_address_to_string (peer);
+      src->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
+    }
+  if (src->address == NULL)
+    src->address = g_strdup ("unknown");
+  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                             "X-Forwarded-For");
+  if (peer != NULL && forwarded != NULL && proxy_is_trusted (s, peer))
+    {
+      const gchar *last = strrchr (forwarded, ',');
+      g_autofree gchar *text = g_strstrip (g_strdup (last ? last + 1 : forwarded));
+      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (text);
+
+      if (inet != NULL)
+        {
+          g_free (src->address);
+          src->address = g_inet_address_to_string (inet);
+          src->port = 0;
+        }
+    }
+}
+
+static void
+audit (const Source *src, const WgdAnnouncement *ann, RdvCode code, const gchar *detail)
+{
+  g_autofree gchar *wg = ann ? wgd_key_to_base64 (ann->wg_key) : g_strdup ("-");
+  const gchar *reason = rdv_code_to_string (code);
+
+  /* g_log_structured adds PRIORITY, which the journal needs. */
+  if (code == RDV_CODE_OK)
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "WGD_RDV_RESULT", "accepted",
+                      "WGD_RDV_WIREGUARD_KEY", wg, "WGD_RDV_SOURCE", src->address,
+                      "MESSAGE", "PUT accepted: key %s from %s", wg, src->address);
+  else
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "WGD_RDV_RESULT", "refused",
+                      "WGD_RDV_REASON", reason, "WGD_RDV_WIREGUARD_KEY", wg,
+                      "WGD_RDV_SOURCE", src->address,
+                      "MESSAGE", "PUT refused (%s): key %s from %s: %s", reason, wg,
+                      src->address, detail);
+}
+
+static void
+refuse_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const WgdAnnouncement *ann,
+            RdvCode code, const gchar *detail)
+{
+  audit (src, ann, code, detail);
+  rdv_metrics_count_put (s->metrics, code);
+  respond_error (s, msg, RDV_ROUTE_ANNOUNCE, code, detail);
+}
+
+/* Whether one more record fits: the global cap, and the mesh's. A
+ * record that replaces one of its key takes no more room. */
+static gboolean
+capacity_check (RdvServer *s, const RdvStoredRecord *r, guint64 now, RdvCode *code,
+                GError **error)
+{
+  g_autoptr (RdvStoredRecord) held = NULL;
+  guint64 n = 0;
+
+  *code = RDV_CODE_OK;
+  if (!rdv_store_get (s->store, r->wg_key, now, &held, error))
+    return FALSE;
+  if (held != NULL && held->has_mesh == r->has_mesh
+      && (!r->has_mesh || memcmp (held->mesh_key, r->mesh_key, WGD_KEY_LEN) == 0))
+    return TRUE;
+  if (r->has_mesh)
+    {
+      if (!rdv_store_count (s->store, r->mesh_key, now, &n, error))
+        return FALSE;
+      if (n >= s->max_records_per_mesh)
+        {
+          *code = RDV_CODE_MESH_FULL;
+          return TRUE;
+        }
+    }
+  if (held == NULL)
+    {
+      if (!rdv_store_count (s->store, NULL, now, &n, error))
+        return FALSE;
+      if (n >= s->max_records)
+        *code = RDV_CODE_SERVER_FULL;
+    }
+  return TRUE;
+}
+
+static void
+answer_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const RdvStoredRecord *r,
+            gboolean already_known)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree gchar *wg = wgd_key_to_base64 (r->wg_key);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, already_known ? "already-known" : "stored");
+  json_builder_set_member_name (b, "wireguard_key");
+  json_builder_add_string_value (b, wg);
+  json_builder_set_member_name (b, "timestamp");
+  json_builder_add_int_value (b, (gint64) r->timestamp);
+  json_builder_set_member_name (b, "expires");
+  json_builder_add_int_value (b, (gint64) r->expires);
+  json_builder_set_member_name (b, "seen_from");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "address");
+  json_builder_add_string_value (b, src->address);
+  json_builder_set_member_name (b, "port");
+  if (src->port != 0)
+    json_builder_add_int_value (b, src->port);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  respond_json (s, msg, RDV_ROUTE_ANNOUNCE, 200, b);
+}
+
+static void
+handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src)
+{
+  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  g_autoptr (RdvStoredRecord) r = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 digest[WGD_KEY_LEN] = { 0 };
+  guint64 now = wgd_clock_now ();
+  guint64 held = 0;
+  gboolean found = FALSE;
+  RdvDecision d;
+  RdvPutResult result;
+  RdvCode code;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (body, &len);
+
+  if (!rdv_accept_decode (data, len, ann, &d))
+    {
+      refuse_put (s, msg, src, NULL, d.code, d.detail);
+      return;
+    }
+  if (!rdv_store_get_signer (s->store, ann->signing_key, &found, &held, digest, &error))
+    goto internal;
+  rdv_accept_decide (s->policy, ann, found, held, digest, now, &d);
+  if (d.code != RDV_CODE_OK)
+    {
+      refuse_put (s, msg, src, ann, d.code, d.detail);
+      return;
+    }
+  r = rdv_accept_to_stored (ann, &d);
+  if (!d.already_known)
+    {
+      if (!capacity_check (s, r, now, &code, &error))
+        goto internal;
+      if (code != RDV_CODE_OK)
+        {
+          refuse_put (s, msg, src, ann, code, code == RDV_CODE_MESH_FULL
+                      ? "the mesh has as many records as this server keeps for one"
+                      : "this server keeps no more records");
+          return;
+        }
+    }
+  if (!rdv_store_put_if_newer (s->store, r, now, &result, &error))
+    goto internal;
+  switch (result)
+    {
+    case RDV_PUT_STALE:
+      refuse_put (s, msg, src, ann, RDV_CODE_REPLAYED,
+                  "a newer record of this key is stored");
+      return;
+    case RDV_PUT_KEY_HELD:
+      refuse_put (s, msg, src, ann, RDV_CODE_KEY_HELD,
+                  "the key is held by a record signed with the key it derives from");
+      return;
+    case RDV_PUT_STORED:
+    case RDV_PUT_ALREADY_KNOWN:
+      break;
+    }
+  audit (src, ann, RDV_CODE_OK, NULL);
+  rdv_metrics_count_put (s->metrics, RDV_CODE_OK);
+  answer_put (s, msg, src, r, result == RDV_PUT_ALREADY_KNOWN);
+  return;
+
+internal:
+  g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+  refuse_put (s, msg, src, ann, RDV_CODE_INTERNAL, "the store failed");
+}
+
+static void
+handle_peer (RdvServer *s, SoupServerMessage *msg, const guint8 key[WGD_KEY_LEN])
+{
+  g_autoptr (RdvStoredRecord) r = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autofree gchar *wg = NULL;
+  g_autofree gchar *record = NULL;
+  gsize len;
+  const guint8 *data;
+
+  if (!rdv_store_get (s->store, key, wgd_clock_now (), &r, &error))
+    {
+      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+      respond_error (s, msg, RDV_ROUTE_PEER, RDV_CODE_INTERNAL, "the store failed");
+      return;
+    }
+  if (r == NULL)
+    {
+      respond_error (s, msg, RDV_ROUTE_PEER, RDV_CODE_NOT_FOUND,
+                     "no unexpired record of this key is stored");
+      return;
+    }
+  wg = wgd_key_to_base64 (r->wg_key);
+  data = g_bytes_get_data (r->record, &len);
+  record = wgd_base64url_encode (data, len);
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "wireguard_key");
+  json_builder_add_string_value (b, wg);
+  json_builder_set_member_name (b, "record");
+  json_builder_add_string_value (b, record);
+  json_builder_set_member_name (b, "timestamp");
+  json_builder_add_int_value (b, (gint64) r->timestamp);
+  json_builder_set_member_name (b, "expires");
+  json_builder_add_int_value (b, (gint64) r->expires);
+  json_builder_end_object (b);
+  respond_json (s, msg, RDV_ROUTE_PEER, 200, b);
+}
+
+static void
+handle_metrics (RdvServer *s, SoupServerMessage *msg)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 n = 0;
+
+  if (!rdv_store_count (s->store, NULL, wgd_clock_now (), &n, &error))
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+  respond (s, msg, RDV_ROUTE_METRICS, 200, "text/plain; version=0.0.4",
+           rdv_metrics_render (s->metrics, n));
+}
+
+static void
+on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
+            GHashTable *query, gpointer user_data)
+{
+  RdvServer *s = user_data;
+  const gchar *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  guint8 key[WGD_KEY_LEN];
+  Source src;
+  RdvCode code;
+  RdvRoute route = rdv_route_parse (soup_server_message_get_method (msg), path, key, &code);
+  guint retry_after = 0;
+  g_autofree gchar *bucket = NULL;
+
+  source_get (s, msg, &src);
+  bucket = rdv_rate_limit_source (src.address);
+  if (route != RDV_ROUTE_METRICS
+      && !rdv_rate_limit_take (s->rate_limit, bucket, g_get_monotonic_time (), &retry_after))
+    {
+      g_autofree gchar *seconds = g_strdup_printf ("%u", retry_after);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", seconds);
+      if (route == RDV_ROUTE_ANNOUNCE)
+        {
+          audit (&src, NULL, RDV_CODE_RATE_LIMITED, "too many requests");
+          rdv_metrics_count_put (s->metrics, RDV_CODE_RATE_LIMITED);
+        }
+      respond_error (s, msg, route, RDV_CODE_RATE_LIMITED,
+                     "too many requests from this address; retry later");
+    }
+  else if (code == RDV_CODE_METHOD_NOT_ALLOWED)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    route == RDV_ROUTE_ANNOUNCE ? "PUT" : "GET, HEAD");
+      respond_error (s, msg, route, code, "this method is not allowed here");
+    }
+  else if (code == RDV_CODE_NOT_FOUND)
+    respond_error (s, msg, route, code, "no such route");
+  else if (code == RDV_CODE_BAD_KEY)
+    respond_error (s, msg, route, code,
+                   "not a WireGuard key: 43 characters of base64url, or 44 of base64");
+  else if (route == RDV_ROUTE_ANNOUNCE)
+    handle_put (s, msg, &src);
+  else if (route == RDV_ROUTE_PEER)
+    handle_peer (s, msg, key);
+  else
+    handle_metrics (s, msg);
+  g_free (src.address);
+}
+
+/* Before the body is read: a body larger than any record is refused
+ * unread, and so is one of unknown length (chunked), which could
+ * otherwise grow without bound in memory. */
+static void
+on_early (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+          gpointer user_data)
+{
+  RdvServer *s = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  RdvRoute route = RDV_ROUTE_OTHER;
+  RdvCode code;
+  guint8 key[WGD_KEY_LEN];
+  Source src;
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (headers) <= WGD_RECORD_MAX)
+        return;
+      break;
+    case SOUP_ENCODING_UNRECOGNIZED:
+    case SOUP_ENCODING_EOF:
+    case SOUP_ENCODING_CHUNKED:
+    case SOUP_ENCODING_BYTERANGES:
+      break;
+    }
+  route = rdv_route_parse (soup_server_message_get_method (msg),
+                           g_uri_get_path (soup_server_message_get_uri (msg)), key, &code);
+  source_get (s, msg, &src);
+  /* Nothing is read after this answer: the connection closes. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+  if (route == RDV_ROUTE_ANNOUNCE)
+    {
+      audit (&src, NULL, RDV_CODE_TOO_LARGE, "body larger than a record, or of unknown length");
+      rdv_metrics_count_put (s->metrics, RDV_CODE_TOO_LARGE);
+    }
+  respond_error (s, msg, route, RDV_CODE_TOO_LARGE,
+                 "the body must be a record of at most 1024 bytes, with Content-Length");
+  g_free (src.address);
+}
+
+static gboolean
+on_purge (gpointer user_data)
+{
+  RdvServer *s = user_data;
+  g_autoptr (GError) error = NULL;
+  guint64 removed = 0;
+
+  if (!rdv_store_purge_expired (s->store, wgd_clock_now (), &removed, &error))
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+  else if (removed > 0)
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
+                      "purged %" G_GUINT64_FORMAT " expired records", removed);
+  return G_SOURCE_CONTINUE;
+}
+
+RdvServer *
+rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
+{
+  g_autoptr (RdvServer) s = g_new0 (RdvServer, 1);
+
+  s->store = store;
+  s->listen_host = g_strdup (config->listen_host);
+  s->listen_port = config->listen_port;
+  s->certificate_file = g_strdup (config->certificate_file);
+  s->private_key_file = g_strdup (config->private_key_file);
+  s->allow_plain_http = config->allow_plain_http;
+  s->loopback = rdv_config_listen_is_loopback (config);
+  s->max_records = config->max_records;
+  s->max_records_per_mesh = config->max_records_per_mesh;
+  s->trusted_proxies = g_strdupv (config->trusted_proxies);
+  s->policy = rdv_policy_new ();
+  for (guint i = 0; i < config->meshes->len; i++)
+    {
+      const RdvMeshConfig *m = g_ptr_array_index (config->meshes, i);
+
+      rdv_policy_add_mesh (s->policy, m->ca_key);
+    }
+  s->rate_limit = rdv_rate_limit_new (config->requests_per_second, config->request_burst,
+                                      config->max_sources);
+  s->metrics = rdv_metrics_new ();
+  if (s->certificate_file != NULL)
+    {
+      g_autoptr (GTlsCertificate) cert =
+        g_tls_certificate_new_from_files (s->certificate_file, s->private_key_file, error);
+
+      if (cert == NULL)
+        return NULL;
+      s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "tls-certificate",
+                                 cert, NULL);
+    }
+  else
+    s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", NULL);
+  soup_server_add_early_handler (s->soup, NULL, on_early, s, NULL);
+  soup_server_add_handler (s->soup, NULL, on_request, s, NULL);
+  s->purge_source = g_timeout_add_seconds (PURGE_SECONDS, on_purge, s);
+  on_purge (s);
+  return g_steal_pointer (&s);
+}
+
+void
+rdv_server_free (RdvServer *s)
+{
+  if (s == NULL)
+    return;
+  g_clear_handle_id (&s->purge_source, g_source_remove);
+  if (s->soup != NULL)
+    soup_server_disconnect (s->soup);
+  g_clear_object (&s->soup);
+  rdv_store_close (s->store);
+  rdv_policy_free (s->policy);
+  rdv_rate_limit_free (s->rate_limit);
+  rdv_metrics_free (s->metrics);
+  g_free (s->listen_host);
+  g_free (s->certificate_file);
+  g_free (s->private_key_file);
+  g_strfreev (s->trusted_proxies);
+  g_free (s);
+}
+
+gboolean
+rdv_server_listen (RdvServer *s, GError **error)
+{
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new_from_string (s->listen_host,
+                                                                             s->listen_port);
+  gboolean tls = s->certificate_file != NULL;
+
+  if (address == NULL)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, "'%s' is not an address",
+                   s->listen_host);
+      return FALSE;
+    }
+  if (!tls && !s->loopback && !s->allow_plain_http)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INSECURE,
+                   "plain HTTP on %s, which is not a loopback address, is refused: set "
+                   "Certificate= and PrivateKey= in [Server], or AllowPlainHTTP=true "
+                   "(behind a reverse proxy that does TLS)", s->listen_host);
+      return FALSE;
+    }
+  if (!soup_server_listen (s->soup, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+  g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "listening on %s port %u (%s)",
+                    s->listen_host, s->listen_port, tls ? "HTTPS" : "plain HTTP");
+  return TRUE;
+}

@@ -1,0 +1,94 @@
+/* store.h — where the rendezvous server keeps accepted records: a small
+ * interface with the SQLite implementation behind it (store-sqlite.c),
+ * so that a shared store (Redis) can follow without touching the server.
+ *
+ * The store does not verify anything; the server decides first
+ * (accept.h) and then asks the store to keep the record, atomically
+ * newest-wins, so that two servers racing on one shared store cannot
+ * move a key back in time. */
+#pragma once
+
+#include <glib.h>
+
+#include "keys.h"
+
+typedef struct {
+  guint8 wg_key[WGD_KEY_LEN];
+  guint8 signing_key[WGD_KEY_LEN];
+  gboolean has_mesh;
+  guint8 mesh_key[WGD_KEY_LEN];   /* the certifying CA, when has_mesh */
+  /* The WireGuard key is the one derived from the signing key: only the
+   * holder of that key's secret can have signed. Such a record is never
+   * displaced by one bound otherwise (a certificate from a CA anyone can
+   * make, on an open server). */
+  gboolean derived;
+  guint64 timestamp;
+  guint64 expires;                /* timestamp + lifetime */
+  GBytes *record;                 /* the bytes as PUT, signature included */
+} RdvStoredRecord;
+
+RdvStoredRecord *rdv_stored_record_new (void);
+void rdv_stored_record_free (RdvStoredRecord *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvStoredRecord, rdv_stored_record_free)
+
+typedef enum {
+  RDV_PUT_STORED,
+  RDV_PUT_ALREADY_KNOWN,          /* this very record is held already */
+  RDV_PUT_STALE,                  /* an equal or newer one is held */
+  RDV_PUT_KEY_HELD,               /* a derived record holds the key */
+} RdvPutResult;
+
+typedef struct _RdvStore RdvStore;
+
+typedef struct {
+  /* Keeps r unless the store holds a newer record for its WireGuard key,
+   * a newer (or equally new but different) timestamp for its signing
+   * key, or a derived record for its WireGuard key while r is not
+   * derived; durable when it returns RDV_PUT_STORED. */
+  gboolean (*put_if_newer) (RdvStore *store, const RdvStoredRecord *r, guint64 now,
+                            RdvPutResult *result, GError **error);
+  /* *out is NULL when nothing (unexpired at now) is held. */
+  gboolean (*get) (RdvStore *store, const guint8 wg_key[WGD_KEY_LEN], guint64 now,
+                   RdvStoredRecord **out, GError **error);
+  /* The signing key's newest accepted timestamp and record digest. */
+  gboolean (*get_signer) (RdvStore *store, const guint8 signing_key[WGD_KEY_LEN],
+                          gboolean *found, guint64 *timestamp, guint8 digest[WGD_KEY_LEN],
+                          GError **error);
+  /* The unexpired records of a mesh, at most limit. */
+  gboolean (*list_mesh) (RdvStore *store, const guint8 mesh_key[WGD_KEY_LEN], guint64 now,
+                         guint limit, GPtrArray **out, GError **error);
+  /* Unexpired records of a mesh (mesh_key) or, with NULL, of all. */
+  gboolean (*count) (RdvStore *store, const guint8 *mesh_key, guint64 now, guint64 *out,
+                     GError **error);
+  gboolean (*purge_expired) (RdvStore *store, guint64 now, guint64 *removed, GError **error);
+  void (*close) (RdvStore *store);
+} RdvStoreClass;
+
+struct _RdvStore {
+  const RdvStoreClass *klass;
+};
+
+gboolean rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
+                                 RdvPutResult *result, GError **error);
+gboolean rdv_store_get (RdvStore *store, const guint8 wg_key[WGD_KEY_LEN], guint64 now,
+                        RdvStoredRecord **out, GError **error);
+gboolean rdv_store_get_signer (RdvStore *store, const guint8 signing_key[WGD_KEY_LEN],
+                               gboolean *found, guint64 *timestamp,
+                               guint8 digest[WGD_KEY_LEN], GError **error);
+gboolean rdv_store_list_mesh (RdvStore *store, const guint8 mesh_key[WGD_KEY_LEN], guint64 now,
+                              guint limit, GPtrArray **out, GError **error);
+gboolean rdv_store_count (RdvStore *store, const guint8 *mesh_key, guint64 now, guint64 *out,
+                          GError **error);
+gboolean rdv_store_purge_expired (RdvStore *store, guint64 now, guint64 *removed,
+                                  GError **error);
+/* Closes and frees; NULL is fine. */
+void rdv_store_close (RdvStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvStore, rdv_store_close)
+
+/* The digest the store keeps per signing key (BLAKE2b-256 of the record),
+ * the same the daemon's replay state keeps. */
+void rdv_record_digest (GBytes *record, guint8 digest[WGD_KEY_LEN]);
+
+/* store-sqlite.c: STATE_DIR/records.sqlite, created if missing. */
+#define RDV_STORE_SQLITE_FILE "records.sqlite"
+RdvStore *rdv_store_sqlite_open (const gchar *path, GError **error);
