@@ -48,7 +48,9 @@ static void
 respond (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status,
          const gchar *content_type, gchar *body)
 {
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup knows no phrase for some statuses of the code table. */
+  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests"
+                                  : status == 422 ? "Unprocessable Content" : NULL);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, body,
                                     body ? strlen (body) : 0);
   rdv_metrics_count_request (s->metrics, route, status);
