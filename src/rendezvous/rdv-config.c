@@ -54,9 +54,14 @@ reader_error (const Reader *r, GError **error, const gchar *group, const gchar *
               const gchar *format, ...)
 {
   g_autofree gchar *at = g_strconcat (group, "\n", key, NULL);
+  g_autofree gchar *at_group = g_strconcat (group, "\n", NULL);
   g_autofree gchar *what = NULL;
   guint line = GPOINTER_TO_UINT (g_hash_table_lookup (r->lines, at));
   va_list args;
+
+  /* A key that is missing: the line of its group. */
+  if (line == 0)
+    line = GPOINTER_TO_UINT (g_hash_table_lookup (r->lines, at_group));
 
   va_start (args, format);
   what = g_strdup_vprintf (format, args);

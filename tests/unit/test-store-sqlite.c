@@ -1,0 +1,310 @@
+/* test-store-sqlite.c — the SQLite store: newest-wins by WireGuard key and
+ * by signing key, a derived record not displaced by another binding,
+ * expiry, counts per mesh, purge, and everything still there after a
+ * close and reopen. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "wgd-error.h"
+
+#define NOW 1700000000
+
+typedef struct {
+  gchar *dir;
+  gchar *path;
+  RdvStore *store;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("test-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, RDV_STORE_SQLITE_FILE, NULL);
+  f->store = rdv_store_sqlite_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *wal = g_strconcat (f->path, "-wal", NULL);
+  g_autofree gchar *shm = g_strconcat (f->path, "-shm", NULL);
+
+  rdv_store_close (f->store);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_unlink (f->path);
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* A record of wg key w and signing key s (bytes filled with those), its
+ * bytes telling timestamp and tag apart. */
+static RdvStoredRecord *
+record (guint8 w, guint8 s, guint64 timestamp, guint32 lifetime, guint8 mesh, gboolean derived,
+        const gchar *tag)
+{
+  RdvStoredRecord *r = rdv_stored_record_new ();
+
+  memset (r->wg_key, w, WGD_KEY_LEN);
+  memset (r->signing_key, s, WGD_KEY_LEN);
+  r->has_mesh = mesh != 0;
+  memset (r->mesh_key, mesh, WGD_KEY_LEN);
+  r->derived = derived;
+  r->timestamp = timestamp;
+  r->expires = timestamp + lifetime;
+  r->record = g_bytes_new_take (g_strdup_printf ("%s-%" G_GUINT64_FORMAT, tag, timestamp),
+                                strlen (tag) + 11);
+  return r;
+}
+
+static RdvPutResult
+put (Fixture *f, RdvStoredRecord *r)
+{
+  g_autoptr (RdvStoredRecord) owned = r;
+  g_autoptr (GError) error = NULL;
+  RdvPutResult result;
+
+  g_assert_true (rdv_store_put_if_newer (f->store, owned, NOW, &result, &error));
+  g_assert_no_error (error);
+  return result;
+}
+
+/* The tag of the record held for wg key w, or NULL. */
+static gchar *
+held (Fixture *f, guint8 w, guint64 now)
+{
+  g_autoptr (RdvStoredRecord) r = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 key[WGD_KEY_LEN];
+
+  memset (key, w, WGD_KEY_LEN);
+  g_assert_true (rdv_store_get (f->store, key, now, &r, &error));
+  g_assert_no_error (error);
+  if (r == NULL)
+    return NULL;
+  return g_strndup (g_bytes_get_data (r->record, NULL), g_bytes_get_size (r->record));
+}
+
+static void
+reopen (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+
+  rdv_store_close (f->store);
+  f->store = rdv_store_sqlite_open (f->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_newest_wins (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *a = NULL;
+  g_autofree gchar *b = NULL;
+
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 0, TRUE, "a")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 0, TRUE, "a")), ==, RDV_PUT_ALREADY_KNOWN);
+  /* Same time, other bytes: a replay of a different record. */
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 0, TRUE, "x")), ==, RDV_PUT_STALE);
+  g_assert_cmpint (put (f, record (1, 1, NOW - 1, 600, 0, TRUE, "old")), ==, RDV_PUT_STALE);
+  a = held (f, 1, NOW);
+  g_assert_cmpstr (a, ==, "a-1700000000");
+  g_assert_cmpint (put (f, record (1, 1, NOW + 5, 600, 0, TRUE, "b")), ==, RDV_PUT_STORED);
+  b = held (f, 1, NOW);
+  g_assert_cmpstr (b, ==, "b-1700000005");
+}
+
+static void
+test_signing_key_remembered (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 key[WGD_KEY_LEN], digest[WGD_KEY_LEN];
+  gboolean found;
+  guint64 ts = 0;
+
+  /* The signing key moves to another WireGuard key; its old record
+   * under the first key can no longer come back. */
+  g_assert_cmpint (put (f, record (1, 7, NOW, 600, 0, FALSE, "a")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (2, 7, NOW + 1, 600, 0, FALSE, "b")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (3, 7, NOW, 600, 0, FALSE, "c")), ==, RDV_PUT_STALE);
+  memset (key, 7, WGD_KEY_LEN);
+  g_assert_true (rdv_store_get_signer (f->store, key, &found, &ts, digest, &error));
+  g_assert_true (found);
+  g_assert_cmpuint (ts, ==, NOW + 1);
+  memset (key, 8, WGD_KEY_LEN);
+  g_assert_true (rdv_store_get_signer (f->store, key, &found, &ts, digest, &error));
+  g_assert_false (found);
+}
+
+static void
+test_other_signer_newest_wins (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *b = NULL;
+
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 5, FALSE, "a")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (1, 2, NOW, 600, 5, FALSE, "x")), ==, RDV_PUT_STALE);
+  g_assert_cmpint (put (f, record (1, 2, NOW + 1, 600, 5, FALSE, "b")), ==, RDV_PUT_STORED);
+  b = held (f, 1, NOW);
+  g_assert_cmpstr (b, ==, "b-1700000001");
+}
+
+static void
+test_derived_held (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *a = NULL;
+
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 0, TRUE, "a")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (1, 2, NOW + 9, 600, 5, FALSE, "x")), ==, RDV_PUT_KEY_HELD);
+  a = held (f, 1, NOW);
+  g_assert_cmpstr (a, ==, "a-1700000000");
+  /* Once the derived record expired, the key is free again. */
+  g_assert_cmpint (put (f, record (2, 3, NOW - 600, 600, 0, TRUE, "e")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (2, 4, NOW, 600, 5, FALSE, "f")), ==, RDV_PUT_STORED);
+}
+
+static void
+test_expiry_and_purge (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *before = NULL;
+  g_autofree gchar *at = NULL;
+  guint64 n = 0, removed = 0;
+
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 0, TRUE, "a")), ==, RDV_PUT_STORED);
+  g_assert_cmpint (put (f, record (2, 2, NOW, 60, 0, TRUE, "b")), ==, RDV_PUT_STORED);
+  before = held (f, 2, NOW + 59);
+  g_assert_cmpstr (before, ==, "b-1700000000");
+  at = held (f, 2, NOW + 60);
+  g_assert_null (at);
+  g_assert_true (rdv_store_count (f->store, NULL, NOW + 60, &n, &error));
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (rdv_store_purge_expired (f->store, NOW + 60, &removed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed, ==, 1);
+  g_assert_true (rdv_store_count (f->store, NULL, NOW, &n, &error));
+  g_assert_cmpuint (n, ==, 1);
+}
+
+static void
+test_mesh_count_and_list (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  guint8 mesh[WGD_KEY_LEN];
+  guint64 n = 0;
+
+  memset (mesh, 5, WGD_KEY_LEN);
+  for (guint8 i = 1; i <= 4; i++)
+    g_assert_cmpint (put (f, record (i, i, NOW, 600, i <= 3 ? 5 : 6, FALSE, "m")), ==,
+                     RDV_PUT_STORED);
+  g_assert_true (rdv_store_count (f->store, mesh, NOW, &n, &error));
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_true (rdv_store_list_mesh (f->store, mesh, NOW, 2, &list, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const RdvStoredRecord *r = g_ptr_array_index (list, i);
+
+      g_assert_true (r->has_mesh);
+      g_assert_cmpmem (r->mesh_key, WGD_KEY_LEN, mesh, WGD_KEY_LEN);
+    }
+}
+
+static void
+test_reopen (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStoredRecord) r = NULL;
+  g_autofree gchar *a = NULL;
+  guint8 key[WGD_KEY_LEN];
+
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 5, TRUE, "a")), ==, RDV_PUT_STORED);
+  reopen (f);
+  a = held (f, 1, NOW);
+  g_assert_cmpstr (a, ==, "a-1700000000");
+  memset (key, 1, WGD_KEY_LEN);
+  g_assert_true (rdv_store_get (f->store, key, NOW, &r, &error));
+  g_assert_true (r->has_mesh && r->derived);
+  g_assert_cmpuint (r->expires, ==, NOW + 600);
+  /* The signing key's newest time survived too. */
+  g_assert_cmpint (put (f, record (1, 1, NOW - 1, 600, 5, TRUE, "old")), ==, RDV_PUT_STALE);
+}
+
+static void
+set_user_version (const gchar *path, int version)
+{
+  g_autofree gchar *sql = g_strdup_printf ("PRAGMA user_version = %d", version);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+test_schema_version (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  RdvStore *store;
+
+  rdv_store_close (f->store);
+  /* A file of another version is refused, not rewritten. */
+  set_user_version (f->path, 99);
+  store = rdv_store_sqlite_open (f->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, WGD_ERROR, WGD_ERROR_INVALID);
+  g_clear_error (&error);
+  set_user_version (f->path, 1);
+  f->store = rdv_store_sqlite_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+test_not_a_database (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("test-store-XXXXXX", &error);
+  g_autofree gchar *path = g_build_filename (dir, "garbage", NULL);
+  RdvStore *store;
+
+  g_assert_true (g_file_set_contents (path, "this is no database, but long enough to look at it"
+                                      " and find no SQLite header in its first hundred bytes....",
+                                      -1, &error));
+  store = rdv_store_sqlite_open (path, &error);
+  g_assert_null (store);
+  g_assert_nonnull (error);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+#define ADD(name, func) \
+  g_test_add ("/store-sqlite/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  ADD ("newest-wins", test_newest_wins);
+  ADD ("signing-key-remembered", test_signing_key_remembered);
+  ADD ("other-signer-newest-wins", test_other_signer_newest_wins);
+  ADD ("derived-held", test_derived_held);
+  ADD ("expiry-and-purge", test_expiry_and_purge);
+  ADD ("mesh-count-and-list", test_mesh_count_and_list);
+  ADD ("reopen", test_reopen);
+  ADD ("schema-version", test_schema_version);
+  g_test_add_func ("/store-sqlite/not-a-database", test_not_a_database);
+  return g_test_run ();
+}
