@@ -66,9 +66,12 @@ eval "$(install_dirs)" || exit 99
 files=(
   "$dir_bindir/wgdiscoverctl:755"
   "$dir_sbindir/wgdiscoverd:755"
+  "$dir_sbindir/wgdiscover-rendezvous:755"
   "$dir_systemdsystemunitdir/wgdiscoverd.service:644"
+  "$dir_systemdsystemunitdir/wgdiscover-rendezvous.service:644"
   "$dir_pkgdatadir/wgdiscoverd-userspace.conf:644"
   "$dir_sysusersdir/wgdiscover.conf:644"
+  "$dir_sysusersdir/wgdiscover-rendezvous.conf:644"
   "$dir_dbussystemdir/org.wgdiscover1.conf:644"
   "$dir_dbusservicesdir/org.wgdiscover1.service:644"
   "$dir_dbusinterfacesdir/org.wgdiscover1.xml:644"
@@ -76,6 +79,7 @@ files=(
   "$dir_mandir/man1/wgdiscoverctl.1:644"
   "$dir_mandir/man5/wgdiscoverd.conf.5:644"
   "$dir_mandir/man8/wgdiscoverd.8:644"
+  "$dir_mandir/man8/wgdiscover-rendezvous.8:644"
   "$dir_bashcompletiondir/wgdiscoverctl:644"
   "$dir_localedir/de/LC_MESSAGES/wgdiscover.mo:644"
   "$dir_docdir/README.md:644"
@@ -83,6 +87,7 @@ files=(
   "$dir_docdir/trust-model.md:644"
   "$dir_docdir/record-format.md:644"
   "$dir_docdir/dbus-api.md:644"
+  "$dir_docdir/rendezvous.md:644"
   "$dir_docdir/examples/wgdiscoverd.conf:644"
 )
 for entry in "${files[@]}"; do

@@ -92,6 +92,32 @@ sed 's/^/#   /' <<< "$sysusers"
 check "systemd-sysusers would create the system user wgdiscover" \
   "grep -q \"Creating user '\\?wgdiscover'\\? \" <<< \"\$sysusers\""
 
+# The rendezvous server's unit: verified, no capability, its own user.
+rdv_unit=${WGD_RENDEZVOUS_UNIT:?WGD_RENDEZVOUS_UNIT names the built wgdiscover-rendezvous.service}
+rendezvous=${WGDISCOVER_RENDEZVOUS:?WGDISCOVER_RENDEZVOUS names wgdiscover-rendezvous}
+check "the rendezvous unit's ExecStart= is the installed wgdiscover-rendezvous" \
+  "grep -qx 'ExecStart=$WGD_SBINDIR/wgdiscover-rendezvous' '$rdv_unit'"
+sed "s|^ExecStart=[^ ]*|ExecStart=$rendezvous|" "$rdv_unit" > "$tmp/units/wgdiscover-rendezvous.service"
+rdv_verify=$(systemd-analyze verify --man=no "$tmp/units/wgdiscover-rendezvous.service" 2>&1)
+rdv_status=$?
+sed 's/^/#   /' <<< "$rdv_verify"
+check "systemd-analyze verify finds nothing to say about the rendezvous unit" \
+  '[[ $rdv_status == 0 && -z $rdv_verify ]]'
+report=$(LC_ALL=C.UTF-8 systemd-analyze security --no-pager --offline=true \
+  "$tmp/units/wgdiscover-rendezvous.service" 2>&1)
+sed 's/^/#   /' <<< "$report"
+rdv_exposure=$(sed -n 's/.*Overall exposure level for wgdiscover-rendezvous.service: \([0-9.]*\).*/\1/p' <<< "$report")
+echo "# rendezvous exposure: ${rdv_exposure:-none printed}"
+check "the rendezvous server runs as a static user that is not root" \
+  "grep -q '✓ User=/DynamicUser=' <<< \"\$report\""
+check "with no capability at all" "! grep -qF '✗ CapabilityBoundingSet=' <<< \"\$report\""
+check "its exposure ($rdv_exposure) is 2.0 at most" \
+  "[[ -n \$rdv_exposure ]] && awk -v e='$rdv_exposure' 'BEGIN { exit !(e <= 2.0) }'"
+sysusers=$(systemd-sysusers --dry-run --root="$tmp/sysroot2" \
+  "$(cd "$srcdir" && pwd)/systemd/sysusers.d/wgdiscover-rendezvous.conf" 2>&1)
+check "systemd-sysusers would create the system user wgdiscover-rendezvous" \
+  "grep -q \"Creating user '\\?wgdiscover-rendezvous'\\? \" <<< \"\$sysusers\""
+
 if [[ $WGD_SYSTEMDSYSTEMUNITDIR == no || $WGD_SYSUSERSDIR == no ]]; then
   echo "# configure --without-systemdsystemunitdir or --without-sysusersdir: nothing to install"
   echo "1..$n"
@@ -110,7 +136,11 @@ check "the sysusers.d file in $WGD_SYSUSERSDIR" \
 check "and the drop-in in $WGD_PKGDATADIR, not beside the unit" \
   "cmp -s '$srcdir/systemd/wgdiscoverd-userspace.conf' '$dest$WGD_PKGDATADIR/wgdiscoverd-userspace.conf' &&
    [[ ! -e '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscoverd.service.d' ]]"
-check "nothing else" "[[ \$(find '$dest' -type f | wc -l) == 3 ]]"
+check "make install puts the rendezvous server's unit there too" \
+  "cmp -s '$rdv_unit' '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscover-rendezvous.service'"
+check "and its sysusers.d file" \
+  "cmp -s '$srcdir/systemd/sysusers.d/wgdiscover-rendezvous.conf' '$dest$WGD_SYSUSERSDIR/wgdiscover-rendezvous.conf'"
+check "nothing else" "[[ \$(find '$dest' -type f | wc -l) == 5 ]]"
 # distcheck configures with its install directory in front of the
 # pkg-config paths.
 for var in systemdsystemunitdir sysusersdir; do

@@ -1,0 +1,114 @@
+/* fuzz-rendezvous.c — libFuzzer target for what the rendezvous server
+ * parses off the network and from its configuration. The first byte
+ * picks the input: 0, a request line's method and path through the
+ * router and the key parser; 1, a PUT body through the acceptance
+ * decision under an open and a mesh policy, replay state from the
+ * input; 2, the text of rendezvous.conf. */
+#include "config.h"
+
+#include "accept.h"
+#include "fuzz-common.h"
+#include "rdv-config.h"
+#include "route.h"
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static RdvPolicy *open_policy, *mesh_policy;
+static WgdAnnouncement *ann;
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  g_autoptr (WgdKeyPair) ca = NULL;
+
+  fuzz_init ();
+  ca = fuzz_key (FUZZ_SEED_CA);
+  open_policy = rdv_policy_new ();
+  mesh_policy = rdv_policy_new ();
+  rdv_policy_add_mesh (mesh_policy, ca->public_key);
+  ann = wgd_announcement_new ();
+  return 0;
+}
+
+static void
+fuzz_route (const uint8_t *data, size_t size)
+{
+  g_autofree gchar *text = g_strndup ((const gchar *) data, size);
+  const gchar *space = strchr (text, ' ');
+  g_autofree gchar *method = g_strndup (text, space ? (gsize) (space - text) : 0);
+  guint8 key[WGD_KEY_LEN];
+  RdvCode code;
+  RdvRoute route = rdv_route_parse (method, space ? space + 1 : text, key, &code);
+
+  FUZZ_ASSERT (route < RDV_ROUTE_COUNT && code < RDV_CODE_COUNT);
+  FUZZ_ASSERT (code != RDV_CODE_OK || route != RDV_ROUTE_OTHER);
+}
+
+static void
+fuzz_put (const uint8_t *data, size_t size)
+{
+  RdvDecision d;
+  guint8 digest[WGD_KEY_LEN] = { 0 };
+
+  if (!rdv_accept_decode (data, size, ann, &d))
+    {
+      FUZZ_ASSERT (d.code == RDV_CODE_MALFORMED || d.code == RDV_CODE_TOO_LARGE);
+      return;
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      const RdvPolicy *policy = i ? mesh_policy : open_policy;
+
+      rdv_accept_decide (policy, ann, FALSE, 0, digest, FUZZ_NOW, &d);
+      FUZZ_ASSERT (d.code < RDV_CODE_COUNT);
+      if (d.code == RDV_CODE_OK)
+        {
+          g_autoptr (RdvStoredRecord) r = rdv_accept_to_stored (ann, &d);
+
+          FUZZ_ASSERT (d.binding == WGD_BINDING_DERIVED || d.binding == WGD_BINDING_CERTIFICATE);
+          FUZZ_ASSERT (g_bytes_get_size (r->record) == size);
+          /* The same record against its own entry is known; an older
+           * one held makes it new, a newer one a replay. */
+          rdv_record_digest (r->record, digest);
+          rdv_accept_decide (policy, ann, TRUE, ann->timestamp, digest, FUZZ_NOW, &d);
+          FUZZ_ASSERT (d.code == RDV_CODE_OK && d.already_known);
+          if (ann->timestamp < G_MAXUINT64)
+            {
+              rdv_accept_decide (policy, ann, TRUE, ann->timestamp + 1, digest, FUZZ_NOW, &d);
+              FUZZ_ASSERT (d.code == RDV_CODE_REPLAYED);
+            }
+          memset (digest, 0, sizeof digest);
+        }
+    }
+}
+
+static void
+fuzz_config (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvConfig) c = rdv_config_load_data ("fuzz.conf", (const gchar *) data, size,
+                                                  &error);
+
+  FUZZ_ASSERT ((c == NULL) == (error != NULL));
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  if (size < 1)
+    return 0;
+  switch (data[0] % 3)
+    {
+    case 0:
+      fuzz_route (data + 1, size - 1);
+      break;
+    case 1:
+      fuzz_put (data + 1, size - 1);
+      break;
+    default:
+      fuzz_config (data + 1, size - 1);
+      break;
+    }
+  return 0;
+}
