@@ -3,6 +3,8 @@
  * accepted record is on disk already, so stopping loses nothing. */
 #include "config.h"
 
+#define G_LOG_DOMAIN "wgdiscover-rendezvous"
+
 #include <errno.h>
 #include <locale.h>
 #include <sys/stat.h>

@@ -172,11 +172,9 @@ get_listen (const Reader *r, RdvConfig *c, GError **error)
 static gboolean
 parse_server (const Reader *r, RdvConfig *c, GError **error)
 {
-  static const gchar *const keys[] = {
-    "Listen", "Certificate", "PrivateKey", "AllowPlainHTTP", "StateDirectory",
-    "RequestsPerSecond", "RequestBurst", "MaxSources", "MaxRecords", "MaxRecordsPerMesh",
-    "TrustedProxies", NULL
-  };
+  static const gchar *const keys[] = { "Listen", "Certificate", "PrivateKey", "AllowPlainHTTP",
+    "StateDirectory", "RequestsPerSecond", "RequestBurst", "MaxSources", "MaxRecords",
+    "MaxRecordsPerMesh", "TrustedProxies", NULL };
   guint rate = (guint) c->requests_per_second;
 
   if (!reader_check_keys (r, "Server", keys, error) || !get_listen (r, c, error)

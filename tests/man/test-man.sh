@@ -4,7 +4,8 @@
 # wgdiscoverd.conf(5) every group and key the configuration parser knows
 # (src/common/configuration.c), so the pages cannot fall behind the
 # programs unnoticed. Prints TAP.
-# Needs $WGDISCOVERCTL and $WGDISCOVERD; groff (groff-base).
+# Needs $WGDISCOVERCTL, $WGDISCOVERD and $WGDISCOVER_RENDEZVOUS; groff
+# (groff-base).
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -33,6 +34,18 @@ documents() { grep -qF -- "${2//-/\\-}" "$srcdir/man/$1"; }
 
 for opt in $(options_of "$daemon"); do
   check "wgdiscoverd.8 documents $opt" 'documents wgdiscoverd.8 "$opt"'
+done
+rendezvous=${WGDISCOVER_RENDEZVOUS:?WGDISCOVER_RENDEZVOUS names wgdiscover-rendezvous}
+for opt in $(options_of "$rendezvous"); do
+  check "wgdiscover-rendezvous.8 documents $opt" 'documents wgdiscover-rendezvous.8 "$opt"'
+done
+# The rendezvous server's keys: the strings of rdv-config.c's keys[] tables.
+rdv_keys=$(awk '/static const gchar \*const keys\[\] = \{/ { on = 1 } on { print } on && /NULL \};/ { on = 0 }' \
+  "$srcdir/src/rendezvous/rdv-config.c" | grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u)
+check "rdv-config.c has key tables" '[[ -n $rdv_keys ]]'
+for key in $rdv_keys; do
+  check "wgdiscover-rendezvous.8 documents $key=" \
+    'grep -qE "^\.BI? $key=" "$srcdir/man/wgdiscover-rendezvous.8"'
 done
 commands=$("$ctl" --help | awk '/^Commands:/ { on = 1; next } on && NF == 0 { on = 0 } on { print $1 }')
 check "wgdiscoverctl --help lists its commands" '[[ -n $commands ]]'
