@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..44"
+echo "1..48"
 n=0
 check () {
   n=$((n + 1))
@@ -230,6 +230,32 @@ check "metrics are not rate-limited" '[ -n "$(metric wgdiscover_rendezvous_recor
 sleep 1.1
 get "$key_url"
 check "a second later a request is served again" '[ "$status" = 200 ]'
+stop
+
+# --- caps and proxies ------------------------------------------------------------
+"$ctl" genkey >id2
+"$ctl" announce --identity id2 --endpoint 192.0.2.4:51820 >second
+binary second
+start '[Server]
+Listen=127.0.0.1:18480
+MaxRecords=1
+TrustedProxies=127.0.0.2'
+put second.bin
+check "past MaxRecords= a new key is refused: 507 server-full" 'error server-full 507'
+put newest.bin
+check "the key already stored is still taken (already known)" '[ "$status" = 200 ]'
+status=$(curl -s -o body -w '%{http_code}' -H 'X-Forwarded-For: 203.0.113.5' -X PUT \
+  --data-binary @newest.bin "$url/v1/announcements")
+check "X-Forwarded-For from an address not in TrustedProxies= is ignored" \
+  '[ "$status" = 200 ] && [ "$(json address)" = 127.0.0.1 ]'
+stop
+start '[Server]
+Listen=127.0.0.1:18480
+TrustedProxies=127.0.0.1'
+status=$(curl -s -o body -w '%{http_code}' -H 'X-Forwarded-For: 198.51.100.1, 203.0.113.5' \
+  -X PUT --data-binary @newest.bin "$url/v1/announcements")
+check "from a trusted proxy the last X-Forwarded-For address is the source, its port unknown" \
+  '[ "$status" = 200 ] && [ "$(json address)" = 203.0.113.5 ] && [ "$(json port)" = null ]'
 stop
 
 # --- listening -----------------------------------------------------------------
