@@ -525,6 +525,7 @@ rdv_server_listen (RdvServer *s, GError **error)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new_from_string (s->listen_host,
                                                                              s->listen_port);
   gboolean tls = s->certificate_file != NULL;
+  gboolean ok;
 
   if (address == NULL)
     {
@@ -540,7 +541,14 @@ rdv_server_listen (RdvServer *s, GError **error)
                    "(behind a reverse proxy that does TLS)", s->listen_host);
       return FALSE;
     }
-  if (!soup_server_listen (s->soup, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  /* [::] means every address, IPv4 too: libsoup then opens one socket
+   * per family (an IPv6 socket of its own takes no IPv4 here). */
+  if (g_strcmp0 (s->listen_host, "::") == 0)
+    ok = soup_server_listen_all (s->soup, s->listen_port, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                 error);
+  else
+    ok = soup_server_listen (s->soup, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
+  if (!ok)
     return FALSE;
   g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "listening on %s port %u (%s)",
                     s->listen_host, s->listen_port, tls ? "HTTPS" : "plain HTTP");

@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..48"
+echo "1..49"
 n=0
 check () {
   n=$((n + 1))
@@ -265,9 +265,12 @@ rc=$?
 check "plain HTTP on a non-loopback address is refused at start" \
   '[ "$rc" -ne 0 ] && grep -q "AllowPlainHTTP=true" out'
 start '[Server]
-Listen=0.0.0.0:18480
+Listen=[::]:18480
 AllowPlainHTTP=true'
-check "with AllowPlainHTTP=true it listens there" '[ $? -eq 0 ] && served_is newest'
+check "with AllowPlainHTTP=true it listens on [::], for IPv4" '[ $? -eq 0 ] && served_is newest'
+status=$(curl -s -o body -w '%{http_code}' -X PUT --data-binary @newest.bin \
+  "http://[::1]:$port/v1/announcements")
+check "and for IPv6, which it sees as such" '[ "$status" = 200 ] && [ "$(json address)" = ::1 ]'
 stop
 printf '[Server]\nListen=127.0.0.1:18480\nColour=blue\n' >conf
 "$server" --config conf --state-dir "$tmp/state" >out 2>&1
