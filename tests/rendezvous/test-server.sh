@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..49"
+echo "1..50"
 n=0
 check () {
   n=$((n + 1))
@@ -321,4 +321,16 @@ put othermesh.bin
 check "a mesh server refuses another CA's certificate: 403 wrong-mesh" 'error wrong-mesh 403'
 put certified.bin
 check "a mesh server stores a record its CA certified" '[ "$status" = 200 ]'
+stop
+"$ctl" genkey >node2
+"$ctl" ca sign --ca ca.key --name node2 --signkey "$("$ctl" signkey <node2)" \
+  --wgkey "$("$ctl" wgpubkey <node2)" --address 10.0.0.3 >node2.cert
+"$ctl" announce --identity node2 --endpoint 192.0.2.10:51820 --cert node2.cert >certified2
+binary certified2
+start "$fast
+MaxRecordsPerMesh=1
+[Mesh office]
+CA=$ca_pub"
+put certified2.bin
+check "past MaxRecordsPerMesh= another member is refused: 507 mesh-full" 'error mesh-full 507'
 stop
