@@ -106,7 +106,7 @@ main (int argc, char **argv)
     return fail (NULL, error);
   server = rdv_server_new (config, store, &error);
   if (server == NULL)
-    return fail ("TLS certificate", error);
+    return fail (NULL, error);
   if (!rdv_server_listen (server, &error))
     return fail (NULL, error);
   loop = g_main_loop_new (NULL, FALSE);

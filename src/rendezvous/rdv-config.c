@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "base64.h"
 #include "rdv-config.h"
@@ -216,13 +218,51 @@ static void
 mesh_config_free (RdvMeshConfig *m)
 {
   g_free (m->name);
+  wgd_revocation_list_free (m->revocations);
   g_free (m);
+}
+
+/* The list as `wgdiscoverctl ca revoke` writes it, by the mesh's CA. */
+static gboolean
+load_revocations (const Reader *r, const gchar *group, RdvMeshConfig *m, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree guint8 *raw = g_malloc (WGD_REVOCATION_MAX);
+  g_autoptr (GError) local = NULL;
+  gsize text_len = 0, len = 0;
+  GStatBuf st;
+
+  if (!get_path (r, group, "Revocations", &path, error))
+    return FALSE;
+  if (path == NULL)
+    return TRUE;
+  /* Checked first, so that /dev/zero or a FIFO cannot stall the start. */
+  if (g_stat (path, &st) != 0)
+    return reader_error (r, error, group, "Revocations", "%s: %s", path, g_strerror (errno));
+  if (!S_ISREG (st.st_mode) || (guint64) st.st_size > WGD_REVOCATION_MAX / 3 * 4 + 8)
+    return reader_error (r, error, group, "Revocations", "%s: not a file of a revocation list",
+                         path);
+  if (!g_file_get_contents (path, &text, &text_len, &local))
+    return reader_error (r, error, group, "Revocations", "%s", local->message);
+  g_strstrip (text);
+  if (!wgd_base64url_decode (text, strlen (text), raw, WGD_REVOCATION_MAX, &len, &local))
+    return reader_error (r, error, group, "Revocations", "%s: %s", path, local->message);
+  m->revocations = wgd_revocation_list_decode (raw, len, &local);
+  if (m->revocations == NULL)
+    return reader_error (r, error, group, "Revocations", "%s: not a revocation list: %s", path,
+                         local->message);
+  if (memcmp (m->revocations->ca_key, m->ca_key, WGD_KEY_LEN) != 0
+      || !wgd_revocation_list_verify_signature (m->revocations))
+    return reader_error (r, error, group, "Revocations", "%s: not signed by this mesh's CA",
+                         path);
+  return TRUE;
 }
 
 static gboolean
 parse_mesh (const Reader *r, const gchar *group, RdvConfig *c, GError **error)
 {
-  static const gchar *const keys[] = { "CA", NULL };
+  static const gchar *const keys[] = { "CA", "Revocations", NULL };
   g_autofree gchar *ca = g_key_file_get_string (r->kf, group, "CA", NULL);
   RdvMeshConfig *m;
 
@@ -238,7 +278,7 @@ parse_mesh (const Reader *r, const gchar *group, RdvConfig *c, GError **error)
   if (!wgd_key_from_base64 (ca, m->ca_key, NULL))
     return reader_error (r, error, group, "CA", "'%s' is not a key (44 characters of base64)",
                          ca);
-  return TRUE;
+  return load_revocations (r, group, m, error);
 }
 
 RdvConfig *

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "revocation.h"
 #include "wire.h"
 
 #define RDV_CONFIG_PATH "/etc/wgdiscover/rendezvous.conf"
@@ -13,6 +14,8 @@
 typedef struct {
   gchar *name;
   guint8 ca_key[WGD_KEY_LEN];
+  /* Revocations=FILE, signature checked; NULL without one. */
+  WgdRevocationList *revocations;
 } RdvMeshConfig;
 
 typedef struct {

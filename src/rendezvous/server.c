@@ -476,6 +476,9 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
       const RdvMeshConfig *m = g_ptr_array_index (config->meshes, i);
 
       rdv_policy_add_mesh (s->policy, m->ca_key);
+      if (m->revocations != NULL
+          && !rdv_policy_add_revocations (s->policy, m->revocations, error))
+        return NULL;
     }
   s->rate_limit = rdv_rate_limit_new (config->requests_per_second, config->request_burst,
                                       config->max_sources);
@@ -486,7 +489,10 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
         g_tls_certificate_new_from_files (s->certificate_file, s->private_key_file, error);
 
       if (cert == NULL)
-        return NULL;
+        {
+          g_prefix_error (error, "%s: ", s->certificate_file);
+          return NULL;
+        }
       s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "tls-certificate",
                                  cert, NULL);
     }

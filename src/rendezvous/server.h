@@ -11,7 +11,7 @@
 
 typedef struct _RdvServer RdvServer;
 
-/* Takes the store. */
+/* Takes the store; fails on a certificate that does not load. */
 RdvServer *rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error);
 void rdv_server_free (RdvServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvServer, rdv_server_free)

@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..50"
+echo "1..52"
 n=0
 check () {
   n=$((n + 1))
@@ -333,4 +333,18 @@ MaxRecordsPerMesh=1
 CA=$ca_pub"
 put certified2.bin
 check "past MaxRecordsPerMesh= another member is refused: 507 mesh-full" 'error mesh-full 507'
+stop
+"$ctl" ca revoke --ca ca.key --serial 4242 >revoked.list
+"$ctl" ca sign --ca ca.key --name node2 --signkey "$("$ctl" signkey <node2)" \
+  --wgkey "$("$ctl" wgpubkey <node2)" --address 10.0.0.3 --serial 4242 >revoked.cert
+"$ctl" announce --identity node2 --endpoint 192.0.2.10:51820 --cert revoked.cert >revoked
+binary revoked
+start "$fast
+[Mesh office]
+CA=$ca_pub
+Revocations=$tmp/revoked.list"
+put revoked.bin
+check "a certificate the mesh's Revocations= list names: 422 revoked" 'error revoked 422'
+put certified2.bin
+check "a certificate it does not name is taken" '[ "$status" = 200 ]'
 stop

@@ -289,6 +289,12 @@ test_config (void)
     { "[Server]\nTrustedProxies=proxy\n", "f:2: [Server] TrustedProxies: 'proxy' is not an IP" },
     { "[Mesh x]\n", "f:1: [Mesh x] CA: is required" },
     { "[Mesh x]\nCA=nokey\n", "f:2: [Mesh x] CA: 'nokey' is not a key" },
+    { "[Mesh x]\nCA=2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=\nRevocations=r\n",
+      "f:3: [Mesh x] Revocations: 'r' is not an absolute path" },
+    { "[Mesh x]\nCA=2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=\nRevocations=/nonexistent\n",
+      "f:3: [Mesh x] Revocations: /nonexistent: No such file" },
+    { "[Mesh x]\nCA=2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=\nRevocations=/dev/zero\n",
+      "f:3: [Mesh x] Revocations: /dev/zero: not a file" },
   };
 
   c = rdv_config_load_data ("f", good, strlen (good), NULL);
