@@ -45,6 +45,14 @@ typedef struct {
 } Source;
 
 static void
+source_clear (Source *src)
+{
+  g_clear_pointer (&src->address, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Source, source_clear)
+
+static void
 respond (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status,
          const gchar *content_type, gchar *body)
 {
@@ -353,7 +361,7 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
   RdvServer *s = user_data;
   const gchar *path = g_uri_get_path (soup_server_message_get_uri (msg));
   guint8 key[WGD_KEY_LEN];
-  Source src;
+  g_auto (Source) src = { 0 };
   RdvCode code;
   RdvRoute route = rdv_route_parse (soup_server_message_get_method (msg), path, key, &code);
   guint retry_after = 0;
@@ -393,7 +401,6 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
     handle_peer (s, msg, key);
   else
     handle_metrics (s, msg);
-  g_free (src.address);
 }
 
 /* Before the body is read: a body larger than any record is refused
@@ -408,7 +415,7 @@ on_early (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
   RdvRoute route = RDV_ROUTE_OTHER;
   RdvCode code;
   guint8 key[WGD_KEY_LEN];
-  Source src;
+  g_auto (Source) src = { 0 };
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -437,7 +444,6 @@ on_early (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
     }
   respond_error (s, msg, route, RDV_CODE_TOO_LARGE,
                  "the body must be a record of at most 1024 bytes, with Content-Length");
-  g_free (src.address);
 }
 
 static gboolean
