@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..52"
+echo "1..53"
 n=0
 check () {
   n=$((n + 1))
@@ -61,9 +61,19 @@ start () {
   return 1
 }
 
+# stop: SIGTERM, which the server must answer by exiting with status 0;
+# any other status is remembered (unclean) and said with its log.
+unclean=0
 stop () {
+  local status
   kill "$spid" 2>/dev/null
   wait "$spid" 2>/dev/null
+  status=$?
+  if [ "$status" != 0 ]; then
+    unclean=$((unclean + 1))
+    echo "# the server ($spid) exited with status $status on SIGTERM"
+    sed 's/^/# log: /' log | tail -n 10
+  fi
 }
 
 # put FILE: PUTs the record in FILE; status in $status, answer in body.
@@ -348,3 +358,5 @@ check "a certificate the mesh's Revocations= list names: 422 revoked" 'error rev
 put certified2.bin
 check "a certificate it does not name is taken" '[ "$status" = 200 ]'
 stop
+check "every server stopped with SIGTERM exited with status 0" '[ "$unclean" = 0 ]'
+exit 0
