@@ -87,6 +87,25 @@ publish-workstation=no
 CONF
 }
 
+# lan_host_spawn NETNS NAME DIR: starts, in the background, the one
+# long-lived process that holds a host's mount and UTS namespaces inside
+# network namespace NETNS, with host name NAME, its bus, avahi-daemon
+# and wg0, configured from DIR (lan_write_bus_config and
+# lan_write_avahi_config wrote there). Its PID is in $!. tests/lan/wan.sh
+# makes its hosts with it too.
+lan_host_spawn() {
+  ip netns exec "$1" unshare -m -u --propagation private \
+    bash -c 'hostname "$1"
+             for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
+               mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+             done
+             dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
+             avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
+               --file="$2/avahi-daemon.conf"
+             WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
+             exec sleep infinity' lan-host "$2" "$3" &
+}
+
 lan_up() {
   local n=$1 i ns
   lan_require || return 1
@@ -105,17 +124,7 @@ lan_up() {
     ip -n "$ns" addr add "10.77.0.$i/24" dev eth0 || return 1
     ip -n "$ns" addr add "fd77::$i/64" dev eth0 nodad || return 1
     ip -n "$ns" link set eth0 up || return 1
-    # One long-lived process holds the host's mount and UTS namespaces.
-    ip netns exec "$ns" unshare -m -u --propagation private \
-      bash -c 'hostname "h$1"
-               for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
-                 mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-               done
-               dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
-               avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
-                 --file="$2/avahi-daemon.conf"
-               WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
-               exec sleep infinity' lan-host "$i" "$lan_dir" &
+    lan_host_spawn "$ns" "h$i" "$lan_dir"
     lan_pids[i]=$!
   done
   for ((i = 1; i <= n; i++)); do
