@@ -178,5 +178,26 @@ check "with the punch: a1 pings b1 over the tunnel" \
   "wan_exec a1 ping -c1 -W2 10.78.0.2 >/dev/null"
 check "with the punch: the tunnel is direct (a1's endpoint for b1 is b's outside:51830)" \
   "wan_exec a1 wg show wg0 endpoints | grep -q '$out_b:51830'"
+wg_forget
+
+# A punch too late: a1 talks to b's outside for 2 s before b1 punches
+# and talks. Measured, not asserted: what a client that punches but does
+# not wait for the other side meets.
+wan_exec a1 wg set wg0 listen-port 51840
+wan_exec b1 wg set wg0 listen-port 51840
+wan_exec a1 "$punch" 51840 "$out_b" 51840 >/dev/null 2>&1
+wan_exec a1 wg set wg0 peer "$(cat "$wan_dir/b1.pub")" endpoint "$out_b:51840" \
+  allowed-ips 10.78.0.2/32 persistent-keepalive 1
+sleep 2
+wan_exec b1 "$punch" 51840 "$out_a" 51840 > "$wan_dir/punch.late" 2>&1
+start=$(now_ms)
+wan_exec b1 wg set wg0 peer "$(cat "$wan_dir/a1.pub")" endpoint "$out_a:51840" \
+  allowed-ips 10.78.0.1/32 persistent-keepalive 1
+if within 15 handshake; then
+  echo "# punch 2 s late on one side: handshake after $(($(now_ms) - start)) ms"
+else
+  echo "# punch 2 s late on one side ($(cat "$wan_dir/punch.late")): no handshake within 15 s"
+fi
+ok "a late punch was measured (not asserted)"
 
 echo "1..$n"
