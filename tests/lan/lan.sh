@@ -147,10 +147,18 @@ lan_wait_host() {
   lan_die "host $1 did not come up (avahi-daemon or wg0 missing)"
 }
 
+# lan_enter PID CMD...: runs CMD in the namespaces of the host whose
+# holder is PID (tests/lan/wan.sh's hosts too).
+lan_enter() {
+  local pid=$1
+  shift
+  nsenter -t "$pid" -m -n -u -- "$@"
+}
+
 lan_exec() {
   local i=$1
   shift
-  nsenter -t "${lan_pids[i]}" -m -n -u -- "$@"
+  lan_enter "${lan_pids[i]}" "$@"
 }
 
 # Starts avahi-daemon on host N again (lan_up starts the first one).
@@ -162,6 +170,7 @@ lan_avahi_start() {
 lan_start() {
   local i=$1
   shift
+  # nsenter itself, not a function: $! must be CMD's PID.
   nsenter -t "${lan_pids[i]}" -m -n -u -- "$@" &
   lan_started=$!
 }
@@ -198,21 +207,28 @@ lan_endpoint() {
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }
 
-lan_down() {
-  local i ns
-  for i in "${!lan_pids[@]}"; do
-    ns=${lan_id}-h$i
-    # Everything in the host's network namespace: the holder, dbus,
-    # avahi-daemon, wireguard-go and whatever a test started there.
+# lan_netns_clear NETNS...: kills everything in these network
+# namespaces (a host's holder, dbus, avahi-daemon, wireguard-go and
+# whatever a test started there), then deletes them.
+lan_netns_clear() {
+  local ns
+  for ns in "$@"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
   done
   sleep 0.2
-  for i in "${!lan_pids[@]}"; do
-    ns=${lan_id}-h$i
+  for ns in "$@"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
     ip netns del "$ns" 2>/dev/null
   done
-  ip netns del "${lan_id}-lan" 2>/dev/null
+  return 0
+}
+
+lan_down() {
+  local i namespaces=()
+  for i in "${!lan_pids[@]}"; do
+    namespaces+=("${lan_id}-h$i")
+  done
+  lan_netns_clear "${namespaces[@]}" "${lan_id}-lan"
   lan_pids=()
   lan_pub=()
   [[ -n $lan_dir ]] && rm -rf "$lan_dir"

@@ -19,14 +19,7 @@ source "$srcdir/tests/lan/lan.sh"
 source "$srcdir/tests/lan/wan.sh"
 source "$srcdir/tests/lan/tap.sh"
 
-if ! reason=$(wan_require 2>&1); then
-  if [[ ${CI:-} == true ]]; then
-    echo "1..1"; echo "not ok 1 - no virtual internet: $reason"
-  else
-    echo "1..0 # SKIP no virtual internet: $reason"
-  fi
-  exit 0
-fi
+tap_require wan_require "virtual internet"
 trap 'wan_down' EXIT
 
 # ms since the epoch

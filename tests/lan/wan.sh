@@ -154,26 +154,19 @@ wan_up() {
 wan_exec() {
   local h=$1
   shift
-  nsenter -t "${wan_pids[$h]}" -m -n -u -- "$@"
+  lan_enter "${wan_pids[$h]}" "$@"
 }
 
 wan_start() {
   local h=$1
   shift
+  # nsenter itself, not a function: $! must be CMD's PID.
   nsenter -t "${wan_pids[$h]}" -m -n -u -- "$@" &
   wan_started=$!
 }
 
 wan_down() {
-  local ns
-  for ns in "${wan_namespaces[@]}"; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-  done
-  sleep 0.2
-  for ns in "${wan_namespaces[@]}"; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
+  lan_netns_clear "${wan_namespaces[@]}"
   wan_namespaces=()
   wan_pids=()
   [[ -n $wan_dir ]] && rm -rf "$wan_dir"

@@ -167,7 +167,18 @@ icmp_packet (guint8 *p, guint8 type, guint8 code, const guint8 from[4], guint16 
 static void
 test_icmp (void)
 {
-  static const guint8 elsewhere[4] = { 192, 0, 2, 9 };
+  static const struct {
+    guint8 type, code;
+    guint16 sport;
+    guint8 dst[4];
+    guint16 dport;
+  } others[] = {
+    { 11, 0, 4000, { 203, 0, 113, 1 }, 51821 },
+    { 11, 0, 51820, { 203, 0, 113, 1 }, 4000 },
+    { 11, 0, 51820, { 192, 0, 2, 9 }, 51821 },
+    { 11, 1, 51820, { 203, 0, 113, 1 }, 51821 },
+    { 0, 0, 51820, { 203, 0, 113, 1 }, 51821 },
+  };
   guint8 p[64], from[4];
   gsize len;
 
@@ -185,22 +196,15 @@ test_icmp (void)
   g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
                    WGD_PUNCH_ICMP_UNREACHABLE);
   /* Someone else's: other ports, another destination, a reassembly
-   * timeout, an echo reply, not IPv4. */
-  len = icmp_packet (p, 11, 0, isp, 4000, peer, 51821);
-  g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
-                   WGD_PUNCH_ICMP_NOT_OURS);
-  len = icmp_packet (p, 11, 0, isp, 51820, peer, 4000);
-  g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
-                   WGD_PUNCH_ICMP_NOT_OURS);
-  len = icmp_packet (p, 11, 0, isp, 51820, elsewhere, 51821);
-  g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
-                   WGD_PUNCH_ICMP_NOT_OURS);
-  len = icmp_packet (p, 11, 1, isp, 51820, peer, 51821);
-  g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
-                   WGD_PUNCH_ICMP_NOT_OURS);
-  len = icmp_packet (p, 0, 0, isp, 51820, peer, 51821);
-  g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
-                   WGD_PUNCH_ICMP_NOT_OURS);
+   * timeout, an echo reply. */
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      len = icmp_packet (p, others[i].type, others[i].code, isp, others[i].sport,
+                         others[i].dst, others[i].dport);
+      g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
+                       WGD_PUNCH_ICMP_NOT_OURS);
+    }
+  /* Not IPv4. */
   len = icmp_packet (p, 11, 0, isp, 51820, peer, 51821);
   p[0] = 0x65;
   g_assert_cmpint (wgd_punch_icmp_parse (p, len, 51820, peer, 51821, from), ==,
