@@ -87,6 +87,25 @@ publish-workstation=no
 CONF
 }
 
+# lan_host_spawn NETNS NAME DIR: starts, in the background, the one
+# long-lived process that holds a host's mount and UTS namespaces inside
+# network namespace NETNS, with host name NAME, its bus, avahi-daemon
+# and wg0, configured from DIR (lan_write_bus_config and
+# lan_write_avahi_config wrote there). Its PID is in $!. tests/lan/wan.sh
+# makes its hosts with it too.
+lan_host_spawn() {
+  ip netns exec "$1" unshare -m -u --propagation private \
+    bash -c 'hostname "$1"
+             for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
+               mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
+             done
+             dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
+             avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
+               --file="$2/avahi-daemon.conf"
+             WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
+             exec sleep infinity' lan-host "$2" "$3" &
+}
+
 lan_up() {
   local n=$1 i ns
   lan_require || return 1
@@ -105,17 +124,7 @@ lan_up() {
     ip -n "$ns" addr add "10.77.0.$i/24" dev eth0 || return 1
     ip -n "$ns" addr add "fd77::$i/64" dev eth0 nodad || return 1
     ip -n "$ns" link set eth0 up || return 1
-    # One long-lived process holds the host's mount and UTS namespaces.
-    ip netns exec "$ns" unshare -m -u --propagation private \
-      bash -c 'hostname "h$1"
-               for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
-                 mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
-               done
-               dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
-               avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
-                 --file="$2/avahi-daemon.conf"
-               WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 wireguard-go wg0 2>/dev/null
-               exec sleep infinity' lan-host "$i" "$lan_dir" &
+    lan_host_spawn "$ns" "h$i" "$lan_dir"
     lan_pids[i]=$!
   done
   for ((i = 1; i <= n; i++)); do
@@ -138,10 +147,18 @@ lan_wait_host() {
   lan_die "host $1 did not come up (avahi-daemon or wg0 missing)"
 }
 
+# lan_enter PID CMD...: runs CMD in the namespaces of the host whose
+# holder is PID (tests/lan/wan.sh's hosts too).
+lan_enter() {
+  local pid=$1
+  shift
+  nsenter -t "$pid" -m -n -u -- "$@"
+}
+
 lan_exec() {
   local i=$1
   shift
-  nsenter -t "${lan_pids[i]}" -m -n -u -- "$@"
+  lan_enter "${lan_pids[i]}" "$@"
 }
 
 # Starts avahi-daemon on host N again (lan_up starts the first one).
@@ -153,6 +170,7 @@ lan_avahi_start() {
 lan_start() {
   local i=$1
   shift
+  # nsenter itself, not a function: $! must be CMD's PID.
   nsenter -t "${lan_pids[i]}" -m -n -u -- "$@" &
   lan_started=$!
 }
@@ -189,21 +207,28 @@ lan_endpoint() {
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
 }
 
-lan_down() {
-  local i ns
-  for i in "${!lan_pids[@]}"; do
-    ns=${lan_id}-h$i
-    # Everything in the host's network namespace: the holder, dbus,
-    # avahi-daemon, wireguard-go and whatever a test started there.
+# lan_netns_clear NETNS...: kills everything in these network
+# namespaces (a host's holder, dbus, avahi-daemon, wireguard-go and
+# whatever a test started there), then deletes them.
+lan_netns_clear() {
+  local ns
+  for ns in "$@"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
   done
   sleep 0.2
-  for i in "${!lan_pids[@]}"; do
-    ns=${lan_id}-h$i
+  for ns in "$@"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
     ip netns del "$ns" 2>/dev/null
   done
-  ip netns del "${lan_id}-lan" 2>/dev/null
+  return 0
+}
+
+lan_down() {
+  local i namespaces=()
+  for i in "${!lan_pids[@]}"; do
+    namespaces+=("${lan_id}-h$i")
+  done
+  lan_netns_clear "${namespaces[@]}" "${lan_id}-lan"
   lan_pids=()
   lan_pub=()
   [[ -n $lan_dir ]] && rm -rf "$lan_dir"

@@ -35,18 +35,24 @@ while True:
   within 10 "[[ -S $1 ]]" || echo "# no notify socket at $1"
 }
 
-# tap_lan_up N: a LAN of N hosts, torn down on exit; or a TAP plan that
-# says why there is none, and exit.
-tap_lan_up() {
+# tap_require FUNC WHAT: FUNC (lan_require, wan_require) succeeds, or a
+# TAP plan says there is no WHAT and why, and the test exits.
+tap_require() {
   local reason
-  if ! reason=$(lan_require 2>&1); then
+  if ! reason=$("$1" 2>&1); then
     if [[ ${CI:-} == true ]]; then
-      echo "1..1"; echo "not ok 1 - no virtual LAN: $reason"
+      echo "1..1"; echo "not ok 1 - no $2: $reason"
     else
-      echo "1..0 # SKIP no virtual LAN: $reason"
+      echo "1..0 # SKIP no $2: $reason"
     fi
     exit 0
   fi
+}
+
+# tap_lan_up N: a LAN of N hosts, torn down on exit; or a TAP plan that
+# says why there is none, and exit.
+tap_lan_up() {
+  tap_require lan_require "virtual LAN"
   trap 'lan_down' EXIT
   if ! lan_up "$1" >/dev/null 2>&1; then
     echo "1..1"; echo "not ok 1 - the virtual LAN did not come up"
