@@ -208,6 +208,8 @@ check "the watcher gets the new record within 2 s of the PUT's answer" \
   '[ -n "$got_at" ] && [ "$latency" -lt 2000000 ] &&
    grep -q "\"wireguard_key\":\"$("$ctl" wgpubkey <alice)\"" watch.out &&
    grep -q "\"record\":\"$(tr -d "\n" <alice2)\"" watch.out'
+echo "# push latency on the server, from the PUT's arrival to the hand-off to the socket:" \
+  "$(metric wgdiscover_rendezvous_push_latency_seconds_sum) s"
 check "the push latency histogram counted it" \
   '[ "$(metric wgdiscover_rendezvous_push_latency_seconds_count)" = 1 ] &&
    [ "$(metric "wgdiscover_rendezvous_push_latency_seconds_bucket{le=\"+Inf\"}")" = 1 ]'
