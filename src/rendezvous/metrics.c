@@ -163,7 +163,8 @@ render_watch (const RdvMetrics *m, GString *out)
                           G_GUINT64_FORMAT "\n"
                           "wgdiscover_rendezvous_push_latency_seconds_sum %s\n"
                           "wgdiscover_rendezvous_push_latency_seconds_count %" G_GUINT64_FORMAT
-                          "\n", m->push_count, g_ascii_dtostr (sum, sizeof sum, m->push_sum), m->push_count);
+                          "\n", m->push_count, g_ascii_formatd (sum, sizeof sum, "%.6f", m->push_sum),
+                          m->push_count);
 }
 
 gchar *
