@@ -32,7 +32,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..34"
+echo "1..35"
 n=0
 check () {
   n=$((n + 1))
@@ -139,6 +139,10 @@ sed 1d list.out >body
 check "a member lists the mesh: 200 and exactly its two records" \
   '[ "$(head -n1 list.out)" = 200 ] && [ "$(keys_in body)" = "$(cat want)" ] &&
    grep -q "\"mesh\":\"$ca\"" body'
+escaped=/v1/meshes/$(printf '%s' "$ca" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g')/announcements
+"$client" --url "$url" --identity carol --cert carol.ca.cert --path "$escaped" list >list.out
+check "the key in standard base64, percent-encoded: the proof signs the path as sent" \
+  '[ "$(head -n1 list.out)" = 200 ] && [ "$(sed 1d list.out | keys_in /dev/stdin)" = "$(cat want)" ]'
 check "the listing is not to be cached" \
   'curl -s -D - -o /dev/null -H "Authorization: $("$client" --url "$url" --identity carol \
      --cert carol.ca.cert proof)" "$url$path" | grep -qi "^cache-control: no-store"'
