@@ -49,6 +49,18 @@ rdv_policy_is_open (const RdvPolicy *policy)
   return policy->n_meshes == 0;
 }
 
+gboolean
+rdv_policy_serves_mesh (const RdvPolicy *policy, const guint8 ca_key[WGD_KEY_LEN])
+{
+  return policy->n_meshes == 0 || wgd_trust_store_has_ca (policy->trust, ca_key);
+}
+
+const WgdTrustStore *
+rdv_policy_get_trust (const RdvPolicy *policy)
+{
+  return policy->trust;
+}
+
 static void
 decision_set (RdvDecision *d, RdvCode code, const gchar *detail)
 {

@@ -29,6 +29,11 @@ void rdv_policy_add_mesh (RdvPolicy *policy, const guint8 ca_key[WGD_KEY_LEN]);
 gboolean rdv_policy_add_revocations (RdvPolicy *policy, const WgdRevocationList *list,
                                      GError **error);
 gboolean rdv_policy_is_open (const RdvPolicy *policy);
+/* Whether the mesh of ca_key is listed and watched here: any on an open
+ * server, else the configured ones. */
+gboolean rdv_policy_serves_mesh (const RdvPolicy *policy, const guint8 ca_key[WGD_KEY_LEN]);
+/* The configured CAs and their revocation lists. */
+const WgdTrustStore *rdv_policy_get_trust (const RdvPolicy *policy);
 
 typedef struct {
   RdvCode code;                 /* RDV_CODE_OK: store it */

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "base64.h"
+#include "membership.h"
 #include "rdv-config.h"
 #include "wgd-error.h"
 
@@ -171,12 +172,43 @@ get_listen (const Reader *r, RdvConfig *c, GError **error)
   return TRUE;
 }
 
+/* PublicURL= as a client writes it; without it, the URL of Listen=. */
+static gboolean
+get_public_host (const Reader *r, RdvConfig *c, GError **error)
+{
+  g_autofree gchar *v = g_key_file_get_string (r->kf, "Server", "PublicURL", NULL);
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GError) local = NULL;
+
+  g_clear_pointer (&c->public_host, g_free);
+  if (v != NULL)
+    {
+      c->public_host = wgd_membership_host_from_url (v, &local);
+      if (c->public_host == NULL)
+        return reader_error (r, error, "Server", "PublicURL", "'%s': %s", v, local->message);
+      return TRUE;
+    }
+  inet = g_inet_address_new_from_string (c->listen_host);
+  if (inet != NULL && !g_inet_address_get_is_any (inet))
+    {
+      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
+      g_autofree gchar *url = g_strdup_printf ("%s://%s%s%s:%u",
+                                               c->certificate_file ? "https" : "http",
+                                               v6 ? "[" : "", c->listen_host, v6 ? "]" : "",
+                                               c->listen_port);
+
+      c->public_host = wgd_membership_host_from_url (url, NULL);
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_server (const Reader *r, RdvConfig *c, GError **error)
 {
   static const gchar *const keys[] = { "Listen", "Certificate", "PrivateKey", "AllowPlainHTTP",
     "StateDirectory", "RequestsPerSecond", "RequestBurst", "MaxSources", "MaxRecords",
-    "MaxRecordsPerMesh", "TrustedProxies", NULL };
+    "MaxRecordsPerMesh", "TrustedProxies", "PublicURL", "MaxWebSockets",
+    "MaxWebSocketsPerSource", "WebSocketKeepalive", "WebSocketTimeout", NULL };
   guint rate = (guint) c->requests_per_second;
 
   if (!reader_check_keys (r, "Server", keys, error) || !get_listen (r, c, error)
@@ -189,8 +221,18 @@ parse_server (const Reader *r, RdvConfig *c, GError **error)
       || !get_uint (r, "Server", "MaxSources", 1, 10000000, &c->max_sources, error)
       || !get_uint (r, "Server", "MaxRecords", 1, G_MAXINT32, &c->max_records, error)
       || !get_uint (r, "Server", "MaxRecordsPerMesh", 1, G_MAXINT32, &c->max_records_per_mesh,
-                    error))
+                    error)
+      || !get_uint (r, "Server", "MaxWebSockets", 0, 1000000, &c->max_websockets, error)
+      || !get_uint (r, "Server", "MaxWebSocketsPerSource", 1, 1000000,
+                    &c->max_websockets_per_source, error)
+      || !get_uint (r, "Server", "WebSocketKeepalive", 1, 3600, &c->websocket_keepalive, error)
+      || !get_uint (r, "Server", "WebSocketTimeout", 2, 86400, &c->websocket_timeout, error)
+      || !get_public_host (r, c, error))
     return FALSE;
+  if (c->websocket_timeout <= c->websocket_keepalive)
+    return reader_error (r, error, "Server", "WebSocketTimeout",
+                         "must be longer than WebSocketKeepalive= (%u s)",
+                         c->websocket_keepalive);
   c->requests_per_second = rate;
   if ((c->certificate_file == NULL) != (c->private_key_file == NULL))
     return reader_error (r, error, "Server", c->certificate_file ? "PrivateKey" : "Certificate",
@@ -294,6 +336,10 @@ rdv_config_new (void)
   c->max_sources = 65536;
   c->max_records = 100000;
   c->max_records_per_mesh = 10000;
+  c->max_websockets = 1000;
+  c->max_websockets_per_source = 8;
+  c->websocket_keepalive = 30;
+  c->websocket_timeout = 90;
   c->meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) mesh_config_free);
   return c;
 }
@@ -308,6 +354,7 @@ rdv_config_free (RdvConfig *c)
   g_free (c->private_key_file);
   g_free (c->state_directory);
   g_strfreev (c->trusted_proxies);
+  g_free (c->public_host);
   g_ptr_array_unref (c->meshes);
   g_free (c);
 }

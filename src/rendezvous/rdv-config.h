@@ -31,6 +31,14 @@ typedef struct {
   guint max_records;            /* all records (open server) */
   guint max_records_per_mesh;
   GStrv trusted_proxies;        /* addresses whose X-Forwarded-For counts */
+  /* The host a membership proof binds (membership.h), from PublicURL=
+   * or else Listen=; NULL when neither names one (Listen= on every
+   * address without PublicURL=). */
+  gchar *public_host;
+  guint max_websockets;
+  guint max_websockets_per_source;
+  guint websocket_keepalive;    /* seconds between pings */
+  guint websocket_timeout;      /* seconds without a frame from the client */
   GPtrArray *meshes;            /* RdvMeshConfig */
 } RdvConfig;
 

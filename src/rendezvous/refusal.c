@@ -26,6 +26,9 @@ static const struct {
   [RDV_CODE_BAD_KEY] = { "bad-key", 400 },
   [RDV_CODE_NOT_FOUND] = { "not-found", 404 },
   [RDV_CODE_METHOD_NOT_ALLOWED] = { "method-not-allowed", 405 },
+  [RDV_CODE_FORBIDDEN] = { "forbidden", 403 },
+  [RDV_CODE_NOT_WEBSOCKET] = { "not-websocket", 400 },
+  [RDV_CODE_TOO_MANY_WEBSOCKETS] = { "too-many-websockets", 503 },
   [RDV_CODE_INTERNAL] = { "internal", 500 },
 };
 

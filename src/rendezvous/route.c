@@ -7,6 +7,7 @@
 #include "route.h"
 
 #define PEERS_PREFIX "/v1/peers/"
+#define MESHES_PREFIX "/v1/meshes/"
 /* Standard base64 with every character percent-encoded is 132. */
 #define SEGMENT_MAX 160
 
@@ -14,6 +15,8 @@ static const gchar *const route_names[RDV_ROUTE_COUNT] = {
   [RDV_ROUTE_ANNOUNCE] = "announce",
   [RDV_ROUTE_PEER] = "peer",
   [RDV_ROUTE_METRICS] = "metrics",
+  [RDV_ROUTE_MESH_LIST] = "mesh-announcements",
+  [RDV_ROUTE_MESH_WATCH] = "mesh-watch",
   [RDV_ROUTE_OTHER] = "other",
 };
 
@@ -56,6 +59,29 @@ rdv_route_parse_key (const gchar *segment, guint8 key[WGD_KEY_LEN])
     && len == WGD_KEY_LEN;
 }
 
+/* /v1/meshes/KEY/announcements or /v1/meshes/KEY/watch: the last '/'
+ * ends the key, which may hold an unescaped '/' of standard base64. */
+static RdvRoute
+route_parse_mesh (const gchar *rest, guint8 key[WGD_KEY_LEN], RdvCode *code)
+{
+  const gchar *slash = strrchr (rest, '/');
+  g_autofree gchar *segment = NULL;
+  RdvRoute route;
+
+  if (slash == NULL)
+    return RDV_ROUTE_OTHER;
+  if (g_strcmp0 (slash, "/announcements") == 0)
+    route = RDV_ROUTE_MESH_LIST;
+  else if (g_strcmp0 (slash, "/watch") == 0)
+    route = RDV_ROUTE_MESH_WATCH;
+  else
+    return RDV_ROUTE_OTHER;
+  segment = g_strndup (rest, (gsize) (slash - rest));
+  if (!rdv_route_parse_key (segment, key))
+    *code = RDV_CODE_BAD_KEY;
+  return route;
+}
+
 RdvRoute
 rdv_route_parse (const gchar *method, const gchar *path, guint8 key[WGD_KEY_LEN],
                  RdvCode *code)
@@ -78,6 +104,24 @@ rdv_route_parse (const gchar *method, const gchar *path, guint8 key[WGD_KEY_LEN]
     {
       route = RDV_ROUTE_PEER;
       want = "GET";
+    }
+  else if (g_str_has_prefix (path, MESHES_PREFIX))
+    {
+      RdvCode key_code = RDV_CODE_OK;
+
+      route = route_parse_mesh (path + strlen (MESHES_PREFIX), key, &key_code);
+      if (route == RDV_ROUTE_OTHER)
+        {
+          *code = RDV_CODE_NOT_FOUND;
+          return route;
+        }
+      /* A WebSocket opens with a GET; HEAD could not upgrade. */
+      if (route == RDV_ROUTE_MESH_WATCH ? g_strcmp0 (method, "GET") != 0
+          : g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0)
+        *code = RDV_CODE_METHOD_NOT_ALLOWED;
+      else
+        *code = key_code;
+      return route;
     }
   else
     {

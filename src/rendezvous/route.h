@@ -12,6 +12,8 @@ typedef enum {
   RDV_ROUTE_ANNOUNCE,           /* PUT /v1/announcements */
   RDV_ROUTE_PEER,               /* GET /v1/peers/KEY */
   RDV_ROUTE_METRICS,            /* GET /metrics */
+  RDV_ROUTE_MESH_LIST,          /* GET /v1/meshes/KEY/announcements */
+  RDV_ROUTE_MESH_WATCH,         /* GET /v1/meshes/KEY/watch (WebSocket) */
   RDV_ROUTE_OTHER,              /* anything else: 404 */
   RDV_ROUTE_COUNT,
 } RdvRoute;
@@ -21,7 +23,8 @@ const gchar *rdv_route_to_string (RdvRoute route);
 gboolean rdv_route_from_string (const gchar *text, RdvRoute *route);
 
 /* The route of path (as sent, percent-encoding kept); for
- * RDV_ROUTE_PEER the key too. *code says why the request cannot be
+ * RDV_ROUTE_PEER the WireGuard key too, for the mesh routes the mesh's
+ * CA key. *code says why the request cannot be
  * served (method-not-allowed, bad-key, not-found) or is OK. */
 RdvRoute rdv_route_parse (const gchar *method, const gchar *path, guint8 key[WGD_KEY_LEN],
                           RdvCode *code);

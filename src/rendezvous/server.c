@@ -12,10 +12,14 @@
 #include "accept.h"
 #include "base64.h"
 #include "clock.h"
+#include "membership.h"
+#include "mesh-access.h"
 #include "metrics.h"
 #include "rate-limit.h"
+#include "record-json.h"
 #include "route.h"
 #include "server.h"
+#include "watch.h"
 #include "wgd-error.h"
 
 #define LOG_DOMAIN "wgdiscover-rendezvous"
@@ -35,6 +39,9 @@ struct _RdvServer {
   RdvPolicy *policy;
   RdvRateLimit *rate_limit;
   RdvMetrics *metrics;
+  gchar *public_host;           /* what membership proofs bind; NULL: none */
+  WgdMembershipCache *proofs;   /* the one replay cache of the mesh routes */
+  RdvWatchers *watchers;
   SoupServer *soup;
   guint purge_source;
 };
@@ -234,7 +241,7 @@ answer_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const RdvSt
 }
 
 static void
-handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src)
+handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arrival_us)
 {
   g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
@@ -294,6 +301,8 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src)
     }
   audit (src, ann, RDV_CODE_OK, NULL);
   rdv_metrics_count_put (s->metrics, RDV_CODE_OK);
+  if (result == RDV_PUT_STORED)
+    rdv_watchers_push (s->watchers, r, arrival_us);
   answer_put (s, msg, src, r, result == RDV_PUT_ALREADY_KNOWN);
   return;
 
@@ -308,10 +317,6 @@ handle_peer (RdvServer *s, SoupServerMessage *msg, const guint8 key[WGD_KEY_LEN]
   g_autoptr (RdvStoredRecord) r = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = NULL;
-  g_autofree gchar *wg = NULL;
-  g_autofree gchar *record = NULL;
-  gsize len;
-  const guint8 *data;
 
   if (!rdv_store_get (s->store, key, wgd_clock_now (), &r, &error))
     {
@@ -325,21 +330,118 @@ handle_peer (RdvServer *s, SoupServerMessage *msg, const guint8 key[WGD_KEY_LEN]
                      "no unexpired record of this key is stored");
       return;
     }
-  wg = wgd_key_to_base64 (r->wg_key);
-  data = g_bytes_get_data (r->record, &len);
-  record = wgd_base64url_encode (data, len);
   b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "wireguard_key");
-  json_builder_add_string_value (b, wg);
-  json_builder_set_member_name (b, "record");
-  json_builder_add_string_value (b, record);
-  json_builder_set_member_name (b, "timestamp");
-  json_builder_add_int_value (b, (gint64) r->timestamp);
-  json_builder_set_member_name (b, "expires");
-  json_builder_add_int_value (b, (gint64) r->expires);
-  json_builder_end_object (b);
+  rdv_record_json_add (b, r);
   respond_json (s, msg, RDV_ROUTE_PEER, 200, b);
+}
+
+/* Every refusal of a mesh route is this one answer, whatever the reason,
+ * so that a stranger learns nothing of the mesh; the reason goes to the
+ * log and the metrics only. */
+static gboolean
+mesh_access (RdvServer *s, SoupServerMessage *msg, RdvRoute route, const Source *src,
+             const guint8 mesh_key[WGD_KEY_LEN])
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autofree gchar *mesh = NULL;
+  const gchar *reason;
+  RdvAccess access;
+
+  if (rdv_access_check (s->policy, s->public_host, soup_server_message_get_method (msg),
+                        g_uri_get_path (soup_server_message_get_uri (msg)),
+                        soup_message_headers_get_list (headers, "Authorization"), mesh_key,
+                        wgd_clock_now (), s->proofs, &access))
+    return TRUE;
+  rdv_metrics_count_mesh_refusal (s->metrics, access.served, access.verdict.reason);
+  mesh = wgd_key_to_base64 (mesh_key);
+  reason = access.served ? wgd_membership_reason_to_string (access.verdict.reason) : "not-served";
+  g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_INFO, "WGD_RDV_RESULT", "refused",
+                    "WGD_RDV_REASON", reason, "WGD_RDV_MESH", mesh,
+                    "WGD_RDV_SOURCE", src->address,
+                    "MESSAGE", "%s refused (%s): mesh %s from %s: %s",
+                    rdv_route_to_string (route), reason, mesh, src->address,
+                    access.verdict.detail);
+  respond_error (s, msg, route, RDV_CODE_FORBIDDEN,
+                 "this request does not prove membership in this mesh");
+  return FALSE;
+}
+
+static void
+handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WGD_KEY_LEN])
+{
+  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree gchar *mesh = wgd_key_to_base64 (mesh_key);
+
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+                            &records, &error))
+    {
+      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+      respond_error (s, msg, RDV_ROUTE_MESH_LIST, RDV_CODE_INTERNAL, "the store failed");
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "mesh");
+  json_builder_add_string_value (b, mesh);
+  json_builder_set_member_name (b, "records");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < records->len; i++)
+    rdv_record_json_add (b, g_ptr_array_index (records, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  respond_json (s, msg, RDV_ROUTE_MESH_LIST, 200, b);
+}
+
+/* Before the upgrade: a handshake, a member, room for one more watch.
+ * Leaving the status unset lets libsoup answer 101. */
+static void
+handle_mesh_watch (RdvServer *s, SoupServerMessage *msg, const Source *src,
+                   const guint8 mesh_key[WGD_KEY_LEN])
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *bucket = rdv_rate_limit_source (src->address);
+
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &error))
+    {
+      respond_error (s, msg, RDV_ROUTE_MESH_WATCH, RDV_CODE_NOT_WEBSOCKET, error->message);
+      return;
+    }
+  if (!mesh_access (s, msg, RDV_ROUTE_MESH_WATCH, src, mesh_key))
+    return;
+  if (!rdv_watchers_has_room (s->watchers, bucket))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "30");
+      respond_error (s, msg, RDV_ROUTE_MESH_WATCH, RDV_CODE_TOO_MANY_WEBSOCKETS,
+                     "this server or this address has as many watches as it allows");
+      return;
+    }
+  rdv_metrics_count_request (s->metrics, RDV_ROUTE_MESH_WATCH, 101);
+}
+
+static void
+on_websocket (SoupServer *soup, SoupServerMessage *msg, const char *path,
+              SoupWebsocketConnection *conn, gpointer user_data)
+{
+  RdvServer *s = user_data;
+  GSocket *socket = g_object_get_data (G_OBJECT (soup_websocket_connection_get_io_stream (conn)),
+                                       "GSocket");
+  g_auto (Source) src = { 0 };
+  g_autofree gchar *bucket = NULL;
+  guint8 key[WGD_KEY_LEN];
+  RdvCode code;
+
+  /* Only handle_mesh_watch lets a request get here. */
+  if (rdv_route_parse (soup_server_message_get_method (msg), path, key, &code)
+      != RDV_ROUTE_MESH_WATCH || code != RDV_CODE_OK)
+    {
+      soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, NULL);
+      return;
+    }
+  source_get (s, msg, &src);
+  bucket = rdv_rate_limit_source (src.address);
+  rdv_watchers_add (s->watchers, conn, socket, key, bucket);
 }
 
 static void
@@ -350,6 +452,7 @@ handle_metrics (RdvServer *s, SoupServerMessage *msg)
 
   if (!rdv_store_count (s->store, NULL, wgd_clock_now (), &n, &error))
     g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+  rdv_metrics_set_websockets (s->metrics, rdv_watchers_count (s->watchers));
   respond (s, msg, RDV_ROUTE_METRICS, 200, "text/plain; version=0.0.4",
            rdv_metrics_render (s->metrics, n));
 }
@@ -364,6 +467,7 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
   g_auto (Source) src = { 0 };
   RdvCode code;
   RdvRoute route = rdv_route_parse (soup_server_message_get_method (msg), path, key, &code);
+  gint64 arrival_us = g_get_monotonic_time ();
   guint retry_after = 0;
   g_autofree gchar *bucket = NULL;
 
@@ -387,7 +491,8 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
   else if (code == RDV_CODE_METHOD_NOT_ALLOWED)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
-                                    route == RDV_ROUTE_ANNOUNCE ? "PUT" : "GET, HEAD");
+                                    route == RDV_ROUTE_ANNOUNCE ? "PUT"
+                                    : route == RDV_ROUTE_MESH_WATCH ? "GET" : "GET, HEAD");
       respond_error (s, msg, route, code, "this method is not allowed here");
     }
   else if (code == RDV_CODE_NOT_FOUND)
@@ -396,9 +501,19 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
     respond_error (s, msg, route, code,
                    "not a WireGuard key: 43 characters of base64url, or 44 of base64");
   else if (route == RDV_ROUTE_ANNOUNCE)
-    handle_put (s, msg, &src);
+    handle_put (s, msg, &src, arrival_us);
   else if (route == RDV_ROUTE_PEER)
     handle_peer (s, msg, key);
+  else if (route == RDV_ROUTE_MESH_LIST || route == RDV_ROUTE_MESH_WATCH)
+    {
+      /* What members fetch is for them only. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Cache-Control", "no-store");
+      if (route == RDV_ROUTE_MESH_WATCH)
+        handle_mesh_watch (s, msg, &src, key);
+      else if (mesh_access (s, msg, route, &src, key))
+        handle_mesh_list (s, msg, key);
+    }
   else
     handle_metrics (s, msg);
 }
@@ -465,6 +580,7 @@ RdvServer *
 rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
 {
   g_autoptr (RdvServer) s = g_new0 (RdvServer, 1);
+  RdvWatchLimits limits;
 
   s->store = store;
   s->listen_host = g_strdup (config->listen_host);
@@ -489,6 +605,17 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   s->rate_limit = rdv_rate_limit_new (config->requests_per_second, config->request_burst,
                                       config->max_sources);
   s->metrics = rdv_metrics_new ();
+  s->public_host = g_strdup (config->public_host);
+  s->proofs = wgd_membership_cache_new (WGD_MEMBERSHIP_CACHE_DEFAULT);
+  limits.max = config->max_websockets;
+  limits.max_per_source = config->max_websockets_per_source;
+  limits.keepalive = config->websocket_keepalive;
+  limits.timeout = config->websocket_timeout;
+  s->watchers = rdv_watchers_new (&limits, s->metrics);
+  if (s->public_host == NULL)
+    g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                      "no PublicURL= and Listen= names no single address: mesh listings and "
+                      "watches are refused to everyone");
   if (s->certificate_file != NULL)
     {
       g_autoptr (GTlsCertificate) cert =
@@ -500,12 +627,17 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
           return NULL;
         }
       s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "tls-certificate",
-                                 cert, NULL);
+                                 cert, "raw-paths", TRUE, NULL);
     }
   else
-    s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", NULL);
+    s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "raw-paths", TRUE,
+                               NULL);
+  /* Paths stay as sent: a membership proof signs them so. No
+   * compression: its state per watch would cost far more than a watch. */
+  soup_server_remove_websocket_extension (s->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_early_handler (s->soup, NULL, on_early, s, NULL);
   soup_server_add_handler (s->soup, NULL, on_request, s, NULL);
+  soup_server_add_websocket_handler (s->soup, NULL, NULL, NULL, on_websocket, s, NULL);
   s->purge_source = g_timeout_add_seconds (PURGE_SECONDS, on_purge, s);
   on_purge (s);
   return g_steal_pointer (&s);
@@ -520,6 +652,9 @@ rdv_server_free (RdvServer *s)
   if (s->soup != NULL)
     soup_server_disconnect (s->soup);
   g_clear_object (&s->soup);
+  rdv_watchers_free (s->watchers);
+  wgd_membership_cache_free (s->proofs);
+  g_free (s->public_host);
   rdv_store_close (s->store);
   rdv_policy_free (s->policy);
   rdv_rate_limit_free (s->rate_limit);

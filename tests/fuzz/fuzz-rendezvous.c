@@ -3,11 +3,15 @@
  * picks the input: 0, a request line's method and path through the
  * router and the key parser; 1, a PUT body through the acceptance
  * decision under an open and a mesh policy, replay state from the
- * input; 2, the text of rendezvous.conf. */
+ * input; 2, the text of rendezvous.conf; 3, a mesh request, "METHOD
+ * PATH\nAUTHORIZATION", through the router and the membership check
+ * of an open and a mesh server, for the path's key and for the fuzz
+ * CA's (the seeds are fuzz-membership's proofs as headers). */
 #include "config.h"
 
 #include "accept.h"
 #include "fuzz-common.h"
+#include "mesh-access.h"
 #include "rdv-config.h"
 #include "route.h"
 
@@ -84,6 +88,58 @@ fuzz_put (const uint8_t *data, size_t size)
 }
 
 static void
+fuzz_access_one (const RdvPolicy *policy, const gchar *method, const gchar *path,
+                 const gchar *authorization, const guint8 mesh_key[WGD_KEY_LEN])
+{
+  g_autoptr (WgdMembershipCache) cache = wgd_membership_cache_new (2);
+  RdvAccess access;
+
+  if (rdv_access_check (policy, "rdv.example.org", method, path, authorization, mesh_key,
+                        FUZZ_NOW, cache, &access))
+    {
+      FUZZ_ASSERT (access.served && access.verdict.reason == WGD_MEMBERSHIP_ACCEPTED);
+      /* Good once. */
+      FUZZ_ASSERT (!rdv_access_check (policy, "rdv.example.org", method, path, authorization,
+                                      mesh_key, FUZZ_NOW, cache, &access));
+    }
+  FUZZ_ASSERT (access.verdict.reason < WGD_MEMBERSHIP_REASON_COUNT);
+  FUZZ_ASSERT (!rdv_access_check (policy, NULL, method, path, authorization, mesh_key, FUZZ_NOW,
+                                  cache, &access) && !access.served);
+}
+
+static void
+fuzz_access (const uint8_t *data, size_t size)
+{
+  g_autofree gchar *text = g_strndup ((const gchar *) data, size);
+  gchar *newline = strchr (text, '\n');
+  const gchar *authorization = NULL;
+  gchar *space;
+  guint8 key[WGD_KEY_LEN];
+  RdvCode code;
+  RdvRoute route;
+  g_autoptr (WgdKeyPair) ca = fuzz_key (FUZZ_SEED_CA);
+
+  if (newline != NULL)
+    {
+      *newline = '\0';
+      authorization = newline + 1;
+    }
+  space = strchr (text, ' ');
+  if (space == NULL)
+    return;
+  *space = '\0';
+  route = rdv_route_parse (text, space + 1, key, &code);
+  for (guint i = 0; i < 2; i++)
+    {
+      const RdvPolicy *policy = i ? mesh_policy : open_policy;
+
+      if ((route == RDV_ROUTE_MESH_LIST || route == RDV_ROUTE_MESH_WATCH) && code == RDV_CODE_OK)
+        fuzz_access_one (policy, text, space + 1, authorization, key);
+      fuzz_access_one (policy, text, space + 1, authorization, ca->public_key);
+    }
+}
+
+static void
 fuzz_config (const uint8_t *data, size_t size)
 {
   g_autoptr (GError) error = NULL;
@@ -98,8 +154,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
-  switch (data[0] % 3)
+  switch (data[0] % 4)
     {
+    case 3:
+      fuzz_access (data + 1, size - 1);
+      break;
     case 0:
       fuzz_route (data + 1, size - 1);
       break;

@@ -1,7 +1,7 @@
 /* test-rendezvous.c — the rendezvous server's pure parts: the code
  * table, routes and keys in paths, the acceptance decision under an open
- * and a mesh policy, the rate limit, the metrics text and the
- * configuration's errors. */
+ * and a mesh policy, who may list or watch a mesh, the rate limit, the
+ * metrics text and the configuration's errors. */
 #include "config.h"
 
 #include <string.h>
@@ -9,6 +9,7 @@
 
 #include "accept.h"
 #include "base64.h"
+#include "mesh-access.h"
 #include "metrics.h"
 #include "rate-limit.h"
 #include "rdv-config.h"
@@ -68,6 +69,27 @@ test_routes (void)
       RDV_CODE_BAD_KEY },
     { "GET", "/v1/peers/%20AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", RDV_ROUTE_PEER,
       RDV_CODE_BAD_KEY },
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/announcements",
+      RDV_ROUTE_MESH_LIST, RDV_CODE_OK },
+    { "HEAD", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/announcements",
+      RDV_ROUTE_MESH_LIST, RDV_CODE_OK },
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/watch", RDV_ROUTE_MESH_WATCH,
+      RDV_CODE_OK },
+    { "HEAD", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/watch", RDV_ROUTE_MESH_WATCH,
+      RDV_CODE_METHOD_NOT_ALLOWED },
+    { "PUT", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/announcements",
+      RDV_ROUTE_MESH_LIST, RDV_CODE_METHOD_NOT_ALLOWED },
+    /* standard base64 with its '/' as it is, and percent-encoded */
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/A=/watch",
+      RDV_ROUTE_MESH_WATCH, RDV_CODE_OK },
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%2FA%3D/announcements",
+      RDV_ROUTE_MESH_LIST, RDV_CODE_OK },
+    { "GET", "/v1/meshes/AAAA/announcements", RDV_ROUTE_MESH_LIST, RDV_CODE_BAD_KEY },
+    { "GET", "/v1/meshes//watch", RDV_ROUTE_MESH_WATCH, RDV_CODE_BAD_KEY },
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/members", RDV_ROUTE_OTHER,
+      RDV_CODE_NOT_FOUND },
+    { "GET", "/v1/meshes/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", RDV_ROUTE_OTHER,
+      RDV_CODE_NOT_FOUND },
     { "GET", "/", RDV_ROUTE_OTHER, RDV_CODE_NOT_FOUND },
     { "GET", "/v1/announcements/", RDV_ROUTE_OTHER, RDV_CODE_NOT_FOUND },
   };
@@ -265,6 +287,117 @@ test_metrics (void)
   g_assert_nonnull (strstr (text, "puts_refused_total{reason=\"malformed\"} 0\n"));
 }
 
+static WgdCertificate *
+member_certificate (const WgdKeyPair *ca, const WgdKeyPair *node)
+{
+  g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
+
+  memcpy (cert->signing_key, node->public_key, WGD_KEY_LEN);
+  wgd_key_pair_wg_public (node, cert->wg_key);
+  cert->not_before = NOW - 3600;
+  cert->not_after = NOW + 3600;
+  g_strlcpy (cert->name, "carol", sizeof cert->name);
+  g_assert_true (wgd_certificate_sign (cert, ca, NULL));
+  return g_steal_pointer (&cert);
+}
+
+static gchar *
+member_header (const WgdKeyPair *node, const WgdCertificate *cert, const gchar *path)
+{
+  g_autoptr (WgdMembershipProof) proof = wgd_membership_proof_new ();
+  WgdMembershipRequest request = { "GET", "rdv.example.org", path };
+
+  g_assert_true (wgd_membership_proof_sign (proof, node, cert, &request, NOW, NULL, NULL));
+  return wgd_membership_proof_to_header (proof);
+}
+
+static void
+test_mesh_access (void)
+{
+  g_autoptr (WgdKeyPair) ca = test_key_pair (6);
+  g_autoptr (WgdKeyPair) stranger_ca = test_key_pair (7);
+  g_autoptr (WgdKeyPair) node = test_key_pair (8);
+  g_autoptr (WgdCertificate) cert = member_certificate (ca, node);
+  g_autoptr (WgdCertificate) stranger = member_certificate (stranger_ca, node);
+  g_autoptr (RdvPolicy) open = rdv_policy_new ();
+  g_autoptr (RdvPolicy) mesh = rdv_policy_new ();
+  g_autoptr (WgdMembershipCache) cache = wgd_membership_cache_new (16);
+  const gchar *path = "/v1/meshes/x/announcements";
+  g_autofree gchar *header = NULL;
+  g_autofree gchar *foreign = member_header (node, stranger, path);
+  RdvAccess a;
+
+  rdv_policy_add_mesh (mesh, ca->public_key);
+  g_assert_true (rdv_policy_serves_mesh (open, stranger_ca->public_key));
+  g_assert_false (rdv_policy_serves_mesh (mesh, stranger_ca->public_key));
+  /* A member, once; the same proof again is a replay. */
+  header = member_header (node, cert, path);
+  g_assert_true (rdv_access_check (mesh, "rdv.example.org", "GET", path, header, ca->public_key,
+                                   NOW, cache, &a));
+  g_assert_false (rdv_access_check (mesh, "rdv.example.org", "GET", path, header,
+                                    ca->public_key, NOW, cache, &a));
+  g_assert_cmpint (a.verdict.reason, ==, WGD_MEMBERSHIP_REPLAYED);
+  g_clear_pointer (&header, g_free);
+  header = member_header (node, cert, path);
+  g_assert_false (rdv_access_check (mesh, "rdv.example.org", "GET", "/v1/meshes/y/announcements",
+                                    header, ca->public_key, NOW, cache, &a));
+  g_assert_cmpint (a.verdict.reason, ==, WGD_MEMBERSHIP_BAD_SIGNATURE);
+  g_assert_false (rdv_access_check (mesh, NULL, "GET", path, header, ca->public_key, NOW, cache,
+                                    &a));
+  g_assert_false (a.served);
+  g_assert_false (rdv_access_check (mesh, "rdv.example.org", "GET", path, NULL, ca->public_key,
+                                    NOW, cache, &a));
+  g_assert_cmpint (a.verdict.reason, ==, WGD_MEMBERSHIP_MALFORMED);
+  /* A mesh not served here: refused, and its valid proof takes no place
+   * in the cache; an open server takes it. */
+  g_assert_cmpuint (wgd_membership_cache_size (cache), ==, 1);
+  g_assert_false (rdv_access_check (mesh, "rdv.example.org", "GET", path, foreign,
+                                    stranger_ca->public_key, NOW, cache, &a));
+  g_assert_false (a.served);
+  g_assert_cmpuint (wgd_membership_cache_size (cache), ==, 1);
+  g_assert_false (rdv_access_check (mesh, "rdv.example.org", "GET", path, foreign,
+                                    ca->public_key, NOW, cache, &a));
+  g_assert_true (a.served);
+  g_assert_cmpint (a.verdict.reason, ==, WGD_MEMBERSHIP_WRONG_MESH);
+  g_assert_true (rdv_access_check (open, "rdv.example.org", "GET", path, foreign,
+                                   stranger_ca->public_key, NOW, cache, &a));
+  g_assert_cmpuint (wgd_membership_cache_size (cache), ==, 2);
+}
+
+static void
+test_watch_metrics (void)
+{
+  g_autoptr (RdvMetrics) m = rdv_metrics_new ();
+  g_autofree gchar *text = NULL;
+
+  for (guint d = 0; d < RDV_DROP_COUNT; d++)
+    {
+      RdvDrop back;
+
+      g_assert_true (rdv_drop_from_string (rdv_drop_to_string (d), &back));
+      g_assert_cmpint (back, ==, d);
+    }
+  g_assert_false (rdv_drop_from_string ("nonsense", &(RdvDrop) { 0 }));
+  rdv_metrics_observe_push (m, 0.0002);
+  rdv_metrics_observe_push (m, 0.003);
+  rdv_metrics_observe_push (m, 7);
+  rdv_metrics_set_websockets (m, 4);
+  rdv_metrics_count_drop (m, RDV_DROP_SLOW);
+  rdv_metrics_count_mesh_refusal (m, TRUE, WGD_MEMBERSHIP_STALE);
+  rdv_metrics_count_mesh_refusal (m, FALSE, WGD_MEMBERSHIP_ACCEPTED);
+  text = rdv_metrics_render (m, 0);
+  g_assert_nonnull (strstr (text, "push_latency_seconds_bucket{le=\"0.0005\"} 1\n"));
+  g_assert_nonnull (strstr (text, "push_latency_seconds_bucket{le=\"0.0025\"} 1\n"));
+  g_assert_nonnull (strstr (text, "push_latency_seconds_bucket{le=\"0.005\"} 2\n"));
+  g_assert_nonnull (strstr (text, "push_latency_seconds_bucket{le=\"1\"} 2\n"));
+  g_assert_nonnull (strstr (text, "push_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
+  g_assert_nonnull (strstr (text, "push_latency_seconds_count 3\n"));
+  g_assert_nonnull (strstr (text, "wgdiscover_rendezvous_websocket_clients 4\n"));
+  g_assert_nonnull (strstr (text, "websockets_dropped_total{reason=\"slow\"} 1\n"));
+  g_assert_nonnull (strstr (text, "mesh_refused_total{reason=\"stale\"} 1\n"));
+  g_assert_nonnull (strstr (text, "mesh_refused_total{reason=\"not-served\"} 1\n"));
+}
+
 static void
 test_config (void)
 {
@@ -295,6 +428,9 @@ test_config (void)
       "f:3: [Mesh x] Revocations: /nonexistent: No such file" },
     { "[Mesh x]\nCA=2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=\nRevocations=/dev/zero\n",
       "f:3: [Mesh x] Revocations: /dev/zero: not a file" },
+    { "[Server]\nPublicURL=rdv.example.org\n", "f:2: [Server] PublicURL: 'rdv.example.org'" },
+    { "[Server]\nWebSocketKeepalive=90\n", "f:1: [Server] WebSocketTimeout: must be longer" },
+    { "[Server]\nMaxWebSocketsPerSource=0\n", "f:2: [Server] MaxWebSocketsPerSource: '0'" },
   };
 
   c = rdv_config_load_data ("f", good, strlen (good), NULL);
@@ -306,6 +442,15 @@ test_config (void)
   g_assert_cmpfloat (c->requests_per_second, ==, 9);
   g_assert_cmpuint (g_strv_length (c->trusted_proxies), ==, 2);
   g_assert_cmpuint (c->meshes->len, ==, 1);
+  /* Without PublicURL= the URL of Listen=, the scheme's port left out. */
+  g_assert_cmpstr (c->public_host, ==, "[::1]:443");
+  g_clear_pointer (&c, rdv_config_free);
+  c = rdv_config_load_data ("f", "[Server]\nListen=0.0.0.0:80\n", 27, NULL);
+  g_assert_null (c->public_host);
+  g_assert_cmpuint (c->max_websockets, ==, 1000);
+  g_clear_pointer (&c, rdv_config_free);
+  c = rdv_config_load_data ("f", "[Server]\nPublicURL=https://RDV.example.org:443/\n", 48, NULL);
+  g_assert_cmpstr (c->public_host, ==, "rdv.example.org");
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
@@ -330,6 +475,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous/accept-mesh", test_accept_mesh);
   g_test_add_func ("/rendezvous/rate-limit", test_rate_limit);
   g_test_add_func ("/rendezvous/metrics", test_metrics);
+  g_test_add_func ("/rendezvous/mesh-access", test_mesh_access);
+  g_test_add_func ("/rendezvous/watch-metrics", test_watch_metrics);
   g_test_add_func ("/rendezvous/config", test_config);
   return g_test_run ();
 }

@@ -1,0 +1,35 @@
+/* watch.h — the open watches (WebSockets of GET /v1/meshes/KEY/watch):
+ * each new record of a mesh pushed to its watchers as one text message,
+ * within the caps on watches in all and per source, with pings, idle
+ * watches closed and slow readers dropped rather than buffered for. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "metrics.h"
+#include "store.h"
+
+typedef struct _RdvWatchers RdvWatchers;
+
+typedef struct {
+  guint max;                    /* watches in all */
+  guint max_per_source;
+  guint keepalive;              /* seconds between pings */
+  guint timeout;                /* seconds without a frame from the client */
+} RdvWatchLimits;
+
+RdvWatchers *rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics);
+/* Closes every watch. */
+void rdv_watchers_free (RdvWatchers *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvWatchers, rdv_watchers_free)
+
+/* Whether a watch from source (a rate-limit bucket) fits now. */
+gboolean rdv_watchers_has_room (const RdvWatchers *w, const gchar *source);
+/* Takes a connection whose upgrade completed; closes it at once (1011,
+ * server error) when the caps filled meanwhile. */
+void rdv_watchers_add (RdvWatchers *w, SoupWebsocketConnection *conn, GSocket *socket,
+                       const guint8 mesh_key[WGD_KEY_LEN], const gchar *source);
+/* Pushes a record just stored to its mesh's watchers; arrival_us is
+ * when its PUT arrived (g_get_monotonic_time). */
+void rdv_watchers_push (RdvWatchers *w, const RdvStoredRecord *r, gint64 arrival_us);
+guint rdv_watchers_count (const RdvWatchers *w);
