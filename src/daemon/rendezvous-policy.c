@@ -218,11 +218,13 @@ wgd_rdv_schedule_take_due (WgdRdvSchedule *schedule, gint64 now_ms)
 }
 
 void
-wgd_rdv_schedule_done (WgdRdvSchedule *schedule, const guint8 key[WGD_KEY_LEN], gboolean failed,
-                       gint64 now_ms, WgdRdvRandomFunc random, gpointer user_data)
+wgd_rdv_schedule_done (WgdRdvSchedule *schedule, const guint8 key[WGD_KEY_LEN],
+                       WgdRdvLookupOutcome outcome, gint64 now_ms, WgdRdvRandomFunc random,
+                       gpointer user_data)
 {
   g_autoptr (GBytes) k = g_bytes_new (key, WGD_KEY_LEN);
   Lookup *lookup = g_hash_table_lookup (schedule->lookups, k);
+  guint64 wait = 0;
 
   if (lookup == NULL)
     return;
@@ -231,14 +233,21 @@ wgd_rdv_schedule_done (WgdRdvSchedule *schedule, const guint8 key[WGD_KEY_LEN], 
       g_hash_table_remove (schedule->lookups, k);
       return;
     }
-  if (failed)
-    lookup->next_at = now_ms + (gint64) wgd_rdv_backoff_next (&lookup->backoff, random,
-                                                              user_data);
-  else
+  switch (outcome)
     {
+    case WGD_RDV_LOOKUP_FOUND:
       wgd_rdv_backoff_reset (&lookup->backoff);
-      lookup->next_at = now_ms + WGD_RDV_LOOKUP_INTERVAL_MS;
+      wait = WGD_RDV_LOOKUP_INTERVAL_MS;
+      break;
+    case WGD_RDV_LOOKUP_MISSING:
+      wait = wgd_rdv_backoff_next (&lookup->backoff, random, user_data);
+      wait = MIN (wait, (guint64) WGD_RDV_LOOKUP_INTERVAL_MS);
+      break;
+    case WGD_RDV_LOOKUP_FAILED:
+      wait = wgd_rdv_backoff_next (&lookup->backoff, random, user_data);
+      break;
     }
+  lookup->next_at = now_ms + (gint64) wait;
 }
 
 guint

@@ -75,11 +75,19 @@ void wgd_rdv_schedule_end_round (WgdRdvSchedule *schedule);
 /* The keys (GBytes) due for a lookup at now_ms; each is then not due
  * again until wgd_rdv_schedule_done says how it went. */
 GPtrArray *wgd_rdv_schedule_take_due (WgdRdvSchedule *schedule, gint64 now_ms);
-/* A lookup's end: found or not, the next is an interval away; after an
- * error, a backoff of the peer's own. */
+typedef enum {
+  WGD_RDV_LOOKUP_FOUND,         /* a record came */
+  WGD_RDV_LOOKUP_MISSING,       /* the server has none (yet) */
+  WGD_RDV_LOOKUP_FAILED,        /* no answer, or a bad one */
+} WgdRdvLookupOutcome;
+
+/* A lookup's end. Found: the next is an interval away. Missing: sooner,
+ * with a backoff of the peer's own capped at the interval (a peer not
+ * there yet is likely to come soon). Failed: that backoff, capped as
+ * the server's. */
 void wgd_rdv_schedule_done (WgdRdvSchedule *schedule, const guint8 key[WGD_KEY_LEN],
-                            gboolean failed, gint64 now_ms, WgdRdvRandomFunc random,
-                            gpointer user_data);
+                            WgdRdvLookupOutcome outcome, gint64 now_ms,
+                            WgdRdvRandomFunc random, gpointer user_data);
 guint wgd_rdv_schedule_size (WgdRdvSchedule *schedule);
 
 /* The client's state, as shown in STATUS=, the log and on D-Bus. */

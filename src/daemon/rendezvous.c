@@ -368,7 +368,11 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
                             bad->message);
         }
     }
-  wgd_rdv_schedule_done (rdv->schedule, call->key, !answered, now_ms (), random_uniform, NULL);
+  wgd_rdv_schedule_done (rdv->schedule, call->key,
+                         record != NULL ? WGD_RDV_LOOKUP_FOUND
+                         : answered && refused ? WGD_RDV_LOOKUP_MISSING
+                         : WGD_RDV_LOOKUP_FAILED,
+                         now_ms (), random_uniform, NULL);
   if (record != NULL)
     rdv->callbacks.record (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
                            rdv->user_data);

@@ -236,28 +236,39 @@ test_schedule (void)
   /* Running: not due again until done. */
   g_assert_cmpuint (due_count (s, t + 100000), ==, 0);
   t += WGD_RDV_LAN_GRACE_MS;
-  wgd_rdv_schedule_done (s, key, FALSE, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
   t += WGD_RDV_LOOKUP_INTERVAL_MS;
   /* Errors: the peer's own backoff, growing. */
-  wgd_rdv_schedule_done (s, key, TRUE, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS), ==, 1);
   t += WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS;
-  wgd_rdv_schedule_done (s, key, TRUE, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS), ==, 1);
+  /* Missing: soon again, growing, but never later than the interval. */
+  t += WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS;
+  for (guint i = 0; i < 20; i++)
+    {
+      wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, max_random, NULL);
+      g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
+    }
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, zero_random, NULL);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS), ==, 1);
   /* Found on the LAN meanwhile: forgotten once its lookup ends. */
   want_one (s, key, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 1);
-  wgd_rdv_schedule_done (s, key, FALSE, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
   /* always: at once, LAN or not. */
   want_one (s, key, WGD_RENDEZVOUS_ALWAYS, TRUE, t);
   g_assert_cmpuint (due_count (s, t), ==, 1);
   /* Not wanted any more (and not running): forgotten at the round's end. */
-  wgd_rdv_schedule_done (s, key, FALSE, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
   wgd_rdv_schedule_begin_round (s);
   wgd_rdv_schedule_end_round (s);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
