@@ -207,7 +207,7 @@ static const gchar *const rank_reasons[] = {
 };
 
 /* Better first: rank, then heard on the LAN rather than from a
- * rendezvous server (DESIGN §5), then the most recently heard, then IPv4
+ * rendezvous server, then the most recently heard, then IPv4
  * (more often routable between LAN hosts than a global IPv6 address). */
 static gboolean
 candidate_better (const WgdCandidate *a, Rank ra, const WgdCandidate *b, Rank rb)

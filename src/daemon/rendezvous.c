@@ -487,6 +487,12 @@ wgd_rendezvous_get_error (WgdRendezvous *rdv)
   return rdv->error;
 }
 
+guint64
+wgd_rendezvous_get_retry_at (WgdRendezvous *rdv)
+{
+  return rdv->state == WGD_RDV_BACKING_OFF ? rdv->backoff_until_wall : 0;
+}
+
 gchar *
 wgd_rendezvous_describe (WgdRendezvous *rdv)
 {

@@ -36,5 +36,7 @@ void wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guin
 WgdRdvState wgd_rendezvous_get_state (WgdRendezvous *rdv);
 /* The last error, "" if none. */
 const gchar *wgd_rendezvous_get_error (WgdRendezvous *rdv);
+/* While backing off, when the next attempt is due (clock seconds); else 0. */
+guint64 wgd_rendezvous_get_retry_at (WgdRendezvous *rdv);
 /* "connected", "backing-off until 2026-12-01T23:00:05Z", ... */
 gchar *wgd_rendezvous_describe (WgdRendezvous *rdv);
