@@ -22,7 +22,7 @@ source "$srcdir/tests/lan/tap.sh"
 tap_lan_up 4
 w=$lan_dir
 umask 077
-echo "1..17"
+echo "1..19"
 port=18480
 url=http://10.77.0.3:$port
 
@@ -88,6 +88,8 @@ check "h1 logs h2 found through the rendezvous server" \
   "grep -q \"found peer h2 (${lan_pub[2]}) in service '$url' on rendezvous\" '$w/log1'"
 check "h1 pings h2 over WireGuard" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
 check "h1 logs the server connected" "grep -q 'rendezvous server $url: connected' '$w/log1'"
+check "wgdiscoverctl status on h1 says connected" \
+  "lan_exec 1 '$ctl' status | grep -qx 'Rendezvous: connected'"
 
 # The server goes; a fake one takes its port and never answers.
 stop_pid "$server_pid"
@@ -97,6 +99,10 @@ start_daemon 4
 sleep 25
 check "h1 still pings h2 with the server gone" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
 backing=$(grep -c 'backing off until' "$w/log4")
+lan_exec 4 "$ctl" status > "$w/status4" 2>&1
+check "wgdiscoverctl status on h4 says backing off, until when and why" \
+  "grep -qE '^Rendezvous: backing-off until 20[0-9-]+T[0-9:]+Z \\(.+\\)$' '$w/status4'" ||
+  show_logs "$w/status4"
 check "h4 logs backing off once per state change, not per retry ($backing lines)" \
   "[[ $backing -ge 1 && $backing -le 3 ]]" || show_logs "$w/log4"
 # h4's attempts, in bursts (a PUT and the lookups of one round leave together).
