@@ -1640,6 +1640,10 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
           iface->announced_port = old->announced_port;
           iface->missing_logged = old->missing_logged;
           iface->key_warned = old->key_warned;
+          iface->has_reflexive = old->has_reflexive;
+          iface->reflexive_family = old->reflexive_family;
+          memcpy (iface->reflexive_address, old->reflexive_address,
+                  sizeof iface->reflexive_address);
           if (old->peer_keys != NULL)
             iface->peer_keys = g_hash_table_ref (old->peer_keys);
         }

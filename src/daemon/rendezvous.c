@@ -8,16 +8,14 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <sodium.h>
 
 #include "base64.h"
+#include "rendezvous-answer.h"
 #include "clock.h"
 
 #define G_LOG_DOMAIN_RDV "wgdiscoverd"
-/* An answer bigger than this is not the server's. */
-#define ANSWER_MAX 8192
 #define REQUEST_TIMEOUT_S 10
 
 struct _WgdRendezvous {
@@ -105,13 +103,14 @@ static void
 rendezvous_back_off (WgdRendezvous *rdv, const gchar *error, gboolean rate_limited,
                      const gchar *retry_after)
 {
-  guint64 wait = rate_limited
-                 ? wgd_rdv_wait_after_429 (&rdv->backoff, retry_after, random_uniform, NULL)
-                 : wgd_rdv_backoff_next (&rdv->backoff, random_uniform, NULL);
+  guint64 wait;
 
-  /* Requests already in flight fail together: the first sets the wait. */
+  /* Requests in flight together fail together: the first sets the wait,
+   * and counts as one failure. */
   if (rdv->backoff_until_ms > now_ms ())
     return;
+  wait = rate_limited ? wgd_rdv_wait_after_429 (&rdv->backoff, retry_after, random_uniform, NULL)
+                      : wgd_rdv_backoff_next (&rdv->backoff, random_uniform, NULL);
   rdv->backoff_until_ms = now_ms () + (gint64) wait;
   rdv->backoff_until_wall = wgd_clock_now () + (wait + 999) / 1000;
   g_debug ("rendezvous: waiting %" G_GUINT64_FORMAT " ms (%s)", wait, error);
@@ -149,7 +148,7 @@ rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, con
       rendezvous_back_off (rdv, text, FALSE, NULL);
       return FALSE;
     }
-  if (g_bytes_get_size (body) > ANSWER_MAX)
+  if (g_bytes_get_size (body) > WGD_RDV_ANSWER_MAX)
     {
       rendezvous_back_off (rdv, _("answer too large"), FALSE, NULL);
       return FALSE;
@@ -157,39 +156,6 @@ rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, con
   rendezvous_succeeded (rdv);
   *refused = status != SOUP_STATUS_OK;
   return TRUE;
-}
-
-/* The error code of a refusal's JSON body ("bad-signature"), or the status. */
-static gchar *
-answer_error_code (SoupMessage *msg, GBytes *body)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize len;
-  const gchar *data = g_bytes_get_data (body, &len);
-  JsonNode *root;
-
-  if (json_parser_load_from_data (parser, data, (gssize) len, NULL)
-      && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    {
-      const gchar *code = json_object_get_string_member_with_default (json_node_get_object (root),
-                                                                      "error", NULL);
-      if (code != NULL)
-        return g_strescape (code, NULL);
-    }
-  return g_strdup_printf ("%u", soup_message_get_status (msg));
-}
-
-static JsonObject *
-answer_object (GBytes *body, JsonParser *parser)
-{
-  gsize len;
-  const gchar *data = g_bytes_get_data (body, &len);
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
 }
 
 typedef struct {
@@ -209,24 +175,16 @@ static void rendezvous_put (WgdRendezvous *rdv, const gchar *ifname);
 static void
 put_seen_from (WgdRendezvous *rdv, const gchar *ifname, GBytes *body)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *answer = answer_object (body, parser);
-  JsonObject *seen;
-  const gchar *address;
-  g_autoptr (GInetAddress) inet = NULL;
-  guint8 bytes[16] = { 0 };
+  gsize len;
+  const gchar *data = g_bytes_get_data (body, &len);
+  g_autoptr (GError) error = NULL;
+  guint8 family;
+  guint8 address[16];
 
-  if (answer == NULL || !json_object_has_member (answer, "seen_from")
-      || json_node_get_node_type (json_object_get_member (answer, "seen_from")) != JSON_NODE_OBJECT)
-    return;
-  seen = json_object_get_object_member (answer, "seen_from");
-  address = json_object_get_string_member_with_default (seen, "address", NULL);
-  if (address == NULL || (inet = g_inet_address_new_from_string (address)) == NULL)
-    return;
-  memcpy (bytes, g_inet_address_to_bytes (inet), g_inet_address_get_native_size (inet));
-  rdv->callbacks.reflexive (ifname,
-                            g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV4 ? 4 : 6,
-                            bytes, rdv->user_data);
+  if (wgd_rdv_answer_parse_seen_from (data, len, &family, address, &error))
+    rdv->callbacks.reflexive (ifname, family, address, rdv->user_data);
+  else
+    g_debug ("rendezvous: %s: %s", ifname, error->message);
 }
 
 static void
@@ -250,7 +208,12 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (refused)
         {
-          g_autofree gchar *code = answer_error_code (msg, body);
+          gsize len;
+          const gchar *data = g_bytes_get_data (body, &len);
+          g_autofree gchar *code = wgd_rdv_answer_parse_error_code (data, len);
+
+          if (code == NULL)
+            code = g_strdup_printf ("%u", soup_message_get_status (msg));
 
           g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                             "WGD_REASON", code, "MESSAGE",
@@ -305,38 +268,6 @@ typedef struct {
   guint8 key[WGD_KEY_LEN];
 } GetCall;
 
-/* The record of a 200 answer to GET /v1/peers/<key>, for that key. */
-static GBytes *
-get_record (GBytes *body, const guint8 key[WGD_KEY_LEN], GError **error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *answer = answer_object (body, parser);
-  const gchar *text;
-  guint8 record[WGD_RECORD_MAX];
-  gsize len;
-
-  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
-
-  if (answer == NULL
-      || (text = json_object_get_string_member_with_default (answer, "record", NULL)) == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("the answer has no record"));
-      return NULL;
-    }
-  if (!wgd_base64url_decode (text, strlen (text), record, sizeof record, &len, error)
-      || !wgd_announcement_decode (ann, record, len, error))
-    return NULL;
-  /* A record for another key is not an answer to this question. */
-  if (sodium_memcmp (ann->wg_key, key, WGD_KEY_LEN) != 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("the record is for another WireGuard key"));
-      return NULL;
-    }
-  return g_bytes_new (record, len);
-}
-
 static void
 get_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -357,7 +288,10 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autoptr (GError) bad = NULL;
 
-      record = get_record (body, call->key, &bad);
+      gsize len;
+      const gchar *data = g_bytes_get_data (body, &len);
+
+      record = wgd_rdv_answer_parse_peer (data, len, call->key, &bad);
       if (record == NULL)
         {
           g_autofree gchar *key = wgd_key_to_base64 (call->key);
