@@ -357,6 +357,28 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A proxy only from the environment (https_proxy, all_proxy, no_proxy, as
+ * curl reads them), never the desktop's resolver: GLib's default loads
+ * libproxy, which runs PAC scripts in threads of its own inside a
+ * system daemon. NULL: no proxy. */
+static GProxyResolver *
+rendezvous_proxy_resolver (void)
+{
+  static GProxyResolver *resolver;
+  const gchar *proxy = g_getenv ("https_proxy");
+  const gchar *no_proxy = g_getenv ("no_proxy");
+  g_auto (GStrv) ignore = NULL;
+
+  if (proxy == NULL || proxy[0] == '\0')
+    proxy = g_getenv ("all_proxy");
+  if (resolver != NULL || proxy == NULL || proxy[0] == '\0')
+    return resolver;
+  if (no_proxy != NULL)
+    ignore = g_strsplit (no_proxy, ",", -1);
+  resolver = g_simple_proxy_resolver_new (proxy, ignore);
+  return resolver;
+}
+
 WgdRendezvous *
 wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
                     gpointer user_data)
@@ -371,7 +393,9 @@ wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
   rdv->user_data = user_data;
   rdv->session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
                                                 "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
-                                                "max-conns-per-host", 4, NULL);
+                                                "max-conns-per-host", 4,
+                                                "proxy-resolver", rendezvous_proxy_resolver (),
+                                                NULL);
   rdv->cancellable = g_cancellable_new ();
   rdv->unsent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_bytes_unref);
