@@ -158,6 +158,15 @@ rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, con
   return TRUE;
 }
 
+/* One connection per request: requests are seconds apart at least, and
+ * a kept-alive connection the server has meanwhile closed fails the next
+ * request, which would count as the server being gone. */
+static void
+rendezvous_message_prepare (SoupMessage *msg)
+{
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Connection", "close");
+}
+
 typedef struct {
   WgdRendezvous *rdv;
   gchar *ifname;
@@ -252,6 +261,7 @@ rendezvous_put (WgdRendezvous *rdv, const gchar *ifname)
   g_hash_table_steal_extended (rdv->unsent, ifname, NULL, (gpointer *) &record);
   if (record == NULL)
     return;
+  rendezvous_message_prepare (msg);
   soup_message_set_request_body_from_bytes (msg, "application/octet-stream", record);
   g_object_set_data_full (G_OBJECT (msg), "wgd-record", g_bytes_ref (record),
                           (GDestroyNotify) g_bytes_unref);
@@ -322,6 +332,7 @@ rendezvous_get (WgdRendezvous *rdv, const guint8 key[WGD_KEY_LEN])
 
   if (msg == NULL)
     return;
+  rendezvous_message_prepare (msg);
   call = g_new0 (GetCall, 1);
   call->rdv = rdv;
   memcpy (call->key, key, WGD_KEY_LEN);
