@@ -302,11 +302,14 @@ wgd_config_free (WgdConfig *config)
 static gboolean
 parse_daemon (const Merge *m, const gchar *group, WgdConfig *config, GError **error)
 {
-  static const gchar *const keys[] = { "StateDirectory", "RendezvousURL", NULL };
+  static const gchar *const keys[] = { "StateDirectory", "RendezvousURL",
+                                       "RendezvousPrivateAddresses", NULL };
   g_autofree gchar *dir = get_string (m, group, "StateDirectory");
   g_autofree gchar *url = get_string (m, group, "RendezvousURL");
 
-  if (!check_keys (m, group, keys, error))
+  if (!check_keys (m, group, keys, error)
+      || !get_bool (m, group, "RendezvousPrivateAddresses", FALSE,
+                    &config->rendezvous_private_addresses, error))
     return FALSE;
   if (dir != NULL)
     {

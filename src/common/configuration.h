@@ -55,6 +55,8 @@ typedef struct {
 typedef struct {
   gchar *state_directory;
   gchar *rendezvous_url;        /* or NULL */
+  /* Whether a rendezvous server may learn our private addresses. */
+  gboolean rendezvous_private_addresses;
   GPtrArray *interfaces;        /* WgdInterfaceConfig */
   GPtrArray *meshes;            /* WgdMeshConfig */
   GPtrArray *pins;              /* WgdPeerPin */

@@ -76,6 +76,29 @@ append_interfaces (GString *text, CtlBus *bus)
     }
 }
 
+/* "Rendezvous: backing-off until 2026-12-01T23:00:05Z (connection refused)". */
+static void
+append_rendezvous (GString *text, CtlBus *bus)
+{
+  const gchar *state = wgd_api_manager_get_rendezvous_state (bus->manager);
+  const gchar *error = wgd_api_manager_get_rendezvous_error (bus->manager);
+  guint64 retry_at = wgd_api_manager_get_rendezvous_retry_at (bus->manager);
+
+  if (state == NULL)
+    return;
+  g_string_append_printf (text, _("Rendezvous: %s"), state);
+  if (retry_at != 0)
+    {
+      g_autoptr (GDateTime) at = g_date_time_new_from_unix_utc ((gint64) retry_at);
+      g_autofree gchar *when = g_date_time_format_iso8601 (at);
+
+      g_string_append_printf (text, _(" until %s"), when);
+    }
+  if (error != NULL && error[0] != '\0')
+    g_string_append_printf (text, " (%s)", error);
+  g_string_append_c (text, '\n');
+}
+
 static int
 status_print_text (CtlBus *bus)
 {
@@ -98,6 +121,7 @@ status_print_text (CtlBus *bus)
   append_property (text, bus, _("announcements rejected"), "AnnouncementsRejected");
   append_property (text, bus, _("endpoint changes"), "EndpointChanges");
   append_property (text, bus, _("peers by trust"), "PeersByTrust");
+  append_rendezvous (text, bus);
   return ctl_io_print ("status", text->str);
 }
 

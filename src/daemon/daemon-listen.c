@@ -249,6 +249,22 @@ wgd_daemon_get_counters (WgdDaemon *d, WgdDaemonCounters *counters)
   counters->endpoint_changes = d->endpoint_changes;
 }
 
+void
+wgd_daemon_get_rendezvous (WgdDaemon *d, const gchar **state, const gchar **error,
+                           guint64 *retry_at)
+{
+  if (d->rendezvous == NULL)
+    {
+      *state = wgd_rdv_state_to_string (WGD_RDV_DISABLED);
+      *error = "";
+      *retry_at = 0;
+      return;
+    }
+  *state = wgd_rdv_state_to_string (wgd_rendezvous_get_state (d->rendezvous));
+  *error = wgd_rendezvous_get_error (d->rendezvous);
+  *retry_at = wgd_rendezvous_get_retry_at (d->rendezvous);
+}
+
 GStrv
 wgd_daemon_get_interface_names (WgdDaemon *d)
 {

@@ -12,6 +12,7 @@
 #include "mesh.h"
 #include "pairing.h"
 #include "peer-table.h"
+#include "rendezvous.h"
 #include "trust.h"
 #include "wg-device.h"
 
@@ -30,6 +31,11 @@ typedef struct {
   const WgdMeshConfig *mesh_config;
   WgdMesh *mesh;
   gchar *subtype;
+  /* The address a rendezvous server saw our PUT come from: with the
+   * listen port, a reflexive endpoint in our records. */
+  gboolean has_reflexive;
+  guint8 reflexive_family;
+  guint8 reflexive_address[16];
 } Interface;
 
 /* What the last read of an interface said of one of its peers: what
@@ -59,6 +65,7 @@ struct _WgdDaemon {
   gboolean pending_full_logged; /* that no more can be pending was said */
   WgdAddressMonitor *addresses;
   WgdMdns *mdns;
+  WgdRendezvous *rendezvous;    /* NULL without RendezvousURL= */
   GArray *interfaces;           /* Interface */
   gchar *node_name;
   guint64 last_timestamp;

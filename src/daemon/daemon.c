@@ -257,6 +257,40 @@ daemon_next_timestamp (WgdDaemon *d)
   return next;
 }
 
+/* The record for the rendezvous server: lan's fields, less the
+ * addresses a stranger may not learn, plus the reflexive endpoint.
+ * Signed before the LAN's record, so that its timestamp is the older:
+ * a peer that gets both keeps the LAN's. */
+static void
+daemon_publish_rendezvous (WgdDaemon *d, Interface *iface, const WgdAnnouncement *lan)
+{
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (d->rendezvous == NULL || iface->config->rendezvous == WGD_RENDEZVOUS_NEVER)
+    return;
+  *ann = *lan;
+  wgd_rdv_filter_endpoints (ann, d->config->rendezvous_private_addresses);
+  if (iface->has_reflexive)
+    {
+      WgdEndpoint *ep = &ann->endpoints[MIN (ann->n_endpoints, WGD_ENDPOINTS_MAX - 1)];
+
+      ann->n_endpoints = MIN (ann->n_endpoints + 1, WGD_ENDPOINTS_MAX);
+      ep->kind = WGD_ENDPOINT_REFLEXIVE;
+      ep->family = iface->reflexive_family;
+      memcpy (ep->address, iface->reflexive_address, sizeof ep->address);
+      ep->port = iface->listen_port;
+    }
+  ann->timestamp = daemon_next_timestamp (d);
+  if (!wgd_announcement_sign (ann, d->identity, &error))
+    {
+      g_warning (_("%s: cannot sign our announcement: %s"), iface->config->name, error->message);
+      return;
+    }
+  daemon_note_own_record (d, ann);
+  wgd_rendezvous_publish (d->rendezvous, iface->config->name, ann->record, ann->record_len);
+}
+
 static void
 daemon_announce (WgdDaemon *d)
 {
@@ -277,7 +311,6 @@ daemon_announce (WgdDaemon *d)
         memcpy (ann->wg_key, iface->public_key, WGD_KEY_LEN);
       else
         memcpy (ann->wg_key, d->wg_public, WGD_KEY_LEN);
-      ann->timestamp = daemon_next_timestamp (d);
       ann->lifetime = ANNOUNCE_LIFETIME;
       g_strlcpy (ann->name, d->node_name, sizeof ann->name);
       collect_endpoints (d, iface->listen_port, ann);
@@ -288,6 +321,8 @@ daemon_announce (WgdDaemon *d)
           ann->has_mesh = TRUE;
           memcpy (ann->mesh_key, iface->mesh_config->ca_key, WGD_KEY_LEN);
         }
+      daemon_publish_rendezvous (d, iface, ann);
+      ann->timestamp = daemon_next_timestamp (d);
       if (!wgd_announcement_sign (ann, d->identity, &error))
         {
           g_warning (_("%s: cannot sign our announcement: %s"), iface->config->name,
@@ -491,8 +526,9 @@ daemon_count_rejection (WgdDaemon *d, WgdReason why)
  * host name resolves to is the announcer's to choose, so it would let
  * one host blame, and use up the lines of, another. */
 static void
-daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
-                      WgdReason why, const gchar *detail, const gchar *service)
+daemon_log_rejection (WgdDaemon *d, const gchar *source, const gchar *peer_key,
+                      const gchar *ifname, WgdReason why, const gchar *detail,
+                      const gchar *service)
 {
   const gchar *reason = wgd_reason_to_string (why);
   g_autofree gchar *id = g_strdup_printf ("%s %s %s", reason, ifname, service);
@@ -509,14 +545,14 @@ daemon_log_rejection (WgdDaemon *d, const gchar *peer_key, const gchar *ifname,
     {
       d->log_budget--;
       if (n == 1)
-        log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+        log_decision (peer_key, source, reason, G_LOG_LEVEL_WARNING,
                       /* Translators: the third %s is the reason, a fixed English word
                          (bad-signature, expired, …) that stays as it is, as does the
                          detail after it: both are for searching the logs. */
                       _("rejected announcement '%s' on %s: %s: %s (repeats are not logged)"),
                       service, ifname, reason, detail);
       else
-        log_decision (peer_key, "mdns", reason, G_LOG_LEVEL_WARNING,
+        log_decision (peer_key, source, reason, G_LOG_LEVEL_WARNING,
                       /* Translators: the last %s is the reason, a fixed English word
                          (bad-signature, expired, …) that stays as it is. */
                       g_dngettext (GETTEXT_PACKAGE,
@@ -612,8 +648,8 @@ interface_claimed (const Interface *iface, const WgdAnnouncement *ann)
  * behind, so a LAN full of them costs nothing. */
 static gboolean
 daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
-              const gchar *ifname, const gchar *service, gboolean *admitted,
-              gboolean *refused)
+              const gchar *source, const gchar *ifname, const gchar *service,
+              gboolean *admitted, gboolean *refused)
 {
   gboolean wanted = FALSE;
 
@@ -640,7 +676,7 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
         {
           g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
 
-          daemon_log_rejection (d, key, ifname, v.reason, v.detail, service);
+          daemon_log_rejection (d, source, key, ifname, v.reason, v.detail, service);
           *refused = TRUE;
         }
     }
@@ -920,13 +956,15 @@ daemon_offer_pending (WgdDaemon *d, const WgdAnnouncement *ann, const WgdMdnsOri
   return TRUE;
 }
 
-/* Judges a record heard on the LAN, or, again (kept is TRUE), one kept
- * for no interface: what was counted and logged when it came is not
- * counted again, and one that aged out meanwhile goes quietly. */
+/* Judges a record heard on the LAN or fetched from the rendezvous
+ * server (source), or, again (kept is TRUE), one kept for no interface:
+ * what was counted and logged when it came is not counted again, and
+ * one that aged out meanwhile goes quietly. */
 static WgdMdnsInterest
 daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdnsOrigin *origin,
-                    gboolean kept)
+                    WgdCandidateSource source, gboolean kept)
 {
+  const gchar *source_name = wgd_candidate_source_to_string (source);
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
   g_autoptr (GPtrArray) devices = NULL;
   g_autofree gboolean *admitted = g_new0 (gboolean, d->interfaces->len);
@@ -952,14 +990,20 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
         daemon_count_rejection (d, v.reason);
       return WGD_MDNS_FOLLOW;
     }
+  /* The server keeps a record older than the one the LAN gave us (ours
+   * for it is signed first): nothing to say. */
+  if (!v.accepted && source == WGD_SOURCE_RENDEZVOUS && v.reason == WGD_REASON_REPLAYED)
+    return WGD_MDNS_IGNORE;
   if (!v.accepted)
     {
       if (!kept)
-        daemon_log_rejection (d, key, origin->ifname, v.reason, v.detail, origin->service);
+        daemon_log_rejection (d, source_name, key, origin->ifname, v.reason, v.detail,
+                              origin->service);
       return WGD_MDNS_IGNORE;
     }
   devices = daemon_read_devices (d);
-  wanted = daemon_wants (d, ann, devices, origin->ifname, origin->service, admitted, &refused);
+  wanted = daemon_wants (d, ann, devices, source_name, origin->ifname, origin->service, admitted,
+                         &refused);
   if (!wanted)
     {
       if (!refused && !kept)
@@ -970,7 +1014,7 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
           daemon_schedule_notify (d, FALSE, TRUE);
         }
       /* Followed while there is room: it may become a peer later. */
-      if (!refused)
+      if (!refused && source == WGD_SOURCE_MDNS)
         daemon_keep_unplaced (d, record, len, origin);
       return WGD_MDNS_FOLLOW_IF_ROOM;
     }
@@ -987,13 +1031,13 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
   if (v.already_known && entry != NULL)
     return WGD_MDNS_FOLLOW;
   if (entry == NULL)
-    log_decision (key, "mdns", wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
+    log_decision (key, source_name, wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
                   /* Translators: the binding (derived, certificate, pinned) stays in
                      English, as in the logs' fields. */
                   _("found peer %s (%s) in service '%s' on %s, binding %s"),
                   ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname,
                   wgd_binding_to_string (v.binding));
-  wgd_peer_table_update (d->peers, ann, v.binding, WGD_SOURCE_MDNS, origin->ifindex,
+  wgd_peer_table_update (d->peers, ann, v.binding, source, origin->ifindex,
                          (gint64) ctx.now);
   daemon_queue_action (d, g_steal_pointer (&ann), admitted);
   return WGD_MDNS_FOLLOW;
@@ -1032,7 +1076,7 @@ daemon_take_pending_record (WgdDaemon *d, const WgdPendingPeer *peer)
   WgdMdnsOrigin origin = { .service = peer->service, .ifindex = peer->ifindex,
                            .ifname = peer->ifname };
 
-  daemon_take_record (d, peer->record, peer->record_len, &origin, TRUE);
+  daemon_take_record (d, peer->record, peer->record_len, &origin, WGD_SOURCE_MDNS, TRUE);
   daemon_schedule_notify (d, TRUE, TRUE);
 }
 
@@ -1061,7 +1105,97 @@ daemon_trust_store_new (WgdDaemon *d, const WgdConfig *config)
 static WgdMdnsInterest
 on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
 {
-  return daemon_take_record (user_data, record, len, origin, FALSE);
+  return daemon_take_record (user_data, record, len, origin, WGD_SOURCE_MDNS, FALSE);
+}
+
+static void
+on_rendezvous_record (const guint8 *record, gsize len, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  WgdMdnsOrigin origin = { .service = d->config->rendezvous_url, .ifname = "rendezvous" };
+
+  daemon_take_record (d, record, len, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
+}
+
+static void
+on_rendezvous_reflexive (const gchar *ifname, guint8 family, const guint8 address[16],
+                         gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  Interface *iface = (Interface *) daemon_find_interface (d, ifname);
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (iface == NULL
+      || (iface->has_reflexive && iface->reflexive_family == family
+          && memcmp (iface->reflexive_address, address, 16) == 0))
+    return;
+  iface->has_reflexive = TRUE;
+  iface->reflexive_family = family;
+  memcpy (iface->reflexive_address, address, 16);
+  inet = g_inet_address_new_from_bytes (address, family == 4 ? G_SOCKET_FAMILY_IPV4
+                                                             : G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (inet);
+  log_decision (NULL, "rendezvous", "reflexive", G_LOG_LEVEL_MESSAGE,
+                _("%s: the rendezvous server sees us at %s: announcing it with port %u"),
+                ifname, text, iface->listen_port);
+  daemon_schedule_announce (d);
+}
+
+/* Which peers the rendezvous client looks up: those of endpoint-mode
+ * interfaces that use it, with whether mDNS has them now. */
+static void
+on_rendezvous_want (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      GHashTableIter iter;
+      GBytes *key;
+
+      if (iface->config->mode != WGD_MODE_ENDPOINT || !iface->usable
+          || iface->peer_keys == NULL || iface->config->rendezvous == WGD_RENDEZVOUS_NEVER)
+        continue;
+      g_hash_table_iter_init (&iter, iface->peer_keys);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+        {
+          const guint8 *k = g_bytes_get_data (key, NULL);
+          WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, k);
+          gboolean on_lan = FALSE;
+
+          for (guint c = 0; entry != NULL && c < entry->candidates->len; c++)
+            on_lan |= g_array_index (entry->candidates, WgdCandidate, c).source
+                      == WGD_SOURCE_MDNS;
+          wgd_rdv_schedule_want (schedule, k, iface->config->rendezvous, on_lan, now_ms);
+        }
+    }
+}
+
+static void
+on_rendezvous_state (gpointer user_data)
+{
+  daemon_schedule_notify (user_data, FALSE, TRUE);
+}
+
+static const WgdRendezvousCallbacks rendezvous_callbacks = {
+  .record = on_rendezvous_record,
+  .reflexive = on_rendezvous_reflexive,
+  .want = on_rendezvous_want,
+  .state_changed = on_rendezvous_state,
+};
+
+/* The client follows RendezvousURL=: none without it, a new one when it changes. */
+static void
+daemon_setup_rendezvous (WgdDaemon *d, const WgdConfig *old)
+{
+  if (old != NULL && g_strcmp0 (old->rendezvous_url, d->config->rendezvous_url) == 0)
+    return;
+  g_clear_pointer (&d->rendezvous, wgd_rendezvous_free);
+  if (d->config->rendezvous_url != NULL)
+    d->rendezvous = wgd_rendezvous_new (d->config->rendezvous_url, &rendezvous_callbacks, d);
+  daemon_schedule_notify (d, FALSE, TRUE);
 }
 
 static void
@@ -1069,7 +1203,7 @@ on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data
 {
   WgdDaemon *d = user_data;
 
-  daemon_log_rejection (d, NULL, origin->ifname,
+  daemon_log_rejection (d, "mdns", NULL, origin->ifname,
                         g_error_matches (error, WGD_ERROR, WGD_ERROR_TOO_LARGE)
                         ? WGD_REASON_TOO_LARGE : WGD_REASON_MALFORMED,
                         error->message, origin->service);
@@ -1178,7 +1312,7 @@ daemon_hear_unplaced (WgdDaemon *d)
       WgdMdnsOrigin origin = { .service = heard->service, .ifindex = heard->ifindex,
                                .ifname = heard->ifname };
 
-      daemon_take_record (d, heard->record, heard->len, &origin, TRUE);
+      daemon_take_record (d, heard->record, heard->len, &origin, WGD_SOURCE_MDNS, TRUE);
     }
 }
 
@@ -1439,6 +1573,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   if (d->mdns == NULL)
     return NULL;
   daemon_setup_browsing (d);
+  daemon_setup_rendezvous (d, NULL);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
@@ -1505,6 +1640,10 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
           iface->announced_port = old->announced_port;
           iface->missing_logged = old->missing_logged;
           iface->key_warned = old->key_warned;
+          iface->has_reflexive = old->has_reflexive;
+          iface->reflexive_family = old->reflexive_family;
+          memcpy (iface->reflexive_address, old->reflexive_address,
+                  sizeof iface->reflexive_address);
           if (old->peer_keys != NULL)
             iface->peer_keys = g_hash_table_ref (old->peer_keys);
         }
@@ -1513,7 +1652,12 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   d->interfaces = interfaces;
   wgd_trust_store_free (d->store);
   d->store = daemon_trust_store_new (d, config);
-  d->config = config;
+  {
+    const WgdConfig *old = d->config;
+
+    d->config = config;
+    daemon_setup_rendezvous (d, old);
+  }
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);
@@ -1614,6 +1758,7 @@ wgd_daemon_free (WgdDaemon *d)
   g_clear_pointer (&d->unplaced, g_hash_table_unref);
   if (d->watch_source != 0)
     g_source_remove (d->watch_source);
+  wgd_rendezvous_free (d->rendezvous);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);
   g_clear_pointer (&d->endpoints, g_hash_table_unref);
@@ -1633,9 +1778,13 @@ wgd_daemon_status (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) peers = wgd_peer_table_get_peers (d->peers);
 
+  g_autofree gchar *rendezvous = d->rendezvous != NULL ? wgd_rendezvous_describe (d->rendezvous)
+                                                       : g_strdup ("disabled");
+
   return g_strdup_printf ("%u peers known, %u announcements accepted, %u for no peer here, "
-                          "%u rejected, %u endpoint changes", peers->len, d->accepted,
-                          d->strangers, d->rejected, d->endpoint_changes);
+                          "%u rejected, %u endpoint changes, rendezvous %s", peers->len,
+                          d->accepted, d->strangers, d->rejected, d->endpoint_changes,
+                          rendezvous);
 }
 
 gboolean

@@ -128,6 +128,10 @@ typedef struct {
 void wgd_daemon_get_identity (WgdDaemon *daemon, guint8 signing_key[WGD_KEY_LEN],
                               guint8 wg_key[WGD_KEY_LEN]);
 void wgd_daemon_get_counters (WgdDaemon *daemon, WgdDaemonCounters *counters);
+/* The rendezvous client's state name, its last error ("" if none) and,
+ * while it backs off, when it tries again (0 otherwise). */
+void wgd_daemon_get_rendezvous (WgdDaemon *daemon, const gchar **state, const gchar **error,
+                                guint64 *retry_at);
 /* The configured interfaces' names, in the configuration's order. */
 GStrv wgd_daemon_get_interface_names (WgdDaemon *daemon);
 /* NULL if no such interface is configured. */

@@ -161,8 +161,14 @@ static void
 dbus_manager_update_counters (WgdDbusManager *m)
 {
   WgdDaemonCounters c;
+  const gchar *state, *error;
+  guint64 retry_at;
 
   wgd_daemon_get_counters (m->daemon, &c);
+  wgd_daemon_get_rendezvous (m->daemon, &state, &error, &retry_at);
+  wgd_api_manager_set_rendezvous_state (m->skeleton, state);
+  wgd_api_manager_set_rendezvous_error (m->skeleton, error);
+  wgd_api_manager_set_rendezvous_retry_at (m->skeleton, retry_at);
   wgd_api_manager_set_announcements_accepted (m->skeleton, c.accepted);
   wgd_api_manager_set_announcements_ignored (m->skeleton, c.ignored);
   wgd_api_manager_set_announcements_rejected (m->skeleton, dbus_manager_rejected (&c));

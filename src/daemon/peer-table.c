@@ -206,13 +206,16 @@ static const gchar *const rank_reasons[] = {
   [RANK_CONFIGURED] = "configured address",
 };
 
-/* Better first: rank, then the most recently heard, then IPv4 (more
- * often routable between LAN hosts than a global IPv6 address). */
+/* Better first: rank, then heard on the LAN rather than from a
+ * rendezvous server, then the most recently heard, then IPv4
+ * (more often routable between LAN hosts than a global IPv6 address). */
 static gboolean
 candidate_better (const WgdCandidate *a, Rank ra, const WgdCandidate *b, Rank rb)
 {
   if (ra != rb)
     return ra < rb;
+  if ((a->source == WGD_SOURCE_MDNS) != (b->source == WGD_SOURCE_MDNS))
+    return a->source == WGD_SOURCE_MDNS;
   if (a->last_seen != b->last_seen)
     return a->last_seen > b->last_seen;
   return a->address.sa.sa_family == AF_INET && b->address.sa.sa_family != AF_INET;

@@ -28,6 +28,7 @@ test_full (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (WgdConfig) c = load ("[Daemon]\nStateDirectory=/srv/wgd\n"
                                   "RendezvousURL=https://r.example\n"
+                                  "RendezvousPrivateAddresses=yes\n"
                                   "[Interface wg0]\nMode=mesh\nMesh=office\nAdvertise=false\n"
                                   "Browse=no\nRendezvous=always\nPersistentKeepalive=25\n"
                                   "AllowInterfaces=eth0;wlan0;\n"
@@ -42,6 +43,7 @@ test_full (void)
   g_assert_no_error (error);
   g_assert_cmpstr (c->state_directory, ==, "/srv/wgd");
   g_assert_cmpstr (c->rendezvous_url, ==, "https://r.example");
+  g_assert_true (c->rendezvous_private_addresses);
   wg0 = wgd_config_find_interface (c, "wg0");
   g_assert_nonnull (wg0);
   g_assert_cmpint (wg0->mode, ==, WGD_MODE_MESH);
@@ -137,6 +139,8 @@ test_errors (void)
                 "test.conf:2: [Interface wg0] Rendezvous:", "'never', 'fallback' or 'always'");
   expect_error ("[Daemon]\nStateDirectory=var/lib\n", "test.conf:2: [Daemon] StateDirectory:",
                 "absolute");
+  expect_error ("[Daemon]\nRendezvousPrivateAddresses=some\n",
+                "test.conf:2: [Daemon] RendezvousPrivateAddresses:", "some");
   expect_error ("[Daemon]\nRendezvousURL=ftp://x\n", "test.conf:2: [Daemon] RendezvousURL:",
                 "http");
   expect_error ("[Peer p]\nWireGuardKey=" WG "\n", "test.conf:1: [Peer p] SigningKey:",

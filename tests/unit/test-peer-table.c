@@ -114,6 +114,30 @@ test_ranking (Fixture *f, gconstpointer data)
   g_assert_true (wgd_peer_table_lookup (f->table, e->wg_key) == e);
 }
 
+/* A LAN address heard over mDNS beats one of the same rank from the
+ * rendezvous server, even when the server's is the more recent. */
+static void
+test_lan_beats_rendezvous (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) ann = announce (f, (const gchar *[]) { "host:10.8.8.8:5", NULL },
+                                              NOW + 10);
+  WgdPeerEntry *e;
+  g_autofree gchar *c1 = NULL, *c2 = NULL;
+
+  e = update (f, (const gchar *[]) { "host:10.9.9.9:3", NULL }, WGD_SOURCE_MDNS, 0);
+  e = wgd_peer_table_update (f->table, ann, WGD_BINDING_DERIVED, WGD_SOURCE_RENDEZVOUS, 0,
+                             NOW + 10);
+  g_assert_cmpuint (e->candidates->len, ==, 2);
+  c1 = choose (f, e, NULL, NOW + 10);
+  g_assert_cmpstr (c1, ==, "10.9.9.9:3");
+  /* Alone, the server's is taken. */
+  wgd_peer_table_expire (f->table, NOW + 10000);
+  e = wgd_peer_table_update (f->table, ann, WGD_BINDING_DERIVED, WGD_SOURCE_RENDEZVOUS, 0,
+                             NOW + 10);
+  c2 = choose (f, e, NULL, NOW + 10);
+  g_assert_cmpstr (c2, ==, "10.8.8.8:5");
+}
+
 static void
 test_link_local (Fixture *f, gconstpointer data)
 {
@@ -263,6 +287,7 @@ test_source_names (void)
       g_assert_cmpint (back, ==, s);
     }
   g_assert_cmpstr (wgd_candidate_source_to_string (WGD_SOURCE_MDNS), ==, "mdns");
+  g_assert_cmpstr (wgd_candidate_source_to_string (WGD_SOURCE_RENDEZVOUS), ==, "rendezvous");
   g_assert_false (wgd_candidate_source_from_string ("MDNS", &back));
   g_assert_false (wgd_candidate_source_from_string (NULL, &back));
 }
@@ -276,6 +301,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (sodium_init (), >=, 0);
   ADD ("ranking", test_ranking);
+  ADD ("lan-beats-rendezvous", test_lan_beats_rendezvous);
   ADD ("link-local", test_link_local);
   ADD ("no-change-when-current", test_no_change_when_current);
   ADD ("expiry", test_expiry);

@@ -1,0 +1,123 @@
+/* rendezvous-answer.c — parsing a rendezvous server's answers (see the header). */
+#include "config.h"
+
+#include "rendezvous-answer.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <sodium.h>
+
+#include "announcement.h"
+#include "base64.h"
+#include "wgd-error.h"
+
+static JsonObject *
+answer_object (const gchar *body, gsize len, JsonParser *parser, GError **error)
+{
+  JsonNode *root;
+
+  if (len > WGD_RDV_ANSWER_MAX)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, _("the answer is larger than %u bytes"),
+                   WGD_RDV_ANSWER_MAX);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, body, (gssize) len, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
+                           _("the answer is not a JSON object"));
+      return NULL;
+    }
+  return json_node_get_object (root);
+}
+
+/* A member that is a string, or NULL. */
+static const gchar *
+member_string (JsonObject *object, const gchar *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+GBytes *
+wgd_rdv_answer_parse_peer (const gchar *body, gsize len, const guint8 key[WGD_KEY_LEN],
+                           GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  JsonObject *answer = answer_object (body, len, parser, error);
+  const gchar *text;
+  guint8 record[WGD_RECORD_MAX];
+  gsize record_len;
+
+  if (answer == NULL)
+    return NULL;
+  if ((text = member_string (answer, "record")) == NULL)
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID, _("the answer has no record"));
+      return NULL;
+    }
+  if (!wgd_base64url_decode (text, strlen (text), record, sizeof record, &record_len, error)
+      || !wgd_announcement_decode (ann, record, record_len, error))
+    return NULL;
+  /* A record for another key is not an answer to this question. */
+  if (sodium_memcmp (ann->wg_key, key, WGD_KEY_LEN) != 0)
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
+                           _("the record is for another WireGuard key"));
+      return NULL;
+    }
+  return g_bytes_new (record, record_len);
+}
+
+gboolean
+wgd_rdv_answer_parse_seen_from (const gchar *body, gsize len, guint8 *family,
+                                guint8 address[16], GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *answer = answer_object (body, len, parser, error);
+  JsonNode *seen;
+  const gchar *text;
+
+  if (answer == NULL)
+    return FALSE;
+  seen = json_object_get_member (answer, "seen_from");
+  if (seen == NULL || !JSON_NODE_HOLDS_OBJECT (seen)
+      || (text = member_string (json_node_get_object (seen), "address")) == NULL)
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
+                           _("the answer has no seen_from address"));
+      return FALSE;
+    }
+  memset (address, 0, 16);
+  if (inet_pton (AF_INET, text, address) == 1)
+    *family = 4;
+  else if (inet_pton (AF_INET6, text, address) == 1)
+    *family = 6;
+  else
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
+                           _("seen_from is not an IP address"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gchar *
+wgd_rdv_answer_parse_error_code (const gchar *body, gsize len)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *answer = answer_object (body, len, parser, NULL);
+  const gchar *code = answer != NULL ? member_string (answer, "error") : NULL;
+
+  return code != NULL ? g_strescape (code, NULL) : NULL;
+}

@@ -1,0 +1,476 @@
+/* rendezvous.c — the HTTP side of wgdiscoverd's rendezvous client (see
+ * rendezvous.h): one SoupSession, a timer every second, at most one
+ * request per interface's record and per peer in flight. */
+#include "config.h"
+
+#include "rendezvous.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <sodium.h>
+
+#include "base64.h"
+#include "rendezvous-answer.h"
+#include "clock.h"
+
+#define G_LOG_DOMAIN_RDV "wgdiscoverd"
+#define REQUEST_TIMEOUT_S 10
+
+struct _WgdRendezvous {
+  gchar *url;                   /* without a trailing / */
+  WgdRendezvousCallbacks callbacks;
+  gpointer user_data;
+  SoupSession *session;
+  GCancellable *cancellable;
+  GHashTable *unsent;           /* ifname → GBytes: the newest record not yet PUT */
+  GHashTable *putting;          /* ifname: a PUT in flight */
+  WgdRdvSchedule *schedule;
+  WgdRdvBackoff backoff;
+  gint64 backoff_until_ms;      /* monotonic; 0: not backing off */
+  guint64 backoff_until_wall;   /* the same, on the clock, for people */
+  WgdRdvState state;
+  gchar *error;
+  guint timer;
+};
+
+static guint32
+random_uniform (guint32 upper, gpointer user_data)
+{
+  (void) user_data;
+  return randombytes_uniform (upper);
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000;
+}
+
+static void
+rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *error)
+{
+  gboolean changed = state != rdv->state
+                     || (error != NULL && g_strcmp0 (error, rdv->error) != 0);
+
+  rdv->state = state;
+  if (error != NULL)
+    {
+      g_free (rdv->error);
+      rdv->error = g_strdup (error);
+    }
+  if (!changed)
+    return;
+  switch (state)
+    {
+    case WGD_RDV_CONNECTED:
+      g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_MESSAGE, "WGD_SOURCE", "rendezvous",
+                        "WGD_REASON", "connected", "MESSAGE", _("rendezvous server %s: connected"),
+                        rdv->url);
+      break;
+    case WGD_RDV_BACKING_OFF:
+      {
+        g_autoptr (GDateTime) until = g_date_time_new_from_unix_utc ((gint64) rdv->backoff_until_wall);
+        g_autofree gchar *when = g_date_time_format_iso8601 (until);
+
+        g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
+                          "WGD_REASON", "backing-off", "MESSAGE",
+                          _("rendezvous server %s: %s; backing off until %s"), rdv->url,
+                          rdv->error, when);
+        break;
+      }
+    case WGD_RDV_DISABLED:
+    case WGD_RDV_CONNECTING:
+    case WGD_RDV_STATE_COUNT:
+      break;
+    }
+  if (rdv->callbacks.state_changed != NULL)
+    rdv->callbacks.state_changed (rdv->user_data);
+}
+
+static void
+rendezvous_succeeded (WgdRendezvous *rdv)
+{
+  wgd_rdv_backoff_reset (&rdv->backoff);
+  rdv->backoff_until_ms = 0;
+  rendezvous_set_state (rdv, WGD_RDV_CONNECTED, NULL);
+}
+
+/* The server did not answer, or answered 429 or 5xx: nothing is sent
+ * until the wait is over. retry_after is the 429's header, or NULL. */
+static void
+rendezvous_back_off (WgdRendezvous *rdv, const gchar *error, gboolean rate_limited,
+                     const gchar *retry_after)
+{
+  guint64 wait;
+
+  /* Requests in flight together fail together: the first sets the wait,
+   * and counts as one failure. */
+  if (rdv->backoff_until_ms > now_ms ())
+    return;
+  wait = rate_limited ? wgd_rdv_wait_after_429 (&rdv->backoff, retry_after, random_uniform, NULL)
+                      : wgd_rdv_backoff_next (&rdv->backoff, random_uniform, NULL);
+  rdv->backoff_until_ms = now_ms () + (gint64) wait;
+  rdv->backoff_until_wall = wgd_clock_now () + (wait + 999) / 1000;
+  g_debug ("rendezvous: waiting %" G_GUINT64_FORMAT " ms (%s)", wait, error);
+  rendezvous_set_state (rdv, WGD_RDV_BACKING_OFF, error);
+}
+
+/* Sorts an answer into success (TRUE), or backs off / notes the error. */
+static gboolean
+rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, const GError *error,
+                         gboolean *refused)
+{
+  guint status;
+  g_autofree gchar *text = NULL;
+
+  *refused = FALSE;
+  if (body == NULL)
+    {
+      rendezvous_back_off (rdv, error->message, FALSE, NULL);
+      return FALSE;
+    }
+  status = soup_message_get_status (msg);
+  if (status == 429)
+    {
+      const gchar *retry_after =
+        soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+
+      text = g_strdup_printf (_("rate-limited (429, Retry-After %s)"),
+                              retry_after != NULL ? retry_after : "-");
+      rendezvous_back_off (rdv, text, TRUE, retry_after);
+      return FALSE;
+    }
+  if (status >= 500 || status < 200)
+    {
+      text = g_strdup_printf (_("server error %u"), status);
+      rendezvous_back_off (rdv, text, FALSE, NULL);
+      return FALSE;
+    }
+  if (g_bytes_get_size (body) > WGD_RDV_ANSWER_MAX)
+    {
+      rendezvous_back_off (rdv, _("answer too large"), FALSE, NULL);
+      return FALSE;
+    }
+  rendezvous_succeeded (rdv);
+  *refused = status != SOUP_STATUS_OK;
+  return TRUE;
+}
+
+/* One connection per request: requests are seconds apart at least, and
+ * a kept-alive connection the server has meanwhile closed fails the next
+ * request, which would count as the server being gone. */
+static void
+rendezvous_message_prepare (SoupMessage *msg)
+{
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Connection", "close");
+}
+
+typedef struct {
+  WgdRendezvous *rdv;
+  gchar *ifname;
+} PutCall;
+
+static void
+put_call_free (PutCall *call)
+{
+  g_free (call->ifname);
+  g_free (call);
+}
+
+static void rendezvous_put (WgdRendezvous *rdv, const gchar *ifname);
+
+static void
+put_seen_from (WgdRendezvous *rdv, const gchar *ifname, GBytes *body)
+{
+  gsize len;
+  const gchar *data = g_bytes_get_data (body, &len);
+  g_autoptr (GError) error = NULL;
+  guint8 family;
+  guint8 address[16];
+
+  if (wgd_rdv_answer_parse_seen_from (data, len, &family, address, &error))
+    rdv->callbacks.reflexive (ifname, family, address, rdv->user_data);
+  else
+    g_debug ("rendezvous: %s: %s", ifname, error->message);
+}
+
+static void
+put_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PutCall *call = user_data;
+  WgdRendezvous *rdv = call->rdv;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               &error);
+  gboolean refused;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      put_call_free (call);
+      return;
+    }
+  g_hash_table_remove (rdv->putting, call->ifname);
+  if (rendezvous_check_answer (rdv, msg, body, error, &refused))
+    {
+      if (refused)
+        {
+          gsize len;
+          const gchar *data = g_bytes_get_data (body, &len);
+          g_autofree gchar *code = wgd_rdv_answer_parse_error_code (data, len);
+
+          if (code == NULL)
+            code = g_strdup_printf ("%u", soup_message_get_status (msg));
+
+          g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
+                            "WGD_REASON", code, "MESSAGE",
+                            _("%s: the rendezvous server refused our record: %s"), call->ifname,
+                            code);
+        }
+      else
+        {
+          g_debug ("rendezvous: %s: record stored", call->ifname);
+          put_seen_from (rdv, call->ifname, body);
+        }
+    }
+  else if (!g_hash_table_contains (rdv->unsent, call->ifname) && msg != NULL)
+    {
+      /* Sent again once the wait is over, unless a newer one came meanwhile. */
+      GBytes *record = g_object_get_data (G_OBJECT (msg), "wgd-record");
+
+      if (record != NULL)
+        g_hash_table_insert (rdv->unsent, g_strdup (call->ifname), g_bytes_ref (record));
+    }
+  if (g_hash_table_contains (rdv->unsent, call->ifname) && rdv->backoff_until_ms == 0)
+    rendezvous_put (rdv, call->ifname);
+  put_call_free (call);
+}
+
+static void
+rendezvous_put (WgdRendezvous *rdv, const gchar *ifname)
+{
+  g_autofree gchar *uri = g_strconcat (rdv->url, "/v1/announcements", NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("PUT", uri);
+  g_autoptr (GBytes) record = NULL;
+  PutCall *call;
+
+  if (msg == NULL || g_hash_table_contains (rdv->putting, ifname))
+    return;
+  g_hash_table_steal_extended (rdv->unsent, ifname, NULL, (gpointer *) &record);
+  if (record == NULL)
+    return;
+  rendezvous_message_prepare (msg);
+  soup_message_set_request_body_from_bytes (msg, "application/octet-stream", record);
+  g_object_set_data_full (G_OBJECT (msg), "wgd-record", g_bytes_ref (record),
+                          (GDestroyNotify) g_bytes_unref);
+  g_hash_table_add (rdv->putting, g_strdup (ifname));
+  call = g_new0 (PutCall, 1);
+  call->rdv = rdv;
+  call->ifname = g_strdup (ifname);
+  soup_session_send_and_read_async (rdv->session, msg, G_PRIORITY_DEFAULT, rdv->cancellable,
+                                    put_done, call);
+}
+
+typedef struct {
+  WgdRendezvous *rdv;
+  guint8 key[WGD_KEY_LEN];
+} GetCall;
+
+static void
+get_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree GetCall *call = user_data;
+  WgdRendezvous *rdv = call->rdv;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               &error);
+  g_autoptr (GBytes) record = NULL;
+  gboolean refused;
+  gboolean answered;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  answered = rendezvous_check_answer (rdv, msg, body, error, &refused);
+  if (answered && !refused)
+    {
+      g_autoptr (GError) bad = NULL;
+
+      gsize len;
+      const gchar *data = g_bytes_get_data (body, &len);
+
+      record = wgd_rdv_answer_parse_peer (data, len, call->key, &bad);
+      if (record == NULL)
+        {
+          g_autofree gchar *key = wgd_key_to_base64 (call->key);
+
+          g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_PEER_KEY", key,
+                            "WGD_SOURCE", "rendezvous", "WGD_REASON", "bad-answer", "MESSAGE",
+                            _("rendezvous server %s: a bad answer for peer %s: %s"), rdv->url, key,
+                            bad->message);
+        }
+    }
+  wgd_rdv_schedule_done (rdv->schedule, call->key,
+                         record != NULL ? WGD_RDV_LOOKUP_FOUND
+                         : answered && refused ? WGD_RDV_LOOKUP_MISSING
+                         : WGD_RDV_LOOKUP_FAILED,
+                         now_ms (), random_uniform, NULL);
+  if (record != NULL)
+    rdv->callbacks.record (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
+                           rdv->user_data);
+}
+
+static void
+rendezvous_get (WgdRendezvous *rdv, const guint8 key[WGD_KEY_LEN])
+{
+  g_autofree gchar *text = wgd_base64url_encode (key, WGD_KEY_LEN);
+  g_autofree gchar *uri = g_strconcat (rdv->url, "/v1/peers/", text, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  GetCall *call;
+
+  if (msg == NULL)
+    return;
+  rendezvous_message_prepare (msg);
+  call = g_new0 (GetCall, 1);
+  call->rdv = rdv;
+  memcpy (call->key, key, WGD_KEY_LEN);
+  soup_session_send_and_read_async (rdv->session, msg, G_PRIORITY_DEFAULT, rdv->cancellable,
+                                    get_done, call);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  WgdRendezvous *rdv = user_data;
+  gint64 now = now_ms ();
+  g_autoptr (GPtrArray) due = NULL;
+  g_autofree gpointer *ifnames = NULL;
+  guint n_ifnames;
+
+  wgd_rdv_schedule_begin_round (rdv->schedule);
+  rdv->callbacks.want (rdv->schedule, now, rdv->user_data);
+  wgd_rdv_schedule_end_round (rdv->schedule);
+  if (rdv->backoff_until_ms > now)
+    return G_SOURCE_CONTINUE;
+  rdv->backoff_until_ms = 0;
+  ifnames = g_hash_table_get_keys_as_array (rdv->unsent, &n_ifnames);
+  for (guint i = 0; i < n_ifnames; i++)
+    {
+      g_autofree gchar *ifname = g_strdup (ifnames[i]);
+
+      rendezvous_put (rdv, ifname);
+    }
+  due = wgd_rdv_schedule_take_due (rdv->schedule, now);
+  for (guint i = 0; i < due->len; i++)
+    rendezvous_get (rdv, g_bytes_get_data (g_ptr_array_index (due, i), NULL));
+  return G_SOURCE_CONTINUE;
+}
+
+/* A proxy only from the environment (https_proxy, all_proxy, no_proxy, as
+ * curl reads them), never the desktop's resolver: GLib's default loads
+ * libproxy, which runs PAC scripts in threads of its own inside a
+ * system daemon. NULL: no proxy. */
+static GProxyResolver *
+rendezvous_proxy_resolver (void)
+{
+  static GProxyResolver *resolver;
+  const gchar *proxy = g_getenv ("https_proxy");
+  const gchar *no_proxy = g_getenv ("no_proxy");
+  g_auto (GStrv) ignore = NULL;
+
+  if (proxy == NULL || proxy[0] == '\0')
+    proxy = g_getenv ("all_proxy");
+  if (resolver != NULL || proxy == NULL || proxy[0] == '\0')
+    return resolver;
+  if (no_proxy != NULL)
+    ignore = g_strsplit (no_proxy, ",", -1);
+  resolver = g_simple_proxy_resolver_new (proxy, ignore);
+  return resolver;
+}
+
+WgdRendezvous *
+wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
+                    gpointer user_data)
+{
+  WgdRendezvous *rdv = g_new0 (WgdRendezvous, 1);
+  gsize len = strlen (url);
+
+  while (len > 0 && url[len - 1] == '/')
+    len--;
+  rdv->url = g_strndup (url, len);
+  rdv->callbacks = *callbacks;
+  rdv->user_data = user_data;
+  rdv->session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
+                                                "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
+                                                "max-conns-per-host", 4,
+                                                "proxy-resolver", rendezvous_proxy_resolver (),
+                                                NULL);
+  rdv->cancellable = g_cancellable_new ();
+  rdv->unsent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_bytes_unref);
+  rdv->putting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  rdv->schedule = wgd_rdv_schedule_new ();
+  rdv->state = WGD_RDV_CONNECTING;
+  rdv->error = g_strdup ("");
+  rdv->timer = g_timeout_add_seconds (1, tick_cb, rdv);
+  return rdv;
+}
+
+void
+wgd_rendezvous_free (WgdRendezvous *rdv)
+{
+  if (rdv == NULL)
+    return;
+  g_source_remove (rdv->timer);
+  g_cancellable_cancel (rdv->cancellable);
+  g_object_unref (rdv->cancellable);
+  soup_session_abort (rdv->session);
+  g_object_unref (rdv->session);
+  g_hash_table_unref (rdv->unsent);
+  g_hash_table_unref (rdv->putting);
+  wgd_rdv_schedule_free (rdv->schedule);
+  g_free (rdv->error);
+  g_free (rdv->url);
+  g_free (rdv);
+}
+
+void
+wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *record, gsize len)
+{
+  g_hash_table_replace (rdv->unsent, g_strdup (ifname), g_bytes_new (record, len));
+  if (rdv->backoff_until_ms == 0)
+    rendezvous_put (rdv, ifname);
+}
+
+WgdRdvState
+wgd_rendezvous_get_state (WgdRendezvous *rdv)
+{
+  return rdv->state;
+}
+
+const gchar *
+wgd_rendezvous_get_error (WgdRendezvous *rdv)
+{
+  return rdv->error;
+}
+
+guint64
+wgd_rendezvous_get_retry_at (WgdRendezvous *rdv)
+{
+  return rdv->state == WGD_RDV_BACKING_OFF ? rdv->backoff_until_wall : 0;
+}
+
+gchar *
+wgd_rendezvous_describe (WgdRendezvous *rdv)
+{
+  g_autoptr (GDateTime) until = NULL;
+  g_autofree gchar *when = NULL;
+
+  if (rdv->state != WGD_RDV_BACKING_OFF)
+    return g_strdup (wgd_rdv_state_to_string (rdv->state));
+  until = g_date_time_new_from_unix_utc ((gint64) rdv->backoff_until_wall);
+  when = g_date_time_format_iso8601 (until);
+  return g_strdup_printf ("backing-off until %s (%s)", when, rdv->error);
+}

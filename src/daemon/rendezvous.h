@@ -1,0 +1,42 @@
+/* rendezvous.h — wgdiscoverd's client of a rendezvous server
+ * (docs/rendezvous.md): PUTs the records the core hands it, looks up
+ * the peers the core wants by WireGuard key, and hands the records it
+ * fetches back to the core, which verifies them like any other (the
+ * server is never trusted). HTTP over libsoup on the main loop; the
+ * decisions (backoff, 429, schedule) are rendezvous-policy's. */
+#pragma once
+
+#include <glib.h>
+
+#include "rendezvous-policy.h"
+
+typedef struct _WgdRendezvous WgdRendezvous;
+
+typedef struct {
+  /* A record fetched for a peer: unverified. */
+  void (*record) (const guint8 *record, gsize len, gpointer user_data);
+  /* The address the server saw a PUT of ifname's record come from. */
+  void (*reflexive) (const gchar *ifname, guint8 family, const guint8 address[16],
+                     gpointer user_data);
+  /* One round of wants: wgd_rdv_schedule_want for each peer to look up. */
+  void (*want) (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data);
+  /* The state or its error changed. */
+  void (*state_changed) (gpointer user_data);
+} WgdRendezvousCallbacks;
+
+WgdRendezvous *wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
+                                   gpointer user_data);
+void wgd_rendezvous_free (WgdRendezvous *rdv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdRendezvous, wgd_rendezvous_free)
+
+/* PUTs ifname's record (replacing one not yet sent), now or once the
+ * backoff is over. */
+void wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *record,
+                             gsize len);
+WgdRdvState wgd_rendezvous_get_state (WgdRendezvous *rdv);
+/* The last error, "" if none. */
+const gchar *wgd_rendezvous_get_error (WgdRendezvous *rdv);
+/* While backing off, when the next attempt is due (clock seconds); else 0. */
+guint64 wgd_rendezvous_get_retry_at (WgdRendezvous *rdv);
+/* "connected", "backing-off until 2026-12-01T23:00:05Z", ... */
+gchar *wgd_rendezvous_describe (WgdRendezvous *rdv);

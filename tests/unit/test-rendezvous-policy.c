@@ -1,0 +1,320 @@
+/* test-rendezvous-policy.c — the rendezvous client's decisions: the
+ * backoff's bounds and jitter, 429 and Retry-After, the address filter
+ * (IPv4 and IPv6 ranges), the lookup schedule, the state names. */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "rendezvous-policy.h"
+#include "test-util.h"
+
+/* A seedable xorshift: reproducible draws. */
+static guint32
+seeded_random (guint32 upper, gpointer user_data)
+{
+  guint64 *x = user_data;
+
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+  return (guint32) (*x % upper);
+}
+
+static guint32
+max_random (guint32 upper, gpointer user_data)
+{
+  (void) user_data;
+  return upper - 1;
+}
+
+static guint32
+zero_random (guint32 upper, gpointer user_data)
+{
+  (void) upper;
+  (void) user_data;
+  return 0;
+}
+
+static void
+test_backoff_bounds (void)
+{
+  WgdRdvBackoff b = { 0 };
+  guint64 expected_ceiling = WGD_RDV_BACKOFF_BASE_MS;
+
+  /* The largest draw: the ceiling doubles per failure up to the cap. */
+  for (guint i = 0; i < 40; i++)
+    {
+      guint64 wait = wgd_rdv_backoff_next (&b, max_random, NULL);
+
+      g_assert_cmpuint (wait, ==, WGD_RDV_BACKOFF_FLOOR_MS + expected_ceiling);
+      expected_ceiling = MIN (expected_ceiling * 2, (guint64) WGD_RDV_BACKOFF_CAP_MS);
+    }
+  /* The smallest: never below the floor, so never a tight loop. */
+  wgd_rdv_backoff_reset (&b);
+  for (guint i = 0; i < 40; i++)
+    g_assert_cmpuint (wgd_rdv_backoff_next (&b, zero_random, NULL), ==,
+                      WGD_RDV_BACKOFF_FLOOR_MS);
+  wgd_rdv_backoff_reset (&b);
+  g_assert_cmpuint (b.failures, ==, 0);
+}
+
+/* Full jitter: over many draws at the cap, the waits spread over the
+ * whole range (mean near the middle, both ends reached). */
+static void
+test_backoff_jitter (void)
+{
+  guint64 seed = 0x9e3779b97f4a7c15ULL;
+  guint64 sum = 0, lo = G_MAXUINT64, hi = 0;
+  const guint n = 10000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      WgdRdvBackoff b = { .failures = 30 };
+      guint64 wait = wgd_rdv_backoff_next (&b, seeded_random, &seed) - WGD_RDV_BACKOFF_FLOOR_MS;
+
+      g_assert_cmpuint (wait, <=, WGD_RDV_BACKOFF_CAP_MS);
+      sum += wait;
+      lo = MIN (lo, wait);
+      hi = MAX (hi, wait);
+    }
+  g_assert_cmpuint (sum / n, >, WGD_RDV_BACKOFF_CAP_MS * 45 / 100);
+  g_assert_cmpuint (sum / n, <, WGD_RDV_BACKOFF_CAP_MS * 55 / 100);
+  g_assert_cmpuint (lo, <, WGD_RDV_BACKOFF_CAP_MS / 100);
+  g_assert_cmpuint (hi, >, WGD_RDV_BACKOFF_CAP_MS * 99 / 100);
+}
+
+static void
+test_retry_after (void)
+{
+  static const struct {
+    const gchar *value;
+    gboolean ok;
+    guint seconds;
+  } cases[] = {
+    { "0", TRUE, 0 },
+    { "7", TRUE, 7 },
+    { "3600", TRUE, 3600 },
+    { "99999999", TRUE, WGD_RDV_RETRY_AFTER_MAX_S },
+    { "99999999999", FALSE, 0 },
+    { "", FALSE, 0 },
+    { "-1", FALSE, 0 },
+    { "1.5", FALSE, 0 },
+    { " 5", FALSE, 0 },
+    { "Wed, 21 Oct 2015 07:28:00 GMT", FALSE, 0 },
+  };
+  WgdRdvBackoff b = { 0 };
+  guint seconds;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      seconds = 12345;
+      g_assert_cmpint (wgd_rdv_parse_retry_after (cases[i].value, &seconds), ==, cases[i].ok);
+      if (cases[i].ok)
+        g_assert_cmpuint (seconds, ==, cases[i].seconds);
+    }
+  g_assert_false (wgd_rdv_parse_retry_after (NULL, &seconds));
+
+  /* What the server asks for, when longer than the backoff. */
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "30", zero_random, NULL), ==, 30000);
+  /* Never shorter than the backoff: Retry-After 0 is no tight loop. */
+  wgd_rdv_backoff_reset (&b);
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "0", zero_random, NULL), ==,
+                    WGD_RDV_BACKOFF_FLOOR_MS);
+  /* Without a usable header, the backoff, which grows. */
+  wgd_rdv_backoff_reset (&b);
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, NULL, max_random, NULL), ==,
+                    WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS);
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "soon", max_random, NULL), ==,
+                    WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS);
+}
+
+static gboolean
+text_is_private (const gchar *text)
+{
+  guint8 a[16] = { 0 };
+
+  if (inet_pton (AF_INET, text, a) == 1)
+    return wgd_rdv_address_is_private (4, a);
+  g_assert_cmpint (inet_pton (AF_INET6, text, a), ==, 1);
+  return wgd_rdv_address_is_private (6, a);
+}
+
+static void
+test_address_filter (void)
+{
+  static const struct {
+    const gchar *address;
+    gboolean private;
+  } cases[] = {
+    { "10.0.0.1", TRUE }, { "10.255.255.255", TRUE }, { "9.255.255.255", FALSE },
+    { "11.0.0.0", FALSE }, { "172.16.0.1", TRUE }, { "172.31.255.255", TRUE },
+    { "172.15.255.255", FALSE }, { "172.32.0.0", FALSE }, { "192.168.1.1", TRUE },
+    { "192.169.0.1", FALSE }, { "100.64.0.1", TRUE }, { "100.127.255.255", TRUE },
+    { "100.63.255.255", FALSE }, { "100.128.0.0", FALSE }, { "127.0.0.1", TRUE },
+    { "169.254.3.4", TRUE }, { "0.0.0.0", TRUE }, { "224.0.0.251", TRUE },
+    { "255.255.255.255", TRUE }, { "198.51.100.7", FALSE }, { "8.8.8.8", FALSE },
+    { "::", TRUE }, { "::1", TRUE }, { "::2", FALSE }, { "fc00::1", TRUE }, { "fd12:3456::1", TRUE },
+    { "fe80::1", TRUE }, { "febf::1", TRUE }, { "fec0::1", TRUE }, { "ff02::fb", TRUE },
+    { "fbff::1", FALSE }, { "2001:db8::1", FALSE }, { "2a00:1450::1", FALSE },
+    { "::ffff:192.168.1.1", TRUE }, { "::ffff:100.64.1.1", TRUE },
+    { "::ffff:198.51.100.7", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (text_is_private (cases[i].address) != cases[i].private)
+      g_error ("%s: expected %s", cases[i].address, cases[i].private ? "private" : "public");
+  g_assert_true (wgd_rdv_address_is_private (5, (const guint8 *) "xxxxxxxxxxxxxxxx"));
+}
+
+static void
+add_endpoint (WgdAnnouncement *ann, const gchar *text, guint16 port)
+{
+  WgdEndpoint *ep = &ann->endpoints[ann->n_endpoints++];
+
+  ep->kind = WGD_ENDPOINT_HOST;
+  ep->family = strchr (text, ':') != NULL ? 6 : 4;
+  g_assert_cmpint (inet_pton (ep->family == 4 ? AF_INET : AF_INET6, text, ep->address), ==, 1);
+  ep->port = port;
+}
+
+static void
+test_filter_endpoints (void)
+{
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  guint8 expected[16] = { 0 };
+
+  add_endpoint (ann, "192.168.1.10", 1);
+  add_endpoint (ann, "198.51.100.7", 2);
+  add_endpoint (ann, "fd00::1", 3);
+  add_endpoint (ann, "2001:db8::1", 4);
+  add_endpoint (ann, "100.64.0.9", 5);
+  wgd_rdv_filter_endpoints (ann, TRUE);
+  g_assert_cmpuint (ann->n_endpoints, ==, 5);
+  wgd_rdv_filter_endpoints (ann, FALSE);
+  g_assert_cmpuint (ann->n_endpoints, ==, 2);
+  inet_pton (AF_INET, "198.51.100.7", expected);
+  g_assert_cmpmem (ann->endpoints[0].address, 4, expected, 4);
+  g_assert_cmpuint (ann->endpoints[0].port, ==, 2);
+  inet_pton (AF_INET6, "2001:db8::1", expected);
+  g_assert_cmpmem (ann->endpoints[1].address, 16, expected, 16);
+  g_assert_cmpuint (ann->endpoints[1].port, ==, 4);
+}
+
+static guint
+due_count (WgdRdvSchedule *s, gint64 now)
+{
+  g_autoptr (GPtrArray) due = wgd_rdv_schedule_take_due (s, now);
+
+  return due->len;
+}
+
+static void
+want_one (WgdRdvSchedule *s, const guint8 *key, WgdRendezvousUse use, gboolean on_lan, gint64 now)
+{
+  wgd_rdv_schedule_begin_round (s);
+  wgd_rdv_schedule_want (s, key, use, on_lan, now);
+  wgd_rdv_schedule_end_round (s);
+}
+
+static void
+test_schedule (void)
+{
+  g_autoptr (WgdRdvSchedule) s = wgd_rdv_schedule_new ();
+  guint8 key[WGD_KEY_LEN] = { 1 };
+  gint64 t = 1000000;
+
+  /* never: nothing. */
+  want_one (s, key, WGD_RENDEZVOUS_NEVER, FALSE, t);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
+  /* fallback: on the LAN, nothing; off it, after the grace. */
+  want_one (s, key, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
+  want_one (s, key, WGD_RENDEZVOUS_FALLBACK, FALSE, t);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_LAN_GRACE_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_LAN_GRACE_MS), ==, 1);
+  /* Running: not due again until done. */
+  g_assert_cmpuint (due_count (s, t + 100000), ==, 0);
+  t += WGD_RDV_LAN_GRACE_MS;
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
+  t += WGD_RDV_LOOKUP_INTERVAL_MS;
+  /* Errors: the peer's own backoff, growing. */
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS), ==, 1);
+  t += WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS;
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS), ==, 1);
+  /* Missing: soon again, growing, but never later than the interval. */
+  t += WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS;
+  for (guint i = 0; i < 20; i++)
+    {
+      wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, max_random, NULL);
+      g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
+    }
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, zero_random, NULL);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS), ==, 1);
+  /* Found on the LAN meanwhile: forgotten once its lookup ends. */
+  want_one (s, key, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 1);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
+  /* always: at once, LAN or not. */
+  want_one (s, key, WGD_RENDEZVOUS_ALWAYS, TRUE, t);
+  g_assert_cmpuint (due_count (s, t), ==, 1);
+  /* Not wanted any more (and not running): forgotten at the round's end. */
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  wgd_rdv_schedule_begin_round (s);
+  wgd_rdv_schedule_end_round (s);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
+}
+
+static void
+test_schedule_cap (void)
+{
+  g_autoptr (WgdRdvSchedule) s = wgd_rdv_schedule_new ();
+
+  wgd_rdv_schedule_begin_round (s);
+  for (guint i = 0; i < WGD_RDV_LOOKUPS_MAX + 10; i++)
+    {
+      guint8 key[WGD_KEY_LEN] = { 0 };
+
+      memcpy (key, &i, sizeof i);
+      wgd_rdv_schedule_want (s, key, WGD_RENDEZVOUS_ALWAYS, FALSE, 0);
+    }
+  wgd_rdv_schedule_end_round (s);
+  g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, WGD_RDV_LOOKUPS_MAX);
+}
+
+static void
+test_state_names (void)
+{
+  for (guint i = 0; i < WGD_RDV_STATE_COUNT; i++)
+    {
+      WgdRdvState back;
+
+      g_assert_true (wgd_rdv_state_from_string (wgd_rdv_state_to_string (i), &back));
+      g_assert_cmpuint (back, ==, i);
+    }
+  g_assert_false (wgd_rdv_state_from_string ("online", &(WgdRdvState) { 0 }));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/rendezvous-policy/backoff-bounds", test_backoff_bounds);
+  g_test_add_func ("/rendezvous-policy/backoff-jitter", test_backoff_jitter);
+  g_test_add_func ("/rendezvous-policy/retry-after", test_retry_after);
+  g_test_add_func ("/rendezvous-policy/address-filter", test_address_filter);
+  g_test_add_func ("/rendezvous-policy/filter-endpoints", test_filter_endpoints);
+  g_test_add_func ("/rendezvous-policy/schedule", test_schedule);
+  g_test_add_func ("/rendezvous-policy/schedule-cap", test_schedule_cap);
+  g_test_add_func ("/rendezvous-policy/state-names", test_state_names);
+  return g_test_run ();
+}
