@@ -130,8 +130,11 @@ CA=$ca
 [Mesh empty]
 CA=$empty"
 check "the mesh server starts" '[ $? -eq 0 ]'
-put alice1 && put bob1
-check "two members' records are stored" '[ "$(cut -d" " -f1 put.out)" = 200 ]'
+put alice1
+put_alice=$(cut -d" " -f1 put.out)
+put bob1
+check "two members' records are stored" \
+  '[ "$put_alice" = 200 ] && [ "$(cut -d" " -f1 put.out)" = 200 ]'
 "$client" --url "$url" --identity carol --cert carol.ca.cert list >list.out
 sed 1d list.out >body
 { printf '%s\n' "\"wireguard_key\":\"$("$ctl" wgpubkey <alice)\"" \
