@@ -516,6 +516,15 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
     }
   else
     handle_metrics (s, msg);
+  /* Every answer but a WebSocket upgrade closes its connection.
+   * libsoup 3.2 (Debian 12) never frees a kept-alive connection that
+   * the client closes while idle: its socket stays in CLOSE-WAIT and
+   * its memory is lost, one per connection, until descriptors run out
+   * (fixed in libsoup 3.3, commit d20c6601). No record request needs a
+   * second request on the same connection. */
+  if (route != RDV_ROUTE_MESH_WATCH || soup_server_message_get_status (msg) != 0)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                  "close");
 }
 
 /* Before the body is read: a body larger than any record is refused

@@ -29,7 +29,7 @@ trap 'exit 1' HUP INT TERM
 cd "$tmp" || exit 99
 umask 077
 
-echo "1..53"
+echo "1..54"
 n=0
 check () {
   n=$((n + 1))
@@ -203,6 +203,15 @@ status=$(curl -s -o body -w '%{http_code}' -X DELETE "$url/v1/announcements")
 check "DELETE: 405 method-not-allowed" 'error method-not-allowed 405'
 status=$(curl -s -o body -w '%{http_code}' "$url/v2/whatever")
 check "an unknown path: 404 not-found" 'error not-found 404'
+
+# Every connection above was closed by curl after its answer. libsoup 3.2
+# keeps such a connection's socket forever unless the answer closed it.
+sockets () { find "/proc/$spid/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+before=$(sockets)
+for _ in $(seq 20); do curl -s -o /dev/null "$url/metrics"; get AAAA; done
+check "40 connections closed by the client leave no socket behind in the server" \
+  '[ "$(sockets)" -le "$before" ] && [ "$before" -le 2 ] &&
+   [ "$(grep -ci "^connection: close" <(curl -s -D - -o /dev/null "$url/metrics"))" = 1 ]'
 
 # --- durability -----------------------------------------------------------------
 stop
