@@ -212,7 +212,10 @@ check "monitor saw h2 appear, with its key" "mon 'peer h2 appeared (${lan_pub[2]
 check "monitor saw h2's endpoint set" "mon 'peer h2: Endpoint = 10.77.0.2:51820'"
 check "monitor saw h2's endpoint change" "mon 'peer h2: Endpoint = 10.77.0.12:51820'"
 check "monitor saw h2 vanish" "within 5 mon \"'peer h2 vanished (${lan_pub[2]})'\""
-check "monitor saw the counters change" "mon 'wgdiscoverd: AnnouncementsAccepted = 1'"
+# Changes are coalesced and h2's and h3's first records may land in one, so any
+# count is right; that the count reached the monitor at all is what matters.
+check "monitor saw the counters change" \
+  "within 5 grep -qE \"'wgdiscoverd: AnnouncementsAccepted = [1-9]'\" '$w/monitor'"
 check "monitor does not list the daemon's values when it starts" "! mon 'wgdiscoverd: Version = '"
 check "every monitor line starts with the time" "! grep -vqE '^[0-9]{2}:[0-9]{2}:[0-9]{2} ' '$w/monitor'"
 check "every monitor line parses as JSON" \
