@@ -12,6 +12,7 @@
 #include "accept.h"
 #include "base64.h"
 #include "clock.h"
+#include "listener.h"
 #include "membership.h"
 #include "mesh-access.h"
 #include "metrics.h"
@@ -43,6 +44,7 @@ struct _RdvServer {
   WgdMembershipCache *proofs;   /* the one replay cache of the mesh routes */
   RdvWatchers *watchers;
   SoupServer *soup;
+  RdvListener *listener;
   guint purge_source;
 };
 
@@ -425,8 +427,7 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const char *path,
               SoupWebsocketConnection *conn, gpointer user_data)
 {
   RdvServer *s = user_data;
-  GSocket *socket = g_object_get_data (G_OBJECT (soup_websocket_connection_get_io_stream (conn)),
-                                       "GSocket");
+  GSocket *socket = rdv_listener_lookup_socket (s->listener, msg);
   g_auto (Source) src = { 0 };
   g_autofree gchar *bucket = NULL;
   guint8 key[WGD_KEY_LEN];
@@ -589,6 +590,7 @@ RdvServer *
 rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
 {
   g_autoptr (RdvServer) s = g_new0 (RdvServer, 1);
+  g_autoptr (GTlsCertificate) cert = NULL;
   RdvWatchLimits limits;
 
   s->store = store;
@@ -627,20 +629,15 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
                       "watches are refused to everyone");
   if (s->certificate_file != NULL)
     {
-      g_autoptr (GTlsCertificate) cert =
-        g_tls_certificate_new_from_files (s->certificate_file, s->private_key_file, error);
-
+      cert = g_tls_certificate_new_from_files (s->certificate_file, s->private_key_file, error);
       if (cert == NULL)
         {
           g_prefix_error (error, "%s: ", s->certificate_file);
           return NULL;
         }
-      s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "tls-certificate",
-                                 cert, "raw-paths", TRUE, NULL);
     }
-  else
-    s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "raw-paths", TRUE,
-                               NULL);
+  s->soup = soup_server_new ("server-header", "wgdiscover-rendezvous", "raw-paths", TRUE, NULL);
+  s->listener = rdv_listener_new (s->soup, cert);
   /* Paths stay as sent: a membership proof signs them so. No
    * compression: its state per watch would cost far more than a watch. */
   soup_server_remove_websocket_extension (s->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
@@ -658,6 +655,7 @@ rdv_server_free (RdvServer *s)
   if (s == NULL)
     return;
   g_clear_handle_id (&s->purge_source, g_source_remove);
+  rdv_listener_free (s->listener);
   if (s->soup != NULL)
     soup_server_disconnect (s->soup);
   g_clear_object (&s->soup);
@@ -681,7 +679,6 @@ rdv_server_listen (RdvServer *s, GError **error)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new_from_string (s->listen_host,
                                                                              s->listen_port);
   gboolean tls = s->certificate_file != NULL;
-  gboolean ok;
 
   if (address == NULL)
     {
@@ -697,14 +694,7 @@ rdv_server_listen (RdvServer *s, GError **error)
                    "(behind a reverse proxy that does TLS)", s->listen_host);
       return FALSE;
     }
-  /* [::] means every address, IPv4 too: libsoup then opens one socket
-   * per family (an IPv6 socket of its own takes no IPv4 here). */
-  if (g_strcmp0 (s->listen_host, "::") == 0)
-    ok = soup_server_listen_all (s->soup, s->listen_port, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
-                                 error);
-  else
-    ok = soup_server_listen (s->soup, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
-  if (!ok)
+  if (!rdv_listener_listen (s->listener, s->listen_host, s->listen_port, error))
     return FALSE;
   g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "listening on %s port %u (%s)",
                     s->listen_host, s->listen_port, tls ? "HTTPS" : "plain HTTP");
