@@ -22,7 +22,7 @@ pids=()
 cleanup () {
   local p
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  cp -r "$tmp" /tmp/keep-server; rm -rf "$tmp"
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
