@@ -145,8 +145,24 @@ rdv_accept_to_stored (const WgdAnnouncement *ann, const RdvDecision *decision)
   r->has_mesh = decision->binding == WGD_BINDING_CERTIFICATE;
   if (r->has_mesh)
     memcpy (r->mesh_key, ann->certificate.ca_key, WGD_KEY_LEN);
-  r->derived = wgd_wg_key_from_signing_key (ann->signing_key, derived)
-    && memcmp (derived, ann->wg_key, WGD_KEY_LEN) == 0;
+  /* The trust check derived the key already unless a certificate bound
+   * it: a derivation costs about as much as the signature check. */
+  switch (decision->binding)
+    {
+    case WGD_BINDING_DERIVED:
+      r->derived = TRUE;
+      break;
+    case WGD_BINDING_CERTIFICATE:
+      r->derived = wgd_wg_key_from_signing_key (ann->signing_key, derived)
+        && memcmp (derived, ann->wg_key, WGD_KEY_LEN) == 0;
+      break;
+    case WGD_BINDING_NONE:
+    case WGD_BINDING_PINNED:
+    case WGD_BINDING_PENDING:
+    case WGD_BINDING_COUNT:
+      r->derived = FALSE;
+      break;
+    }
   r->timestamp = ann->timestamp;
   r->expires = ann->timestamp + ann->lifetime;
   r->record = g_bytes_new (ann->record, ann->record_len);

@@ -211,6 +211,36 @@ test_accept_open (void)
                    RDV_CODE_TOO_LARGE);
 }
 
+/* Whether the record as stored says its WireGuard key is derived. */
+static gboolean
+stored_derived (RdvPolicy *policy, GBytes *record)
+{
+  g_autoptr (GBytes) owned = record;
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  g_autoptr (RdvStoredRecord) stored = NULL;
+  RdvDecision d;
+
+  g_assert_true (rdv_accept_decode (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
+                                    ann, &d));
+  rdv_accept_decide (policy, ann, FALSE, 0, NULL, NOW, &d);
+  g_assert_cmpint (d.code, ==, RDV_CODE_OK);
+  stored = rdv_accept_to_stored (ann, &d);
+  return stored->derived;
+}
+
+static void
+test_accept_derived (void)
+{
+  g_autoptr (RdvPolicy) open = rdv_policy_new ();
+  g_autoptr (WgdKeyPair) node = test_key_pair (5);
+  g_autoptr (WgdKeyPair) ca = test_key_pair (6);
+  g_autoptr (WgdKeyPair) other = test_key_pair (7);
+
+  g_assert_true (stored_derived (open, derived (node, NOW)));
+  g_assert_true (stored_derived (open, certified (node, ca, NULL, NOW)));
+  g_assert_false (stored_derived (open, certified (node, ca, other->public_key, NOW)));
+}
+
 static void
 test_accept_mesh (void)
 {
@@ -472,6 +502,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous/codes-round-trip", test_codes_round_trip);
   g_test_add_func ("/rendezvous/routes", test_routes);
   g_test_add_func ("/rendezvous/accept-open", test_accept_open);
+  g_test_add_func ("/rendezvous/accept-derived", test_accept_derived);
   g_test_add_func ("/rendezvous/accept-mesh", test_accept_mesh);
   g_test_add_func ("/rendezvous/rate-limit", test_rate_limit);
   g_test_add_func ("/rendezvous/metrics", test_metrics);
