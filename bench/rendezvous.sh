@@ -225,7 +225,7 @@ put_accepted "accepted, new key each, on $state_fs" "$port"
 state_rps=$accepted_rps
 # The same on a memory file system, where a commit waits for no disk:
 # what is left is the server's own work, verification included.
-if [[ $(df --output=fstype /dev/shm 2>/dev/null | tail -n 1) == tmpfs ]]; then
+if [[ $state_fs != tmpfs && $(df --output=fstype /dev/shm 2>/dev/null | tail -n 1) == tmpfs ]]; then
   shm=$(mktemp -d -p /dev/shm) || fail "no directory in /dev/shm"
   dirs+=("$shm")
   start_server "$((port + 3))" "$shm"
