@@ -8,7 +8,8 @@
 
 set -u
 
-bench=$(cd "$(dirname "$0")/../.." && pwd)/bench/rendezvous.sh
+top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$top/tests/lan/tap.sh"
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (tools/deps)"; exit 99; }
 done
@@ -16,18 +17,6 @@ done
 
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
-
-echo "1..8"
-n=0
-check () {
-  n=$((n + 1))
-  if eval "$2"; then
-    echo "ok $n - $1"
-  else
-    echo "not ok $n - $1"
-    sed 's/^/# /' "$tmp/out" "$tmp/err"
-  fi
-}
 
 # has REGEX: a line of the output starts (after its indent) with this.
 has () {
@@ -40,9 +29,11 @@ figure () {
 }
 
 RDV_BENCH_SECONDS=1 RDV_BENCH_RECORDS=100 RDV_BENCH_CONNECTIONS=4 \
-  "$bench" > "$tmp/out" 2> "$tmp/err"
+  "$top/bench/rendezvous.sh" > "$tmp/out" 2> "$tmp/err"
 # shellcheck disable=SC2034
 bench_status=$?
+echo "1..8"
+sed 's/^/# /' "$tmp/out" "$tmp/err"
 check "the benchmark exits with status 0" '[ "$bench_status" = 0 ] && [ ! -s "$tmp/err" ]'
 check "GETs of the server and of nginx with and without keep-alive" \
   'figure wgdiscover-rendezvous && figure "nginx, keep-alive" && figure "nginx, keepalive_timeout 0"'
