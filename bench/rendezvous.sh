@@ -21,17 +21,21 @@
 #
 # and prints requests/s with p50/p99 latency and the ratios. The server
 # and nginx (one worker, like the server's one thread) get the same wrk
-# parameters. Timings on a shared machine are noisy: read the ratios, not
-# the absolute figures; nothing here asserts a speed. Needs wrk, nginx and
+# parameters. Timings on a shared machine are noisy: the measurements run
+# in rounds, one after the other in each, so that a change of the
+# machine's load hits all alike; the medians over the rounds are printed,
+# a ratio is the median of the rounds' ratios. Read the ratios, not the
+# absolute figures; nothing here asserts a speed. Needs wrk, nginx and
 # curl (tools/deps); as root nginx runs as nobody.
 #
 #   WGD_BUILDDIR            the build directory (default build/plain)
 #   WGDISCOVER_RENDEZVOUS, WGDISCOVERCTL   the binaries (default: under it)
-#   RDV_BENCH_SECONDS       seconds per measurement (default 5)
+#   RDV_BENCH_ROUNDS        rounds (default 5)
+#   RDV_BENCH_SECONDS       seconds of each measurement in a round (default 1)
 #   RDV_BENCH_CONNECTIONS   wrk's connections (default 16)
-#   RDV_BENCH_RECORDS       records for the accepted PUTs (default 20000;
-#                           when they are used up early that PUT
-#                           measurement ends early)
+#   RDV_BENCH_RECORDS       records per round for the accepted PUTs
+#                           (default 5000; when they are used up early
+#                           that measurement ends early, its rate is right)
 #   RDV_BENCH_PORT          the first of three loopback ports (default 18490)
 set -u
 
@@ -41,9 +45,10 @@ server=${WGDISCOVER_RENDEZVOUS:-$builddir/src/rendezvous/wgdiscover-rendezvous}
 ctl=${WGDISCOVERCTL:-$builddir/src/ctl/wgdiscoverctl}
 make_records=$builddir/bench/rdv-records
 verify_rate=$builddir/bench/verify-rate
-seconds=${RDV_BENCH_SECONDS:-5}
+seconds=${RDV_BENCH_SECONDS:-1}
+rounds=${RDV_BENCH_ROUNDS:-5}
 connections=${RDV_BENCH_CONNECTIONS:-16}
-n_records=${RDV_BENCH_RECORDS:-20000}
+n_records=${RDV_BENCH_RECORDS:-5000}
 port=${RDV_BENCH_PORT:-18490}
 threads=1
 nginx_keepalive_port=$((port + 1))
@@ -159,90 +164,145 @@ for p in "$nginx_keepalive_port" "$nginx_close_port"; do
   cmp -s "$tmp/answer" "$tmp/nginx-answer" || fail "nginx on port $p does not serve the same bytes"
 done
 
-# measure NAME URL: runs wrk, sets r_rps r_p50 r_p99 (ms) r_requests
-# r_seconds r_bytes (per answer) and prints a line.
-measure() {
-  local name=$1 url=$2 line requests duration bytes p50 p99 socket_errors http_errors
-  wrk -t "$threads" -c "$connections" -d "${seconds}s" -s "$here/bench/rendezvous.lua" "$url" \
+# run_wrk URL: one wrk run of $seconds; sets w_requests, w_seconds,
+# w_rps, w_p50 and w_p99 (ms) and w_bytes (per answer). Fails on an answer
+# with an error status: it would measure something else.
+run_wrk() {
+  local line requests duration bytes p50 p99 socket_errors http_errors
+  wrk -t "$threads" -c "$connections" -d "${seconds}s" -s "$here/bench/rendezvous.lua" "$1" \
     > "$tmp/wrk.out" 2>&1
-  line=$(grep '^result ' "$tmp/wrk.out") || { cat "$tmp/wrk.out" >&2; fail "wrk failed: $name"; }
+  line=$(grep '^result ' "$tmp/wrk.out") || { cat "$tmp/wrk.out" >&2; fail "wrk failed on $1"; }
   read -r _ requests duration bytes p50 p99 socket_errors http_errors <<< "$line"
-  (( requests > 0 )) || fail "$name: no request answered"
-  (( http_errors == 0 )) || { cat "$tmp/wrk.out" >&2; fail "$name: $http_errors answers with an error status"; }
-  r_requests=$requests
-  r_seconds=$(awk -v d="$duration" 'BEGIN { printf "%.2f", d / 1e6 }')
-  r_rps=$(awk -v n="$requests" -v d="$duration" 'BEGIN { printf "%.0f", n * 1e6 / d }')
-  r_p50=$(awk -v v="$p50" 'BEGIN { printf "%.2f", v / 1000 }')
-  r_p99=$(awk -v v="$p99" 'BEGIN { printf "%.2f", v / 1000 }')
-  r_bytes=$((bytes / requests))
-  printf '  %-34s %8s req/s   p50 %6s ms   p99 %6s ms   %4s B/answer' \
-    "$name" "$r_rps" "$r_p50" "$r_p99" "$r_bytes"
-  (( socket_errors == 0 )) || printf '   %s socket errors' "$socket_errors"
-  printf '\n'
+  (( requests > 0 )) || fail "$1: no request answered"
+  (( http_errors == 0 )) || { cat "$tmp/wrk.out" >&2; fail "$1: $http_errors answers with an error status"; }
+  (( socket_errors == 0 )) || echo "  ($1: $socket_errors socket errors)"
+  w_requests=$requests
+  w_seconds=$(awk -v d="$duration" 'BEGIN { printf "%.3f", d / 1e6 }')
+  w_rps=$(awk -v n="$requests" -v d="$duration" 'BEGIN { printf "%.0f", n * 1e6 / d }')
+  w_p50=$(awk -v v="$p50" 'BEGIN { printf "%.2f", v / 1000 }')
+  w_p99=$(awk -v v="$p99" 'BEGIN { printf "%.2f", v / 1000 }')
+  w_bytes=$((bytes / requests))
 }
 
+# Every round's figures go to $tmp/m/NAME.FIGURE, one a line.
+mkdir "$tmp/m"
+keep() {
+  echo "$3" >> "$tmp/m/$1.$2"
+}
+keep_wrk() {
+  keep "$1" rps "$w_rps"
+  keep "$1" p50 "$w_p50"
+  keep "$1" p99 "$w_p99"
+  keep "$1" bytes "$w_bytes"
+}
+sum() {
+  awk '{ s += $1 } END { print s }' "$tmp/m/$1.$2"
+}
+median() {
+  sort -n "$tmp/m/$1.$2" |
+    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'
+}
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
-
-echo "rendezvous bench: wrk -t $threads -c $connections -d ${seconds}s on 127.0.0.1;" \
-  "wgdiscover-rendezvous (one thread) and nginx (one worker) on $(nproc) CPUs"
-echo "GET /v1/peers/KEY: a body of $answer_size bytes; wgdiscover-rendezvous closes" \
-  "every connection after its answer"
-measure "wgdiscover-rendezvous" "http://127.0.0.1:$port/v1/peers/$key"
-get_rps=$r_rps
-measure "nginx, keep-alive" "http://127.0.0.1:$nginx_keepalive_port/v1/peers/$key"
-nginx_keepalive_rps=$r_rps
-measure "nginx, keepalive_timeout 0" "http://127.0.0.1:$nginx_close_port/v1/peers/$key"
-nginx_close_rps=$r_rps
-printf '  %-38s %s   (goal >= 0.5)\n' "ratio GET / nginx keep-alive:" \
-  "$(ratio "$get_rps" "$nginx_keepalive_rps")"
-printf '  %-38s %s   (goal >= 0.5)\n' "ratio GET / nginx keepalive_timeout 0:" \
-  "$(ratio "$get_rps" "$nginx_close_rps")"
-
-"$make_records" "$n_records" > "$tmp/records.hex" || fail "bench/rdv-records failed"
-
-# put_accepted NAME PORT: PUTs each record once to the server on PORT;
-# sets accepted_rps. Answers still in flight when wrk stops are stored but
-# not counted, and after the last record wrk may send it again (answered
-# already-known), so the accepted ones are the fewer of wrk's answers and
-# the records the store gained.
-put_accepted() {
-  local before gained accepted
-  before=$(stored "$2")
-  RDV_BENCH_PUT=distinct RDV_BENCH_RECORDS=$tmp/records.hex RDV_BENCH_THREADS=$threads \
-    measure "$1" "http://127.0.0.1:$2/v1/announcements"
-  gained=$(( $(stored "$2") - before ))
-  accepted=$(( gained < r_requests ? gained : r_requests ))
-  accepted_rps=$(awk -v n="$accepted" -v s="$r_seconds" 'BEGIN { printf "%.0f", n / s }')
-  echo "    $accepted accepted in $r_seconds s ($r_requests answers, the store gained $gained" \
-    "of the $n_records records): $accepted_rps accepted PUTs/s"
+show_wrk() {
+  printf '  %-34s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   %4.0f B/answer\n' "$2" \
+    "$(median "$1" rps)" "$(median "$1" p50)" "$(median "$1" p99)" "$(median "$1" bytes)"
+}
+show_ratio() {
+  printf '  %-38s %.2f%s\n' "$2" "$(median "$1" ratio)" "${3:-}"
 }
 
+get_url=/v1/peers/$key
+echo "rendezvous bench: wrk -t $threads -c $connections on 127.0.0.1;" \
+  "wgdiscover-rendezvous (one thread) and nginx (one worker) on $(nproc) CPUs;" \
+  "medians of $rounds rounds of ${seconds} s, the measurements of a round one after the other"
+echo "GET /v1/peers/KEY: a body of $answer_size bytes; wgdiscover-rendezvous closes" \
+  "every connection after its answer"
+for ((r = 1; r <= rounds; r++)); do
+  run_wrk "http://127.0.0.1:$port$get_url"
+  keep_wrk get
+  ours=$w_rps
+  run_wrk "http://127.0.0.1:$nginx_keepalive_port$get_url"
+  keep_wrk nginx_keepalive
+  keep nginx_keepalive ratio "$(ratio "$ours" "$w_rps")"
+  run_wrk "http://127.0.0.1:$nginx_close_port$get_url"
+  keep_wrk nginx_close
+  keep nginx_close ratio "$(ratio "$ours" "$w_rps")"
+done
+show_wrk get "wgdiscover-rendezvous"
+show_wrk nginx_keepalive "nginx, keep-alive"
+show_wrk nginx_close "nginx, keepalive_timeout 0"
+show_ratio nginx_keepalive "ratio GET / nginx keep-alive:" "   (goal >= 0.5)"
+show_ratio nginx_close "ratio GET / nginx keepalive_timeout 0:" "   (goal >= 0.5)"
+
+# Records of new keys, a file for each round, the same for both stores.
+for ((r = 1; r <= rounds; r++)); do
+  "$make_records" "$n_records" > "$tmp/records.$r.hex" || fail "bench/rdv-records failed"
+done
 state_fs=$(df --output=fstype "$tmp/server" | tail -n 1)
-echo "PUT /v1/announcements: records of $(stat -c %s "$tmp/record.bin") bytes"
-put_accepted "accepted, new key each, on $state_fs" "$port"
-state_rps=$accepted_rps
+stores=("$port")
 # The same on a memory file system, where a commit waits for no disk:
 # what is left is the server's own work, verification included.
 if [[ $state_fs != tmpfs && $(df --output=fstype /dev/shm 2>/dev/null | tail -n 1) == tmpfs ]]; then
   shm=$(mktemp -d -p /dev/shm) || fail "no directory in /dev/shm"
   dirs+=("$shm")
   start_server "$((port + 3))" "$shm"
-  put_accepted "accepted, new key each, on tmpfs" "$((port + 3))"
-  tmpfs_rps=$accepted_rps
+  stores+=("$((port + 3))")
 fi
-RDV_BENCH_PUT=repeat RDV_BENCH_RECORDS=$tmp/record.hex \
-  measure "already-known: the same record" "http://127.0.0.1:$port/v1/announcements"
-known_rps=$r_rps
-"$verify_rate" "$seconds" < "$tmp/record.hex" > "$tmp/verify" || fail "bench/verify-rate failed"
-verify_ps=$(awk '$1 == "verify_per_second" { print $2 }' "$tmp/verify")
-derive_ps=$(awk '$1 == "verify_derive_per_second" { print $2 }' "$tmp/verify")
-printf '  %-34s %8s /s on one core\n' "crypto_sign_verify_detached" "$verify_ps"
-printf '  %-34s %8s /s on one core (a record without certificate needs both)\n' \
-  "verify + derive WireGuard key" "$derive_ps"
-printf '  %-38s %s\n' "ratio accepted PUTs ($state_fs) / verify:" "$(ratio "$state_rps" "$verify_ps")"
-if [[ -n ${tmpfs_rps:-} ]]; then
-  printf '  %-38s %s\n' "ratio accepted PUTs (tmpfs) / verify:" "$(ratio "$tmpfs_rps" "$verify_ps")"
-fi
-printf '  %-38s %s\n' "ratio already-known PUTs / verify:" "$(ratio "$known_rps" "$verify_ps")"
+
+# put_accepted PORT ROUND: PUTs each record of the round once to the
+# server on PORT. Answers still in flight when wrk stops are stored but
+# not counted, and after the last record wrk may send it again (answered
+# already-known), so the accepted ones are the fewer of wrk's answers and
+# the records the store gained.
+put_accepted() {
+  local before gained accepted
+  before=$(stored "$1")
+  RDV_BENCH_PUT=distinct RDV_BENCH_RECORDS=$tmp/records.$2.hex RDV_BENCH_THREADS=$threads \
+    run_wrk "http://127.0.0.1:$1/v1/announcements"
+  gained=$(( $(stored "$1") - before ))
+  accepted=$(( gained < w_requests ? gained : w_requests ))
+  w_rps=$(awk -v n="$accepted" -v s="$w_seconds" 'BEGIN { printf "%.0f", n / s }')
+  keep_wrk "accepted_$1"
+  keep "accepted_$1" accepted "$accepted"
+  keep "accepted_$1" answers "$w_requests"
+  keep "accepted_$1" seconds "$w_seconds"
+}
+
+for ((r = 1; r <= rounds; r++)); do
+  for p in "${stores[@]}"; do
+    put_accepted "$p" "$r"
+  done
+  RDV_BENCH_PUT=repeat RDV_BENCH_RECORDS=$tmp/record.hex \
+    run_wrk "http://127.0.0.1:$port/v1/announcements"
+  keep_wrk known
+  "$verify_rate" "$seconds" < "$tmp/record.hex" > "$tmp/verify" || fail "bench/verify-rate failed"
+  verify=$(awk '$1 == "verify_per_second" { print $2 }' "$tmp/verify")
+  keep verify rps "$verify"
+  keep derive rps "$(awk '$1 == "verify_derive_per_second" { print $2 }' "$tmp/verify")"
+  for p in "${stores[@]}"; do
+    keep "accepted_$p" ratio "$(ratio "$(tail -n 1 "$tmp/m/accepted_$p.rps")" "$verify")"
+  done
+  keep known ratio "$(ratio "$w_rps" "$verify")"
+done
+
+echo "PUT /v1/announcements: records of $(stat -c %s "$tmp/record.bin") bytes"
+for p in "${stores[@]}"; do
+  fs=$state_fs
+  [[ $p == "$port" ]] || fs=tmpfs
+  show_wrk "accepted_$p" "accepted, new key each, on $fs"
+  echo "    in all rounds $(sum "accepted_$p" accepted) accepted of" \
+    "$(sum "accepted_$p" answers) answers in $(sum "accepted_$p" seconds) s" \
+    "($n_records new records a round)"
+done
+show_wrk known "already-known: the same record"
+printf '  %-34s %8.0f /s on one core\n' "crypto_sign_verify_detached" "$(median verify rps)"
+printf '  %-34s %8.0f /s on one core (a record without certificate needs both)\n' \
+  "verify + derive WireGuard key" "$(median derive rps)"
+for p in "${stores[@]}"; do
+  fs=$state_fs
+  [[ $p == "$port" ]] || fs=tmpfs
+  show_ratio "accepted_$p" "ratio accepted PUTs ($fs) / verify:"
+done
+show_ratio known "ratio already-known PUTs / verify:"
