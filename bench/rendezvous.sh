@@ -9,9 +9,11 @@
 #                      connection after its answer (src/rendezvous/server.c,
 #                      on_request), so each of its requests is a new TCP
 #                      connection, and the second reference does the same
-#   PUT, accepted      each of RDV_BENCH_RECORDS records of a new key once
-#                      (bench/rdv-records), every one verified and written
-#                      to the store (one fsync each) before its answer
+#   PUT, accepted      records of new keys (bench/rdv-records), each sent
+#                      once, every one verified and written to the store
+#                      (synchronous=FULL: an fsync each) before its answer;
+#                      with the store in the temporary directory, and, when
+#                      that is no tmpfs, again with it on /dev/shm
 #   PUT, already-known the stored record again: verified, nothing written
 #   verify             bare crypto_sign_verify_detached of that record on
 #                      one core (bench/verify-rate), the check every PUT
