@@ -205,14 +205,14 @@ median() {
     awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'
 }
 ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'
 }
 show_wrk() {
   printf '  %-34s %8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   %4.0f B/answer\n' "$2" \
     "$(median "$1" rps)" "$(median "$1" p50)" "$(median "$1" p99)" "$(median "$1" bytes)"
 }
 show_ratio() {
-  printf '  %-38s %.2f%s\n' "$2" "$(median "$1" ratio)" "${3:-}"
+  printf '  %-38s %.3f%s\n' "$2" "$(median "$1" ratio)" "${3:-}"
 }
 
 get_url=/v1/peers/$key
