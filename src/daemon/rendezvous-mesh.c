@@ -140,67 +140,76 @@ mesh_list_finish (WgdRdvMesh *m, SoupMessage *msg, GBytes *body, const GError *e
   wgd_rdv_follow_list_done (&m->follow, ok, mesh_now_ms (), m->callbacks.random, NULL);
 }
 
+/* A request of the follower's: a callback may run after the follower is
+ * freed (its cancellable cancelled), and then touches nothing of it. */
 typedef struct {
   WgdRdvMesh *mesh;
+  GCancellable *cancellable;
   SoupMessage *msg;
-  guint8 *buffer;               /* WGD_RDV_LISTING_MAX + 1 bytes */
-} ListRead;
+  guint8 *buffer;               /* a listing's: WGD_RDV_LISTING_MAX + 1 bytes */
+} MeshCall;
+
+static MeshCall *
+mesh_call_new (WgdRdvMesh *m, SoupMessage *msg)
+{
+  MeshCall *call = g_new0 (MeshCall, 1);
+
+  call->mesh = m;
+  call->cancellable = g_object_ref (m->cancellable);
+  call->msg = g_object_ref (msg);
+  return call;
+}
 
 static void
-list_read_free (ListRead *read)
+mesh_call_free (MeshCall *call)
 {
-  g_object_unref (read->msg);
-  g_free (read->buffer);
-  g_free (read);
+  g_object_unref (call->cancellable);
+  g_object_unref (call->msg);
+  g_free (call->buffer);
+  g_free (call);
 }
 
 static void
 list_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ListRead *read = user_data;
+  MeshCall *call = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = NULL;
   gsize n = 0;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error);
+  if (g_cancellable_is_cancelled (call->cancellable))
     {
-      list_read_free (read);
+      mesh_call_free (call);
       return;
     }
   if (error == NULL && n > WGD_RDV_LISTING_MAX)
     g_set_error (&error, WGD_ERROR, WGD_ERROR_INVALID, _("the answer is larger than %u bytes"),
                  (guint) WGD_RDV_LISTING_MAX);
   if (error == NULL)
-    body = g_bytes_new (read->buffer, n);
-  mesh_list_finish (read->mesh, read->msg, body, error);
-  list_read_free (read);
+    body = g_bytes_new (call->buffer, n);
+  mesh_list_finish (call->mesh, call->msg, body, error);
+  mesh_call_free (call);
 }
 
 static void
 list_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  MeshCall *call = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result,
                                                               &error);
-  WgdRdvMesh *m = user_data;
-  ListRead *read;
 
-  /* The follower is gone: nothing of it may be touched. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (stream == NULL)
+  if (g_cancellable_is_cancelled (call->cancellable) || stream == NULL)
     {
-      mesh_list_finish (m, msg, NULL, error);
+      if (!g_cancellable_is_cancelled (call->cancellable))
+        mesh_list_finish (call->mesh, call->msg, NULL, error);
+      mesh_call_free (call);
       return;
     }
-  read = g_new0 (ListRead, 1);
-  read->mesh = m;
-  read->msg = g_object_ref (msg);
-  read->buffer = g_malloc (WGD_RDV_LISTING_MAX + 1);
-  g_input_stream_read_all_async (stream, read->buffer, WGD_RDV_LISTING_MAX + 1,
-                                 G_PRIORITY_DEFAULT, m->cancellable, list_read, read);
+  call->buffer = g_malloc (WGD_RDV_LISTING_MAX + 1);
+  g_input_stream_read_all_async (stream, call->buffer, WGD_RDV_LISTING_MAX + 1,
+                                 G_PRIORITY_DEFAULT, call->cancellable, list_read, call);
 }
 
 static void
@@ -217,7 +226,8 @@ mesh_list (WgdRdvMesh *m)
     }
   /* As the client's other requests: one connection each. */
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Connection", "close");
-  soup_session_send_async (m->session, msg, G_PRIORITY_DEFAULT, m->cancellable, list_sent, m);
+  soup_session_send_async (m->session, msg, G_PRIORITY_DEFAULT, m->cancellable, list_sent,
+                           mesh_call_new (m, msg));
 }
 
 static gboolean
@@ -307,21 +317,25 @@ on_watch_closed (SoupWebsocketConnection *conn, gpointer user_data)
 static void
 watch_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  MeshCall *call = user_data;
+  WgdRdvMesh *m = call->mesh;
+  SoupMessage *msg = call->msg;
   g_autoptr (GError) error = NULL;
   SoupWebsocketConnection *conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
                                                                         result, &error);
-  WgdRdvMesh *m = user_data;
   g_autofree gchar *why = NULL;
+  const gchar *retry_after = NULL;
   guint status;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  if (g_cancellable_is_cancelled (call->cancellable))
+    {
+      g_clear_object (&conn);
+      mesh_call_free (call);
+      return;
+    }
   if (conn == NULL)
     {
-      const gchar *retry_after = NULL;
-
-      status = msg != NULL ? soup_message_get_status (msg) : 0;
+      status = soup_message_get_status (msg);
       if (status == 429 || status == 503)
         retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                     "Retry-After");
@@ -331,8 +345,10 @@ watch_connected (GObject *source, GAsyncResult *result, gpointer user_data)
       wgd_rdv_follow_watch_failed (&m->follow, retry_after, mesh_now_ms (), m->callbacks.random,
                                    NULL);
       mesh_note_state (m, why);
+      mesh_call_free (call);
       return;
     }
+  mesh_call_free (call);
   m->conn = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn, WGD_RDV_ANSWER_MAX);
   soup_websocket_connection_set_keepalive_interval (conn, WGD_RDV_WATCH_PING_S);
@@ -358,7 +374,7 @@ mesh_watch (WgdRdvMesh *m)
       return;
     }
   soup_session_websocket_connect_async (m->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        m->cancellable, watch_connected, m);
+                                        m->cancellable, watch_connected, mesh_call_new (m, msg));
 }
 
 WgdRdvMesh *
