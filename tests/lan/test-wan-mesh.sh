@@ -88,15 +88,6 @@ start_server() {
   server_pid=$!
   within 10 "wan_ns server curl -s -o /dev/null $url/metrics"
 }
-show_logs() {
-  local f
-  for f in "$@"; do sed "s|^|# $(basename "$f"): |" "$f" | tail -n 15; done
-}
-check_show() {
-  local what=$1 cond=$2
-  shift 2
-  if eval "$cond"; then ok "$what"; else not_ok "$what"; show_logs "$@"; fi
-}
 has_peer() { wan_exec "$1" wg show wg0 peers | grep -qxF "${pub[$2]}"; }
 endpoint_of() { # host, peer
   wan_exec "$1" wg show wg0 endpoints | awk -v k="${pub[$2]}" '$1 == k { print $2 }'
