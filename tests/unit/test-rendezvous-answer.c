@@ -198,10 +198,10 @@ test_listing_bad (void)
     "{\"records\":[{}]}", "{\"records\":[{\"record\":\"AAAA\"}]}", "{\"records\":[",
   };
   g_autoptr (WgdAnnouncement) plain = mesh_announcement (4, FALSE, FALSE);
-  g_autofree gchar *p = peer_answer (plain);
-  g_autofree gchar *foreign = g_strdup_printf ("{\"records\":[%s]}", p);
   g_autoptr (WgdAnnouncement) a = mesh_announcement (1, TRUE, FALSE);
+  g_autofree gchar *p = peer_answer (plain);
   g_autofree gchar *pa = peer_answer (a);
+  g_autofree gchar *foreign = g_strdup_printf ("{\"records\":[%s,%s]}", pa, p);
   GString *many = g_string_new ("{\"records\":[");
   g_autofree gchar *huge = g_strnfill (WGD_RDV_LISTING_MAX + 1, ' ');
   g_autofree gchar *many_text = NULL;
@@ -217,7 +217,7 @@ test_listing_bad (void)
   {
     g_autoptr (GError) error = NULL;
 
-    /* A record of no mesh fails the whole listing. */
+    /* A record of no mesh fails the whole listing, the good one too. */
     g_assert_null (wgd_rdv_answer_parse_listing (foreign, strlen (foreign), mesh_ca, &error));
     g_assert_error (error, WGD_ERROR, WGD_ERROR_INVALID);
   }
