@@ -376,9 +376,11 @@ wgd_rdv_follow_watch_closed (WgdRdvFollow *follow, gint64 now_ms, WgdRdvRandomFu
 {
   if (follow->state != WGD_RDV_MESH_WATCHED)
     return;
-  /* A watch that opens and drops at once (a proxy that cuts WebSockets)
-   * backs off further each time; one that was held starts afresh. */
-  if (now_ms - follow->opened_at >= WGD_RDV_WATCH_STABLE_MS)
+  /* A watch that opens and drops at once (a proxy that cuts WebSockets),
+   * or that brought nothing until it was found silent (one that swallows
+   * them), backs off further each time; one the server kept answering
+   * on for a while starts afresh. */
+  if (follow->heard_at - follow->opened_at >= WGD_RDV_WATCH_STABLE_MS)
     wgd_rdv_backoff_reset (&follow->watch_backoff);
   follow_poll (follow, wgd_rdv_backoff_next (&follow->watch_backoff, random, user_data), now_ms);
 }

@@ -115,8 +115,9 @@ gboolean wgd_rdv_state_from_string (const gchar *text, WgdRdvState *state);
 /* A watch that brought nothing (no pong, no message) for this long is
  * dead, whatever its socket says (a proxy that keeps the TCP side up). */
 #define WGD_RDV_WATCH_SILENCE_MS (3 * WGD_RDV_WATCH_PING_S * 1000)
-/* A watch held this long was a success: a drop after it starts the
- * backoff afresh. */
+/* A watch on which the server was heard (a pong, a message) this long
+ * after it opened was a success: a drop after it starts the backoff
+ * afresh. */
 #define WGD_RDV_WATCH_STABLE_MS (60 * 1000)
 
 typedef enum {

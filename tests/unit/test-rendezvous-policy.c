@@ -437,7 +437,8 @@ test_follow_polled (void)
 }
 
 /* A watch that drops at once each time (a proxy that breaks WebSockets)
- * backs off further; one held for a while starts afresh. */
+ * or stays silent backs off further; one the server answered on for a
+ * while starts afresh. */
 static void
 test_follow_drops (void)
 {
@@ -457,8 +458,17 @@ test_follow_drops (void)
     }
   /* The largest draw after 12 drops in a row: the cap. */
   g_assert_cmpint (wait, ==, WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_CAP_MS);
+  /* Silent from its opening until it was found dead: no success. */
   g_assert_true (wgd_rdv_follow_take_watch (&f, t));
   wgd_rdv_follow_watch_opened (&f, t);
+  g_assert_true (wgd_rdv_follow_is_silent (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1));
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1, max_random, NULL);
+  g_assert_cmpuint (f.watch_backoff.failures, ==, 13);
+  t = f.watch_at;
+  /* Answered on for a minute, then dropped: the backoff starts afresh. */
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+  wgd_rdv_follow_watch_opened (&f, t);
+  wgd_rdv_follow_heard (&f, t + WGD_RDV_WATCH_STABLE_MS);
   wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS, max_random, NULL);
   g_assert_cmpuint (f.watch_backoff.failures, ==, 1);
   g_assert_cmpint (f.watch_at, ==,
