@@ -12,13 +12,16 @@
 # there (403). The server is restarted with MaxWebSockets=0: the
 # daemons' watches are refused (503) and they poll the mesh's listing,
 # and b1 still finds a2, started meanwhile; with the server's limit
-# lifted they watch again. Prints TAP; needs root.
+# lifted they watch again. Behind a proxy that swallows WebSockets
+# silently (tests/lan/ws-blackhole.py), a1 finds its watch dead after
+# 60 s without a pong and polls. Prints TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
 daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
 server=${WGDISCOVER_RENDEZVOUS:?WGDISCOVER_RENDEZVOUS names wgdiscover-rendezvous}
 client=${WGD_RDV_CLIENT:?WGD_RDV_CLIENT names tests/rendezvous/rdv-client}
+blackhole=$(cd "$srcdir" && pwd)/tests/lan/ws-blackhole.py
 source "$srcdir/tests/lan/lan.sh"
 source "$srcdir/tests/lan/wan.sh"
 source "$srcdir/tests/lan/tap.sh"
@@ -198,6 +201,32 @@ t0=$(now_ms)
 check_show "with WebSockets allowed again, a1 watches the mesh again" "within 150 watching_again" \
   "$w/log-a1" "$w/server.log"
 echo "# a1 watched again $(($(now_ms) - t0)) ms after the server came back"
+
+# A proxy in front of the server that passes the WebSocket's opening and
+# then swallows it silently: a1 (reloaded with the proxy's URL) takes the
+# watch as dead once nothing came for 60 s, and polls through the proxy.
+stop_pid "$server_pid"
+proxy_url=http://$wan_server_address:$((port + 1))
+start_server "PublicURL=$proxy_url"
+ip netns exec "${wan_id}-server" /usr/bin/python3 "$blackhole" "$wan_server_address" \
+  $((port + 1)) "$wan_server_address" "$port" "$w/blackhole.log" &
+proxy_pid=$!
+within 10 "wan_ns server curl -s -o /dev/null $proxy_url/metrics"
+sed -i "s|^RendezvousURL=.*|RendezvousURL=$proxy_url|" "$w/conf-a1"
+kill -HUP "${daemon_pid[a1]}"
+check_show "through the proxy, a1 opens a watch (the proxy passes the 101)" \
+  "within 30 logged a1 'wg0: watching the mesh on the rendezvous server $proxy_url'" \
+  "$w/log-a1" "$w/blackhole.log"
+t0=$(now_ms)
+silent() { logged a1 "cannot watch the mesh on the rendezvous server $proxy_url \\(nothing heard"; }
+check_show "a1 finds the swallowed watch dead and polls the listing" "within 100 silent" \
+  "$w/log-a1" "$w/blackhole.log"
+echo "# a1 gave the silent watch up $(($(now_ms) - t0)) ms after it opened (pings every 20 s, dead after 60 s)"
+check_show "wgdiscoverctl status on a1: connected through the proxy, the mesh polled" \
+  "within 40 \"wan_exec a1 '$ctl' status | grep -qx 'Rendezvous mesh wg0: polled'\" &&
+   wan_exec a1 '$ctl' status | grep -q '^Rendezvous: connected'" "$w/log-a1"
+stop_pid "$proxy_pid"
+
 for h in a1 b1 b2 a2 a3; do
   check "wgdiscoverd on $h keeps running" "kill -0 ${daemon_pid[$h]}"
 done
