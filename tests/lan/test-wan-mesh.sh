@@ -14,7 +14,8 @@
 # and b1 still finds a2, started meanwhile; with the server's limit
 # lifted they watch again. Behind a proxy that swallows WebSockets
 # silently (tests/lan/ws-blackhole.py), a1 finds its watch dead after
-# 60 s without a pong and polls. Prints TAP; needs root.
+# 60 s without a pong and polls, while b1's healthy watch stays open.
+# Prints TAP; needs root.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -202,21 +203,31 @@ check_show "with WebSockets allowed again, a1 watches the mesh again" "within 15
   "$w/log-a1" "$w/server.log"
 echo "# a1 watched again $(($(now_ms) - t0)) ms after the server came back"
 
-# A proxy in front of the server that passes the WebSocket's opening and
-# then swallows it silently: a1 (reloaded with the proxy's URL) takes the
-# watch as dead once nothing came for 60 s, and polls through the proxy.
-stop_pid "$server_pid"
-proxy_url=http://$wan_server_address:$((port + 1))
-start_server "PublicURL=$proxy_url"
+# A proxy in front of a second server that passes the WebSocket's
+# opening and then swallows it silently: a1 (reloaded with the proxy's
+# URL) takes the watch as dead once nothing came for 60 s, and polls
+# through the proxy. Meanwhile b1 keeps its watch on the first server:
+# the pongs to its pings keep a healthy watch alive past those 60 s.
+watched_again_b1() { wan_exec b1 "$ctl" status | grep -qx 'Rendezvous mesh wg0: watched'; }
+check_show "b1 watches the mesh again too" "within 150 watched_again_b1" "$w/log-b1"
+b1_drops=$(count_logged b1 'cannot watch the mesh')
+b1_watches=$(count_logged b1 'wg0: watching the mesh')
+proxy_port=$((port + 1))
+proxy_url=http://$wan_server_address:$proxy_port
+printf '[Server]\nListen=%s:%s\nAllowPlainHTTP=true\nPublicURL=%s\n' \
+  "$wan_server_address" $((port + 2)) "$proxy_url" > "$w/server2.conf"
+ip netns exec "${wan_id}-server" "$server" --config "$w/server2.conf" \
+  --state-dir "$w/server2-state" >> "$w/server2.log" 2>&1 &
+server2_pid=$!
 ip netns exec "${wan_id}-server" /usr/bin/python3 "$blackhole" "$wan_server_address" \
-  $((port + 1)) "$wan_server_address" "$port" "$w/blackhole.log" &
+  "$proxy_port" "$wan_server_address" $((port + 2)) "$w/blackhole.log" &
 proxy_pid=$!
 within 10 "wan_ns server curl -s -o /dev/null $proxy_url/metrics"
 sed -i "s|^RendezvousURL=.*|RendezvousURL=$proxy_url|" "$w/conf-a1"
 kill -HUP "${daemon_pid[a1]}"
 check_show "through the proxy, a1 opens a watch (the proxy passes the 101)" \
   "within 30 logged a1 'wg0: watching the mesh on the rendezvous server $proxy_url'" \
-  "$w/log-a1" "$w/blackhole.log"
+  "$w/log-a1" "$w/blackhole.log" "$w/server2.log"
 t0=$(now_ms)
 silent() { logged a1 "cannot watch the mesh on the rendezvous server $proxy_url \\(nothing heard"; }
 check_show "a1 finds the swallowed watch dead and polls the listing" "within 100 silent" \
@@ -225,6 +236,10 @@ echo "# a1 gave the silent watch up $(($(now_ms) - t0)) ms after it opened (ping
 check_show "wgdiscoverctl status on a1: connected through the proxy, the mesh polled" \
   "within 40 \"wan_exec a1 '$ctl' status | grep -qx 'Rendezvous mesh wg0: polled'\" &&
    wan_exec a1 '$ctl' status | grep -q '^Rendezvous: connected'" "$w/log-a1"
+check_show "b1 kept one watch open all along (answered pings, no drop, no new watch)" \
+  "watched_again_b1 && [[ \$(count_logged b1 'cannot watch the mesh') == $b1_drops &&
+                         \$(count_logged b1 'wg0: watching the mesh') == $b1_watches ]]" "$w/log-b1"
+stop_pid "$server2_pid"
 stop_pid "$proxy_pid"
 
 for h in a1 b1 b2 a2 a3; do
