@@ -150,6 +150,26 @@ wgd_membership_proof_to_header (const WgdMembershipProof *proof)
   return g_strconcat (WGD_MEMBERSHIP_SCHEME " ", text, NULL);
 }
 
+gchar *
+wgd_membership_authorization (const WgdKeyPair *identity, const WgdCertificate *certificate,
+                              const WgdMembershipRequest *request, guint64 timestamp,
+                              GError **error)
+{
+  g_autoptr (WgdMembershipProof) proof = wgd_membership_proof_new ();
+
+  if (!wgd_membership_proof_sign (proof, identity, certificate, request, timestamp, NULL, error))
+    return NULL;
+  return wgd_membership_proof_to_header (proof);
+}
+
+gchar *
+wgd_membership_mesh_path (const guint8 mesh[WGD_KEY_LEN], const gchar *what)
+{
+  g_autofree gchar *key = wgd_base64url_encode (mesh, WGD_KEY_LEN);
+
+  return g_strdup_printf ("/v1/meshes/%s/%s", key, what);
+}
+
 static gboolean
 malformed (GError **error, const gchar *what)
 {

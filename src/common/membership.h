@@ -97,6 +97,16 @@ gboolean wgd_membership_proof_sign (WgdMembershipProof *proof, const WgdKeyPair 
 /* The value of the Authorization header for a signed proof. */
 gchar *wgd_membership_proof_to_header (const WgdMembershipProof *proof);
 
+/* The Authorization header's value for request, with a fresh proof (a
+ * random nonce) signed at timestamp: what a client sends. */
+gchar *wgd_membership_authorization (const WgdKeyPair *identity,
+                                     const WgdCertificate *certificate,
+                                     const WgdMembershipRequest *request, guint64 timestamp,
+                                     GError **error);
+/* The path of a mesh route: "/v1/meshes/<mesh key in unpadded
+ * base64url>/<what>" (what: "announcements" or "watch"). */
+gchar *wgd_membership_mesh_path (const guint8 mesh[WGD_KEY_LEN], const gchar *what);
+
 /* Parses data[0..len) into out; checks format only. */
 gboolean wgd_membership_proof_decode (WgdMembershipProof *out, const guint8 *data, gsize len,
                                       GError **error);

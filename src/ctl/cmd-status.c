@@ -76,6 +76,23 @@ append_interfaces (GString *text, CtlBus *bus)
     }
 }
 
+/* "Rendezvous mesh wg0: watched", one line per mesh followed. */
+static void
+append_rendezvous_meshes (GString *text, CtlBus *bus)
+{
+  GVariant *meshes = wgd_api_manager_get_rendezvous_meshes (bus->manager);
+  GVariantIter iter;
+  const gchar *ifname, *state;
+
+  if (meshes == NULL)
+    return;
+  g_variant_iter_init (&iter, meshes);
+  while (g_variant_iter_next (&iter, "{&s&s}", &ifname, &state))
+    /* Translators: the state (connecting, watched, polled) stays in
+       English, as on D-Bus. */
+    g_string_append_printf (text, _("Rendezvous mesh %s: %s\n"), ifname, state);
+}
+
 /* "Rendezvous: backing-off until 2026-12-01T23:00:05Z (connection refused)". */
 static void
 append_rendezvous (GString *text, CtlBus *bus)
@@ -97,6 +114,7 @@ append_rendezvous (GString *text, CtlBus *bus)
   if (error != NULL && error[0] != '\0')
     g_string_append_printf (text, " (%s)", error);
   g_string_append_c (text, '\n');
+  append_rendezvous_meshes (text, bus);
 }
 
 static int

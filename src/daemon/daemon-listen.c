@@ -265,6 +265,16 @@ wgd_daemon_get_rendezvous (WgdDaemon *d, const gchar **state, const gchar **erro
   *retry_at = wgd_rendezvous_get_retry_at (d->rendezvous);
 }
 
+const gchar *
+wgd_daemon_get_rendezvous_mesh (WgdDaemon *d, const gchar *name)
+{
+  WgdRdvMeshState state;
+
+  if (d->rendezvous == NULL || !wgd_rendezvous_get_mesh_state (d->rendezvous, name, &state))
+    return NULL;
+  return wgd_rdv_mesh_state_to_string (state);
+}
+
 GStrv
 wgd_daemon_get_interface_names (WgdDaemon *d)
 {

@@ -1173,6 +1173,25 @@ on_rendezvous_want (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data)
     }
 }
 
+/* Which meshes the rendezvous client follows: those of mesh-mode
+ * interfaces that use it and hold a certificate (the proof of
+ * membership is made with it). */
+static void
+on_rendezvous_meshes (WgdRendezvous *rdv, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->mesh_config != NULL && iface->mesh_config->certificate != NULL
+          && iface->config->rendezvous != WGD_RENDEZVOUS_NEVER)
+        wgd_rendezvous_follow_mesh (rdv, iface->config->name, iface->mesh_config->ca_key,
+                                    d->identity, iface->mesh_config->certificate);
+    }
+}
+
 static void
 on_rendezvous_state (gpointer user_data)
 {
@@ -1183,6 +1202,7 @@ static const WgdRendezvousCallbacks rendezvous_callbacks = {
   .record = on_rendezvous_record,
   .reflexive = on_rendezvous_reflexive,
   .want = on_rendezvous_want,
+  .meshes = on_rendezvous_meshes,
   .state_changed = on_rendezvous_state,
 };
 

@@ -132,6 +132,9 @@ void wgd_daemon_get_counters (WgdDaemon *daemon, WgdDaemonCounters *counters);
  * while it backs off, when it tries again (0 otherwise). */
 void wgd_daemon_get_rendezvous (WgdDaemon *daemon, const gchar **state, const gchar **error,
                                 guint64 *retry_at);
+/* How the rendezvous client follows the mesh of interface name
+ * ("connecting", "watched", "polled"); NULL if it does not. */
+const gchar *wgd_daemon_get_rendezvous_mesh (WgdDaemon *daemon, const gchar *name);
 /* The configured interfaces' names, in the configuration's order. */
 GStrv wgd_daemon_get_interface_names (WgdDaemon *daemon);
 /* NULL if no such interface is configured. */

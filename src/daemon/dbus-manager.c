@@ -157,6 +157,24 @@ dbus_manager_peers_by_trust (WgdDbusManager *m)
   return g_variant_builder_end (&b);
 }
 
+/* Interface → how its mesh is followed on the rendezvous server. */
+static GVariant *
+dbus_manager_rendezvous_meshes (WgdDbusManager *m)
+{
+  g_auto (GStrv) names = wgd_daemon_get_interface_names (m->daemon);
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const gchar *state = wgd_daemon_get_rendezvous_mesh (m->daemon, names[i]);
+
+      if (state != NULL)
+        g_variant_builder_add (&b, "{ss}", names[i], state);
+    }
+  return g_variant_builder_end (&b);
+}
+
 static void
 dbus_manager_update_counters (WgdDbusManager *m)
 {
@@ -169,6 +187,7 @@ dbus_manager_update_counters (WgdDbusManager *m)
   wgd_api_manager_set_rendezvous_state (m->skeleton, state);
   wgd_api_manager_set_rendezvous_error (m->skeleton, error);
   wgd_api_manager_set_rendezvous_retry_at (m->skeleton, retry_at);
+  wgd_api_manager_set_rendezvous_meshes (m->skeleton, dbus_manager_rendezvous_meshes (m));
   wgd_api_manager_set_announcements_accepted (m->skeleton, c.accepted);
   wgd_api_manager_set_announcements_ignored (m->skeleton, c.ignored);
   wgd_api_manager_set_announcements_rejected (m->skeleton, dbus_manager_rejected (&c));

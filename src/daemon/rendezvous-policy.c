@@ -1,5 +1,6 @@
 /* rendezvous-policy.c — the rendezvous client's decisions: backoff,
- * Retry-After, the address filter, the lookup schedule (see the header). */
+ * Retry-After, the address filter, the lookup schedule, following a
+ * mesh (see the header). */
 #include "config.h"
 
 #include "rendezvous-policy.h"
@@ -280,4 +281,143 @@ wgd_rdv_state_from_string (const gchar *text, WgdRdvState *state)
         return TRUE;
       }
   return FALSE;
+}
+
+static const gchar *const mesh_state_names[WGD_RDV_MESH_STATE_COUNT] = {
+  [WGD_RDV_MESH_CONNECTING] = "connecting",
+  [WGD_RDV_MESH_WATCHED] = "watched",
+  [WGD_RDV_MESH_POLLED] = "polled",
+};
+
+const gchar *
+wgd_rdv_mesh_state_to_string (WgdRdvMeshState state)
+{
+  g_return_val_if_fail (state < WGD_RDV_MESH_STATE_COUNT, "unknown");
+  return mesh_state_names[state];
+}
+
+gboolean
+wgd_rdv_mesh_state_from_string (const gchar *text, WgdRdvMeshState *state)
+{
+  for (guint i = 0; i < WGD_RDV_MESH_STATE_COUNT; i++)
+    if (g_strcmp0 (text, mesh_state_names[i]) == 0)
+      {
+        *state = (WgdRdvMeshState) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+wgd_rdv_follow_init (WgdRdvFollow *follow, gint64 now_ms)
+{
+  memset (follow, 0, sizeof *follow);
+  follow->state = WGD_RDV_MESH_CONNECTING;
+  follow->watch_at = now_ms;
+  follow->list_at = G_MAXINT64;
+}
+
+gboolean
+wgd_rdv_follow_take_watch (WgdRdvFollow *follow, gint64 now_ms)
+{
+  if (follow->opening || follow->state == WGD_RDV_MESH_WATCHED || now_ms < follow->watch_at)
+    return FALSE;
+  follow->opening = TRUE;
+  return TRUE;
+}
+
+gboolean
+wgd_rdv_follow_take_list (WgdRdvFollow *follow, gint64 now_ms)
+{
+  if (follow->listing || now_ms < follow->list_at)
+    return FALSE;
+  follow->listing = TRUE;
+  follow->list_started_at = now_ms;
+  return TRUE;
+}
+
+void
+wgd_rdv_follow_watch_opened (WgdRdvFollow *follow, gint64 now_ms)
+{
+  follow->opening = FALSE;
+  follow->state = WGD_RDV_MESH_WATCHED;
+  follow->opened_at = now_ms;
+  follow->heard_at = now_ms;
+  /* What was PUT before the watch opened is not pushed: list it once. */
+  follow->list_at = now_ms;
+  wgd_rdv_backoff_reset (&follow->list_backoff);
+}
+
+/* The watch is gone: poll at once unless a poll is planned already. */
+static void
+follow_poll (WgdRdvFollow *follow, guint64 wait, gint64 now_ms)
+{
+  follow->state = WGD_RDV_MESH_POLLED;
+  follow->watch_at = now_ms + (gint64) wait;
+  if (follow->list_at == G_MAXINT64)
+    follow->list_at = now_ms;
+}
+
+void
+wgd_rdv_follow_watch_failed (WgdRdvFollow *follow, const gchar *retry_after, gint64 now_ms,
+                             WgdRdvRandomFunc random, gpointer user_data)
+{
+  guint64 wait = retry_after != NULL
+    ? wgd_rdv_wait_after_429 (&follow->watch_backoff, retry_after, random, user_data)
+    : wgd_rdv_backoff_next (&follow->watch_backoff, random, user_data);
+
+  follow->opening = FALSE;
+  follow_poll (follow, wait, now_ms);
+}
+
+void
+wgd_rdv_follow_watch_closed (WgdRdvFollow *follow, gint64 now_ms, WgdRdvRandomFunc random,
+                             gpointer user_data)
+{
+  if (follow->state != WGD_RDV_MESH_WATCHED)
+    return;
+  /* A watch that opens and drops at once (a proxy that cuts WebSockets),
+   * or that brought nothing until it was found silent (one that swallows
+   * them), backs off further each time; one the server kept answering
+   * on for a while starts afresh. */
+  if (follow->heard_at - follow->opened_at >= WGD_RDV_WATCH_STABLE_MS)
+    wgd_rdv_backoff_reset (&follow->watch_backoff);
+  follow_poll (follow, wgd_rdv_backoff_next (&follow->watch_backoff, random, user_data), now_ms);
+}
+
+void
+wgd_rdv_follow_heard (WgdRdvFollow *follow, gint64 now_ms)
+{
+  follow->heard_at = now_ms;
+}
+
+gboolean
+wgd_rdv_follow_is_silent (const WgdRdvFollow *follow, gint64 now_ms)
+{
+  return follow->state == WGD_RDV_MESH_WATCHED
+         && now_ms - follow->heard_at > WGD_RDV_WATCH_SILENCE_MS;
+}
+
+void
+wgd_rdv_follow_list_done (WgdRdvFollow *follow, gboolean ok, gint64 now_ms,
+                          WgdRdvRandomFunc random, gpointer user_data)
+{
+  const guint32 half = WGD_RDV_POLL_INTERVAL_MS / 2;
+
+  follow->listing = FALSE;
+  if (!ok)
+    {
+      follow->list_at = now_ms + (gint64) wgd_rdv_backoff_next (&follow->list_backoff, random,
+                                                                user_data);
+      return;
+    }
+  wgd_rdv_backoff_reset (&follow->list_backoff);
+  if (follow->state != WGD_RDV_MESH_WATCHED)
+    follow->list_at = now_ms + half + random (half + 1, user_data);
+  /* Watched: the listing after the watch opened was all there is to do;
+   * one started before it opened may have missed a record, so again. */
+  else if (follow->list_started_at >= follow->opened_at)
+    follow->list_at = G_MAXINT64;
+  else
+    follow->list_at = now_ms;
 }

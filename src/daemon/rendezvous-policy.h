@@ -101,3 +101,64 @@ typedef enum {
 
 const gchar *wgd_rdv_state_to_string (WgdRdvState state);
 gboolean wgd_rdv_state_from_string (const gchar *text, WgdRdvState *state);
+
+/* Following a mesh on the server: watched over a WebSocket (pushes)
+ * while one can be held; meanwhile, and whenever it cannot, the mesh's
+ * listing is polled. A watch is retried with the backoff (a 503's or
+ * 429's Retry-After obeyed); a new watch is followed by one listing, so
+ * that nothing PUT before it opened is missed. */
+
+/* Polls, every 15 to 30 s (a twentieth of a record's lifetime at most). */
+#define WGD_RDV_POLL_INTERVAL_MS (30 * 1000)
+/* Our pings on a watch: the server answers each with a pong. */
+#define WGD_RDV_WATCH_PING_S 20
+/* A watch that brought nothing (no pong, no message) for this long is
+ * dead, whatever its socket says (a proxy that keeps the TCP side up). */
+#define WGD_RDV_WATCH_SILENCE_MS (3 * WGD_RDV_WATCH_PING_S * 1000)
+/* A watch on which the server was heard (a pong, a message) this long
+ * after it opened was a success: a drop after it starts the backoff
+ * afresh. */
+#define WGD_RDV_WATCH_STABLE_MS (60 * 1000)
+
+typedef enum {
+  WGD_RDV_MESH_CONNECTING,      /* the first watch is being opened */
+  WGD_RDV_MESH_WATCHED,         /* a watch is open: records are pushed */
+  WGD_RDV_MESH_POLLED,          /* no watch could be held: the listing is polled */
+  WGD_RDV_MESH_STATE_COUNT,
+} WgdRdvMeshState;
+
+const gchar *wgd_rdv_mesh_state_to_string (WgdRdvMeshState state);
+gboolean wgd_rdv_mesh_state_from_string (const gchar *text, WgdRdvMeshState *state);
+
+typedef struct {
+  WgdRdvMeshState state;
+  gboolean opening;             /* a watch is being opened */
+  gboolean listing;             /* a listing is in flight */
+  gint64 watch_at;              /* when to open a watch */
+  gint64 list_at;               /* when to list; G_MAXINT64: not wanted */
+  gint64 list_started_at;
+  gint64 opened_at;             /* the open watch's */
+  gint64 heard_at;              /* the last pong or message on it */
+  WgdRdvBackoff watch_backoff;
+  WgdRdvBackoff list_backoff;
+} WgdRdvFollow;
+
+void wgd_rdv_follow_init (WgdRdvFollow *follow, gint64 now_ms);
+/* Whether to open a watch now; if so, it counts as being opened. */
+gboolean wgd_rdv_follow_take_watch (WgdRdvFollow *follow, gint64 now_ms);
+/* Whether to list now; if so, the listing counts as in flight. */
+gboolean wgd_rdv_follow_take_list (WgdRdvFollow *follow, gint64 now_ms);
+void wgd_rdv_follow_watch_opened (WgdRdvFollow *follow, gint64 now_ms);
+/* The watch was refused or could not be opened; retry_after is a 429's
+ * or 503's header, or NULL. */
+void wgd_rdv_follow_watch_failed (WgdRdvFollow *follow, const gchar *retry_after,
+                                  gint64 now_ms, WgdRdvRandomFunc random, gpointer user_data);
+/* The open watch closed (or was found silent and closed). */
+void wgd_rdv_follow_watch_closed (WgdRdvFollow *follow, gint64 now_ms, WgdRdvRandomFunc random,
+                                  gpointer user_data);
+/* A pong or a message came on the open watch. */
+void wgd_rdv_follow_heard (WgdRdvFollow *follow, gint64 now_ms);
+gboolean wgd_rdv_follow_is_silent (const WgdRdvFollow *follow, gint64 now_ms);
+/* A listing's end: answered (ok) or not. */
+void wgd_rdv_follow_list_done (WgdRdvFollow *follow, gboolean ok, gint64 now_ms,
+                               WgdRdvRandomFunc random, gpointer user_data);

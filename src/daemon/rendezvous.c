@@ -1,10 +1,12 @@
 /* rendezvous.c — the HTTP side of wgdiscoverd's rendezvous client (see
  * rendezvous.h): one SoupSession, a timer every second, at most one
- * request per interface's record and per peer in flight. */
+ * request per interface's record and per peer in flight, and a
+ * follower (rendezvous-mesh.c) per mesh. */
 #include "config.h"
 
 #include "rendezvous.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -13,6 +15,7 @@
 
 #include "base64.h"
 #include "rendezvous-answer.h"
+#include "rendezvous-mesh.h"
 #include "clock.h"
 
 #define G_LOG_DOMAIN_RDV "wgdiscoverd"
@@ -27,6 +30,8 @@ struct _WgdRendezvous {
   GHashTable *unsent;           /* ifname → GBytes: the newest record not yet PUT */
   GHashTable *putting;          /* ifname: a PUT in flight */
   WgdRdvSchedule *schedule;
+  GHashTable *meshes;           /* ifname → WgdRdvMesh */
+  GHashTable *meshes_wanted;    /* ifnames followed in this round */
   WgdRdvBackoff backoff;
   gint64 backoff_until_ms;      /* monotonic; 0: not backing off */
   guint64 backoff_until_wall;   /* the same, on the clock, for people */
@@ -120,7 +125,7 @@ rendezvous_back_off (WgdRendezvous *rdv, const gchar *error, gboolean rate_limit
 /* Sorts an answer into success (TRUE), or backs off / notes the error. */
 static gboolean
 rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, const GError *error,
-                         gboolean *refused)
+                         gsize max, gboolean *refused)
 {
   guint status;
   g_autofree gchar *text = NULL;
@@ -148,7 +153,7 @@ rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, con
       rendezvous_back_off (rdv, text, FALSE, NULL);
       return FALSE;
     }
-  if (g_bytes_get_size (body) > WGD_RDV_ANSWER_MAX)
+  if (g_bytes_get_size (body) > max)
     {
       rendezvous_back_off (rdv, _("answer too large"), FALSE, NULL);
       return FALSE;
@@ -213,7 +218,7 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_hash_table_remove (rdv->putting, call->ifname);
-  if (rendezvous_check_answer (rdv, msg, body, error, &refused))
+  if (rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused))
     {
       if (refused)
         {
@@ -295,7 +300,7 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  answered = rendezvous_check_answer (rdv, msg, body, error, &refused);
+  answered = rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused);
   if (answered && !refused)
     {
       g_autoptr (GError) bad = NULL;
@@ -342,6 +347,87 @@ rendezvous_get (WgdRendezvous *rdv, const guint8 key[WGD_KEY_LEN])
                                     get_done, call);
 }
 
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+static gboolean
+mesh_may_send (gpointer user_data)
+{
+  WgdRendezvous *rdv = user_data;
+
+  return rdv->backoff_until_ms <= now_ms ();
+}
+
+static gboolean
+mesh_answered (SoupMessage *msg, GBytes *body, const GError *error, gboolean *refused,
+               gpointer user_data)
+{
+  return rendezvous_check_answer (user_data, msg, body, error, WGD_RDV_LISTING_MAX, refused);
+}
+
+static void
+mesh_record (const guint8 *record, gsize len, gpointer user_data)
+{
+  WgdRendezvous *rdv = user_data;
+
+  rdv->callbacks.record (record, len, rdv->user_data);
+}
+
+static void
+mesh_state_changed (gpointer user_data)
+{
+  WgdRendezvous *rdv = user_data;
+
+  if (rdv->callbacks.state_changed != NULL)
+    rdv->callbacks.state_changed (rdv->user_data);
+}
+
+static const WgdRdvMeshCallbacks mesh_callbacks = {
+  .may_send = mesh_may_send,
+  .answered = mesh_answered,
+  .record = mesh_record,
+  .state_changed = mesh_state_changed,
+  .random = random_uniform,
+};
+
+void
+wgd_rendezvous_follow_mesh (WgdRendezvous *rdv, const gchar *ifname,
+                            const guint8 mesh_key[WGD_KEY_LEN], const WgdKeyPair *identity,
+                            const WgdCertificate *certificate)
+{
+  WgdRdvMesh *mesh = g_hash_table_lookup (rdv->meshes, ifname);
+
+  g_hash_table_add (rdv->meshes_wanted, g_strdup (ifname));
+  if (mesh != NULL && wgd_rdv_mesh_is_for (mesh, mesh_key, identity, certificate))
+    return;
+  g_hash_table_replace (rdv->meshes, g_strdup (ifname),
+                        wgd_rdv_mesh_new (rdv->session, rdv->url, ifname, mesh_key, identity,
+                                          certificate, &mesh_callbacks, rdv));
+}
+
+/* The meshes the core wants followed, and no others, each given its turn. */
+static void
+rendezvous_tick_meshes (WgdRendezvous *rdv, gint64 now)
+{
+  GHashTableIter iter;
+  WgdRdvMesh *mesh;
+  const gchar *ifname;
+
+  g_hash_table_remove_all (rdv->meshes_wanted);
+  if (rdv->callbacks.meshes != NULL)
+    rdv->callbacks.meshes (rdv, rdv->user_data);
+  g_hash_table_iter_init (&iter, rdv->meshes);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &ifname, (gpointer *) &mesh))
+    if (!g_hash_table_contains (rdv->meshes_wanted, ifname))
+      g_hash_table_iter_remove (&iter);
+  g_hash_table_iter_init (&iter, rdv->meshes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &mesh))
+    wgd_rdv_mesh_tick (mesh, now);
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
@@ -354,6 +440,7 @@ tick_cb (gpointer user_data)
   wgd_rdv_schedule_begin_round (rdv->schedule);
   rdv->callbacks.want (rdv->schedule, now, rdv->user_data);
   wgd_rdv_schedule_end_round (rdv->schedule);
+  rendezvous_tick_meshes (rdv, now);
   if (rdv->backoff_until_ms > now)
     return G_SOURCE_CONTINUE;
   rdv->backoff_until_ms = 0;
@@ -414,6 +501,9 @@ wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
                                        (GDestroyNotify) g_bytes_unref);
   rdv->putting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   rdv->schedule = wgd_rdv_schedule_new ();
+  rdv->meshes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) wgd_rdv_mesh_free);
+  rdv->meshes_wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   rdv->state = WGD_RDV_CONNECTING;
   rdv->error = g_strdup ("");
   rdv->timer = g_timeout_add_seconds (1, tick_cb, rdv);
@@ -428,6 +518,8 @@ wgd_rendezvous_free (WgdRendezvous *rdv)
   g_source_remove (rdv->timer);
   g_cancellable_cancel (rdv->cancellable);
   g_object_unref (rdv->cancellable);
+  g_hash_table_unref (rdv->meshes);
+  g_hash_table_unref (rdv->meshes_wanted);
   soup_session_abort (rdv->session);
   g_object_unref (rdv->session);
   g_hash_table_unref (rdv->unsent);
@@ -464,15 +556,37 @@ wgd_rendezvous_get_retry_at (WgdRendezvous *rdv)
   return rdv->state == WGD_RDV_BACKING_OFF ? rdv->backoff_until_wall : 0;
 }
 
+gboolean
+wgd_rendezvous_get_mesh_state (WgdRendezvous *rdv, const gchar *ifname, WgdRdvMeshState *state)
+{
+  WgdRdvMesh *mesh = g_hash_table_lookup (rdv->meshes, ifname);
+
+  if (mesh == NULL)
+    return FALSE;
+  *state = wgd_rdv_mesh_get_state (mesh);
+  return TRUE;
+}
+
 gchar *
 wgd_rendezvous_describe (WgdRendezvous *rdv)
 {
-  g_autoptr (GDateTime) until = NULL;
-  g_autofree gchar *when = NULL;
+  GString *text = g_string_new (wgd_rdv_state_to_string (rdv->state));
+  g_autofree gpointer *ifnames = NULL;
+  guint n;
 
-  if (rdv->state != WGD_RDV_BACKING_OFF)
-    return g_strdup (wgd_rdv_state_to_string (rdv->state));
-  until = g_date_time_new_from_unix_utc ((gint64) rdv->backoff_until_wall);
-  when = g_date_time_format_iso8601 (until);
-  return g_strdup_printf ("backing-off until %s (%s)", when, rdv->error);
+  if (rdv->state == WGD_RDV_BACKING_OFF)
+    {
+      g_autoptr (GDateTime) until = g_date_time_new_from_unix_utc ((gint64) rdv->backoff_until_wall);
+      g_autofree gchar *when = g_date_time_format_iso8601 (until);
+
+      g_string_append_printf (text, " until %s (%s)", when, rdv->error);
+    }
+  ifnames = g_hash_table_get_keys_as_array (rdv->meshes, &n);
+  qsort (ifnames, n, sizeof *ifnames, compare_names);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, ", mesh %s %s", (const gchar *) ifnames[i],
+                            wgd_rdv_mesh_state_to_string (
+                              wgd_rdv_mesh_get_state (g_hash_table_lookup (rdv->meshes,
+                                                                           ifnames[i]))));
+  return g_string_free (text, FALSE);
 }

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "certificate.h"
 #include "rendezvous-policy.h"
 
 typedef struct _WgdRendezvous WgdRendezvous;
@@ -20,6 +21,9 @@ typedef struct {
                      gpointer user_data);
   /* One round of wants: wgd_rdv_schedule_want for each peer to look up. */
   void (*want) (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data);
+  /* One round of meshes: wgd_rendezvous_follow_mesh for each to follow;
+   * the others are let go. */
+  void (*meshes) (WgdRendezvous *rdv, gpointer user_data);
   /* The state or its error changed. */
   void (*state_changed) (gpointer user_data);
 } WgdRendezvousCallbacks;
@@ -33,10 +37,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdRendezvous, wgd_rendezvous_free)
  * backoff is over. */
 void wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *record,
                              gsize len);
+/* From the meshes callback: follow the mesh of mesh_key for ifname
+ * (watch it, or poll its listing), proving membership with identity
+ * (which must outlive the client) and certificate. */
+void wgd_rendezvous_follow_mesh (WgdRendezvous *rdv, const gchar *ifname,
+                                 const guint8 mesh_key[WGD_KEY_LEN], const WgdKeyPair *identity,
+                                 const WgdCertificate *certificate);
+/* How the mesh of ifname is followed; FALSE if it is not. */
+gboolean wgd_rendezvous_get_mesh_state (WgdRendezvous *rdv, const gchar *ifname,
+                                        WgdRdvMeshState *state);
 WgdRdvState wgd_rendezvous_get_state (WgdRendezvous *rdv);
 /* The last error, "" if none. */
 const gchar *wgd_rendezvous_get_error (WgdRendezvous *rdv);
 /* While backing off, when the next attempt is due (clock seconds); else 0. */
 guint64 wgd_rendezvous_get_retry_at (WgdRendezvous *rdv);
-/* "connected", "backing-off until 2026-12-01T23:00:05Z", ... */
+/* "connected", "backing-off until 2026-12-01T23:00:05Z (...)", with
+ * the meshes followed: "connected, mesh wg0 watched", ... */
 gchar *wgd_rendezvous_describe (WgdRendezvous *rdv);

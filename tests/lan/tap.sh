@@ -1,5 +1,6 @@
 # tap.sh — what the virtual-LAN tests share, to be sourced by bash after
-# lan.sh: TAP output, waiting for a condition, a notify socket, and
+# lan.sh: TAP output (with log tails on failure), waiting for a
+# condition, a notify socket, and
 # bringing up the LAN or saying why not (a skip on a developer's machine,
 # a failure under CI=true, where everything needed is installed).
 
@@ -7,6 +8,18 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+# show_logs FILE...: the last 15 lines of each file as TAP comments.
+show_logs() {
+  local f
+  for f in "$@"; do sed "s|^|# $(basename "$f"): |" "$f" | tail -n 15; done
+}
+# check_show DESCRIPTION CONDITION FILE...: check, with the files' tails
+# shown when it fails.
+check_show() {
+  local what=$1 cond=$2
+  shift 2
+  if eval "$cond"; then ok "$what"; else not_ok "$what"; show_logs "$@"; fi
+}
 
 # Retries a condition for up to $1 seconds.
 within() {

@@ -66,17 +66,6 @@ start_fake() {
   fake_pid=$lan_started
   within 10 "lan_exec 3 bash -c 'exec 3<>/dev/tcp/10.77.0.3/$port' 2>/dev/null"
 }
-show_logs() {
-  local f
-  for f in "$@"; do sed "s|^|# $(basename "$f"): |" "$f" | tail -n 15; done
-}
-# check_show DESCRIPTION CONDITION FILE...: check, with the files' tails
-# shown when it fails.
-check_show() {
-  local what=$1 cond=$2
-  shift 2
-  if eval "$cond"; then ok "$what"; else not_ok "$what"; show_logs "$@"; fi
-}
 
 start_server
 check "the server answers on h3" "[[ -n \$server_pid ]] && kill -0 $server_pid"

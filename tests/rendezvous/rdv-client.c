@@ -58,20 +58,17 @@ die (const gchar *what, const gchar *why)
   exit (1);
 }
 
-static gchar *
-mesh_key_url (void)
+static void
+mesh_key (guint8 key[WGD_KEY_LEN])
 {
-  guint8 key[WGD_KEY_LEN];
   gsize len;
 
   if (opt_mesh == NULL)
     die ("--mesh", "needed (or --cert)");
-  if (wgd_key_from_base64 (opt_mesh, key, NULL))
-    return wgd_base64url_encode (key, WGD_KEY_LEN);
-  if (!wgd_base64url_decode (opt_mesh, strlen (opt_mesh), key, WGD_KEY_LEN, &len, NULL)
-      || len != WGD_KEY_LEN)
+  if (!wgd_key_from_base64 (opt_mesh, key, NULL)
+      && (!wgd_base64url_decode (opt_mesh, strlen (opt_mesh), key, WGD_KEY_LEN, &len, NULL)
+          || len != WGD_KEY_LEN))
     die ("--mesh", "not a key");
-  return g_strdup (opt_mesh);
 }
 
 static void
@@ -96,9 +93,9 @@ authorization (const gchar *method, const gchar *path)
 {
   g_autoptr (WgdKeyPair) identity = NULL;
   g_autoptr (WgdCertificate) cert = wgd_certificate_new ();
-  g_autoptr (WgdMembershipProof) proof = wgd_membership_proof_new ();
   g_autoptr (GError) error = NULL;
   g_autofree gchar *host = NULL;
+  gchar *header;
   WgdMembershipRequest request;
 
   if (opt_header != NULL)
@@ -115,17 +112,18 @@ authorization (const gchar *method, const gchar *path)
   request.method = opt_method ? opt_method : method;
   request.host = host;
   request.path = path;
-  if (!wgd_membership_proof_sign (proof, identity, cert, &request,
-                                  opt_timestamp ? (guint64) opt_timestamp : wgd_clock_now (),
-                                  NULL, &error))
+  header = wgd_membership_authorization (identity, cert, &request,
+                                         opt_timestamp ? (guint64) opt_timestamp
+                                                       : wgd_clock_now (), &error);
+  if (header == NULL)
     die ("proof", error->message);
-  return wgd_membership_proof_to_header (proof);
+  return header;
 }
 
 static gchar *
 mesh_path (const gchar *what)
 {
-  g_autofree gchar *key = NULL;
+  guint8 key[WGD_KEY_LEN];
 
   if (opt_path != NULL)
     return g_strdup (opt_path);
@@ -136,8 +134,8 @@ mesh_path (const gchar *what)
       load_certificate (cert);
       opt_mesh = wgd_key_to_base64 (cert->ca_key);
     }
-  key = mesh_key_url ();
-  return g_strdup_printf ("/v1/meshes/%s/%s", key, what);
+  mesh_key (key);
+  return wgd_membership_mesh_path (key, what);
 }
 
 static SoupMessage *

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base64.h"
 #include "membership.h"
 #include "test-util.h"
 #include "wgd-error.h"
@@ -493,6 +494,38 @@ test_reason_names (void)
   g_assert_false (wgd_membership_reason_from_string ("nope", &(WgdMembershipReason) { 0 }));
 }
 
+/* What a client sends: a fresh proof each time, accepted once; the
+ * route's path with the key in base64url. */
+static void
+test_authorization (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = wgd_membership_mesh_path (f->ca->public_key, "watch");
+  g_autofree gchar *key = wgd_base64url_encode (f->ca->public_key, WGD_KEY_LEN);
+  g_autofree gchar *expected = g_strdup_printf ("/v1/meshes/%s/watch", key);
+  WgdMembershipRequest req = { "GET", HOST, path };
+  g_autofree gchar *one = wgd_membership_authorization (f->node, f->cert, &req, NOW, NULL);
+  g_autofree gchar *two = wgd_membership_authorization (f->node, f->cert, &req, NOW, NULL);
+  g_autoptr (WgdMembershipProof) proof = wgd_membership_proof_new ();
+  g_autoptr (GError) error = NULL;
+  WgdMembershipVerdict v;
+
+  g_assert_cmpstr (path, ==, expected);
+  g_assert_nonnull (one);
+  g_assert_cmpstr (one, !=, two);
+  g_assert_cmpuint (wgd_membership_check_header (one, &req, f->ca->public_key, NULL, NOW,
+                                                 f->cache, proof, &v), ==,
+                    WGD_MEMBERSHIP_ACCEPTED);
+  g_assert_cmpuint (wgd_membership_check_header (two, &req, f->ca->public_key, NULL, NOW,
+                                                 f->cache, proof, &v), ==,
+                    WGD_MEMBERSHIP_ACCEPTED);
+  g_assert_cmpuint (wgd_membership_check_header (one, &req, f->ca->public_key, NULL, NOW,
+                                                 f->cache, proof, &v), ==,
+                    WGD_MEMBERSHIP_REPLAYED);
+  /* Another node's key does not sign for this certificate. */
+  g_assert_null (wgd_membership_authorization (f->ca, f->cert, &req, NOW, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -511,6 +544,7 @@ main (int argc, char **argv)
   ADD ("cache-bounded", test_cache_bounded);
   ADD ("certificates", test_certificates);
   ADD ("header", test_header);
+  ADD ("authorization", test_authorization);
 #undef ADD
   g_test_add_func ("/membership/host-from-url", test_host_from_url);
   g_test_add_func ("/membership/reason-names", test_reason_names);

@@ -1,6 +1,7 @@
 /* test-rendezvous-policy.c — the rendezvous client's decisions: the
  * backoff's bounds and jitter, 429 and Retry-After, the address filter
- * (IPv4 and IPv6 ranges), the lookup schedule, the state names. */
+ * (IPv4 and IPv6 ranges), the lookup schedule, the state names, and
+ * following a mesh: watched, polled meanwhile, retried with the backoff. */
 #include "config.h"
 
 #include <string.h>
@@ -304,6 +305,179 @@ test_state_names (void)
   g_assert_false (wgd_rdv_state_from_string ("online", &(WgdRdvState) { 0 }));
 }
 
+static void
+test_mesh_state_names (void)
+{
+  for (guint i = 0; i < WGD_RDV_MESH_STATE_COUNT; i++)
+    {
+      WgdRdvMeshState back;
+
+      g_assert_true (wgd_rdv_mesh_state_from_string (wgd_rdv_mesh_state_to_string (i), &back));
+      g_assert_cmpuint (back, ==, i);
+    }
+  g_assert_false (wgd_rdv_mesh_state_from_string ("pushed", &(WgdRdvMeshState) { 0 }));
+}
+
+/* A watch that opens: one listing after it, then nothing but pushes;
+ * silence kills it. */
+static void
+test_follow_watched (void)
+{
+  WgdRdvFollow f;
+  gint64 t = 1000;
+
+  wgd_rdv_follow_init (&f, t);
+  g_assert_cmpuint (f.state, ==, WGD_RDV_MESH_CONNECTING);
+  /* The watch first, no listing until it opens or fails. */
+  g_assert_false (wgd_rdv_follow_take_list (&f, t));
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+  g_assert_false (wgd_rdv_follow_take_watch (&f, t + 5000));     /* being opened */
+  wgd_rdv_follow_watch_opened (&f, t + 100);
+  g_assert_cmpuint (f.state, ==, WGD_RDV_MESH_WATCHED);
+  g_assert_false (wgd_rdv_follow_take_watch (&f, t + 200));      /* open already */
+  g_assert_true (wgd_rdv_follow_take_list (&f, t + 100));
+  g_assert_false (wgd_rdv_follow_take_list (&f, t + 150));       /* in flight */
+  wgd_rdv_follow_list_done (&f, TRUE, t + 200, max_random, NULL);
+  /* Watched and listed: no more listings, however long. */
+  for (gint64 later = t + 200; later < t + 3600 * 1000; later += 997)
+    {
+      wgd_rdv_follow_heard (&f, later);
+      g_assert_false (wgd_rdv_follow_take_list (&f, later));
+      g_assert_false (wgd_rdv_follow_is_silent (&f, later));
+    }
+  t += 3600 * 1000;
+  g_assert_false (wgd_rdv_follow_is_silent (&f, t + WGD_RDV_WATCH_SILENCE_MS - 1000));
+  g_assert_true (wgd_rdv_follow_is_silent (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1));
+}
+
+/* A listing that started before the watch opened may have missed what
+ * was PUT in between: it is followed by another. A failed one is retried. */
+static void
+test_follow_list_race (void)
+{
+  WgdRdvFollow f;
+  gint64 t = 0;
+  guint64 seed = 7;
+
+  wgd_rdv_follow_init (&f, t);
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+  wgd_rdv_follow_watch_failed (&f, NULL, t, zero_random, NULL);
+  g_assert_true (wgd_rdv_follow_take_list (&f, t));
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t + WGD_RDV_BACKOFF_FLOOR_MS));
+  wgd_rdv_follow_watch_opened (&f, t + 1500);
+  wgd_rdv_follow_list_done (&f, TRUE, t + 2000, zero_random, NULL);
+  g_assert_true (wgd_rdv_follow_take_list (&f, t + 2000));
+  /* That one fails: again after a backoff, at least the floor. */
+  wgd_rdv_follow_list_done (&f, FALSE, t + 2500, seeded_random, &seed);
+  g_assert_false (wgd_rdv_follow_take_list (&f, t + 2500 + WGD_RDV_BACKOFF_FLOOR_MS - 1));
+  g_assert_true (wgd_rdv_follow_take_list (&f,
+                                           t + 2500 + WGD_RDV_BACKOFF_FLOOR_MS
+                                           + WGD_RDV_BACKOFF_BASE_MS));
+  wgd_rdv_follow_list_done (&f, TRUE, t + 6000, zero_random, NULL);
+  g_assert_false (wgd_rdv_follow_take_list (&f, t + 3600 * 1000));
+}
+
+/* No watch: the listing is polled at once and then every half to whole
+ * interval; the watch is retried with the backoff, never in a tight
+ * loop, Retry-After obeyed; once it opens, polling stops. */
+static void
+test_follow_polled (void)
+{
+  WgdRdvFollow f;
+  gint64 t = 0, last_try = 0, last_poll = -1;
+  guint64 seed = 0x1234;
+  guint watches = 0, polls = 0;
+
+  wgd_rdv_follow_init (&f, t);
+  for (t = 0; t < 30 * 60 * 1000; t += 100)
+    {
+      if (wgd_rdv_follow_take_watch (&f, t))
+        {
+          /* Spaced by the backoff's floor at least. */
+          if (watches > 0)
+            g_assert_cmpint (t - last_try, >=, WGD_RDV_BACKOFF_FLOOR_MS);
+          watches++;
+          last_try = t;
+          wgd_rdv_follow_watch_failed (&f, NULL, t, seeded_random, &seed);
+          g_assert_cmpuint (f.state, ==, WGD_RDV_MESH_POLLED);
+        }
+      if (wgd_rdv_follow_take_list (&f, t))
+        {
+          if (last_poll >= 0)
+            {
+              g_assert_cmpint (t - last_poll, >=, WGD_RDV_POLL_INTERVAL_MS / 2);
+              g_assert_cmpint (t - last_poll, <=, WGD_RDV_POLL_INTERVAL_MS + 100);
+            }
+          else
+            g_assert_cmpint (t, ==, 0);         /* the first poll at once */
+          polls++;
+          last_poll = t;
+          wgd_rdv_follow_list_done (&f, TRUE, t, seeded_random, &seed);
+        }
+    }
+  /* Half an hour: the watch retried under the 5 min cap, not more often
+   * than the backoff allows; the listing about every 15 to 30 s. */
+  g_assert_cmpuint (watches, >=, 6);
+  g_assert_cmpuint (watches, <=, 40);
+  g_assert_cmpuint (polls, >=, 60);
+  g_assert_cmpuint (polls, <=, 120);
+  /* A 503 with Retry-After: 30 is obeyed. */
+  wgd_rdv_follow_init (&f, 0);
+  g_assert_true (wgd_rdv_follow_take_watch (&f, 0));
+  wgd_rdv_follow_watch_failed (&f, "30", 0, zero_random, NULL);
+  g_assert_false (wgd_rdv_follow_take_watch (&f, 29999));
+  g_assert_true (wgd_rdv_follow_take_watch (&f, 30000));
+  /* It opens: the listing once more, then no polling. */
+  g_assert_true (wgd_rdv_follow_take_list (&f, 30000));
+  wgd_rdv_follow_list_done (&f, TRUE, 30000, zero_random, NULL);
+  wgd_rdv_follow_watch_opened (&f, 30100);
+  g_assert_true (wgd_rdv_follow_take_list (&f, 30100));
+  wgd_rdv_follow_list_done (&f, TRUE, 30200, zero_random, NULL);
+  g_assert_false (wgd_rdv_follow_take_list (&f, 30000 + 10 * WGD_RDV_POLL_INTERVAL_MS));
+}
+
+/* A watch that drops at once each time (a proxy that breaks WebSockets)
+ * or stays silent backs off further; one the server answered on for a
+ * while starts afresh. */
+static void
+test_follow_drops (void)
+{
+  WgdRdvFollow f;
+  gint64 t = 0, wait = 0;
+
+  wgd_rdv_follow_init (&f, t);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+      wgd_rdv_follow_watch_opened (&f, t);
+      wgd_rdv_follow_watch_closed (&f, t + 10, max_random, NULL);
+      g_assert_cmpuint (f.state, ==, WGD_RDV_MESH_POLLED);
+      g_assert_cmpuint (f.watch_backoff.failures, ==, i + 1);
+      wait = f.watch_at - (t + 10);
+      t = f.watch_at;
+    }
+  /* The largest draw after 12 drops in a row: the cap. */
+  g_assert_cmpint (wait, ==, WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_CAP_MS);
+  /* Silent from its opening until it was found dead: no success. */
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+  wgd_rdv_follow_watch_opened (&f, t);
+  g_assert_true (wgd_rdv_follow_is_silent (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1));
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1, max_random, NULL);
+  g_assert_cmpuint (f.watch_backoff.failures, ==, 13);
+  t = f.watch_at;
+  /* Answered on for a minute, then dropped: the backoff starts afresh. */
+  g_assert_true (wgd_rdv_follow_take_watch (&f, t));
+  wgd_rdv_follow_watch_opened (&f, t);
+  wgd_rdv_follow_heard (&f, t + WGD_RDV_WATCH_STABLE_MS);
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS, max_random, NULL);
+  g_assert_cmpuint (f.watch_backoff.failures, ==, 1);
+  g_assert_cmpint (f.watch_at, ==,
+                   t + WGD_RDV_WATCH_STABLE_MS + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS);
+  /* Closed twice (the close and then the silence): counted once. */
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS + 5, max_random, NULL);
+  g_assert_cmpuint (f.watch_backoff.failures, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -316,5 +490,10 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous-policy/schedule", test_schedule);
   g_test_add_func ("/rendezvous-policy/schedule-cap", test_schedule_cap);
   g_test_add_func ("/rendezvous-policy/state-names", test_state_names);
+  g_test_add_func ("/rendezvous-policy/mesh-state-names", test_mesh_state_names);
+  g_test_add_func ("/rendezvous-policy/follow-watched", test_follow_watched);
+  g_test_add_func ("/rendezvous-policy/follow-list-race", test_follow_list_race);
+  g_test_add_func ("/rendezvous-policy/follow-polled", test_follow_polled);
+  g_test_add_func ("/rendezvous-policy/follow-drops", test_follow_drops);
   return g_test_run ();
 }
