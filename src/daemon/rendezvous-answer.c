@@ -13,6 +13,51 @@
 #include "base64.h"
 #include "wgd-error.h"
 
+/* Whether the text is one JSON object and nothing else but whitespace.
+ * json-glib 1.6 accepts several top-level values in a row, keeps the
+ * last and loses the others' memory: a server could make every answer
+ * leak. Braces are counted outside strings; a '/' outside a string (a
+ * comment, which json-glib would skip) is refused, so that both read
+ * the same structure. */
+static gboolean
+answer_is_one_object (const gchar *body, gsize len)
+{
+  gsize i = 0, depth = 0;
+  gboolean in_string = FALSE;
+
+  while (i < len && g_ascii_isspace (body[i]))
+    i++;
+  if (i == len || body[i] != '{')
+    return FALSE;
+  for (; i < len; i++)
+    {
+      gchar c = body[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '/')
+        return FALSE;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if ((c == '}' || c == ']') && --depth == 0)
+        break;
+    }
+  if (i >= len)
+    return FALSE;
+  for (i++; i < len; i++)
+    if (!g_ascii_isspace (body[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static JsonObject *
 answer_object_max (const gchar *body, gsize len, gsize max, JsonParser *parser, GError **error)
 {
@@ -22,6 +67,12 @@ answer_object_max (const gchar *body, gsize len, gsize max, JsonParser *parser, 
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, _("the answer is larger than %u bytes"),
                    (guint) max);
+      return NULL;
+    }
+  if (!answer_is_one_object (body, len))
+    {
+      g_set_error_literal (error, WGD_ERROR, WGD_ERROR_INVALID,
+                           _("the answer is not a JSON object"));
       return NULL;
     }
   if (!json_parser_load_from_data (parser, body, (gssize) len, error))

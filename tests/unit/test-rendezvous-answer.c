@@ -122,6 +122,37 @@ test_error_code (void)
   g_assert_null (wgd_rdv_answer_parse_error_code ("<html>", 6));
 }
 
+/* One object and whitespace, nothing more: json-glib would take a
+ * second object (and lose the first one's memory) or skip a comment. */
+static void
+test_one_object (void)
+{
+  static const struct {
+    const gchar *body;
+    const gchar *code;
+  } cases[] = {
+    { " {\"error\":\"a\"}\n", "a" },
+    { "{\"error\":\"}{\\\"\"}", "}{\\\"" },
+    { "{\"error\":\"a\",\"x\":[{}]}", "a" },
+    { "{\"error\":\"a\"}{\"error\":\"b\"}", NULL },
+    { "{\"error\":\"a\"} {}", NULL },
+    { "{\"error\":\"a\"} 1", NULL },
+    { "{\"error\":\"a\"} /* c */", NULL },
+    { "{\"error\": /* } */ \"a\"}", NULL },
+    { "{\"error\":\"a\"", NULL },
+    { "[{\"error\":\"a\"}]", NULL },
+    { "{\"error\":\"a\\", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *code = wgd_rdv_answer_parse_error_code (cases[i].body,
+                                                                strlen (cases[i].body));
+
+      g_assert_cmpstr (code, ==, cases[i].code);
+    }
+}
+
 static const guint8 mesh_ca[WGD_KEY_LEN] = { 0x4d, 0x45, 0x53, 0x48 };
 
 /* A record of node n: naming the mesh of mesh_ca, or certified by its
@@ -280,6 +311,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous-answer/peer-bad", test_peer_bad);
   g_test_add_func ("/rendezvous-answer/seen-from", test_seen_from);
   g_test_add_func ("/rendezvous-answer/error-code", test_error_code);
+  g_test_add_func ("/rendezvous-answer/one-object", test_one_object);
   g_test_add_func ("/rendezvous-answer/listing", test_listing);
   g_test_add_func ("/rendezvous-answer/listing-bad", test_listing_bad);
   g_test_add_func ("/rendezvous-answer/pushed", test_pushed);
