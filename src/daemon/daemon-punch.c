@@ -5,6 +5,7 @@
  * interface and peer, looked at every second while any runs. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <glib/gi18n.h>
@@ -191,9 +192,9 @@ attempt_step (Attempt *a, const WgdDevice *device)
       }
     case WGD_TRAVERSAL_FINISH:
       log_decision (key, "rendezvous", "punched", G_LOG_LEVEL_MESSAGE,
-                    _("%s: %s: handshake through %s, %" G_GINT64_FORMAT " ms after the first "
-                      "punch (attempt %u)"), a->ifname, a->label, to,
-                    now - a->traversal.started_ms, a->traversal.attempts);
+                    _("%s: %s: handshake through %s, %" PRId64 " ms after the first punch "
+                      "(attempt %u)"), a->ifname, a->label, to,
+                    (int64_t) (now - a->traversal.started_ms), a->traversal.attempts);
       /* Its NATs must not forget it: the next packet would trap it. */
       if (peer->persistent_keepalive == 0)
         {
