@@ -243,6 +243,7 @@ daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *e
 {
   g_autofree gchar *id = NULL;
   g_autofree gchar *key = NULL, *to = NULL;
+  const WgdCandidate *c;
   Attempt *a;
 
   if (p == NULL || p->sockets == NULL || iface->listen_port == 0)
@@ -250,7 +251,8 @@ daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *e
   key = wgd_key_to_base64 (entry->wg_key);
   id = g_strdup_printf ("%s %s", iface->config->name, key);
   a = g_hash_table_lookup (p->attempts, id);
-  if (!wgd_punch_policy_wants (entry, endpoint))
+  c = wgd_punch_policy_candidate (entry, endpoint);
+  if (c == NULL)
     {
       g_hash_table_remove (p->attempts, id);
       return FALSE;
@@ -265,12 +267,13 @@ daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *e
   memcpy (a->wg_key, entry->wg_key, WGD_KEY_LEN);
   a->label = g_strdup_printf ("peer %s (%s)", entry->name[0] ? entry->name : "unnamed", key);
   a->endpoint = *endpoint;
-  wgd_traversal_start (&a->traversal, now_ms (), current->last_handshake_sec);
+  wgd_traversal_start (&a->traversal, now_ms (), current->last_handshake_sec,
+                       wgd_punch_policy_hold_ms (c->signed_at, wgd_clock_now ()));
   g_hash_table_replace (p->attempts, g_steal_pointer (&id), a);
   to = wgd_sockaddr_to_string (endpoint);
   log_decision (key, "rendezvous", "punch", G_LOG_LEVEL_MESSAGE,
-                _("%s: %s: punching our NAT open towards %s; WireGuard talks to it in %d ms"),
-                a->ifname, a->label, to, WGD_PUNCH_HOLD_MS);
+                _("%s: %s: punching our NAT open towards %s; WireGuard talks to it in %u ms"),
+                a->ifname, a->label, to, a->traversal.hold_ms);
   attempt_punch (a, iface->listen_port);
   if (p->tick == 0)
     p->tick = g_timeout_add (PUNCH_TICK_MS, tick_cb, p);

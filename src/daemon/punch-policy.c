@@ -7,30 +7,44 @@
 #include "punch-policy.h"
 #include "rendezvous-policy.h"
 
-gboolean
-wgd_punch_policy_wants (const WgdPeerEntry *entry, const WgdSockaddr *endpoint)
+const WgdCandidate *
+wgd_punch_policy_candidate (const WgdPeerEntry *entry, const WgdSockaddr *endpoint)
 {
   if (endpoint->sa.sa_family != AF_INET || endpoint->in.sin_port == 0)
-    return FALSE;
+    return NULL;
   for (guint i = 0; i < entry->candidates->len; i++)
     {
       const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
 
       if (c->source == WGD_SOURCE_RENDEZVOUS && wgd_sockaddr_equal (&c->address, endpoint)
           && !wgd_rdv_address_is_private (4, (const guint8 *) &endpoint->in.sin_addr))
-        return TRUE;
+        return c;
     }
-  return FALSE;
+  return NULL;
+}
+
+guint
+wgd_punch_policy_hold_ms (guint64 signed_at, guint64 wall)
+{
+  /* Its first lookup of us: about the grace after it signed; its clock
+   * counts in whole seconds, so one more. */
+  guint64 asks_at_ms = signed_at * 1000 + WGD_RDV_LAN_GRACE_MS + 1000;
+  guint64 now_ms = wall * 1000;
+
+  if (asks_at_ms <= now_ms)
+    return WGD_PUNCH_HOLD_MS;
+  return (guint) MIN (asks_at_ms - now_ms + WGD_PUNCH_HOLD_MS, WGD_PUNCH_HOLD_MAX_MS);
 }
 
 void
-wgd_traversal_start (WgdTraversal *t, gint64 now_ms, gint64 last_handshake)
+wgd_traversal_start (WgdTraversal *t, gint64 now_ms, gint64 last_handshake, guint hold_ms)
 {
   memset (t, 0, sizeof *t);
   t->phase = WGD_TRAVERSAL_HOLDING;
   t->phase_ms = now_ms;
   t->started_ms = now_ms;
   t->handshake_before = last_handshake;
+  t->hold_ms = hold_ms;
   t->attempts = 1;
 }
 
@@ -63,7 +77,7 @@ wgd_traversal_step (WgdTraversal *t, gint64 now_ms, guint64 wall, gint64 last_ha
   switch (t->phase)
     {
     case WGD_TRAVERSAL_HOLDING:
-      if (now_ms - t->phase_ms < WGD_PUNCH_HOLD_MS)
+      if (now_ms - t->phase_ms < t->hold_ms)
         return WGD_TRAVERSAL_WAIT;
       enter (t, WGD_TRAVERSAL_TRYING, now_ms);
       return WGD_TRAVERSAL_WRITE;
@@ -77,6 +91,7 @@ wgd_traversal_step (WgdTraversal *t, gint64 now_ms, guint64 wall, gint64 last_ha
       if (wall < t->retry_at)
         return WGD_TRAVERSAL_WAIT;
       enter (t, WGD_TRAVERSAL_HOLDING, now_ms);
+      t->hold_ms = WGD_PUNCH_HOLD_MS;
       if (t->attempts < G_MAXUINT)
         t->attempts++;
       return WGD_TRAVERSAL_PUNCH;

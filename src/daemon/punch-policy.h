@@ -9,8 +9,9 @@
  * tunnel while we keep sending, and a punch then does not help. So:
  *
  *  1. Punch as soon as a candidate from the rendezvous server is chosen,
- *     and hold WireGuard back (no endpoint written) for HOLD: the far
- *     side, which learns of us at about the same time, punches too, and
+ *     and hold WireGuard back (no endpoint written) for HOLD, or longer
+ *     when the peer has just started and waits for mDNS before it looks
+ *     us up: the far side, learning of us meanwhile, punches too, and
  *     a handshake of its that arrives meanwhile passes our open NAT
  *     (WireGuard answers it and takes its address: done).
  *  2. Write the endpoint, with a keepalive, so that WireGuard shakes
@@ -30,6 +31,7 @@
 #include "peer-table.h"
 
 #define WGD_PUNCH_HOLD_MS 3000
+#define WGD_PUNCH_HOLD_MAX_MS 10000
 #define WGD_PUNCH_TRY_MS 10000
 /* A NAT's UDP timeout (30 s in Linux) and a margin. */
 #define WGD_PUNCH_SILENCE_S 35
@@ -42,10 +44,17 @@
  * at once, as without punching. */
 #define WGD_PUNCH_ATTEMPTS_MAX 256
 
-/* Whether endpoint, chosen for entry, is punched for first: one of its
- * candidates from the rendezvous server, IPv4, and an address a NAT can
- * stand for (not private). */
-gboolean wgd_punch_policy_wants (const WgdPeerEntry *entry, const WgdSockaddr *endpoint);
+/* The candidate of entry that endpoint is, if it is punched for first:
+ * from the rendezvous server, IPv4, and an address a NAT can stand for
+ * (not private); else NULL. */
+const WgdCandidate *wgd_punch_policy_candidate (const WgdPeerEntry *entry,
+                                                const WgdSockaddr *endpoint);
+/* How long WireGuard is held back after the first punch, given when the
+ * peer signed the record (clock seconds) and the time now: HOLD, or,
+ * for a peer that has just started, until it has looked us up too (its
+ * first lookup waits WGD_RDV_LAN_GRACE_MS for mDNS) and HOLD more;
+ * at most WGD_PUNCH_HOLD_MAX_MS. */
+guint wgd_punch_policy_hold_ms (guint64 signed_at, guint64 wall);
 
 typedef enum {
   WGD_TRAVERSAL_HOLDING,        /* punched; WireGuard held back */
@@ -70,12 +79,15 @@ typedef struct {
   guint64 retry_at;             /* wall clock (s): when PARKED ends */
   gint64 handshake_before;      /* the peer's last handshake (s) at the start */
   gint64 started_ms;
+  guint hold_ms;                /* this attempt's; retries hold WGD_PUNCH_HOLD_MS */
   guint attempts;               /* 1 for the first */
 } WgdTraversal;
 
-/* Begins in HOLDING; the caller punches now. last_handshake is the
- * device's for the peer (0: never): only a newer one counts. */
-void wgd_traversal_start (WgdTraversal *t, gint64 now_ms, gint64 last_handshake);
+/* Begins in HOLDING for hold_ms (wgd_punch_policy_hold_ms); the caller
+ * punches now. last_handshake is the device's for the peer (0: never):
+ * only a newer one counts. */
+void wgd_traversal_start (WgdTraversal *t, gint64 now_ms, gint64 last_handshake,
+                          guint hold_ms);
 /* The next action at now_ms (monotonic) and wall (clock seconds), given
  * the device's last handshake with the peer. */
 WgdTraversalAction wgd_traversal_step (WgdTraversal *t, gint64 now_ms, guint64 wall,

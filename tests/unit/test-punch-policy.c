@@ -1,5 +1,6 @@
 /* test-punch-policy.c — when wgdiscoverd punches and lets WireGuard
- * talk: which candidates are punched for, the hold, the try, parking
+ * talk: which candidates are punched for, the hold (longer for a peer
+ * that has just started), the try, parking
  * until the next slot at least the NAT timeout away, retries, success
  * in every phase, the phase names. */
 #include "config.h"
@@ -8,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "punch-policy.h"
+#include "rendezvous-policy.h"
 #include "test-util.h"
 
 static WgdSockaddr
@@ -42,24 +44,47 @@ test_wants (void)
   add_candidate (&entry, WGD_SOURCE_RENDEZVOUS, WGD_ENDPOINT_HOST, "[2001:db8::1]:51820");
   /* The reflexive address of a NAT, and a public address, from the server. */
   a = v4 ("203.0.113.1:51820");
-  g_assert_true (wgd_punch_policy_wants (&entry, &a));
+  g_assert_nonnull (wgd_punch_policy_candidate (&entry, &a));
   a = v4 ("192.0.2.7:51820");
-  g_assert_true (wgd_punch_policy_wants (&entry, &a));
+  g_assert_nonnull (wgd_punch_policy_candidate (&entry, &a));
   /* Private and shared (CGNAT) addresses: no NAT of ours stands for them. */
   a = v4 ("10.77.1.1:51820");
-  g_assert_false (wgd_punch_policy_wants (&entry, &a));
+  g_assert_null (wgd_punch_policy_candidate (&entry, &a));
   a = v4 ("100.64.3.4:51820");
-  g_assert_false (wgd_punch_policy_wants (&entry, &a));
+  g_assert_null (wgd_punch_policy_candidate (&entry, &a));
   /* Heard on the LAN, not from the server. */
   a = v4 ("198.51.100.9:51820");
-  g_assert_false (wgd_punch_policy_wants (&entry, &a));
+  g_assert_null (wgd_punch_policy_candidate (&entry, &a));
   /* IPv6: no NAT to punch. */
   a = v4 ("[2001:db8::1]:51820");
-  g_assert_false (wgd_punch_policy_wants (&entry, &a));
+  g_assert_null (wgd_punch_policy_candidate (&entry, &a));
   /* No candidate at all with that address or port. */
   a = v4 ("203.0.113.1:51821");
-  g_assert_false (wgd_punch_policy_wants (&entry, &a));
+  g_assert_null (wgd_punch_policy_candidate (&entry, &a));
   g_array_unref (entry.candidates);
+}
+
+static void
+test_hold (void)
+{
+  /* A peer running for a while: the usual hold. */
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (1000, 2000), ==, WGD_PUNCH_HOLD_MS);
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (1000, 1006), ==, WGD_PUNCH_HOLD_MS);
+  /* Signed 1 s ago: it asks for us in about 5 s (grace, plus a second
+   * for its clock's resolution), then the usual hold. */
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (1000, 1001),
+                    ==, WGD_RDV_LAN_GRACE_MS + WGD_PUNCH_HOLD_MS);
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (1000, 1005), ==, 1000 + WGD_PUNCH_HOLD_MS);
+  /* Never beyond the cap, also for a clock far ahead of ours. */
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (1000, 1000), <=, WGD_PUNCH_HOLD_MAX_MS);
+  g_assert_cmpuint (wgd_punch_policy_hold_ms (G_MAXUINT32, 1000), ==, WGD_PUNCH_HOLD_MAX_MS);
+  for (guint64 w = 990; w < 1020; w++)
+    {
+      guint hold = wgd_punch_policy_hold_ms (1000, w);
+
+      g_assert_cmpuint (hold, >=, WGD_PUNCH_HOLD_MS);
+      g_assert_cmpuint (hold, <=, WGD_PUNCH_HOLD_MAX_MS);
+    }
 }
 
 static void
@@ -85,7 +110,7 @@ test_first_try (void)
 {
   WgdTraversal t;
 
-  wgd_traversal_start (&t, 5000, 0);
+  wgd_traversal_start (&t, 5000, 0, WGD_PUNCH_HOLD_MS);
   g_assert_cmpint (t.phase, ==, WGD_TRAVERSAL_HOLDING);
   g_assert_cmpint (wgd_traversal_step (&t, 5000 + WGD_PUNCH_HOLD_MS - 1, 100, 0), ==,
                    WGD_TRAVERSAL_WAIT);
@@ -107,7 +132,7 @@ test_handshake_while_holding (void)
 
   /* An old handshake does not count; the far side's, arriving through
    * our open NAT while we hold, does. */
-  wgd_traversal_start (&t, 0, 50);
+  wgd_traversal_start (&t, 0, 50, WGD_PUNCH_HOLD_MS);
   g_assert_cmpint (wgd_traversal_step (&t, 1000, 100, 50), ==, WGD_TRAVERSAL_WAIT);
   g_assert_cmpint (wgd_traversal_step (&t, 2000, 101, 101), ==, WGD_TRAVERSAL_FINISH);
 }
@@ -118,8 +143,11 @@ test_park_and_retry (void)
   WgdTraversal t;
   gint64 ms = 0;
 
-  wgd_traversal_start (&t, ms, 0);
+  /* A first attempt held longer, for a peer that has just started. */
+  wgd_traversal_start (&t, ms, 0, 7000);
   ms += WGD_PUNCH_HOLD_MS;
+  g_assert_cmpint (wgd_traversal_step (&t, ms, 999, 0), ==, WGD_TRAVERSAL_WAIT);
+  ms += 4000;
   g_assert_cmpint (wgd_traversal_step (&t, ms, 1003, 0), ==, WGD_TRAVERSAL_WRITE);
   ms += WGD_PUNCH_TRY_MS - 1;
   g_assert_cmpint (wgd_traversal_step (&t, ms, 1012, 0), ==, WGD_TRAVERSAL_WAIT);
@@ -133,6 +161,9 @@ test_park_and_retry (void)
   g_assert_cmpint (wgd_traversal_step (&t, ms, 1080, 0), ==, WGD_TRAVERSAL_PUNCH);
   g_assert_cmpint (t.phase, ==, WGD_TRAVERSAL_HOLDING);
   g_assert_cmpuint (t.attempts, ==, 2);
+  /* Retries hold the usual time: both sides punch on the slot. */
+  g_assert_cmpint (wgd_traversal_step (&t, ms + WGD_PUNCH_HOLD_MS - 1, 1082, 0), ==,
+                   WGD_TRAVERSAL_WAIT);
   ms += WGD_PUNCH_HOLD_MS;
   g_assert_cmpint (wgd_traversal_step (&t, ms, 1083, 0), ==, WGD_TRAVERSAL_WRITE);
   g_assert_cmpint (wgd_traversal_step (&t, ms + 200, 1083, 1083), ==, WGD_TRAVERSAL_FINISH);
@@ -175,6 +206,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/punch-policy/wants", test_wants);
+  g_test_add_func ("/punch-policy/hold", test_hold);
   g_test_add_func ("/punch-policy/slot", test_slot);
   g_test_add_func ("/punch-policy/first-try", test_first_try);
   g_test_add_func ("/punch-policy/handshake-while-holding", test_handshake_while_holding);
