@@ -1114,6 +1114,19 @@ on_rendezvous_record (const guint8 *record, gsize len, gpointer user_data)
   daemon_take_record (d, record, len, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
 }
 
+/* Whether the server's records gave the peer an endpoint. */
+static gboolean
+on_rendezvous_usable (const guint8 key[WGD_KEY_LEN], gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, key);
+
+  for (guint c = 0; entry != NULL && c < entry->candidates->len; c++)
+    if (g_array_index (entry->candidates, WgdCandidate, c).source == WGD_SOURCE_RENDEZVOUS)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_rendezvous_reflexive (const gchar *ifname, guint8 family, const guint8 address[16],
                          gpointer user_data)
@@ -1178,6 +1191,7 @@ on_rendezvous_state (gpointer user_data)
 
 static const WgdRendezvousCallbacks rendezvous_callbacks = {
   .record = on_rendezvous_record,
+  .usable = on_rendezvous_usable,
   .reflexive = on_rendezvous_reflexive,
   .want = on_rendezvous_want,
   .state_changed = on_rendezvous_state,
