@@ -160,7 +160,8 @@ attempt_step (Attempt *a, const WgdDevice *device)
   gint64 now = now_ms ();
   WgdPeerChange keep = { .flags = WGD_PEER_SET_KEEPALIVE };
 
-  if (iface == NULL || peer == NULL || iface->listen_port == 0)
+  /* Paused, nothing is written; on resuming, the peer is decided anew. */
+  if (d->paused || iface == NULL || peer == NULL || iface->listen_port == 0)
     return FALSE;
   switch (wgd_traversal_step (&a->traversal, now, wgd_clock_now (), peer->last_handshake_sec))
     {
