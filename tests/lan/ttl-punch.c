@@ -42,6 +42,7 @@ main (int argc, char **argv)
   g_autoptr (WgdPunchSockets) sockets = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Run run = { .loop = loop };
+  WgdPunch *punch;
   guint64 port, peer_port, max_ttl = WGD_PUNCH_MAX_TTL_DEFAULT;
   guint8 peer[4];
 
@@ -60,12 +61,9 @@ main (int argc, char **argv)
       fprintf (stderr, "ttl-punch: %s\n", error->message);
       return 1;
     }
-  {
-    g_autoptr (WgdPunch) punch = wgd_punch_start (sockets, (guint16) port, peer,
-                                                  (guint16) peer_port, (guint8) max_ttl,
-                                                  WGD_PUNCH_WAIT_MS_DEFAULT, on_done, &run);
-
-    g_main_loop_run (loop);
-  }
+  punch = wgd_punch_start (sockets, (guint16) port, peer, (guint16) peer_port, (guint8) max_ttl,
+                           WGD_PUNCH_WAIT_MS_DEFAULT, on_done, &run);
+  g_main_loop_run (loop);
+  wgd_punch_free (punch);
   return run.status;
 }
