@@ -254,11 +254,12 @@ rendezvous_put (WgdRendezvous *rdv, const gchar *ifname)
   g_autofree gchar *uri = g_strconcat (rdv->url, "/v1/announcements", NULL);
   g_autoptr (SoupMessage) msg = soup_message_new ("PUT", uri);
   g_autoptr (GBytes) record = NULL;
+  g_autofree gchar *key = NULL;
   PutCall *call;
 
   if (msg == NULL || g_hash_table_contains (rdv->putting, ifname))
     return;
-  g_hash_table_steal_extended (rdv->unsent, ifname, NULL, (gpointer *) &record);
+  g_hash_table_steal_extended (rdv->unsent, ifname, (gpointer *) &key, (gpointer *) &record);
   if (record == NULL)
     return;
   rendezvous_message_prepare (msg);
