@@ -2,7 +2,8 @@
  * endpoint came from the rendezvous server, the decisions of
  * punch-policy.h carried out (punches over the raw sockets of
  * src/net/punch.h, endpoints written into WireGuard), one attempt per
- * interface and peer, looked at every second while any runs. */
+ * interface and peer, looked at every second while any is under way and
+ * every WATCH_SECONDS while all are through (to notice one go stale). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "punch.h"
 
 #define PUNCH_TICK_MS 1000
+#define WATCH_SECONDS 15
 
 typedef struct {
   DaemonPunch *owner;
@@ -33,6 +35,7 @@ struct _DaemonPunch {
   WgdPunchSockets *sockets;     /* NULL: no CAP_NET_RAW, no punching */
   GHashTable *attempts;         /* "IFNAME KEY" → Attempt */
   guint tick;
+  gboolean tick_fast;           /* tick is the one-second one */
 };
 
 static void
@@ -160,8 +163,13 @@ attempt_step (Attempt *a, const WgdDevice *device)
   gint64 now = now_ms ();
   WgdPeerChange keep = { .flags = WGD_PEER_SET_KEEPALIVE };
 
-  /* Paused, nothing is written; on resuming, the peer is decided anew. */
-  if (d->paused || iface == NULL || peer == NULL || iface->listen_port == 0)
+  WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, a->wg_key);
+
+  /* Paused, nothing is written; on resuming, the peer is decided anew.
+   * A candidate that expired (the peer's record is gone from the server)
+   * is not tried for ever. */
+  if (d->paused || iface == NULL || peer == NULL || iface->listen_port == 0 || entry == NULL
+      || wgd_punch_policy_candidate (entry, &a->endpoint) == NULL)
     return FALSE;
   switch (wgd_traversal_step (&a->traversal, now, wgd_clock_now (), peer->last_handshake_sec))
     {
@@ -203,9 +211,33 @@ attempt_step (Attempt *a, const WgdDevice *device)
           keep.persistent_keepalive = attempt_keepalive (iface);
           wgd_device_set_peers (a->ifname, &keep, 1, NULL);
         }
-      return FALSE;
+      return TRUE;
     }
   return TRUE;
+}
+
+static gboolean tick_cb (gpointer user_data);
+
+/* Every second while an attempt is under way, else slowly; none without
+ * attempts. */
+static void
+punch_schedule (DaemonPunch *p)
+{
+  gboolean fast = FALSE;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, p->attempts);
+  while (!fast && g_hash_table_iter_next (&iter, NULL, &value))
+    fast = ((Attempt *) value)->traversal.phase != WGD_TRAVERSAL_DONE;
+  if (p->tick != 0 && fast == p->tick_fast && g_hash_table_size (p->attempts) > 0)
+    return;
+  g_clear_handle_id (&p->tick, g_source_remove);
+  p->tick_fast = fast;
+  if (g_hash_table_size (p->attempts) == 0)
+    return;
+  p->tick = fast ? g_timeout_add (PUNCH_TICK_MS, tick_cb, p)
+                 : g_timeout_add_seconds (WATCH_SECONDS, tick_cb, p);
 }
 
 static gboolean
@@ -217,6 +249,7 @@ tick_cb (gpointer user_data)
   GHashTableIter iter;
   gpointer value;
 
+  p->tick = 0;
   g_hash_table_iter_init (&iter, p->attempts);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -232,9 +265,7 @@ tick_cb (gpointer user_data)
       if (!attempt_step (a, device))
         g_hash_table_iter_remove (&iter);
     }
-  if (g_hash_table_size (p->attempts) > 0)
-    return G_SOURCE_CONTINUE;
-  p->tick = 0;
+  punch_schedule (p);
   return G_SOURCE_REMOVE;
 }
 
@@ -276,7 +307,6 @@ daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *e
                 _("%s: %s: punching our NAT open towards %s; WireGuard talks to it in %u ms"),
                 a->ifname, a->label, to, a->traversal.hold_ms);
   attempt_punch (a, iface->listen_port);
-  if (p->tick == 0)
-    p->tick = g_timeout_add (PUNCH_TICK_MS, tick_cb, p);
+  punch_schedule (p);
   return TRUE;
 }

@@ -67,7 +67,12 @@ WgdTraversalAction
 wgd_traversal_step (WgdTraversal *t, gint64 now_ms, guint64 wall, gint64 last_handshake)
 {
   if (t->phase == WGD_TRAVERSAL_DONE)
-    return WGD_TRAVERSAL_WAIT;
+    {
+      if (last_handshake <= 0 || (guint64) last_handshake + WGD_PUNCH_STALE_S > wall)
+        return WGD_TRAVERSAL_WAIT;
+      wgd_traversal_start (t, now_ms, last_handshake, WGD_PUNCH_HOLD_MS);
+      return WGD_TRAVERSAL_PUNCH;
+    }
   /* Whatever we were doing: WireGuard got through. */
   if (last_handshake > t->handshake_before)
     {

@@ -23,6 +23,10 @@
  *     1 at the next whole minute of the clock at least SILENCE away: the
  *     far side, failing too, does the same, and both punch again within
  *     the clocks' difference of each other (less than HOLD).
+ *  4. Through: the peer keeps a keepalive, so a working tunnel shakes
+ *     hands every two minutes. A handshake older than STALE means it
+ *     broke (the peer restarted, its NAT forgot us): start again at 1,
+ *     for the peer, coming back, punches and retries on the same minutes.
  */
 #pragma once
 
@@ -40,6 +44,9 @@
 /* The keepalive a punched tunnel gets when the interface sets none: its
  * NATs forget it otherwise, and the next packet would trap it again. */
 #define WGD_PUNCH_KEEPALIVE_S 25
+/* A handshake older than this (WireGuard rekeys every 120 s while the
+ * keepalive runs; 180 s is its session's end) means the tunnel broke. */
+#define WGD_PUNCH_STALE_S 200
 /* At most this many peers are punched for at once; others are written
  * at once, as without punching. */
 #define WGD_PUNCH_ATTEMPTS_MAX 256
@@ -60,7 +67,7 @@ typedef enum {
   WGD_TRAVERSAL_HOLDING,        /* punched; WireGuard held back */
   WGD_TRAVERSAL_TRYING,         /* endpoint written; waiting for a handshake */
   WGD_TRAVERSAL_PARKED,         /* silent until the next slot */
-  WGD_TRAVERSAL_DONE,           /* a handshake came */
+  WGD_TRAVERSAL_DONE,           /* a handshake came; watching for it to go stale */
   WGD_TRAVERSAL_PHASE_COUNT,
 } WgdTraversalPhase;
 
@@ -70,7 +77,7 @@ typedef enum {
   WGD_TRAVERSAL_PUNCH,
   WGD_TRAVERSAL_WRITE,          /* the endpoint, with a keepalive turned on */
   WGD_TRAVERSAL_PARK,           /* the endpoint on our loopback port, no keepalive */
-  WGD_TRAVERSAL_FINISH,         /* done; keep a keepalive on */
+  WGD_TRAVERSAL_FINISH,         /* through; keep a keepalive on */
 } WgdTraversalAction;
 
 typedef struct {

@@ -2,7 +2,8 @@
  * talk: which candidates are punched for, the hold (longer for a peer
  * that has just started), the try, parking
  * until the next slot at least the NAT timeout away, retries, success
- * in every phase, the phase names. */
+ * in every phase, starting over when the tunnel goes stale, the phase
+ * names. */
 #include "config.h"
 
 #include <string.h>
@@ -121,8 +122,30 @@ test_first_try (void)
   g_assert_cmpint (wgd_traversal_step (&t, 9100, 104, 104), ==, WGD_TRAVERSAL_FINISH);
   g_assert_cmpint (t.phase, ==, WGD_TRAVERSAL_DONE);
   g_assert_cmpuint (t.attempts, ==, 1);
-  /* Over: nothing more, whatever comes. */
-  g_assert_cmpint (wgd_traversal_step (&t, 99000, 999, 999), ==, WGD_TRAVERSAL_WAIT);
+  /* Through: watched, nothing to do while handshakes come. */
+  g_assert_cmpint (wgd_traversal_step (&t, 99000, 300, 250), ==, WGD_TRAVERSAL_WAIT);
+}
+
+static void
+test_stale (void)
+{
+  WgdTraversal t;
+
+  wgd_traversal_start (&t, 0, 0, WGD_PUNCH_HOLD_MS);
+  g_assert_cmpint (wgd_traversal_step (&t, 1000, 101, 101), ==, WGD_TRAVERSAL_FINISH);
+  g_assert_cmpint (wgd_traversal_step (&t, 50000, 150, 101), ==, WGD_TRAVERSAL_WAIT);
+  g_assert_cmpint (wgd_traversal_step (&t, 99000, 101 + WGD_PUNCH_STALE_S - 1, 101), ==,
+                   WGD_TRAVERSAL_WAIT);
+  /* The tunnel broke (the peer restarted behind its NAT): start over. */
+  g_assert_cmpint (wgd_traversal_step (&t, 200000, 101 + WGD_PUNCH_STALE_S, 101), ==,
+                   WGD_TRAVERSAL_PUNCH);
+  g_assert_cmpint (t.phase, ==, WGD_TRAVERSAL_HOLDING);
+  g_assert_cmpuint (t.attempts, ==, 1);
+  g_assert_cmpint (wgd_traversal_step (&t, 200000 + WGD_PUNCH_HOLD_MS, 304, 101), ==,
+                   WGD_TRAVERSAL_WRITE);
+  /* Only a newer handshake counts. */
+  g_assert_cmpint (wgd_traversal_step (&t, 204000, 305, 101), ==, WGD_TRAVERSAL_WAIT);
+  g_assert_cmpint (wgd_traversal_step (&t, 205000, 306, 306), ==, WGD_TRAVERSAL_FINISH);
 }
 
 static void
@@ -210,6 +233,7 @@ main (int argc, char **argv)
   g_test_add_func ("/punch-policy/slot", test_slot);
   g_test_add_func ("/punch-policy/first-try", test_first_try);
   g_test_add_func ("/punch-policy/handshake-while-holding", test_handshake_while_holding);
+  g_test_add_func ("/punch-policy/stale", test_stale);
   g_test_add_func ("/punch-policy/park-and-retry", test_park_and_retry);
   g_test_add_func ("/punch-policy/sides-meet", test_sides_meet);
   g_test_add_func ("/punch-policy/phase-names", test_phase_names);
