@@ -54,7 +54,11 @@ node() {
   wan_exec "$h" wg set wg0 private-key "$wan_dir/wgkey.$h" listen-port 51820 || return 1
   wan_exec "$h" ip addr add "${tunnel[$h]}/24" dev wg0 || return 1
   wan_exec "$h" ip link set wg0 up || return 1
-  printf '[Daemon]\nRendezvousURL=%s\n[Interface wg0]\n' "$url" > "$wan_dir/conf.$h"
+  # A keepalive, as behind NAT one sets: the daemon writes it with the
+  # endpoint, and WireGuard shakes hands without waiting for traffic, with
+  # the punch or without (then the first handshakes trap the NATs).
+  printf '[Daemon]\nRendezvousURL=%s\n[Interface wg0]\nPersistentKeepalive=25\n' "$url" \
+    > "$wan_dir/conf.$h"
 }
 
 # peer HOST OTHER: OTHER becomes a peer of HOST, without an endpoint.
