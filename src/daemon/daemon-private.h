@@ -47,6 +47,9 @@ typedef struct {
   guint64 tx_bytes;
 } PeerSeen;
 
+/* NAT traversal for peers found through a rendezvous server (daemon-punch.c). */
+typedef struct _DaemonPunch DaemonPunch;
+
 typedef struct {
   guint id;
   WgdDaemonListenFunc func;
@@ -66,6 +69,7 @@ struct _WgdDaemon {
   WgdAddressMonitor *addresses;
   WgdMdns *mdns;
   WgdRendezvous *rendezvous;    /* NULL without RendezvousURL= */
+  DaemonPunch *punch;
   GArray *interfaces;           /* Interface */
   gchar *node_name;
   guint64 last_timestamp;
@@ -110,3 +114,17 @@ gboolean daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key);
 /* Listeners hear of what changed (state: interfaces or peers; counters)
  * once the main loop has finished what it is doing. */
 void daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters);
+
+/* One structured journal entry per decision (WGD_PEER_KEY, WGD_SOURCE,
+ * WGD_REASON fields). */
+void log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
+                   GLogLevelFlags level, const gchar *format, ...) G_GNUC_PRINTF (5, 6);
+
+/* The raw sockets opened now (logged once if they cannot be). */
+DaemonPunch *daemon_punch_new (WgdDaemon *d);
+void daemon_punch_free (DaemonPunch *p);
+/* Whether the punch takes over writing endpoint, chosen for entry, into
+ * iface (current: the device's view of the peer): the caller then
+ * writes nothing. */
+gboolean daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *entry,
+                            const WgdSockaddr *endpoint, const WgdPeer *current);

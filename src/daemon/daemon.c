@@ -45,13 +45,9 @@
 #define REJECTION_LINES_PER_TICK 20
 
 
-static void
-log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
-              GLogLevelFlags level, const gchar *format, ...) G_GNUC_PRINTF (5, 6);
-
 /* One structured journal entry per decision, with the fields to filter
  * on: the peer's key, where the record came from, and why. */
-static void
+void
 log_decision (const gchar *peer_key, const gchar *source, const gchar *reason,
               GLogLevelFlags level, const gchar *format, ...)
 {
@@ -470,7 +466,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
-                                  current, now, &change.endpoint, &why))
+                                  current, now, &change.endpoint, &why)
+          || daemon_punch_take (d->punch, iface, entry, &change.endpoint, current))
         continue;
       memcpy (change.public_key, entry->wg_key, WGD_KEY_LEN);
       change.flags = WGD_PEER_SET_ENDPOINT;
@@ -1117,6 +1114,19 @@ on_rendezvous_record (const guint8 *record, gsize len, gpointer user_data)
   daemon_take_record (d, record, len, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
 }
 
+/* Whether the server's records gave the peer an endpoint. */
+static gboolean
+on_rendezvous_usable (const guint8 key[WGD_KEY_LEN], gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, key);
+
+  for (guint c = 0; entry != NULL && c < entry->candidates->len; c++)
+    if (g_array_index (entry->candidates, WgdCandidate, c).source == WGD_SOURCE_RENDEZVOUS)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_rendezvous_reflexive (const gchar *ifname, guint8 family, const guint8 address[16],
                          gpointer user_data)
@@ -1200,6 +1210,7 @@ on_rendezvous_state (gpointer user_data)
 
 static const WgdRendezvousCallbacks rendezvous_callbacks = {
   .record = on_rendezvous_record,
+  .usable = on_rendezvous_usable,
   .reflexive = on_rendezvous_reflexive,
   .want = on_rendezvous_want,
   .meshes = on_rendezvous_meshes,
@@ -1593,6 +1604,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   if (d->mdns == NULL)
     return NULL;
   daemon_setup_browsing (d);
+  d->punch = daemon_punch_new (d);
   daemon_setup_rendezvous (d, NULL);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
@@ -1779,6 +1791,7 @@ wgd_daemon_free (WgdDaemon *d)
   if (d->watch_source != 0)
     g_source_remove (d->watch_source);
   wgd_rendezvous_free (d->rendezvous);
+  daemon_punch_free (d->punch);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);
   g_clear_pointer (&d->endpoints, g_hash_table_unref);

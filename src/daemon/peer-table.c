@@ -104,6 +104,7 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
         .source = source,
         .kind = ann->endpoints[i].kind,
         .last_seen = now,
+        .signed_at = ann->timestamp,
         .expires = expires,
       };
 

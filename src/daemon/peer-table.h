@@ -33,6 +33,7 @@ typedef struct {
   WgdEndpointKind kind;
   WgdSockaddr address;          /* IPv6 link-local carries the receiving scope */
   gint64 last_seen;
+  guint64 signed_at;            /* the timestamp of the record that gave it */
   gint64 expires;
   gint64 demoted_until;
 } WgdCandidate;

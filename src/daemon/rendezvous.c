@@ -297,6 +297,7 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GBytes) record = NULL;
   gboolean refused;
   gboolean answered;
+  gboolean usable = FALSE;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -319,14 +320,17 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
                             bad->message);
         }
     }
+  if (record != NULL)
+    {
+      rdv->callbacks.record (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
+                             rdv->user_data);
+      usable = rdv->callbacks.usable == NULL || rdv->callbacks.usable (call->key, rdv->user_data);
+    }
   wgd_rdv_schedule_done (rdv->schedule, call->key,
-                         record != NULL ? WGD_RDV_LOOKUP_FOUND
-                         : answered && refused ? WGD_RDV_LOOKUP_MISSING
+                         record != NULL && usable ? WGD_RDV_LOOKUP_FOUND
+                         : record != NULL || (answered && refused) ? WGD_RDV_LOOKUP_MISSING
                          : WGD_RDV_LOOKUP_FAILED,
                          now_ms (), random_uniform, NULL);
-  if (record != NULL)
-    rdv->callbacks.record (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
-                           rdv->user_data);
 }
 
 static void

@@ -19,6 +19,11 @@ typedef struct {
   /* The address the server saw a PUT of ifname's record come from. */
   void (*reflexive) (const gchar *ifname, guint8 family, const guint8 address[16],
                      gpointer user_data);
+  /* After a record of key was handed over: whether the peer has an
+   * endpoint from the server now. If not (a record its node PUT before
+   * it knew its reflexive address, with its private addresses left
+   * out), it is looked up again as soon as a missing one. NULL: yes. */
+  gboolean (*usable) (const guint8 key[WGD_KEY_LEN], gpointer user_data);
   /* One round of wants: wgd_rdv_schedule_want for each peer to look up. */
   void (*want) (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data);
   /* One round of meshes: wgd_rendezvous_follow_mesh for each to follow;

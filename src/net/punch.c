@@ -1,17 +1,12 @@
-/* punch.c — the TTL plan, the datagram and the ICMP reader of punch.h,
- * and the raw-socket loop that runs them. */
+/* punch.c — the TTL plan, the datagram and the ICMP reader of punch.h:
+ * pure; punch-socket.c runs them. */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "punch.h"
-#include "wgd-error.h"
 
 void
 wgd_punch_plan_init (WgdPunchPlan *plan, guint8 max_ttl)
@@ -179,108 +174,4 @@ wgd_punch_outcome_to_string (WgdPunchOutcome outcome)
 {
   g_return_val_if_fail (outcome < WGD_PUNCH_OUTCOME_COUNT, "unknown");
   return outcome_names[outcome];
-}
-
-/* --- I/O ------------------------------------------------------------------- */
-
-static gboolean
-io_error (GError **error, const gchar *what)
-{
-  int saved = errno;
-
-  g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "%s: %s", what, g_strerror (saved));
-  return FALSE;
-}
-
-/* The address the kernel would send from towards dst. */
-static gboolean
-source_address_for (const struct sockaddr_in *dst, guint8 src[4], GError **error)
-{
-  struct sockaddr_in local;
-  socklen_t len = sizeof local;
-  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  gboolean ok;
-
-  if (fd < 0)
-    return io_error (error, "cannot open a UDP socket");
-  ok = connect (fd, (const struct sockaddr *) dst, sizeof *dst) == 0
-       && getsockname (fd, (struct sockaddr *) &local, &len) == 0;
-  if (!ok)
-    io_error (error, "no route to the peer");
-  close (fd);
-  if (ok)
-    memcpy (src, &local.sin_addr, 4);
-  return ok;
-}
-
-/* Waits up to wait_ms for an ICMP answer about our datagram. */
-static WgdPunchIcmp
-await_answer (int icmp_fd, guint16 src_port, const guint8 dst[4], guint16 dst_port,
-              guint wait_ms, guint8 from[4])
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) wait_ms * 1000;
-  guint8 buf[1500];
-
-  for (;;)
-    {
-      struct pollfd pfd = { .fd = icmp_fd, .events = POLLIN };
-      gint64 left = deadline - g_get_monotonic_time ();
-      ssize_t n;
-      WgdPunchIcmp kind;
-
-      if (left <= 0 || poll (&pfd, 1, (int) ((left + 999) / 1000)) <= 0)
-        return WGD_PUNCH_ICMP_NOT_OURS;
-      n = recv (icmp_fd, buf, sizeof buf, 0);
-      if (n <= 0)
-        continue;
-      kind = wgd_punch_icmp_parse (buf, (gsize) n, src_port, dst, dst_port, from);
-      if (kind != WGD_PUNCH_ICMP_NOT_OURS)
-        return kind;
-    }
-}
-
-gboolean
-wgd_punch_run (WgdPunchPlan *plan, guint16 src_port, const guint8 dst[4], guint16 dst_port,
-               guint wait_ms, GError **error)
-{
-  struct sockaddr_in to = { .sin_family = AF_INET };
-  guint8 src[4], datagram[64];
-  gsize len;
-  int udp_fd, icmp_fd;
-  guint8 ttl;
-  gboolean ok = TRUE;
-
-  memcpy (&to.sin_addr, dst, 4);
-  if (!source_address_for (&to, src, error))
-    return FALSE;
-  len = wgd_punch_udp_build (datagram, sizeof datagram, src, src_port, dst, dst_port,
-                             (const guint8 *) WGD_PUNCH_PAYLOAD, strlen (WGD_PUNCH_PAYLOAD));
-  udp_fd = socket (AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
-  if (udp_fd < 0)
-    return io_error (error, "cannot open a raw UDP socket (CAP_NET_RAW?)");
-  icmp_fd = socket (AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
-  if (icmp_fd < 0)
-    {
-      close (udp_fd);
-      return io_error (error, "cannot open a raw ICMP socket (CAP_NET_RAW?)");
-    }
-  while (ok && (ttl = wgd_punch_plan_next (plan)) != 0)
-    {
-      int value = ttl;
-      guint8 from[4] = { 0 };
-      WgdPunchIcmp kind;
-
-      if (setsockopt (udp_fd, IPPROTO_IP, IP_TTL, &value, sizeof value) != 0)
-        ok = io_error (error, "cannot set the TTL");
-      else if (sendto (udp_fd, datagram, len, 0, (const struct sockaddr *) &to, sizeof to) < 0)
-        ok = io_error (error, "cannot send the datagram");
-      else
-        {
-          kind = await_answer (icmp_fd, src_port, dst, dst_port, wait_ms, from);
-          wgd_punch_plan_answer (plan, kind, from, dst);
-        }
-    }
-  close (icmp_fd);
-  close (udp_fd);
-  return ok;
 }

@@ -21,8 +21,9 @@
  * anywhere, means the datagram went too far: stop. IPv4 only (NAT is an
  * IPv4 matter).
  *
- * The plan and the packet formats are pure; wgd_punch_run() is the
- * thin part that sends and listens (raw sockets: CAP_NET_RAW). */
+ * The plan and the packet formats are pure (punch.c); punch-socket.c
+ * is the thin part that sends and listens on the main loop (raw
+ * sockets: CAP_NET_RAW). */
 #pragma once
 
 #include <glib.h>
@@ -30,7 +31,7 @@
 #define WGD_PUNCH_MAX_TTL_DEFAULT 6
 /* Without answers, the plan goes no further than this. */
 #define WGD_PUNCH_TTL_BLIND 2
-/* How long wgd_punch_run() waits for each hop's answer. */
+/* How long a punch waits for each hop's answer. */
 #define WGD_PUNCH_WAIT_MS_DEFAULT 100
 #define WGD_PUNCH_PAYLOAD "wgdiscover-punch"
 
@@ -81,8 +82,28 @@ WgdPunchIcmp wgd_punch_icmp_parse (const guint8 *packet, gsize len, guint16 src_
 
 const gchar *wgd_punch_outcome_to_string (WgdPunchOutcome outcome);
 
-/* Runs the plan: one datagram per TTL from src_port to dst:dst_port,
- * each followed by up to wait_ms for its ICMP answer. Needs CAP_NET_RAW.
- * On return plan says how it ended and which TTL it reached. */
-gboolean wgd_punch_run (WgdPunchPlan *plan, guint16 src_port, const guint8 dst[4],
-                        guint16 dst_port, guint wait_ms, GError **error);
+/* --- I/O (punch-socket.c) ---------------------------------------------------
+ * The raw sockets (needs CAP_NET_RAW), opened once, and punches run
+ * over them on the GLib main loop: one datagram per TTL, each followed
+ * by up to wait_ms for its ICMP answer. Any number of punches share the
+ * sockets; each ICMP message is shown to all of them. */
+typedef struct _WgdPunchSockets WgdPunchSockets;
+typedef struct _WgdPunch WgdPunch;
+
+/* error is NULL when the plan ran to its end; plan says how it ended. */
+typedef void (*WgdPunchDoneFunc) (WgdPunch *punch, const WgdPunchPlan *plan,
+                                  const GError *error, gpointer user_data);
+
+WgdPunchSockets *wgd_punch_sockets_open (GError **error);
+/* Only once every punch on them is freed. */
+void wgd_punch_sockets_free (WgdPunchSockets *sockets);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdPunchSockets, wgd_punch_sockets_free)
+
+/* Starts a punch from src_port to dst:dst_port; done is called once, from
+ * the main loop, and may free the punch. */
+WgdPunch *wgd_punch_start (WgdPunchSockets *sockets, guint16 src_port, const guint8 dst[4],
+                           guint16 dst_port, guint8 max_ttl, guint wait_ms,
+                           WgdPunchDoneFunc done, gpointer user_data);
+/* Stops a punch still running (done is then never called) and frees it. */
+void wgd_punch_free (WgdPunch *punch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdPunch, wgd_punch_free)

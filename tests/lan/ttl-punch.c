@@ -6,6 +6,7 @@
  * sends datagrams from LISTEN_PORT (WireGuard's, which it need not own:
  * the socket is raw) to the peer with TTL 1, 2, … as the plan says, and
  * prints how the plan ended: "passed 2", "blind 2", "overshot 3", …
+ * It runs the daemon's punch (punch-socket.c) on a main loop of its own.
  * Needs CAP_NET_RAW. */
 #include "config.h"
 
@@ -14,11 +15,34 @@
 
 #include "punch.h"
 
+typedef struct {
+  GMainLoop *loop;
+  int status;
+} Run;
+
+static void
+on_done (WgdPunch *punch, const WgdPunchPlan *plan, const GError *error, gpointer user_data)
+{
+  Run *run = user_data;
+
+  if (error != NULL)
+    {
+      fprintf (stderr, "ttl-punch: %s\n", error->message);
+      run->status = 1;
+    }
+  else
+    printf ("%s %u\n", wgd_punch_outcome_to_string (plan->outcome), plan->ttl);
+  g_main_loop_quit (run->loop);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  WgdPunchPlan plan;
+  g_autoptr (WgdPunchSockets) sockets = NULL;
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Run run = { .loop = loop };
+  WgdPunch *punch;
   guint64 port, peer_port, max_ttl = WGD_PUNCH_MAX_TTL_DEFAULT;
   guint8 peer[4];
 
@@ -31,13 +55,15 @@ main (int argc, char **argv)
       fprintf (stderr, "usage: ttl-punch LISTEN_PORT PEER_ADDRESS PEER_PORT [MAX_TTL]\n");
       return 2;
     }
-  wgd_punch_plan_init (&plan, (guint8) max_ttl);
-  if (!wgd_punch_run (&plan, (guint16) port, peer, (guint16) peer_port,
-                      WGD_PUNCH_WAIT_MS_DEFAULT, &error))
+  sockets = wgd_punch_sockets_open (&error);
+  if (sockets == NULL)
     {
       fprintf (stderr, "ttl-punch: %s\n", error->message);
       return 1;
     }
-  printf ("%s %u\n", wgd_punch_outcome_to_string (plan.outcome), plan.ttl);
-  return 0;
+  punch = wgd_punch_start (sockets, (guint16) port, peer, (guint16) peer_port, (guint8) max_ttl,
+                           WGD_PUNCH_WAIT_MS_DEFAULT, on_done, &run);
+  g_main_loop_run (loop);
+  wgd_punch_free (punch);
+  return run.status;
 }

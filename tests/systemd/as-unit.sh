@@ -13,9 +13,9 @@
 # still be tested), a /dev of null, zero, full, random, urandom and tty
 # alone (PrivateDevices=), and a /proc of processes only, other users'
 # hidden (ProcSubset=pid, ProtectProc=invisible). Then as UID:GID with no
-# supplementary groups, CAP_NET_ADMIN in the inheritable, ambient and
-# bounding sets and nothing else (AmbientCapabilities=,
-# CapabilityBoundingSet=; for uid 0 too), no_new_privs
+# supplementary groups, the unit's AmbientCapabilities= in the
+# inheritable, ambient and bounding sets and nothing else
+# (AmbientCapabilities=, CapabilityBoundingSet=; for uid 0 too), no_new_privs
 # (NoNewPrivileges=), and the unit's seccomp filters (unit-seccomp.py).
 # UMask=0077 too. The command runs in the foreground (exec).
 set -euo pipefail
@@ -89,7 +89,11 @@ mknod -m 666 /dev/tty c 5 0
 mount -o remount,ro /dev
 mount -t proc -o subset=pid,hidepid=invisible,nosuid,nodev,noexec proc /proc
 
+# "CAP_NET_ADMIN CAP_NET_RAW" → "+net_admin,+net_raw", as setpriv takes them.
+caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit" | tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_/+/p' |
+       paste -sd,)
+[[ -n $caps ]] || { echo "as-unit.sh: no AmbientCapabilities= in $unit" >&2; exit 2; }
 umask 077
 exec setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-  --inh-caps=-all,+net_admin --ambient-caps=+net_admin --bounding-set=-all,+net_admin \
+  --inh-caps="-all,$caps" --ambient-caps="$caps" --bounding-set="-all,$caps" \
   --no-new-privs -- /usr/bin/python3 "$here/unit-seccomp.py" "$unit" "$@"

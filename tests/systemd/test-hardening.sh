@@ -4,14 +4,15 @@
 # wireguard-go (tests/lan/lan.sh). PID 1 here is not systemd, so nothing
 # can be started through systemd: tests/systemd/as-unit.sh stands in for
 # it (read-only file system but for the state directory, private /tmp
-# and /dev, /proc of processes only, the user and CAP_NET_ADMIN alone
-# through setpriv, no_new_privs, and the unit's own seccomp filters
+# and /dev, /proc of processes only, the user and the unit's
+# capabilities (CAP_NET_ADMIN and CAP_NET_RAW) alone through setpriv, no_new_privs, and the unit's own seccomp filters
 # through unit-seccomp.py).
 #
 # As an unprivileged user (the unit's User=wgdiscover), against wireguard-go's root-only /run/wireguard, the
 # daemon says that permission is denied on the interface and keeps
-# running. As uid 0 with only CAP_NET_ADMIN (the drop-in
-# wgdiscoverd-userspace.conf) it finds the peer and sets its endpoint,
+# running. As uid 0 with only those (the drop-in
+# wgdiscoverd-userspace.conf) it opens the punch's raw sockets (UDP and
+# ICMP; the unit's filters let them through), finds the peer and sets its endpoint,
 # reports READY=1, reloads on SIGHUP and stops with status 0. Prints
 # TAP; needs root and python3-seccomp.
 
@@ -86,13 +87,14 @@ start_unit() {
 field() { awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$1/status" 2>/dev/null; }
 running_daemon() { [[ $(cat "/proc/$unit_pid/comm" 2>/dev/null) == wgdiscoverd ]]; }
 # Every uid and gid is UID, and every capability set is CAP_NET_ADMIN's
-# bit (12) alone; no_new_privs and a seccomp filter are on.
+# and CAP_NET_RAW's bits (12, 13) alone; no_new_privs and a seccomp
+# filter are on.
 confined_as() {
   local id=$1 set
   [[ $(field "$unit_pid" Uid) == "$id $id $id $id" && $(field "$unit_pid" Gid) == "$id $id $id $id" &&
      -z $(field "$unit_pid" Groups) ]] || return 1
   for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-    [[ $(field "$unit_pid" "$set") == 0000000000001000 ]] || return 1
+    [[ $(field "$unit_pid" "$set") == 0000000000003000 ]] || return 1
   done
   [[ $(field "$unit_pid" NoNewPrivs) == 1 && $(field "$unit_pid" Seccomp) == 2 ]]
 }
@@ -124,7 +126,7 @@ check "under the stand-in, uid 0 cannot read another user's file (no CAP_DAC_OVE
 
 # The unit as it is: User=wgdiscover.
 start_unit "$uid" "$w/log1-user"
-check "the daemon runs as uid $uid with CAP_NET_ADMIN alone, no_new_privs and a filter" \
+check "the daemon runs as uid $uid with CAP_NET_ADMIN and CAP_NET_RAW alone, no_new_privs and a filter" \
   "within 10 running_daemon && confined_as $uid"
 check "as uid $uid against wireguard-go's root-only socket, it says permission is denied" \
   "within 15 logged '$w/log1-user' 'permission denied on WireGuard interface wg0'"
@@ -136,13 +138,17 @@ check "it stops on SIGTERM with status 0 ($status)" '[[ $status == 0 ]]'
 echo "# h1's log as uid $uid:"
 sed 's/^/#   /' "$w/log1-user"
 
-# With the drop-in: uid 0, still CAP_NET_ADMIN alone; systemd gives the
+# With the drop-in: uid 0, still those two alone; systemd gives the
 # state directory to the new user.
 start_unit 0 "$w/log1-root"
-check "the daemon runs as uid 0 with CAP_NET_ADMIN alone, no_new_privs and a filter" \
+check "the daemon runs as uid 0 with CAP_NET_ADMIN and CAP_NET_RAW alone, no_new_privs and a filter" \
   "within 10 running_daemon && confined_as 0"
+# /proc/net/raw: a raw socket's "port" is its protocol (UDP 0x11, ICMP 0x01).
+raw_open() { lan_exec 1 cat /proc/net/raw | awk '{ print $2 }' | grep -q ":$1\$"; }
+check "under the unit, the daemon holds the punch's raw UDP and ICMP sockets" \
+  "raw_open 0011 && raw_open 0001"
 endpoint_is() { [[ $(lan_endpoint "$1" "$2") == "$3" ]]; }
-check "as uid 0 with CAP_NET_ADMIN alone, h1 sets h2's endpoint" \
+check "as uid 0 with those alone, h1 sets h2's endpoint" \
   "within 20 endpoint_is 1 2 10.77.0.2:51820"
 check "and h2 sets h1's (h1 publishes its record)" "within 20 endpoint_is 2 1 10.77.0.1:51820"
 check "it reports READY=1" "within 10 logged '$w/notify1' READY=1"

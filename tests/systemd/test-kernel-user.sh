@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-kernel-user.sh — wgdiscoverd as systemd/wgdiscoverd.service runs
-# it, an unprivileged user with CAP_NET_ADMIN alone, reads and changes
+# it, an unprivileged user with CAP_NET_ADMIN and CAP_NET_RAW alone, reads and changes
 # the kernel's WireGuard: in a QEMU guest with Debian's kernel
 # (tests/vm/run-in-vm), under tests/systemd/as-unit.sh, which stands in
 # for systemd (PID 1 here is not systemd, and in the guest nothing is).
@@ -75,10 +75,10 @@ CONF
   status_of() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s '\t' ' '; }
   confined() {
     [[ $(cat "/proc/$pid/comm") == wgdiscoverd && $(status_of Uid) == "$uid $uid $uid $uid" &&
-       $(status_of CapEff) == 0000000000001000 && $(status_of CapBnd) == 0000000000001000 &&
+       $(status_of CapEff) == 0000000000003000 && $(status_of CapBnd) == 0000000000003000 &&
        $(status_of NoNewPrivs) == 1 && $(status_of Seccomp) == 2 ]]
   }
-  check "the daemon runs as uid $uid with CAP_NET_ADMIN alone, no_new_privs and a filter" \
+  check "the daemon runs as uid $uid with CAP_NET_ADMIN and CAP_NET_RAW alone, no_new_privs and a filter" \
     "within 30 confined"
   check "it reads the interface through the kernel (netlink backend)" \
     "within 30 grep -q \"'wg0: WireGuard interface found (netlink backend'\" '$d/log'"

@@ -61,14 +61,16 @@ report=$(security)
 sed 's/^/#   /' <<< "$report"
 exposure=$(exposure_of <<< "$report")
 echo "# exposure: ${exposure:-none printed}"
-# Of the capabilities security looks at, only CAP_NET_ADMIN is left.
-only_net_admin() {
+# Of the capabilities security looks at, only CAP_NET_ADMIN and the group
+# with CAP_NET_RAW (for the punch's raw sockets) are left.
+only_net_admin_raw() {
   local lacking
-  lacking=$(grep -F '✗ CapabilityBoundingSet=')
-  [[ $lacking == '✗ CapabilityBoundingSet=~CAP_NET_ADMIN '* && $(wc -l <<< "$lacking") == 1 ]]
+  lacking=$(grep -F '✗ CapabilityBoundingSet=' | awk '{ print $2 }' | sort | paste -sd' ')
+  [[ $lacking == 'CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW) CapabilityBoundingSet=~CAP_NET_ADMIN' ]]
 }
 check "it runs as a static user that is not root" "grep -q '✓ User=/DynamicUser=' <<< \"\$report\""
-check "with CAP_NET_ADMIN as its only capability" "only_net_admin <<< \"\$report\""
+check "with CAP_NET_ADMIN and CAP_NET_RAW as its only capabilities" \
+  "only_net_admin_raw <<< \"\$report\""
 check "its exposure ($exposure) is 2.5 at most" \
   "[[ -n \$exposure ]] && awk -v e='$exposure' 'BEGIN { exit !(e <= 2.5) }'"
 
@@ -82,7 +84,8 @@ root_exposure=$(exposure_of <<< "$report")
 echo "# exposure with the drop-in (uid 0): ${root_exposure:-none printed}"
 check "with the drop-in it runs as root (security says so)" \
   "grep -q '✗ User=/DynamicUser=' <<< \"\$report\""
-check "and keeps CAP_NET_ADMIN as its only capability" "only_net_admin <<< \"\$report\""
+check "and keeps CAP_NET_ADMIN and CAP_NET_RAW as its only capabilities" \
+  "only_net_admin_raw <<< \"\$report\""
 
 # systemd-sysusers only reads and prints with --dry-run: nothing on this
 # machine changes.
