@@ -211,17 +211,17 @@ test_accept_open (void)
                    RDV_CODE_TOO_LARGE);
 }
 
-/* Whether the record as stored says its WireGuard key is derived. */
+/* Whether the record (taken) as stored says its WireGuard key is derived. */
 static gboolean
 stored_derived (RdvPolicy *policy, GBytes *record)
 {
-  g_autoptr (GBytes) owned = record;
   g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
   g_autoptr (RdvStoredRecord) stored = NULL;
   RdvDecision d;
 
   g_assert_true (rdv_accept_decode (g_bytes_get_data (record, NULL), g_bytes_get_size (record),
                                     ann, &d));
+  g_bytes_unref (record);
   rdv_accept_decide (policy, ann, FALSE, 0, NULL, NOW, &d);
   g_assert_cmpint (d.code, ==, RDV_CODE_OK);
   stored = rdv_accept_to_stored (ann, &d);
