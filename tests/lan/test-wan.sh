@@ -125,8 +125,10 @@ found() { [[ $(endpoint a1 b1) == 10.77.2.1:51820 && $(endpoint b1 a1) == 10.77.
 check_show "routed: a1 and b1 set each other's endpoint (found through the server)" \
   "within 30 found" "$wan_dir/log.a1" "$wan_dir/log.b1"
 echo "# routed: found in $(($(now_ms) - t0)) ms"
-check "routed: a1 logs b1 found on rendezvous" \
-  "grep -q 'found peer b1 (${pub[b1]}) in service .* on rendezvous' '$wan_dir/log.a1'"
+# b1's handshake may have given a1 b1's endpoint (WireGuard roams) before
+# a1's own lookup, which follows after the 5 s mDNS grace.
+logged_found() { grep -q "found peer b1 (${pub[b1]}) in service .* on rendezvous" "$wan_dir/log.a1"; }
+check "routed: a1 logs b1 found on rendezvous" "within 20 logged_found"
 check "routed: a1 pings b1 over WireGuard" "wan_exec a1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
 check "routed: no punch for private addresses" "! grep -qE 'punching (our NAT|towards)' '$wan_dir/log.a1'"
 
