@@ -129,7 +129,10 @@ echo "# routed: found in $(($(now_ms) - t0)) ms"
 # a1's own lookup, which follows after the 5 s mDNS grace.
 logged_found() { grep -q "found peer b1 (${pub[b1]}) in service .* on rendezvous" "$wan_dir/log.a1"; }
 check "routed: a1 logs b1 found on rendezvous" "within 20 logged_found"
-check "routed: a1 pings b1 over WireGuard" "wan_exec a1 ping -c 2 -W 2 -q 10.78.0.2 >/dev/null"
+# Both sides wrote endpoints at about the same time: their first
+# handshakes may cross, and WireGuard retries after 5 s.
+pings() { wan_exec a1 ping -c 1 -W 1 -q 10.78.0.2 >/dev/null; }
+check "routed: a1 pings b1 over WireGuard" "within 20 pings"
 check "routed: no punch for private addresses" "! grep -qE 'punching (our NAT|towards)' '$wan_dir/log.a1'"
 
 # --- behind NATs -----------------------------------------------------------
