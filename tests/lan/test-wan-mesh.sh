@@ -90,7 +90,7 @@ start_server() {
   ip netns exec "${wan_id}-server" "$server" --config "$w/server.conf" \
     --state-dir "$w/server-state" >> "$w/server.log" 2>&1 &
   server_pid=$!
-  within 10 "wan_ns server curl -s -o /dev/null $url/metrics"
+  within 10 "wan_ns server curl -s -m 5 -o /dev/null $url/metrics"
 }
 has_peer() { wan_exec "$1" wg show wg0 peers | grep -qxF "${pub[$2]}"; }
 endpoint_of() { # host, peer
@@ -121,7 +121,7 @@ check_show "wgdiscoverctl status on a1 says the mesh is watched" \
   "within 5 \"wan_exec a1 '$ctl' status | grep -qx 'Rendezvous mesh wg0: watched'\"" \
   "$w/log-a1"
 check "the server counts the open watches" \
-  "wan_ns server curl -s $url/metrics | grep -qE '^wgdiscover_rendezvous_websocket_clients [3-9]'"
+  "wan_ns server curl -s -m 5 $url/metrics | grep -qE '^wgdiscover_rendezvous_websocket_clients [3-9]'"
 
 # b2 joins: pushed to a1. The time from the server accepting b2's PUT to
 # a1 adding b2, both seen by polling the logs and wg every 20 ms.
@@ -171,7 +171,7 @@ polling() { logged a1 'polling its listing' && logged b1 'polling its listing'; 
 check_show "with MaxWebSockets=0, a1 and b1 fall back to polling the listing" "within 60 polling" \
   "$w/log-a1" "$w/log-b1" "$w/server.log"
 refused_503() {
-  wan_ns server curl -s "$url/metrics" |
+  wan_ns server curl -s -m 5 "$url/metrics" |
     awk '/^wgdiscover_rendezvous_requests_total\{route="mesh-watch",status="503"\}/ { print $2 }'
 }
 check "the server refuses their watches with 503 (too-many-websockets)" \
@@ -222,7 +222,7 @@ server2_pid=$!
 ip netns exec "${wan_id}-server" /usr/bin/python3 "$blackhole" "$wan_server_address" \
   "$proxy_port" "$wan_server_address" $((port + 2)) "$w/blackhole.log" &
 proxy_pid=$!
-within 10 "wan_ns server curl -s -o /dev/null $proxy_url/metrics"
+within 10 "wan_ns server curl -s -m 5 -o /dev/null $proxy_url/metrics"
 sed -i "s|^RendezvousURL=.*|RendezvousURL=$proxy_url|" "$w/conf-a1"
 kill -HUP "${daemon_pid[a1]}"
 check_show "through the proxy, a1 opens a watch (the proxy passes the 101)" \

@@ -77,7 +77,7 @@ start_server() {
     "$wan_server_address" "$port" > "$wan_dir/server.conf"
   wan_ns server "$server" --config "$wan_dir/server.conf" --state-dir "$wan_dir/server-state" \
     >> "$wan_dir/server.log" 2>&1 &
-  within 10 "wan_ns server curl -s -o /dev/null $url/metrics"
+  within 10 "wan_ns server curl -s -m 5 -o /dev/null $url/metrics"
 }
 
 # Counts the UDP datagrams that reach the server's host.

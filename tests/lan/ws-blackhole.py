@@ -51,7 +51,12 @@ def pipe(src, dst, state, from_server):
 
 
 def serve(client):
-    upstream = socket.create_connection((server_address, server_port))
+    try:
+        upstream = socket.create_connection((server_address, server_port))
+    except OSError:
+        # The server is not up (yet): the client must not wait forever.
+        client.close()
+        return
     state = {"upgraded": False, "answered": False}
     threading.Thread(target=pipe, args=(client, upstream, state, False), daemon=True).start()
     pipe(upstream, client, state, True)
