@@ -58,7 +58,7 @@ start_server() {
     "$port" > "$w/server.conf"
   lan_start 3 "$server" --config "$w/server.conf" --state-dir "$w/server-state" >> "$w/server.log" 2>&1
   server_pid=$lan_started
-  within 10 "lan_exec 3 curl -s -o /dev/null $url/metrics"
+  within 10 "lan_exec 3 curl -s -m 5 -o /dev/null $url/metrics"
 }
 stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 start_fake() {
@@ -122,7 +122,7 @@ check_show "h1 finds h4 (started while the server was down) once it is back" "wi
 echo "# caught up $(echo "$(date +%s.%N) - $t0" | bc) s after the server came back"
 check "h1 pings h4 over WireGuard" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.4 >/dev/null"
 key4=$(printf '%s' "${lan_pub[4]}" | tr '+/' '-_' | tr -d '=')
-lan_exec 3 curl -s "$url/v1/peers/$key4" | sed -n 's/.*"record":"\([^"]*\)".*/\1/p' > "$w/record4"
+lan_exec 3 curl -s -m 5 "$url/v1/peers/$key4" | sed -n 's/.*"record":"\([^"]*\)".*/\1/p' > "$w/record4"
 "$ctl" verify < "$w/record4" > "$w/verify4" 2>&1
 check_show "the server holds h4's record with its reflexive endpoint" \
   "grep -q 'reflexive 10.77.0.4:51820' '$w/verify4'" "$w/verify4"
