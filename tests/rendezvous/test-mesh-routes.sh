@@ -20,59 +20,12 @@ for tool in curl basenc; do
   command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (tools/deps)"; exit 99; }
 done
 
-tmp=$(mktemp -d) || exit 99
-pids=()
-cleanup () {
-  local p
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-cd "$tmp" || exit 99
-umask 077
+source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
+fresh_state=1
 
 echo "1..35"
-n=0
-check () {
-  n=$((n + 1))
-  if eval "$2"; then
-    echo "ok $n - $1"
-  else
-    echo "not ok $n - $1"
-    sed 's/^/# body: /' body 2>/dev/null
-    sed 's/^/# log: /' log 2>/dev/null | tail -n 5
-  fi
-}
-
 port=18490
 url=http://127.0.0.1:$port
-
-start () {
-  printf '%s\n' "$1" >conf
-  rm -rf state
-  "$server" --config conf --state-dir "$tmp/state" >>log 2>&1 &
-  spid=$!
-  pids+=("$spid")
-  for _ in $(seq 100); do
-    curl -s -o /dev/null "$url/metrics" && return 0
-    kill -0 "$spid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
-
-stop () {
-  kill "$spid" 2>/dev/null
-  wait "$spid" 2>/dev/null
-}
-
-binary () {
-  local t
-  t=$(tr -d '\n' <"$1")
-  while [ $((${#t} % 4)) -ne 0 ]; do t="$t="; done
-  printf '%s' "$t" | basenc --base64url -d >"$1.bin"
-}
 
 put () {
   "$client" --url "$url" put "$1.bin" >put.out
