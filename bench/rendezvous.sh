@@ -16,7 +16,7 @@
 #                      that is no tmpfs, again with it on /dev/shm
 #   PUT, already-known the stored record again: verified, nothing written
 #   verify             bare crypto_sign_verify_detached of that record on
-#                      one core (bench/verify-rate), the check every PUT
+#                      one core (bench/verify), the check every PUT
 #                      must pass, and that with the derived binding's
 #                      check (crypto_sign_ed25519_pk_to_curve25519), which
 #                      these records, without certificate, need as well
@@ -46,7 +46,7 @@ builddir=${WGD_BUILDDIR:-$here/build/plain}
 server=${WGDISCOVER_RENDEZVOUS:-$builddir/src/rendezvous/wgdiscover-rendezvous}
 ctl=${WGDISCOVERCTL:-$builddir/src/ctl/wgdiscoverctl}
 make_records=$builddir/bench/rdv-records
-verify_rate=$builddir/bench/verify-rate
+verify_rate=$builddir/bench/verify
 seconds=${RDV_BENCH_SECONDS:-1}
 rounds=${RDV_BENCH_ROUNDS:-5}
 connections=${RDV_BENCH_CONNECTIONS:-16}
@@ -279,7 +279,7 @@ for ((r = 1; r <= rounds; r++)); do
   RDV_BENCH_PUT=repeat RDV_BENCH_RECORDS=$tmp/record.hex \
     run_wrk "http://127.0.0.1:$port/v1/announcements"
   keep_wrk known
-  "$verify_rate" "$seconds" < "$tmp/record.hex" > "$tmp/verify" || fail "bench/verify-rate failed"
+  "$verify_rate" "$seconds" < "$tmp/record.hex" > "$tmp/verify" || fail "bench/verify failed"
   verify=$(awk '$1 == "verify_per_second" { print $2 }' "$tmp/verify")
   keep verify rps "$verify"
   keep derive rps "$(awk '$1 == "verify_derive_per_second" { print $2 }' "$tmp/verify")"
