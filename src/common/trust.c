@@ -1,5 +1,6 @@
 /* trust.c — the trust store, the replay state and the decision that
- * combines them with a record. */
+ * combines them with a record. Deciding on a record of a known key
+ * allocates nothing: tables are keyed by the raw 32-byte keys. */
 #include "config.h"
 
 #include <string.h>
@@ -8,32 +9,72 @@
 #include "trust.h"
 #include "wgd-error.h"
 
+/* A signing key's WireGuard key as the derived binding computes it
+ * (crypto_sign_ed25519_pk_to_curve25519, as costly as verifying the
+ * signature), kept so that a known key pays for it once. */
+typedef struct {
+  guint8 signing_key[WGD_KEY_LEN];
+  guint8 wg_key[WGD_KEY_LEN];
+  gboolean convertible;
+} DerivedEntry;
+
 struct _WgdTrustStore {
-  GHashTable *cas;          /* GBytes ca key → itself */
-  GHashTable *pins;         /* GBytes wg key → GBytes signing key */
-  GHashTable *revocations;  /* GBytes ca key → WgdRevocationList */
+  GHashTable *cas;          /* ca key → itself */
+  GHashTable *pins;         /* wg key → signing key */
+  GHashTable *revocations;  /* ca key → WgdRevocationList */
+  /* signing key → DerivedEntry; a memo of a pure function, written
+   * while deciding, so the store is for one thread. */
+  GHashTable *derived;
 };
 
 typedef struct {
+  guint8 signing_key[WGD_KEY_LEN];
   guint64 timestamp;
   guint8 digest[WGD_KEY_LEN];
 } ReplayEntry;
 
 struct _WgdReplayState {
-  GHashTable *entries;      /* GBytes signing key → ReplayEntry */
+  GHashTable *entries;      /* signing key → ReplayEntry */
 };
 
-static GBytes *
-key_bytes (const guint8 key[WGD_KEY_LEN])
+/* Keyed, so that keys chosen by whoever signs records cannot pile up in
+ * one bucket of a table. */
+static guint
+key_hash (gconstpointer key)
 {
-  return g_bytes_new (key, WGD_KEY_LEN);
+  static guint8 secret[crypto_shorthash_KEYBYTES];
+  static gsize initialised;
+  guint8 out[crypto_shorthash_BYTES];
+  guint hash;
+
+  if (g_once_init_enter (&initialised))
+    {
+      randombytes_buf (secret, sizeof secret);
+      g_once_init_leave (&initialised, 1);
+    }
+  crypto_shorthash (out, key, WGD_KEY_LEN, secret);
+  memcpy (&hash, out, sizeof hash);
+  return hash;
 }
 
-static GHashTable *
-key_table_new (GDestroyNotify value_free)
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
 {
-  return g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                (GDestroyNotify) g_bytes_unref, value_free);
+  return memcmp (a, b, WGD_KEY_LEN) == 0;
+}
+
+static guint8 *
+key_dup (const guint8 key[WGD_KEY_LEN])
+{
+  return g_memdup2 (key, WGD_KEY_LEN);
+}
+
+/* Keys are WGD_KEY_LEN bytes; key_free is NULL where the key lies in
+ * the value. */
+static GHashTable *
+key_table_new (GDestroyNotify key_free, GDestroyNotify value_free)
+{
+  return g_hash_table_new_full (key_hash, key_equal, key_free, value_free);
 }
 
 WgdTrustStore *
@@ -41,9 +82,10 @@ wgd_trust_store_new (void)
 {
   WgdTrustStore *store = g_new0 (WgdTrustStore, 1);
 
-  store->cas = key_table_new (NULL);
-  store->pins = key_table_new ((GDestroyNotify) g_bytes_unref);
-  store->revocations = key_table_new ((GDestroyNotify) wgd_revocation_list_free);
+  store->cas = key_table_new (g_free, NULL);
+  store->pins = key_table_new (g_free, g_free);
+  store->revocations = key_table_new (g_free, (GDestroyNotify) wgd_revocation_list_free);
+  store->derived = key_table_new (NULL, g_free);
   return store;
 }
 
@@ -55,43 +97,40 @@ wgd_trust_store_free (WgdTrustStore *store)
   g_hash_table_unref (store->cas);
   g_hash_table_unref (store->pins);
   g_hash_table_unref (store->revocations);
+  g_hash_table_unref (store->derived);
   g_free (store);
 }
 
 void
 wgd_trust_store_add_ca (WgdTrustStore *store, const guint8 ca_key[WGD_KEY_LEN])
 {
-  g_hash_table_add (store->cas, key_bytes (ca_key));
+  g_hash_table_add (store->cas, key_dup (ca_key));
 }
 
 gboolean
 wgd_trust_store_has_ca (const WgdTrustStore *store, const guint8 ca_key[WGD_KEY_LEN])
 {
-  g_autoptr (GBytes) key = key_bytes (ca_key);
-
-  return g_hash_table_contains (store->cas, key);
+  return g_hash_table_contains (store->cas, ca_key);
 }
 
 void
 wgd_trust_store_add_pin (WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN],
                          const guint8 signing_key[WGD_KEY_LEN])
 {
-  g_hash_table_insert (store->pins, key_bytes (wg_key), key_bytes (signing_key));
+  g_hash_table_insert (store->pins, key_dup (wg_key), key_dup (signing_key));
 }
 
 gboolean
 wgd_trust_store_has_pin (const WgdTrustStore *store, const guint8 wg_key[WGD_KEY_LEN])
 {
-  g_autoptr (GBytes) key = key_bytes (wg_key);
-
-  return g_hash_table_contains (store->pins, key);
+  return g_hash_table_contains (store->pins, wg_key);
 }
 
 gboolean
 wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocationList *list,
                                  GError **error)
 {
-  g_autoptr (GBytes) ca = key_bytes (list->ca_key);
+  const guint8 *ca = list->ca_key;
   const WgdRevocationList *held;
   WgdRevocationList *copy;
   gsize len;
@@ -122,7 +161,7 @@ wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocationList *
   copy = wgd_revocation_list_decode (data, len, error);
   if (copy == NULL)
     return FALSE;
-  g_hash_table_replace (store->revocations, g_steal_pointer (&ca), copy);
+  g_hash_table_replace (store->revocations, key_dup (ca), copy);
   return TRUE;
 }
 
@@ -130,8 +169,7 @@ gboolean
 wgd_trust_store_is_revoked (const WgdTrustStore *store, const guint8 ca_key[WGD_KEY_LEN],
                             guint64 serial)
 {
-  g_autoptr (GBytes) ca = key_bytes (ca_key);
-  const WgdRevocationList *list = g_hash_table_lookup (store->revocations, ca);
+  const WgdRevocationList *list = g_hash_table_lookup (store->revocations, ca_key);
 
   return list != NULL && wgd_revocation_list_contains (list, serial);
 }
@@ -141,7 +179,7 @@ wgd_replay_state_new (void)
 {
   WgdReplayState *state = g_new0 (WgdReplayState, 1);
 
-  state->entries = key_table_new (g_free);
+  state->entries = key_table_new (NULL, g_free);
   return state;
 }
 
@@ -157,9 +195,7 @@ wgd_replay_state_free (WgdReplayState *state)
 static const ReplayEntry *
 replay_lookup (const WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN])
 {
-  g_autoptr (GBytes) key = key_bytes (signing_key);
-
-  return g_hash_table_lookup (state->entries, key);
+  return g_hash_table_lookup (state->entries, signing_key);
 }
 
 gboolean
@@ -178,11 +214,16 @@ void
 wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
                          guint64 timestamp, const guint8 digest[WGD_KEY_LEN])
 {
-  ReplayEntry *entry = g_new (ReplayEntry, 1);
+  ReplayEntry *entry = g_hash_table_lookup (state->entries, signing_key);
 
+  if (entry == NULL)
+    {
+      entry = g_new (ReplayEntry, 1);
+      memcpy (entry->signing_key, signing_key, WGD_KEY_LEN);
+      g_hash_table_insert (state->entries, entry->signing_key, entry);
+    }
   entry->timestamp = timestamp;
   memcpy (entry->digest, digest, WGD_KEY_LEN);
-  g_hash_table_replace (state->entries, key_bytes (signing_key), entry);
 }
 
 void
@@ -201,7 +242,7 @@ wgd_replay_state_foreach (const WgdReplayState *state,
     {
       const ReplayEntry *entry = value;
 
-      func (g_bytes_get_data (key, NULL), entry->timestamp, entry->digest, user_data);
+      func (key, entry->timestamp, entry->digest, user_data);
     }
 }
 
@@ -265,20 +306,42 @@ certificate_check (const WgdTrustStore *store, const WgdTrustContext *ctx,
   return v->reason;
 }
 
+static const DerivedEntry *
+derived_lookup (const WgdTrustStore *store, const guint8 signing_key[WGD_KEY_LEN])
+{
+  DerivedEntry *entry = g_hash_table_lookup (store->derived, signing_key);
+
+  if (entry != NULL)
+    return entry;
+  /* Anyone can sign records with new keys: the memo starts over rather
+   * than grow, and keys heard again are converted once more. */
+  if (g_hash_table_size (store->derived) >= WGD_TRUST_DERIVED_MAX)
+    g_hash_table_remove_all (store->derived);
+  entry = g_new (DerivedEntry, 1);
+  memcpy (entry->signing_key, signing_key, WGD_KEY_LEN);
+  entry->convertible = wgd_wg_key_from_signing_key (signing_key, entry->wg_key);
+  g_hash_table_insert (store->derived, entry->signing_key, entry);
+  return entry;
+}
+
 static WgdBinding
 binding_without_certificate (const WgdTrustStore *store, const WgdAnnouncement *ann)
 {
-  guint8 derived[WGD_KEY_LEN];
-  g_autoptr (GBytes) wg = key_bytes (ann->wg_key);
-  GBytes *pinned;
+  const DerivedEntry *derived = derived_lookup (store, ann->signing_key);
+  const guint8 *pinned;
 
-  if (wgd_wg_key_from_signing_key (ann->signing_key, derived)
-      && keys_equal (derived, ann->wg_key))
+  if (derived->convertible && keys_equal (derived->wg_key, ann->wg_key))
     return WGD_BINDING_DERIVED;
-  pinned = g_hash_table_lookup (store->pins, wg);
-  if (pinned != NULL && keys_equal (g_bytes_get_data (pinned, NULL), ann->signing_key))
+  pinned = g_hash_table_lookup (store->pins, ann->wg_key);
+  if (pinned != NULL && keys_equal (pinned, ann->signing_key))
     return WGD_BINDING_PINNED;
   return WGD_BINDING_NONE;
+}
+
+gsize
+wgd_trust_store_count_derived (const WgdTrustStore *store)
+{
+  return g_hash_table_size (store->derived);
 }
 
 static gboolean
@@ -363,9 +426,16 @@ wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
 {
   guint8 digest[WGD_KEY_LEN];
   const ReplayEntry *seen;
+  gboolean signed_before;
 
   memset (v, 0, sizeof *v);
-  if (!wgd_announcement_verify_signature (ann))
+  crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
+  seen = replay ? replay_lookup (replay, ann->signing_key) : NULL;
+  /* The very record accepted last for its key, signature and all: its
+   * signature verified then. Nothing else is taken from then; trust
+   * store, clock and replay are asked again below. */
+  signed_before = seen != NULL && sodium_memcmp (digest, seen->digest, sizeof digest) == 0;
+  if (!signed_before && !wgd_announcement_verify_signature (ann))
     {
       verdict_reject (v, WGD_REASON_BAD_SIGNATURE,
                       "signature does not verify with the record's signing key");
@@ -388,10 +458,8 @@ wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
   if (!trust_check_binding (store, ctx, ann, v))
     return;
 
-  /* Replay is checked last so that nothing forged can move the state. */
-  crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
-  seen = replay ? replay_lookup (replay, ann->signing_key) : NULL;
-  /* An entry further ahead of our clock than we would ever accept was
+  /* Replay is checked last so that nothing forged can move the state.
+   * An entry further ahead of our clock than we would ever accept was
    * accepted before our clock was set back: kept, it would refuse
    * every fresh record of that key until the clock catches up. */
   if (seen != NULL && seen->timestamp > ctx->now

@@ -13,6 +13,9 @@
 
 /* How far a timestamp may lie ahead of our clock (docs/trust-model.md §5). */
 #define WGD_TRUST_MAX_FUTURE_SECONDS 300
+/* Signing keys whose derived WireGuard key a trust store keeps: more
+ * than the peers of any node, few enough to cost 300 KiB at most. */
+#define WGD_TRUST_DERIVED_MAX 4096
 
 typedef enum {
   WGD_MODE_ENDPOINT,  /* only endpoints of existing peers; any binding */
@@ -83,6 +86,10 @@ gboolean wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocat
                                           GError **error);
 gboolean wgd_trust_store_is_revoked (const WgdTrustStore *store,
                                      const guint8 ca_key[WGD_KEY_LEN], guint64 serial);
+/* How many signing keys' derived WireGuard keys the store keeps (at most
+ * WGD_TRUST_DERIVED_MAX): deciding fills it, so a store is for one
+ * thread. */
+gsize wgd_trust_store_count_derived (const WgdTrustStore *store);
 
 WgdReplayState *wgd_replay_state_new (void);
 void wgd_replay_state_free (WgdReplayState *state);
@@ -90,8 +97,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdReplayState, wgd_replay_state_free)
 /* The newest accepted timestamp for a signing key. */
 gboolean wgd_replay_state_lookup (const WgdReplayState *state,
                                   const guint8 signing_key[WGD_KEY_LEN], guint64 *timestamp);
-/* Records the newest accepted record of a signing key; the digest tells a
- * repeat of that very record from a different one with the same time. */
+/* Records the newest accepted record of a signing key; the digest
+ * (crypto_generichash of the whole record, signature included) tells a
+ * repeat of that very record from a different one with the same time,
+ * and spares that repeat the signature check: only the digest of a
+ * record whose signature verified may be given. */
 void wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
                               guint64 timestamp, const guint8 digest[WGD_KEY_LEN]);
 /* Calls func for every entry, for persisting. */
@@ -103,7 +113,10 @@ void wgd_replay_state_foreach (const WgdReplayState *state,
                                gpointer user_data);
 
 /* Decides on an already decoded announcement, against replay (NULL for
- * a one-off check); changes nothing. A caller that acts on an accepted
+ * a one-off check); changes nothing but the store's memo of derived
+ * keys. The record accepted last for its key, heard again byte for
+ * byte, costs no signature check; everything else is checked as for any
+ * record, so the verdict is the same. A caller that acts on an accepted
  * record then records it with wgd_replay_state_accept: deciding and
  * remembering are apart so that a record nobody here needs, however
  * valid, leaves no state behind. */

@@ -559,6 +559,210 @@ test_binding_names (void)
   g_assert_false (wgd_binding_from_string (NULL, &back));
 }
 
+/* The verdict a full check gives — a store configured as the one used
+ * but that has never decided, and no replay state to spare the
+ * signature check — compared with cached, the verdict on the record
+ * heard again: the same, but that an accepted one is already known. */
+static void
+assert_as_full_check (const WgdTrustStore *fresh, const WgdTrustContext *ctx,
+                      const WgdAnnouncement *ann, const WgdVerdict *cached)
+{
+  WgdVerdict full;
+
+  wgd_trust_check (fresh, NULL, ctx, ann, &full);
+  g_assert_cmpint (cached->accepted, ==, full.accepted);
+  g_assert_cmpstr (wgd_reason_to_string (cached->reason), ==, wgd_reason_to_string (full.reason));
+  g_assert_cmpint (cached->binding, ==, full.binding);
+  g_assert_cmpstr (cached->detail, ==, full.detail);
+  g_assert_cmpint (cached->already_known, ==, full.accepted);
+}
+
+/* Heard again byte for byte, check its verdict under ctx as the record
+ * comes off the wire. */
+static void
+reheard (const WgdTrustStore *store, const WgdReplayState *replay, const WgdTrustContext *ctx,
+         const WgdAnnouncement *ann, WgdVerdict *v)
+{
+  g_autoptr (WgdAnnouncement) decoded = wgd_announcement_new ();
+
+  wgd_trust_check_record (store, replay, ctx, ann->record, ann->record_len, decoded, v);
+}
+
+/* The record accepted last, heard again, skips only its signature
+ * check: the clock and the mode are asked as for any record. */
+static void
+test_reheard_as_full_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) ann = test_announcement_new (f->node, NOW, 600);
+  g_autoptr (WgdTrustStore) fresh = wgd_trust_store_new ();
+  const struct {
+    WgdMode mode;
+    gint64 now;
+    WgdReason reason;
+  } cases[] = {
+    { WGD_MODE_ENDPOINT, 0, WGD_REASON_NONE },
+    { WGD_MODE_ENDPOINT, 599, WGD_REASON_NONE },
+    { WGD_MODE_ENDPOINT, 600, WGD_REASON_EXPIRED },
+    { WGD_MODE_ENDPOINT, -WGD_TRUST_MAX_FUTURE_SECONDS, WGD_REASON_NONE },
+    { WGD_MODE_ENDPOINT, -WGD_TRUST_MAX_FUTURE_SECONDS - 1, WGD_REASON_FUTURE },
+    { WGD_MODE_MESH, 0, WGD_REASON_NO_BINDING },
+  };
+  WgdVerdict v;
+
+  wgd_trust_store_add_ca (fresh, f->ca->public_key);
+  check (f, &f->endpoint, ann, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      WgdTrustContext ctx = cases[i].mode == WGD_MODE_MESH ? f->mesh : f->endpoint;
+
+      ctx.now = (guint64) (NOW + cases[i].now);
+      reheard (f->store, f->replay, &ctx, ann, &v);
+      g_assert_cmpstr (wgd_reason_to_string (v.reason), ==,
+                       wgd_reason_to_string (cases[i].reason));
+      assert_as_full_check (fresh, &ctx, ann, &v);
+    }
+}
+
+/* Same signing key and timestamp, other bytes: the signature is
+ * checked, whatever part changed. */
+static void
+test_reheard_other_bytes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) ann = test_announcement_new (f->node, NOW, 600);
+  g_autoptr (WgdAnnouncement) decoded = wgd_announcement_new ();
+  guint8 bytes[WGD_RECORD_MAX];
+  gsize len = ann->record_len;
+  WgdVerdict v;
+
+  check (f, &f->endpoint, ann, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  for (gsize at = 0; at < len; at++)
+    {
+      memcpy (bytes, ann->record, len);
+      bytes[at] ^= 0x01;
+      wgd_trust_check_record (f->store, f->replay, &f->endpoint, bytes, len, decoded, &v);
+      g_assert_false (v.accepted);
+      /* Bits of the signing key, the timestamp or a length may make
+       * another record or none; none passes for the one accepted. */
+      if (at >= len - WGD_SIGNATURE_LEN)
+        assert_rejected (&v, WGD_REASON_BAD_SIGNATURE);
+    }
+  reheard (f->store, f->replay, &f->endpoint, ann, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  g_assert_true (v.already_known);
+}
+
+/* The trust store changes (a reload, a pin removed, a revocation)
+ * between a record's acceptance and its repetition: the repetition is
+ * judged by the store as it is now. */
+static void
+test_reheard_after_trust_change (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdKeyPair) wg_owner = test_key_pair (7);
+  g_autoptr (WgdKeyPair) stranger = test_key_pair (8);
+  g_autoptr (WgdAnnouncement) pinned = wgd_announcement_new ();
+  g_autoptr (WgdAnnouncement) certified_record = NULL;
+  g_autoptr (WgdTrustStore) reloaded = wgd_trust_store_new ();
+  g_autoptr (WgdTrustStore) other_pin = wgd_trust_store_new ();
+  g_autoptr (WgdTrustStore) no_ca = wgd_trust_store_new ();
+  g_autoptr (WgdRevocationList) list = revocation_list (f->ca, 10, 5);
+  g_autoptr (WgdReplayState) replay = wgd_replay_state_new ();
+  WgdTrustContext later = f->endpoint;
+  WgdTrustContext other_mesh = f->mesh;
+  guint8 wg[WGD_KEY_LEN];
+  WgdVerdict v;
+
+  wgd_key_pair_wg_public (wg_owner, wg);
+  memcpy (pinned->wg_key, wg, WGD_KEY_LEN);
+  pinned->timestamp = NOW;
+  pinned->lifetime = 600;
+  g_assert_true (wgd_announcement_sign (pinned, f->node, NULL));
+  wgd_trust_store_add_pin (f->store, wg, f->node->public_key);
+  check (f, &f->endpoint, pinned, &v);
+  assert_accepted (&v, WGD_BINDING_PINNED);
+
+  reheard (f->store, f->replay, &f->endpoint, pinned, &v);
+  assert_accepted (&v, WGD_BINDING_PINNED);
+  g_assert_true (v.already_known);
+  /* Reloaded without the pin, or with the key pinned to another. */
+  reheard (reloaded, f->replay, &f->endpoint, pinned, &v);
+  assert_rejected (&v, WGD_REASON_NO_BINDING);
+  assert_as_full_check (reloaded, &f->endpoint, pinned, &v);
+  wgd_trust_store_add_pin (other_pin, wg, stranger->public_key);
+  reheard (other_pin, f->replay, &f->endpoint, pinned, &v);
+  assert_rejected (&v, WGD_REASON_NO_BINDING);
+
+  /* A certificate over a key that is not derived: only the CA binds. */
+  certified_record = certified (f->node, f->ca, wg, 5, NOW - 100, NOW + 100, NOW);
+  wgd_trust_check (reloaded, replay, &f->endpoint, certified_record, &v);
+  g_assert_false (v.accepted);
+  wgd_trust_store_add_ca (reloaded, f->ca->public_key);
+  wgd_trust_check (reloaded, replay, &f->endpoint, certified_record, &v);
+  assert_accepted (&v, WGD_BINDING_CERTIFICATE);
+  wgd_replay_state_accept (replay, certified_record);
+
+  reheard (no_ca, replay, &f->endpoint, certified_record, &v);
+  assert_rejected (&v, WGD_REASON_NO_BINDING);
+  assert_as_full_check (no_ca, &f->endpoint, certified_record, &v);
+  other_mesh.mode = WGD_MODE_MESH;
+  memcpy (other_mesh.mesh_key, f->other_ca->public_key, WGD_KEY_LEN);
+  reheard (reloaded, replay, &other_mesh, certified_record, &v);
+  assert_rejected (&v, WGD_REASON_WRONG_MESH);
+  /* The certificate expires before the record does. */
+  later.now = NOW + 101;
+  reheard (reloaded, replay, &later, certified_record, &v);
+  assert_rejected (&v, WGD_REASON_EXPIRED);
+  g_assert_nonnull (strstr (v.detail, "certificate"));
+  assert_as_full_check (reloaded, &later, certified_record, &v);
+
+  g_assert_true (wgd_trust_store_add_revocations (reloaded, list, NULL));
+  reheard (reloaded, replay, &f->endpoint, certified_record, &v);
+  assert_rejected (&v, WGD_REASON_REVOKED);
+  assert_as_full_check (reloaded, &f->endpoint, certified_record, &v);
+}
+
+/* A store keeps at most WGD_TRUST_DERIVED_MAX derived keys, however many
+ * keys sign records, and decides the same after it started over. */
+static void
+test_derived_cap (Fixture *f, gconstpointer data)
+{
+  guint8 seed[WGD_KEY_LEN] = { 0 };
+  g_autoptr (WgdAnnouncement) first = NULL;
+  g_autoptr (WgdAnnouncement) other = wgd_announcement_new ();
+  WgdVerdict v;
+
+  for (guint i = 0; i < WGD_TRUST_DERIVED_MAX + 2; i++)
+    {
+      g_autoptr (WgdKeyPair) id = NULL;
+      g_autoptr (WgdAnnouncement) ann = NULL;
+
+      memcpy (seed, &i, sizeof i);
+      id = wgd_key_pair_new_from_seed (seed);
+      ann = test_announcement_new (id, NOW, 600);
+      wgd_trust_check (f->store, NULL, &f->endpoint, ann, &v);
+      assert_accepted (&v, WGD_BINDING_DERIVED);
+      g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==,
+                        i % WGD_TRUST_DERIVED_MAX + 1);
+      if (i == 0)
+        first = g_steal_pointer (&ann);
+    }
+  wgd_trust_check (f->store, NULL, &f->endpoint, first, &v);
+  assert_accepted (&v, WGD_BINDING_DERIVED);
+  g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==, 3);
+  /* A key whose record the derived binding does not bind is kept too. */
+  wgd_key_pair_wg_public (f->ca, other->wg_key);
+  other->timestamp = NOW;
+  other->lifetime = 600;
+  g_assert_true (wgd_announcement_sign (other, f->node, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      wgd_trust_check (f->store, NULL, &f->endpoint, other, &v);
+      assert_rejected (&v, WGD_REASON_NO_BINDING);
+      g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==, 4);
+    }
+}
+
 #define ADD(path, func) \
   g_test_add ("/trust/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 /* Our clock was set back a day after a record was accepted: the entry,
@@ -636,6 +840,10 @@ main (int argc, char **argv)
   ADD ("record-entry-point", test_record_entry_point);
   ADD ("replay-state-persists", test_replay_state_persists);
   ADD ("replay-after-clock-set-back", test_replay_after_clock_set_back);
+  ADD ("reheard-as-full-check", test_reheard_as_full_check);
+  ADD ("reheard-other-bytes", test_reheard_other_bytes);
+  ADD ("reheard-after-trust-change", test_reheard_after_trust_change);
+  ADD ("derived-cap", test_derived_cap);
   g_test_add_func ("/trust/next-own-timestamp", test_next_own_timestamp);
   g_test_add_func ("/trust/names", test_names);
   g_test_add_func ("/trust/binding-names", test_binding_names);
