@@ -12,13 +12,15 @@
  * verify --decide SECONDS: the daemon's decision path,
  *   wgd_trust_check_record with a trust store and a replay state holding
  *   a thousand other keys, as daemon_take_record uses them, for
- *   "new" records of a known key (derived binding, each a newer
- *   timestamp, remembered with wgd_replay_state_accept as the daemon
- *   does) and a "reheard" record (the one accepted last, byte for byte).
- *   The three are measured in turn, ROUNDS times for SECONDS each; prints
- *   the median rate of each, the ratios against bare verification, and
- *   the heap allocations per record (counted with G_SLICE=always-malloc,
- *   as bench/verify.sh runs it; not in a build with AddressSanitizer). */
+ *   "new" records of a known key (each a newer timestamp, remembered
+ *   with wgd_replay_state_accept as the daemon does) and a "reheard"
+ *   record (the one accepted last, byte for byte); in endpoint mode with
+ *   the derived binding, and ("mesh_") in mesh mode with a certificate.
+ *   Each is measured with bare verification of its records, all in
+ *   turn for SECONDS in all; prints the median rate of each, the
+ *   ratios against bare verification, and the heap allocations per
+ *   record (counted with G_SLICE=always-malloc, as bench/verify.sh runs
+ *   it; not in a build with AddressSanitizer). */
 #include "config.h"
 
 #include <stdio.h>
@@ -32,7 +34,10 @@
 /* Calls between two looks at the clock, so that reading it costs
  * nothing next to the cryptography. */
 #define BATCH 64
-#define ROUNDS 3
+/* Slices each measurement is cut into, taken in turn with the other
+ * measurements, so that what else the machine does weighs on all alike;
+ * the median slice counts. */
+#define ROUNDS 21
 /* Records of the known key signed ahead; the replay state is set back
  * below the first after the last. */
 #define POOL 1024
@@ -196,16 +201,10 @@ bench_decide_reheard (Bench *b)
   return v.accepted && v.already_known;
 }
 
-typedef struct {
-  const gchar *name;
-  void (*prepare) (Bench *b);
-  gboolean (*judge) (Bench *b);
-  gdouble rates[ROUNDS];
-  gdouble allocations;
-} Kind;
-
+/* Judges records for usec; adds their number and the allocations they
+ * made to *records and *allocated. */
 static gdouble
-rate (Bench *b, gboolean (*judge) (Bench *b), guint64 seconds, gdouble *allocations_per_record)
+rate (Bench *b, gboolean (*judge) (Bench *b), gint64 usec, guint64 *records, guint64 *allocated)
 {
   guint64 count = 0, allocations_before = allocations;
   gint64 start = g_get_monotonic_time (), elapsed;
@@ -221,8 +220,9 @@ rate (Bench *b, gboolean (*judge) (Bench *b), guint64 seconds, gdouble *allocati
       count += BATCH;
       elapsed = g_get_monotonic_time () - start;
     }
-  while (elapsed < (gint64) seconds * G_USEC_PER_SEC);
-  *allocations_per_record = (gdouble) (allocations - allocations_before) / (gdouble) count;
+  while (elapsed < usec);
+  *records += count;
+  *allocated += allocations - allocations_before;
   return (gdouble) count * G_USEC_PER_SEC / (gdouble) elapsed;
 }
 
@@ -241,31 +241,19 @@ median (gdouble *values)
   return values[ROUNDS / 2];
 }
 
-/* A store and a replay state like a daemon's with a thousand peers; the
- * pool's key is known (its last record before the pool accepted). */
-static void
-bench_init (Bench *b, const WgdKeyPair *identity)
+typedef enum {
+  SCENARIO_DERIVED,     /* endpoint mode, derived binding */
+  SCENARIO_MESH,        /* mesh mode, certificate binding */
+  SCENARIO_COUNT,
+} Scenario;
+
+/* A pool of records of one key, each newer than the one before. */
+static Record *
+pool_new (const WgdKeyPair *identity, const WgdKeyPair *ca, guint64 first)
 {
-  g_autoptr (WgdKeyPair) ca = wgd_key_pair_generate ();
+  Record *pool = g_new0 (Record, POOL);
   g_autoptr (GError) error = NULL;
-  guint64 first = (guint64) g_get_real_time () / G_USEC_PER_SEC;
 
-  b->store = wgd_trust_store_new ();
-  b->replay = wgd_replay_state_new ();
-  b->ann = wgd_announcement_new ();
-  b->pool = g_new0 (Record, POOL);
-  b->n_pool = POOL;
-  wgd_trust_store_add_ca (b->store, ca->public_key);
-  for (guint i = 0; i < OTHER_KEYS; i++)
-    {
-      guint8 key[WGD_KEY_LEN], digest[WGD_KEY_LEN];
-
-      randombytes_buf (key, sizeof key);
-      randombytes_buf (digest, sizeof digest);
-      wgd_replay_state_update (b->replay, key, first, digest);
-      if (i % 10 == 0)
-        wgd_trust_store_add_pin (b->store, digest, key);
-    }
   for (guint i = 0; i < POOL; i++)
     {
       g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
@@ -277,52 +265,105 @@ bench_init (Bench *b, const WgdKeyPair *identity)
       ann->endpoints[0] = (WgdEndpoint) { .kind = WGD_ENDPOINT_HOST, .family = 4,
                                           .address = { 192, 0, 2, 1 }, .port = 51820 };
       g_strlcpy (ann->name, "bench", sizeof ann->name);
+      if (ca != NULL)
+        {
+          WgdCertificate *c = &ann->certificate;
+
+          memcpy (c->signing_key, identity->public_key, WGD_KEY_LEN);
+          memcpy (c->wg_key, ann->wg_key, WGD_KEY_LEN);
+          c->serial = 1;
+          c->not_before = first - 1;
+          c->not_after = first + LIFETIME;
+          g_strlcpy (c->name, "bench", sizeof c->name);
+          c->n_prefixes = 1;
+          c->prefixes[0] = (WgdPrefix) { .family = 4, .length = 32, .address = { 10, 0, 0, 1 } };
+          ann->has_certificate = TRUE;
+          if (!wgd_certificate_sign (c, ca, &error))
+            g_error ("verify: %s", error->message);
+        }
       if (!wgd_announcement_sign (ann, identity, &error)
-          || !record_init (&b->pool[i], ann->record, ann->record_len, &error))
+          || !record_init (&pool[i], ann->record, ann->record_len, &error))
         g_error ("verify: %s", error->message);
     }
-  b->ctx = (WgdTrustContext) { .mode = WGD_MODE_ENDPOINT, .now = first + POOL };
+  return pool;
 }
 
+typedef struct {
+  const gchar *name;
+  Scenario scenario;
+  void (*prepare) (Bench *b);
+  gboolean (*judge) (Bench *b);
+  gdouble rates[ROUNDS];
+  guint64 records;
+  guint64 allocations;
+} Kind;
+
+/* A store and a replay state like a daemon's with a thousand peers, and
+ * in them the pools' keys. */
 static int
 decide (guint64 seconds)
 {
   g_autoptr (WgdKeyPair) identity = wgd_key_pair_generate ();
-  g_autoptr (WgdTrustStore) store = NULL;
-  g_autoptr (WgdReplayState) replay = NULL;
-  g_autoptr (WgdAnnouncement) ann = NULL;
-  g_autofree Record *pool = NULL;
-  Bench b = { 0 };
-  Kind kinds[] = {
-    { "verify", NULL, bench_bare },
-    { "new", NULL, bench_decide_new },
-    { "reheard", bench_accept_last, bench_decide_reheard },
+  g_autoptr (WgdKeyPair) ca = wgd_key_pair_generate ();
+  g_autoptr (WgdTrustStore) store = wgd_trust_store_new ();
+  g_autoptr (WgdReplayState) replay = wgd_replay_state_new ();
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  guint64 first = (guint64) g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree Record *derived = pool_new (identity, NULL, first);
+  g_autofree Record *mesh = pool_new (identity, ca, first);
+  Record *pools[SCENARIO_COUNT] = { derived, mesh };
+  WgdTrustContext contexts[SCENARIO_COUNT] = {
+    { .mode = WGD_MODE_ENDPOINT, .now = first + POOL },
+    { .mode = WGD_MODE_MESH, .now = first + POOL },
   };
-  gdouble bare;
+  Bench b = { .store = store, .replay = replay, .ann = ann, .n_pool = POOL };
+  /* Each scenario's bare verification first: the others' reference. */
+  Kind kinds[] = {
+    { "verify", SCENARIO_DERIVED, NULL, bench_bare },
+    { "new", SCENARIO_DERIVED, NULL, bench_decide_new },
+    { "reheard", SCENARIO_DERIVED, bench_accept_last, bench_decide_reheard },
+    { "mesh_verify", SCENARIO_MESH, NULL, bench_bare },
+    { "mesh_new", SCENARIO_MESH, NULL, bench_decide_new },
+    { "mesh_reheard", SCENARIO_MESH, bench_accept_last, bench_decide_reheard },
+  };
+  gdouble bare = 0;
 
-  bench_init (&b, identity);
-  store = b.store;
-  replay = b.replay;
-  ann = b.ann;
-  pool = b.pool;
+  memcpy (contexts[SCENARIO_MESH].mesh_key, ca->public_key, WGD_KEY_LEN);
+  wgd_trust_store_add_ca (store, ca->public_key);
+  for (guint i = 0; i < OTHER_KEYS; i++)
+    {
+      guint8 key[WGD_KEY_LEN], digest[WGD_KEY_LEN];
+
+      randombytes_buf (key, sizeof key);
+      randombytes_buf (digest, sizeof digest);
+      wgd_replay_state_update (replay, key, first, digest);
+      if (i % 10 == 0)
+        wgd_trust_store_add_pin (store, digest, key);
+    }
   for (guint round = 0; round < ROUNDS; round++)
     for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
       {
+        b.pool = pools[kinds[k].scenario];
+        b.ctx = contexts[kinds[k].scenario];
         b.next = 0;
         if (kinds[k].prepare != NULL)
           kinds[k].prepare (&b);
-        kinds[k].rates[round] = rate (&b, kinds[k].judge, seconds, &kinds[k].allocations);
+        kinds[k].rates[round] = rate (&b, kinds[k].judge,
+                                      (gint64) seconds * G_USEC_PER_SEC / ROUNDS,
+                                      &kinds[k].records, &kinds[k].allocations);
       }
-  bare = median (kinds[0].rates);
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
     {
       gdouble r = median (kinds[k].rates);
 
       printf ("%s_per_second %.0f\n", kinds[k].name, r);
-      if (k > 0)
+      if (kinds[k].judge == bench_bare)
+        bare = r;
+      else
         printf ("%s_ratio %.2f\n", kinds[k].name, r / bare);
       if (ALLOCATIONS_COUNTED)
-        printf ("%s_allocations_per_record %.3f\n", kinds[k].name, kinds[k].allocations);
+        printf ("%s_allocations_per_record %.3f\n", kinds[k].name,
+                (gdouble) kinds[k].allocations / (gdouble) kinds[k].records);
     }
   return 0;
 }
@@ -337,7 +378,7 @@ main (int argc, char **argv)
   guint64 seconds = 0;
   gboolean decision = argc == 3 && strcmp (argv[1], "--decide") == 0;
   Record r;
-  gdouble unused;
+  guint64 records = 0, allocated = 0;
   Bench b = { .pool = &r, .n_pool = 1 };
 
   if ((argc != 2 && !decision)
@@ -364,7 +405,10 @@ main (int argc, char **argv)
                   "its signing key\n", argv[0]);
       return 1;
     }
-  printf ("verify_per_second %.0f\n", rate (&b, bench_bare, seconds, &unused));
-  printf ("verify_derive_per_second %.0f\n", rate (&b, bench_bare_derive, seconds, &unused));
+  printf ("verify_per_second %.0f\n",
+          rate (&b, bench_bare, (gint64) seconds * G_USEC_PER_SEC, &records, &allocated));
+  printf ("verify_derive_per_second %.0f\n",
+          rate (&b, bench_bare_derive, (gint64) seconds * G_USEC_PER_SEC, &records,
+                &allocated));
   return 0;
 }

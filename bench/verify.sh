@@ -3,16 +3,17 @@
 # (wgd_trust_check_record with its trust store and replay state) against
 # bare crypto_sign_verify_detached over the same record bytes, measured
 # in the same run by bench/verify --decide, on one core:
-#   new      records of a known key, each with a newer timestamp
-#            (derived binding), accepted as the daemon accepts them;
+#   new      records of a known key, each with a newer timestamp,
+#            accepted as the daemon accepts them;
 #            goal: at least 0.9 times bare verification
 #   reheard  the record accepted last, heard again byte for byte;
 #            goal: at least 20 times bare verification
-# and the heap allocations each record costs (goal: none).
+# in endpoint mode with the derived binding, and in mesh mode with a
+# certificate; and the heap allocations each record costs (goal: none).
 #
 #   VERIFY          the benchmark binary (default: ./bench/verify)
-#   VERIFY_SECONDS  seconds per measurement, three rounds of three
-#                   (default 2)
+#   VERIFY_SECONDS  seconds per measurement, in 21 slices taken in turn
+#                   with the five others (default 2)
 set -eu
 
 bin=${VERIFY:-./bench/verify}
@@ -23,16 +24,19 @@ seconds=${VERIFY_SECONDS:-2}
 out=$(G_SLICE=always-malloc "$bin" --decide "$seconds")
 value() { printf '%s\n' "$out" | awk -v k="$1" '$1 == k { print $2 }'; }
 
-verdict() { # ratio goal
-  awk -v r="$1" -v g="$2" 'BEGIN { print (r >= g ? "goal met" : "goal missed") }'
+show() { # prefix label goal
+  ratio=$(value "${1}_ratio")
+  met=$(awk -v r="$ratio" -v g="$3" 'BEGIN { print (r >= g ? "met" : "missed") }')
+  allocations=$(value "${1}_allocations_per_record")
+  printf '  %-34s %9s records/s  ratio %6s  (goal >= %s: %s)%s\n' "$2" \
+    "$(value "${1}_per_second")" "$ratio" "$3" "$met" \
+    "${allocations:+, $allocations allocations/record}"
 }
 
-echo "bare crypto_sign_verify_detached: $(value verify_per_second) records/s"
-echo "new records of a known key:       $(value new_per_second) records/s," \
-  "ratio $(value new_ratio) (goal >= 0.9: $(verdict "$(value new_ratio)" 0.9))"
-echo "byte-identical record heard again: $(value reheard_per_second) records/s," \
-  "ratio $(value reheard_ratio) (goal >= 20: $(verdict "$(value reheard_ratio)" 20))"
-if [ -n "$(value new_allocations_per_record)" ]; then
-  echo "heap allocations per record: new $(value new_allocations_per_record)," \
-    "reheard $(value reheard_allocations_per_record)"
-fi
+for mode in endpoint mesh; do
+  if [ "$mode" = endpoint ]; then p=; what="endpoint mode, derived binding"; else p=mesh_; what="mesh mode, certificate"; fi
+  echo "$what:"
+  printf '  %-34s %9s records/s\n' "bare crypto_sign_verify_detached" "$(value "${p}verify_per_second")"
+  show "${p}new" "new records of a known key" 0.9
+  show "${p}reheard" "the same record heard again" 20
+done

@@ -22,9 +22,12 @@ struct _WgdTrustStore {
   GHashTable *cas;          /* ca key → itself */
   GHashTable *pins;         /* wg key → signing key */
   GHashTable *revocations;  /* ca key → WgdRevocationList */
-  /* signing key → DerivedEntry; a memo of a pure function, written
-   * while deciding, so the store is for one thread. */
+  /* Memos of pure functions, written while deciding, so the store is
+   * for one thread: signing key → DerivedEntry, and the digests of
+   * certificates whose signature verified (a certificate travels in
+   * every record of its node). */
   GHashTable *derived;
+  GHashTable *certificates;
 };
 
 typedef struct {
@@ -86,6 +89,7 @@ wgd_trust_store_new (void)
   store->pins = key_table_new (g_free, g_free);
   store->revocations = key_table_new (g_free, (GDestroyNotify) wgd_revocation_list_free);
   store->derived = key_table_new (NULL, g_free);
+  store->certificates = key_table_new (g_free, NULL);
   return store;
 }
 
@@ -98,6 +102,7 @@ wgd_trust_store_free (WgdTrustStore *store)
   g_hash_table_unref (store->pins);
   g_hash_table_unref (store->revocations);
   g_hash_table_unref (store->derived);
+  g_hash_table_unref (store->certificates);
   g_free (store);
 }
 
@@ -268,6 +273,39 @@ keys_equal (const guint8 a[WGD_KEY_LEN], const guint8 b[WGD_KEY_LEN])
   return sodium_memcmp (a, b, WGD_KEY_LEN) == 0;
 }
 
+/* Anyone can sign records with new keys and certificates: a full memo
+ * starts over rather than grow, and what is heard again is computed
+ * once more. */
+static void
+memo_make_room (GHashTable *memo)
+{
+  if (g_hash_table_size (memo) >= WGD_TRUST_MEMO_MAX)
+    g_hash_table_remove_all (memo);
+}
+
+/* Kept by a digest of everything the check reads: a decoded
+ * certificate's key and signature are in its raw bytes, a certificate
+ * built in memory may differ. */
+static gboolean
+certificate_signature_holds (const WgdTrustStore *store, const WgdCertificate *c)
+{
+  crypto_generichash_state state;
+  guint8 digest[WGD_KEY_LEN];
+
+  crypto_generichash_init (&state, NULL, 0, sizeof digest);
+  crypto_generichash_update (&state, c->ca_key, WGD_KEY_LEN);
+  crypto_generichash_update (&state, c->signature, WGD_SIGNATURE_LEN);
+  crypto_generichash_update (&state, c->raw, c->raw_len);
+  crypto_generichash_final (&state, digest, sizeof digest);
+  if (g_hash_table_contains (store->certificates, digest))
+    return TRUE;
+  if (!wgd_certificate_verify_signature (c))
+    return FALSE;
+  memo_make_room (store->certificates);
+  g_hash_table_add (store->certificates, key_dup (digest));
+  return TRUE;
+}
+
 /* Why the record's certificate does not bind its keys, or NONE. Sets
  * detail for a rejection. Only a certificate of a CA we trust (or the
  * interface's mesh) is examined at all. */
@@ -287,7 +325,7 @@ certificate_check (const WgdTrustStore *store, const WgdTrustContext *ctx,
       verdict_reject (v, WGD_REASON_NO_BINDING, "certificate is signed by an unknown CA");
       return v->reason;
     }
-  if (!wgd_certificate_verify_signature (c))
+  if (!certificate_signature_holds (store, c))
     verdict_reject (v, WGD_REASON_BAD_CERTIFICATE, "certificate signature does not verify");
   else if (!keys_equal (c->signing_key, ann->signing_key) || !keys_equal (c->wg_key, ann->wg_key))
     verdict_reject (v, WGD_REASON_BAD_CERTIFICATE,
@@ -313,10 +351,7 @@ derived_lookup (const WgdTrustStore *store, const guint8 signing_key[WGD_KEY_LEN
 
   if (entry != NULL)
     return entry;
-  /* Anyone can sign records with new keys: the memo starts over rather
-   * than grow, and keys heard again are converted once more. */
-  if (g_hash_table_size (store->derived) >= WGD_TRUST_DERIVED_MAX)
-    g_hash_table_remove_all (store->derived);
+  memo_make_room (store->derived);
   entry = g_new (DerivedEntry, 1);
   memcpy (entry->signing_key, signing_key, WGD_KEY_LEN);
   entry->convertible = wgd_wg_key_from_signing_key (signing_key, entry->wg_key);
@@ -342,6 +377,12 @@ gsize
 wgd_trust_store_count_derived (const WgdTrustStore *store)
 {
   return g_hash_table_size (store->derived);
+}
+
+gsize
+wgd_trust_store_count_certificates (const WgdTrustStore *store)
+{
+  return g_hash_table_size (store->certificates);
 }
 
 static gboolean

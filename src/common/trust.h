@@ -13,9 +13,10 @@
 
 /* How far a timestamp may lie ahead of our clock (docs/trust-model.md §5). */
 #define WGD_TRUST_MAX_FUTURE_SECONDS 300
-/* Signing keys whose derived WireGuard key a trust store keeps: more
- * than the peers of any node, few enough to cost 300 KiB at most. */
-#define WGD_TRUST_DERIVED_MAX 4096
+/* Signing keys whose derived WireGuard key a trust store keeps, and
+ * certificates whose signature it knows to verify: more than the peers
+ * of any node, few enough to cost 500 KiB at most. */
+#define WGD_TRUST_MEMO_MAX 4096
 
 typedef enum {
   WGD_MODE_ENDPOINT,  /* only endpoints of existing peers; any binding */
@@ -86,10 +87,11 @@ gboolean wgd_trust_store_add_revocations (WgdTrustStore *store, const WgdRevocat
                                           GError **error);
 gboolean wgd_trust_store_is_revoked (const WgdTrustStore *store,
                                      const guint8 ca_key[WGD_KEY_LEN], guint64 serial);
-/* How many signing keys' derived WireGuard keys the store keeps (at most
- * WGD_TRUST_DERIVED_MAX): deciding fills it, so a store is for one
- * thread. */
+/* How many signing keys' derived WireGuard keys, and how many verified
+ * certificates, the store keeps (each at most WGD_TRUST_MEMO_MAX):
+ * deciding fills them, so a store is for one thread. */
 gsize wgd_trust_store_count_derived (const WgdTrustStore *store);
+gsize wgd_trust_store_count_certificates (const WgdTrustStore *store);
 
 WgdReplayState *wgd_replay_state_new (void);
 void wgd_replay_state_free (WgdReplayState *state);
@@ -113,8 +115,8 @@ void wgd_replay_state_foreach (const WgdReplayState *state,
                                gpointer user_data);
 
 /* Decides on an already decoded announcement, against replay (NULL for
- * a one-off check); changes nothing but the store's memo of derived
- * keys. The record accepted last for its key, heard again byte for
+ * a one-off check); changes nothing but the store's memos (derived
+ * keys, verified certificates). The record accepted last for its key, heard again byte for
  * byte, costs no signature check; everything else is checked as for any
  * record, so the verdict is the same. A caller that acts on an accepted
  * record then records it with wgd_replay_state_accept: deciding and

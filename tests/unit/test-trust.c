@@ -225,7 +225,12 @@ test_bad_certificate (Fixture *f, gconstpointer data)
   WgdVerdict v;
 
   /* A certificate whose CA signature is broken, in a record whose own
-   * signature is good: re-sign the record over the damaged certificate. */
+   * signature is good: re-sign the record over the damaged certificate.
+   * That the genuine one verified before counts for nothing. */
+  check (f, &f->mesh, forged, &v);
+  assert_accepted (&v, WGD_BINDING_CERTIFICATE);
+  g_assert_cmpuint (wgd_trust_store_count_certificates (f->store), ==, 1);
+  forged->timestamp++;
   forged->certificate.raw[forged->certificate.raw_len - 1] ^= 1;
   forged->certificate.signature[WGD_SIGNATURE_LEN - 1] ^= 1;
   g_assert_true (wgd_announcement_sign (forged, f->node, NULL));
@@ -722,34 +727,42 @@ test_reheard_after_trust_change (Fixture *f, gconstpointer data)
   assert_as_full_check (reloaded, &f->endpoint, certified_record, &v);
 }
 
-/* A store keeps at most WGD_TRUST_DERIVED_MAX derived keys, however many
- * keys sign records, and decides the same after it started over. */
+/* A store keeps at most WGD_TRUST_MEMO_MAX derived keys and verified
+ * certificates, however many keys sign records, and decides the same
+ * after it started over. Certificates not yet valid have their
+ * signature checked and leave the derived binding to be tried, so each
+ * record here fills both. */
 static void
-test_derived_cap (Fixture *f, gconstpointer data)
+test_memo_caps (Fixture *f, gconstpointer data)
 {
   guint8 seed[WGD_KEY_LEN] = { 0 };
   g_autoptr (WgdAnnouncement) first = NULL;
   g_autoptr (WgdAnnouncement) other = wgd_announcement_new ();
   WgdVerdict v;
 
-  for (guint i = 0; i < WGD_TRUST_DERIVED_MAX + 2; i++)
+  for (guint i = 0; i < WGD_TRUST_MEMO_MAX + 2; i++)
     {
       g_autoptr (WgdKeyPair) id = NULL;
       g_autoptr (WgdAnnouncement) ann = NULL;
+      guint8 wg[WGD_KEY_LEN];
 
       memcpy (seed, &i, sizeof i);
       id = wgd_key_pair_new_from_seed (seed);
-      ann = test_announcement_new (id, NOW, 600);
+      wgd_key_pair_wg_public (id, wg);
+      ann = certified (id, f->ca, wg, i, NOW + 10, NOW + 100, NOW);
       wgd_trust_check (f->store, NULL, &f->endpoint, ann, &v);
       assert_accepted (&v, WGD_BINDING_DERIVED);
       g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==,
-                        i % WGD_TRUST_DERIVED_MAX + 1);
+                        i % WGD_TRUST_MEMO_MAX + 1);
+      g_assert_cmpuint (wgd_trust_store_count_certificates (f->store), ==,
+                        i % WGD_TRUST_MEMO_MAX + 1);
       if (i == 0)
         first = g_steal_pointer (&ann);
     }
   wgd_trust_check (f->store, NULL, &f->endpoint, first, &v);
   assert_accepted (&v, WGD_BINDING_DERIVED);
   g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==, 3);
+  g_assert_cmpuint (wgd_trust_store_count_certificates (f->store), ==, 3);
   /* A key whose record the derived binding does not bind is kept too. */
   wgd_key_pair_wg_public (f->ca, other->wg_key);
   other->timestamp = NOW;
@@ -843,7 +856,7 @@ main (int argc, char **argv)
   ADD ("reheard-as-full-check", test_reheard_as_full_check);
   ADD ("reheard-other-bytes", test_reheard_other_bytes);
   ADD ("reheard-after-trust-change", test_reheard_after_trust_change);
-  ADD ("derived-cap", test_derived_cap);
+  ADD ("memo-caps", test_memo_caps);
   g_test_add_func ("/trust/next-own-timestamp", test_next_own_timestamp);
   g_test_add_func ("/trust/names", test_names);
   g_test_add_func ("/trust/binding-names", test_binding_names);
