@@ -85,6 +85,28 @@ check_trust (guint64 now)
   FUZZ_ASSERT (second.accepted == first.accepted);
   FUZZ_ASSERT (!first.accepted || second.already_known);
   FUZZ_ASSERT (first.accepted || second.reason == first.reason);
+  /* Heard again under other clocks, with its signature check spared:
+   * judged as in full. */
+  if (first.accepted)
+    {
+      guint64 clocks[] = { ann->timestamp + ann->lifetime - 1, ann->timestamp + ann->lifetime,
+                           ann->timestamp - WGD_TRUST_MAX_FUTURE_SECONDS - 1 };
+
+      for (gsize i = 0; i < G_N_ELEMENTS (clocks); i++)
+        {
+          WgdVerdict full;
+
+          if (ann->timestamp <= WGD_TRUST_MAX_FUTURE_SECONDS && i == 2)
+            continue;
+          ctx.now = clocks[i];
+          wgd_trust_check (store, replay, &ctx, ann, &second);
+          wgd_trust_check (store, NULL, &ctx, ann, &full);
+          FUZZ_ASSERT (second.accepted == full.accepted && second.reason == full.reason
+                       && second.binding == full.binding);
+          FUZZ_ASSERT (strcmp (second.detail, full.detail) == 0);
+        }
+      ctx.now = now;
+    }
 
   ctx.mode = WGD_MODE_MESH;
   memcpy (ctx.mesh_key, mesh_key, WGD_KEY_LEN);
