@@ -82,6 +82,19 @@ certified_derived (Fixture *f, const WgdKeyPair *ca, guint64 serial)
   return certified (f->node, ca, wg, serial, NOW - 100, NOW + 100, NOW);
 }
 
+/* A record of signer for a WireGuard key from elsewhere (wg genkey). */
+static WgdAnnouncement *
+announced_for (const WgdKeyPair *signer, const guint8 wg_key[WGD_KEY_LEN])
+{
+  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+
+  memcpy (ann->wg_key, wg_key, WGD_KEY_LEN);
+  ann->timestamp = NOW;
+  ann->lifetime = 600;
+  g_assert_true (wgd_announcement_sign (ann, signer, NULL));
+  return g_steal_pointer (&ann);
+}
+
 /* As the daemon does: decide, and remember what was accepted. */
 static void
 check (Fixture *f, const WgdTrustContext *ctx, const WgdAnnouncement *ann, WgdVerdict *v)
@@ -134,15 +147,12 @@ test_pinned (Fixture *f, gconstpointer data)
   g_autoptr (WgdKeyPair) wg_owner = test_key_pair (7);
   g_autoptr (WgdKeyPair) stranger = test_key_pair (8);
   guint8 wg[WGD_KEY_LEN];
-  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
+  g_autoptr (WgdAnnouncement) ann = NULL;
   WgdVerdict v;
 
-  /* A WireGuard key from elsewhere (wg genkey), announced by node. */
+  /* A WireGuard key from elsewhere, announced by node. */
   wgd_key_pair_wg_public (wg_owner, wg);
-  memcpy (ann->wg_key, wg, WGD_KEY_LEN);
-  ann->timestamp = NOW;
-  ann->lifetime = 600;
-  g_assert_true (wgd_announcement_sign (ann, f->node, NULL));
+  ann = announced_for (f->node, wg);
 
   check (f, &f->endpoint, ann, &v);
   assert_rejected (&v, WGD_REASON_NO_BINDING);
@@ -666,7 +676,7 @@ test_reheard_after_trust_change (Fixture *f, gconstpointer data)
 {
   g_autoptr (WgdKeyPair) wg_owner = test_key_pair (7);
   g_autoptr (WgdKeyPair) stranger = test_key_pair (8);
-  g_autoptr (WgdAnnouncement) pinned = wgd_announcement_new ();
+  g_autoptr (WgdAnnouncement) pinned = NULL;
   g_autoptr (WgdAnnouncement) certified_record = NULL;
   g_autoptr (WgdTrustStore) reloaded = wgd_trust_store_new ();
   g_autoptr (WgdTrustStore) other_pin = wgd_trust_store_new ();
@@ -679,10 +689,7 @@ test_reheard_after_trust_change (Fixture *f, gconstpointer data)
   WgdVerdict v;
 
   wgd_key_pair_wg_public (wg_owner, wg);
-  memcpy (pinned->wg_key, wg, WGD_KEY_LEN);
-  pinned->timestamp = NOW;
-  pinned->lifetime = 600;
-  g_assert_true (wgd_announcement_sign (pinned, f->node, NULL));
+  pinned = announced_for (f->node, wg);
   wgd_trust_store_add_pin (f->store, wg, f->node->public_key);
   check (f, &f->endpoint, pinned, &v);
   assert_accepted (&v, WGD_BINDING_PINNED);
@@ -737,14 +744,14 @@ test_memo_caps (Fixture *f, gconstpointer data)
 {
   guint8 seed[WGD_KEY_LEN] = { 0 };
   g_autoptr (WgdAnnouncement) first = NULL;
-  g_autoptr (WgdAnnouncement) other = wgd_announcement_new ();
+  g_autoptr (WgdAnnouncement) other = NULL;
+  guint8 wg[WGD_KEY_LEN];
   WgdVerdict v;
 
   for (guint i = 0; i < WGD_TRUST_MEMO_MAX + 2; i++)
     {
       g_autoptr (WgdKeyPair) id = NULL;
       g_autoptr (WgdAnnouncement) ann = NULL;
-      guint8 wg[WGD_KEY_LEN];
 
       memcpy (seed, &i, sizeof i);
       id = wgd_key_pair_new_from_seed (seed);
@@ -764,10 +771,8 @@ test_memo_caps (Fixture *f, gconstpointer data)
   g_assert_cmpuint (wgd_trust_store_count_derived (f->store), ==, 3);
   g_assert_cmpuint (wgd_trust_store_count_certificates (f->store), ==, 3);
   /* A key whose record the derived binding does not bind is kept too. */
-  wgd_key_pair_wg_public (f->ca, other->wg_key);
-  other->timestamp = NOW;
-  other->lifetime = 600;
-  g_assert_true (wgd_announcement_sign (other, f->node, NULL));
+  wgd_key_pair_wg_public (f->ca, wg);
+  other = announced_for (f->node, wg);
   for (guint i = 0; i < 2; i++)
     {
       wgd_trust_check (f->store, NULL, &f->endpoint, other, &v);
