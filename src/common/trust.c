@@ -34,6 +34,11 @@ typedef struct {
   guint8 signing_key[WGD_KEY_LEN];
   guint64 timestamp;
   guint8 digest[WGD_KEY_LEN];
+  /* The signature of the record with this digest verified in this
+   * process: a digest read from a file (the state, the server's
+   * database) spares no check, so whoever can write that file still
+   * cannot have a forged record taken. */
+  gboolean verified;
 } ReplayEntry;
 
 struct _WgdReplayState {
@@ -215,9 +220,9 @@ wgd_replay_state_lookup (const WgdReplayState *state, const guint8 signing_key[W
   return TRUE;
 }
 
-void
-wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
-                         guint64 timestamp, const guint8 digest[WGD_KEY_LEN])
+static void
+replay_state_set (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
+                  guint64 timestamp, const guint8 digest[WGD_KEY_LEN], gboolean verified)
 {
   ReplayEntry *entry = g_hash_table_lookup (state->entries, signing_key);
 
@@ -229,6 +234,14 @@ wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY
     }
   entry->timestamp = timestamp;
   memcpy (entry->digest, digest, WGD_KEY_LEN);
+  entry->verified = verified;
+}
+
+void
+wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
+                         guint64 timestamp, const guint8 digest[WGD_KEY_LEN])
+{
+  replay_state_set (state, signing_key, timestamp, digest, FALSE);
 }
 
 void
@@ -449,7 +462,7 @@ wgd_replay_state_accept (WgdReplayState *state, const WgdAnnouncement *ann)
   guint8 digest[WGD_KEY_LEN];
 
   crypto_generichash (digest, sizeof digest, ann->record, ann->record_len, NULL, 0);
-  wgd_replay_state_update (state, ann->signing_key, ann->timestamp, digest);
+  replay_state_set (state, ann->signing_key, ann->timestamp, digest, TRUE);
 }
 
 guint64
@@ -475,7 +488,8 @@ wgd_trust_check (const WgdTrustStore *store, const WgdReplayState *replay,
   /* The very record accepted last for its key, signature and all: its
    * signature verified then. Nothing else is taken from then; trust
    * store, clock and replay are asked again below. */
-  signed_before = seen != NULL && sodium_memcmp (digest, seen->digest, sizeof digest) == 0;
+  signed_before = seen != NULL && seen->verified
+                  && sodium_memcmp (digest, seen->digest, sizeof digest) == 0;
   if (!signed_before && !wgd_announcement_verify_signature (ann))
     {
       verdict_reject (v, WGD_REASON_BAD_SIGNATURE,

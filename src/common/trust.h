@@ -99,11 +99,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdReplayState, wgd_replay_state_free)
 /* The newest accepted timestamp for a signing key. */
 gboolean wgd_replay_state_lookup (const WgdReplayState *state,
                                   const guint8 signing_key[WGD_KEY_LEN], guint64 *timestamp);
-/* Records the newest accepted record of a signing key; the digest
- * (crypto_generichash of the whole record, signature included) tells a
- * repeat of that very record from a different one with the same time,
- * and spares that repeat the signature check: only the digest of a
- * record whose signature verified may be given. */
+/* Records the newest accepted record of a signing key, as read back
+ * from a file; the digest (crypto_generichash of the whole record,
+ * signature included) tells a repeat of that very record from a
+ * different one with the same time. Only a record accepted through
+ * wgd_replay_state_accept in this process spares its repeats the
+ * signature check. */
 void wgd_replay_state_update (WgdReplayState *state, const guint8 signing_key[WGD_KEY_LEN],
                               guint64 timestamp, const guint8 digest[WGD_KEY_LEN]);
 /* Calls func for every entry, for persisting. */

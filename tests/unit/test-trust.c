@@ -524,6 +524,26 @@ test_replay_state_persists (Fixture *f, gconstpointer data)
   g_assert_true (v.already_known);
 }
 
+/* A digest read back from a file spares no signature check: whoever
+ * can write the state must still not have a forged record taken. */
+static void
+test_replay_state_digest_from_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdAnnouncement) ann = test_announcement_new (f->node, NOW, 600);
+  g_autoptr (WgdAnnouncement) out = wgd_announcement_new ();
+  g_autoptr (WgdReplayState) loaded = wgd_replay_state_new ();
+  guint8 forged[WGD_RECORD_MAX];
+  guint8 digest[WGD_KEY_LEN];
+  WgdVerdict v;
+
+  memcpy (forged, ann->record, ann->record_len);
+  forged[ann->record_len - 1] ^= 1;
+  crypto_generichash (digest, sizeof digest, forged, ann->record_len, NULL, 0);
+  wgd_replay_state_update (loaded, ann->signing_key, ann->timestamp, digest);
+  wgd_trust_check_record (f->store, loaded, &f->endpoint, forged, ann->record_len, out, &v);
+  assert_rejected (&v, WGD_REASON_BAD_SIGNATURE);
+}
+
 static void
 test_names (void)
 {
@@ -857,6 +877,7 @@ main (int argc, char **argv)
   ADD ("wrong-mesh", test_wrong_mesh);
   ADD ("record-entry-point", test_record_entry_point);
   ADD ("replay-state-persists", test_replay_state_persists);
+  ADD ("replay-state-digest-from-file", test_replay_state_digest_from_file);
   ADD ("replay-after-clock-set-back", test_replay_after_clock_set_back);
   ADD ("reheard-as-full-check", test_reheard_as_full_check);
   ADD ("reheard-other-bytes", test_reheard_other_bytes);
