@@ -27,9 +27,13 @@
 #define G_LOG_DOMAIN_DAEMON "wgdiscoverd"
 /* Our records live this long and are re-signed at half of it. */
 #define ANNOUNCE_LIFETIME 600
-/* How often trials, expiry and the device's view are looked at: rarely
- * enough that an idle daemon wakes only a few times a minute. */
-#define TICK_SECONDS 15
+/* How often the interfaces are read when nothing else is due: a peer
+ * added to a running interface without a route to it is announced by
+ * neither wireguard-go nor the kernel. On a grid of the clock, so that
+ * the trials looked at again (WGD_CANDIDATE_RECHECK_SECONDS) wake the
+ * daemon at the same moment. */
+#define LOOK_SECONDS 60
+G_STATIC_ASSERT (LOOK_SECONDS % WGD_CANDIDATE_RECHECK_SECONDS == 0);
 /* How many (reason, interface, service) triples the rejection log
  * remembers. */
 #define LOGGED_REJECTIONS_MAX 4096
@@ -40,9 +44,11 @@
 #define ROUTE_WATCH_SECONDS 3
 /* Valid records kept for no interface yet (see Heard). */
 #define UNPLACED_MAX 1024
-/* Rejection lines per tick: service names are the sender's to choose,
- * so a flood of them is summed up, not logged. */
-#define REJECTION_LINES_PER_TICK 20
+/* Rejection lines per window, which opens with the first line logged:
+ * service names are the sender's to choose, so a flood of them is
+ * summed up at the window's end, not logged. */
+#define REJECTION_LINES_PER_WINDOW 20
+#define REJECTION_WINDOW_SECONDS 15
 
 
 /* One structured journal entry per decision, with the fields to filter
@@ -465,6 +471,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
+      daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &change.endpoint, &why)
           || daemon_punch_take (d->punch, iface, entry, &change.endpoint, current))
@@ -488,6 +495,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         }
       wgd_peer_entry_applied (entry, &change.endpoint, current, now);
       entry->applied_why = why;
+      daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       interface_note_endpoint (iface, entry->wg_key, &change.endpoint);
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
                             g_memdup2 (&change.endpoint, sizeof change.endpoint));
@@ -517,8 +525,27 @@ daemon_count_rejection (WgdDaemon *d, WgdReason why)
   daemon_schedule_notify (d, FALSE, TRUE);
 }
 
+static gboolean
+log_window_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->log_window_source = 0;
+  if (d->unlogged > 0)
+    log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "%u more rejected announcement was not logged: too many at once",
+                               "%u more rejected announcements were not logged: too many at once",
+                               d->unlogged),
+                  d->unlogged);
+  d->unlogged = 0;
+  d->log_budget = REJECTION_LINES_PER_WINDOW;
+  return G_SOURCE_REMOVE;
+}
+
 /* Logs a rejection once per service, interface and reason, then counts;
- * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. Not
+ * within REJECTION_LINES_PER_WINDOW, the rest is summed up at the
+ * window's end. Not
  * per address: mDNS does not tell who sent a record, and the address a
  * host name resolves to is the announcer's to choose, so it would let
  * one host blame, and use up the lines of, another. */
@@ -541,6 +568,8 @@ daemon_log_rejection (WgdDaemon *d, const gchar *source, const gchar *peer_key,
   else if (is_power_of_ten (n))
     {
       d->log_budget--;
+      if (d->log_window_source == 0)
+        d->log_window_source = g_timeout_add_seconds (REJECTION_WINDOW_SECONDS, log_window_cb, d);
       if (n == 1)
         log_decision (peer_key, source, reason, G_LOG_LEVEL_WARNING,
                       /* Translators: the third %s is the reason, a fixed English word
@@ -612,6 +641,7 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
           continue;
         }
       wgd_mesh_add_member (iface->mesh, &ann->certificate);
+      daemon_wake_before (d, (gint64) MIN (ann->certificate.not_after, (guint64) G_MAXINT64 - 1) + 1);
       changed = TRUE;
       daemon_schedule_save (d);
       log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,
@@ -938,12 +968,14 @@ daemon_offer_pending (WgdDaemon *d, const WgdAnnouncement *ann, const WgdMdnsOri
       return TRUE;
     case WGD_PAIRING_REFRESHED:
       daemon_schedule_notify (d, TRUE, FALSE);
+      daemon_wake_before (d, (gint64) wgd_pairing_lookup (d->pairing, ann->wg_key)->expires);
       return TRUE;
     case WGD_PAIRING_ADDED:
     case WGD_PAIRING_REPLACED:
       break;
     }
   peer = wgd_pairing_lookup (d->pairing, ann->wg_key);
+  daemon_wake_before (d, (gint64) peer->expires);
   log_decision (key, "mdns", "pending", G_LOG_LEVEL_MESSAGE,
                 /* Translators: ApprovePeer and RejectPeer are D-Bus methods. */
                 _("peer %s (%s) is pending: its signing key's fingerprint is %s; approve it only "
@@ -1230,6 +1262,17 @@ daemon_setup_rendezvous (WgdDaemon *d, const WgdConfig *old)
 }
 
 static void
+on_unanswered (guint count, guint window_s, gpointer user_data)
+{
+  log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
+                g_dngettext (GETTEXT_PACKAGE,
+                             "%u service announced on the LAN did not answer in the last %d s",
+                             "%u services announced on the LAN did not answer in the last %d s",
+                             count),
+                count, (int) window_s);
+}
+
+static void
 on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data)
 {
   WgdDaemon *d = user_data;
@@ -1247,31 +1290,53 @@ on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAdd
   daemon_schedule_announce (user_data);
 }
 
+/* The earliest moment something must happen for a pending peer or a
+ * mesh member: a record's or a certificate's expiry. */
+static gint64
+daemon_next_expiry (WgdDaemon *d, gint64 now)
+{
+  g_autoptr (GPtrArray) pending = wgd_pairing_get_pending (d->pairing);
+  gint64 next = G_MAXINT64;
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const WgdPendingPeer *peer = g_ptr_array_index (pending, i);
+
+      if ((gint64) peer->expires > now)
+        next = MIN (next, (gint64) peer->expires);
+    }
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (GPtrArray) members = NULL;
+
+      if (iface->mesh == NULL)
+        continue;
+      members = wgd_mesh_get_members (iface->mesh);
+      for (guint m = 0; m < members->len; m++)
+        {
+          const WgdCertificate *cert = g_ptr_array_index (members, m);
+
+          /* Expired once the clock is past not_after. */
+          if ((gint64) cert->not_after >= now && cert->not_after < (guint64) G_MAXINT64)
+            next = MIN (next, (gint64) cert->not_after + 1);
+        }
+    }
+  return next;
+}
+
+/* Everything that is due: expiry, trials, the interfaces' view; then
+ * the timer is set for what is due next. */
 static gboolean
-tick_cb (gpointer user_data)
+wake_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
-  guint unanswered = wgd_mdns_tick (d->mdns);
   g_autoptr (GPtrArray) peers = NULL;
   g_autoptr (GPtrArray) devices = NULL;
+  gint64 now = (gint64) wgd_clock_now ();
 
-  if (unanswered > 0)
-    log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
-                  g_dngettext (GETTEXT_PACKAGE,
-                               "%u service announced on the LAN did not answer in the last %d s",
-                               "%u services announced on the LAN did not answer in the last %d s",
-                               unanswered),
-                  unanswered, TICK_SECONDS);
-  if (d->unlogged > 0)
-    log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
-                  g_dngettext (GETTEXT_PACKAGE,
-                               "%u more rejected announcement was not logged: too many at once",
-                               "%u more rejected announcements were not logged: too many at once",
-                               d->unlogged),
-                  d->unlogged);
-  d->unlogged = 0;
-  d->log_budget = REJECTION_LINES_PER_TICK;
-  wgd_peer_table_expire (d->peers, (gint64) wgd_clock_now ());
+  d->wake_source = 0;
+  wgd_peer_table_expire (d->peers, now);
   daemon_schedule_notify (d, TRUE, FALSE);
   daemon_expire_mesh_peers (d);
   daemon_expire_pending (d);
@@ -1279,7 +1344,25 @@ tick_cb (gpointer user_data)
   devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
     daemon_apply_peer (d, g_ptr_array_index (peers, i), devices);
-  return G_SOURCE_CONTINUE;
+  daemon_wake_before (d, (now / LOOK_SECONDS + 1) * LOOK_SECONDS);
+  daemon_wake_before (d, daemon_next_expiry (d, now));
+  return G_SOURCE_REMOVE;
+}
+
+void
+daemon_wake_before (WgdDaemon *d, gint64 when)
+{
+  gint64 now;
+
+  if (when == G_MAXINT64 || (d->wake_source != 0 && d->wake_at <= when))
+    return;
+  g_clear_handle_id (&d->wake_source, g_source_remove);
+  now = (gint64) wgd_clock_now ();
+  d->wake_at = when;
+  /* The clock has whole seconds: waiting when - now from somewhere in
+   * the second now wakes at most a second late, never early. */
+  d->wake_source = g_timeout_add ((guint) CLAMP (when - now, 0, G_MAXUINT / 1000) * 1000,
+                                  wake_cb, d);
 }
 
 /* Known peers get their last endpoint at once, before the LAN answers,
@@ -1545,7 +1628,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  d->log_budget = REJECTION_LINES_PER_TICK;
+  d->log_budget = REJECTION_LINES_PER_WINDOW;
   d->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
@@ -1592,7 +1675,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   for (guint i = 0; i < d->interfaces->len; i++)
     wgd_device_free (interface_read (d, &g_array_index (d->interfaces, Interface, i)));
   daemon_restore_endpoints (d);
-  /* A revocation list just read takes effect now, not at the next tick. */
+  /* A revocation list just read takes effect now, not at the next wake-up. */
   daemon_expire_mesh_peers (d);
 
   d->addresses = wgd_address_monitor_new (on_address, d, error);
@@ -1600,7 +1683,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
     return NULL;
   if (!wgd_address_monitor_set_link_func (d->addresses, on_link, error))
     return NULL;
-  d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
+  d->mdns = wgd_mdns_new (on_record, on_bad_txt, on_unanswered, d, error);
   if (d->mdns == NULL)
     return NULL;
   daemon_setup_browsing (d);
@@ -1608,7 +1691,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   daemon_setup_rendezvous (d, NULL);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
-  d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
+  daemon_wake_before (d, (gint64) wgd_clock_now () + LOOK_SECONDS);
   return g_steal_pointer (&d);
 }
 
@@ -1773,8 +1856,8 @@ wgd_daemon_free (WgdDaemon *d)
     return;
   if (d->announce_source != 0)
     g_source_remove (d->announce_source);
-  if (d->tick_source != 0)
-    g_source_remove (d->tick_source);
+  g_clear_handle_id (&d->wake_source, g_source_remove);
+  g_clear_handle_id (&d->log_window_source, g_source_remove);
   if (d->save_source != 0)
     g_source_remove (d->save_source);
   if (d->redecide_source != 0)
