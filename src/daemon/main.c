@@ -32,6 +32,7 @@ typedef struct {
   WgdDbusBus *bus;
   guint status_source;          /* looking for readiness every second */
   guint status_listener;
+  guint status_idle;            /* STATUS= once the core's events of this round are told */
   gboolean ready;               /* READY=1 was sent */
   gchar *status_sent;           /* the last STATUS= */
 } Main;
@@ -160,11 +161,25 @@ on_status (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_status_idle (gpointer user_data)
+{
+  Main *m = user_data;
+
+  m->status_idle = 0;
+  main_send_status (m);
+  return G_SOURCE_REMOVE;
+}
+
+/* A round of events can name every peer: the line is made once after it. */
 static void
 on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
                  const gchar *ifname, gpointer user_data)
 {
-  main_send_status (user_data);
+  Main *m = user_data;
+
+  if (m->status_idle == 0)
+    m->status_idle = g_idle_add (on_status_idle, m);
 }
 
 int
@@ -258,6 +273,7 @@ main (int argc, char **argv)
   g_main_loop_run (m.loop);
 
   g_clear_handle_id (&m.status_source, g_source_remove);
+  g_clear_handle_id (&m.status_idle, g_source_remove);
   wgd_daemon_remove_listener (m.daemon, m.status_listener);
   main_stop_dbus (&m);
   wgd_daemon_stop (m.daemon);
