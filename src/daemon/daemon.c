@@ -27,13 +27,6 @@
 #define G_LOG_DOMAIN_DAEMON "wgdiscoverd"
 /* Our records live this long and are re-signed at half of it. */
 #define ANNOUNCE_LIFETIME 600
-/* How often the interfaces are read when nothing else is due: a peer
- * added to a running interface without a route to it is announced by
- * neither wireguard-go nor the kernel. On a grid of the clock, so that
- * the trials looked at again (WGD_CANDIDATE_RECHECK_SECONDS) wake the
- * daemon at the same moment. */
-#define LOOK_SECONDS 60
-G_STATIC_ASSERT (LOOK_SECONDS % WGD_CANDIDATE_RECHECK_SECONDS == 0);
 /* How many (reason, interface, service) triples the rejection log
  * remembers. */
 #define LOGGED_REJECTIONS_MAX 4096
@@ -161,6 +154,31 @@ device_peer_keys (const WgdDevice *device)
   return keys;
 }
 
+/* Whether two reads of an interface's peers (device_peer_keys) show the
+ * same: listeners hear of a read only when it changed something, so
+ * that an idle daemon's reads send nothing. */
+static gboolean
+device_view_equal (GHashTable *a, GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (a == NULL || b == NULL || g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const PeerSeen *x = value;
+      const PeerSeen *y = g_hash_table_lookup (b, key);
+
+      if (y == NULL || !wgd_sockaddr_equal (&x->endpoint, &y->endpoint)
+          || x->last_handshake != y->last_handshake || x->rx_bytes != y->rx_bytes
+          || x->tx_bytes != y->tx_bytes)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Takes what a read of the interface found (device, or NULL and error),
  * saying each change once: not there (a typo looks just like an
  * interface still to come), found, gone, a key that is not ours.
@@ -173,10 +191,12 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   const gchar *name = iface->config->name;
   gboolean news;
   gboolean foreign_key;
+  GHashTable *seen;
 
-  daemon_schedule_notify (d, TRUE, FALSE);
   if (device == NULL)
     {
+      if (iface->usable || iface->peer_keys != NULL || !iface->missing_logged)
+        daemon_schedule_notify (d, TRUE, FALSE);
       if (iface->usable)
         g_warning (_("%s: %s; waiting for it to come back"), name, error->message);
       else if (!iface->missing_logged)
@@ -189,6 +209,11 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
     }
   news = !iface->usable || iface->listen_port != device->listen_port
          || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
+  seen = device_peer_keys (device);
+  if (news || iface->has_public_key != device->has_public_key
+      || memcmp (iface->public_key, device->public_key, WGD_KEY_LEN) != 0
+      || !device_view_equal (iface->peer_keys, seen))
+    daemon_schedule_notify (d, TRUE, FALSE);
   if (!iface->usable)
     g_message (g_dngettext (GETTEXT_PACKAGE,
                             "%s: WireGuard interface found (%s backend, port %u, %u peer)",
@@ -210,7 +235,7 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   iface->key_warned = foreign_key;
   if (iface->peer_keys != NULL)
     g_hash_table_unref (iface->peer_keys);
-  iface->peer_keys = device_peer_keys (device);
+  iface->peer_keys = seen;
   return news;
 }
 
@@ -238,8 +263,13 @@ static void daemon_schedule_save (WgdDaemon *d);
 static void
 daemon_note_own_record (WgdDaemon *d, const WgdAnnouncement *ann)
 {
+  g_autoptr (GError) error = NULL;
+
   wgd_replay_state_accept (d->replay, ann);
-  daemon_schedule_save (d);
+  /* At once, not a second later: one small write per record we sign,
+   * and no wake-up of its own. */
+  if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
+    g_warning (_("saving state: %s"), error->message);
 }
 
 /* A record nobody could accept must not push our timestamps forward:
@@ -339,12 +369,19 @@ daemon_announce (WgdDaemon *d)
     }
 }
 
+static void daemon_look (WgdDaemon *d);
+
+/* Re-signing is also when the interfaces are looked at without a reason:
+ * a peer added to a running interface without a route to it is
+ * announced by neither wireguard-go nor the kernel, and seen then (or
+ * with the next record heard), at no wake-up of its own. */
 static gboolean
 announce_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
 
   d->announce_source = 0;
+  daemon_look (d);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   return G_SOURCE_REMOVE;
@@ -887,7 +924,7 @@ daemon_act (WgdDaemon *d)
       g_hash_table_add (applied, g_steal_pointer (&key));
       daemon_apply_peer (d, entry, devices);
     }
-  daemon_schedule_save (d);
+  /* The replay state is saved; what acting changed schedules its save. */
 }
 
 static gboolean
@@ -1327,25 +1364,31 @@ daemon_next_expiry (WgdDaemon *d, gint64 now)
 
 /* Everything that is due: expiry, trials, the interfaces' view; then
  * the timer is set for what is due next. */
-static gboolean
-wake_cb (gpointer user_data)
+static void
+daemon_look (WgdDaemon *d)
 {
-  WgdDaemon *d = user_data;
   g_autoptr (GPtrArray) peers = NULL;
   g_autoptr (GPtrArray) devices = NULL;
   gint64 now = (gint64) wgd_clock_now ();
 
-  d->wake_source = 0;
-  wgd_peer_table_expire (d->peers, now);
-  daemon_schedule_notify (d, TRUE, FALSE);
+  if (wgd_peer_table_expire (d->peers, now) > 0)
+    daemon_schedule_notify (d, TRUE, FALSE);
   daemon_expire_mesh_peers (d);
   daemon_expire_pending (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
     daemon_apply_peer (d, g_ptr_array_index (peers, i), devices);
-  daemon_wake_before (d, (now / LOOK_SECONDS + 1) * LOOK_SECONDS);
   daemon_wake_before (d, daemon_next_expiry (d, now));
+}
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->wake_source = 0;
+  daemon_look (d);
   return G_SOURCE_REMOVE;
 }
 
@@ -1691,7 +1734,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   daemon_setup_rendezvous (d, NULL);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
-  daemon_wake_before (d, (gint64) wgd_clock_now () + LOOK_SECONDS);
+  daemon_wake_before (d, daemon_next_expiry (d, (gint64) wgd_clock_now ()));
   return g_steal_pointer (&d);
 }
 

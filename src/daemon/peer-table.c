@@ -117,11 +117,12 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
   return entry;
 }
 
-void
+guint
 wgd_peer_table_expire (WgdPeerTable *table, gint64 now)
 {
   GHashTableIter iter;
   gpointer value;
+  guint dropped = 0;
 
   g_hash_table_iter_init (&iter, table->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -130,8 +131,12 @@ wgd_peer_table_expire (WgdPeerTable *table, gint64 now)
 
       for (guint i = entry->candidates->len; i > 0; i--)
         if (g_array_index (entry->candidates, WgdCandidate, i - 1).expires <= now)
-          g_array_remove_index (entry->candidates, i - 1);
+          {
+            g_array_remove_index (entry->candidates, i - 1);
+            dropped++;
+          }
     }
+  return dropped;
 }
 
 GPtrArray *
@@ -321,13 +326,7 @@ wgd_peer_entry_next_deadline (const WgdPeerEntry *entry, const WgdPeer *device_p
   gint64 deadline = G_MAXINT64;
 
   if (entry->applied && entry->trial_open)
-    {
-      gint64 end = entry->applied_at + WGD_CANDIDATE_TRIAL_SECONDS;
-
-      if (end <= now)
-        end = (now / WGD_CANDIDATE_RECHECK_SECONDS + 1) * WGD_CANDIDATE_RECHECK_SECONDS;
-      deadline_consider (&deadline, end, now);
-    }
+    deadline_consider (&deadline, entry->applied_at + WGD_CANDIDATE_TRIAL_SECONDS, now);
   for (guint i = 0; i < entry->candidates->len; i++)
     {
       const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);

@@ -19,10 +19,6 @@
  * WireGuard's attempts (it retries every 5 s, REKEY_TIMEOUT), the second
  * answered within a second where the path works. */
 #define WGD_CANDIDATE_TRIAL_SECONDS 10
-/* A trial that could not be judged at its end (nothing wanted a
- * session) is looked at again on this grid of the clock, so that all
- * such peers share one wake-up. */
-#define WGD_CANDIDATE_RECHECK_SECONDS 60
 /* How long a candidate that failed its trial is passed over. */
 #define WGD_CANDIDATE_DEMOTE_SECONDS 300
 
@@ -79,8 +75,8 @@ WgdPeerEntry *wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement 
                                      guint32 scope_ifindex, gint64 now);
 WgdPeerEntry *wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
 /* Drops expired candidates; peers stay (their WireGuard peer is never
- * torn down for a service that went quiet). */
-void wgd_peer_table_expire (WgdPeerTable *table, gint64 now);
+ * torn down for a service that went quiet). Returns how many went. */
+guint wgd_peer_table_expire (WgdPeerTable *table, gint64 now);
 GPtrArray *wgd_peer_table_get_peers (WgdPeerTable *table);
 
 /* Whether the peer's endpoint should change, given the local subnets
@@ -105,7 +101,8 @@ void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
 gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer,
                                      gint64 now);
 /* When the entry must be looked at again, after now: its open trial's
- * end (or its next recheck), a candidate's expiry or end of demotion,
+ * end (one still open after it, as nothing wanted a session, is judged
+ * whenever the daemon looks again), a candidate's expiry or end of demotion,
  * and, while WireGuard's roaming wins (device_peer, may be NULL, has a
  * fresh handshake at another endpoint), when that handshake goes stale.
  * G_MAXINT64 when nothing is due. */
