@@ -1116,8 +1116,8 @@ daemon_expire_pending (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) pending = NULL;
   g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  guint expired = wgd_pairing_expire (d->pairing, wgd_clock_now ());
 
-  wgd_pairing_expire (d->pairing, wgd_clock_now ());
   pending = wgd_pairing_get_pending (d->pairing);
   for (guint i = 0; i < pending->len; i++)
     {
@@ -1130,7 +1130,8 @@ daemon_expire_pending (WgdDaemon *d)
     wgd_pending_peer_free (wgd_pairing_steal (d->pairing, g_ptr_array_index (gone, i)));
   if (pending->len - gone->len < WGD_PAIRING_PENDING_MAX)
     d->pending_full_logged = FALSE;
-  daemon_schedule_notify (d, TRUE, FALSE);
+  if (expired > 0 || gone->len > 0)
+    daemon_schedule_notify (d, TRUE, FALSE);
 }
 
 /* Takes a pending peer's record (taken out of the pending ones) again,
