@@ -42,11 +42,13 @@ start_daemon() {
 }
 for i in 1 2 3; do start_daemon "$i"; done
 endpoint_is() { [[ $(lan_endpoint 1 "$1") == "$2" ]]; }
+# WireGuard's next handshake attempt (every 5 s) goes to the new address.
+pinged() { lan_exec 1 ping -c 1 -W 2 -q 10.78.0.2 > /dev/null; }
 
 check_show "h1 tries h2's first address" "within 20 endpoint_is 2 10.77.0.2:51820" "$w/log1"
 check_show "h1 abandons the black-holed address for h2's other one" \
   "within 60 endpoint_is 2 10.77.0.22:51820" "$w/log1"
-check "h1 pings h2 at its other address" "lan_exec 1 ping -c 2 -W 3 -q 10.78.0.2 > /dev/null"
+check "h1 pings h2 at its other address" "within 20 pinged"
 check "h1 set h3's first address" "endpoint_is 3 10.77.0.3:51820"
 check_show "h3, whom nobody talks to, keeps its first address" \
   "! within 25 '! endpoint_is 3 10.77.0.3:51820'" "$w/log1"
@@ -68,7 +70,7 @@ check_show "after a restart, h1 tries h2's first address again" \
   "within 20 endpoint_is 2 10.77.0.2:51820" "$w/log1"
 check_show "h1 abandons the address it cannot send to for h2's other one" \
   "within 60 endpoint_is 2 10.77.0.22:51820" "$w/log1"
-check "h1 pings h2 at its other address" "lan_exec 1 ping -c 2 -W 3 -q 10.78.0.2 > /dev/null"
+check "h1 pings h2 at its other address" "within 20 pinged"
 
 for i in 1 2 3; do
   check "wgdiscoverd on h$i keeps running" "kill -0 ${pid[i]}"
