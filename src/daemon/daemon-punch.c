@@ -237,7 +237,9 @@ punch_schedule (DaemonPunch *p)
       const Attempt *a = value;
 
       fast = a->traversal.phase != WGD_TRAVERSAL_DONE;
-      stale = MIN (stale, a->last_handshake + WGD_PUNCH_STALE_S);
+      /* No handshake to go stale (the interface was made anew): its
+       * own next one is waited for as long. */
+      stale = MIN (stale, (a->last_handshake > 0 ? a->last_handshake : wall) + WGD_PUNCH_STALE_S);
     }
   if (p->tick != 0 && fast && p->tick_fast)
     return;

@@ -678,7 +678,8 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
           continue;
         }
       wgd_mesh_add_member (iface->mesh, &ann->certificate);
-      daemon_wake_before (d, (gint64) MIN (ann->certificate.not_after, (guint64) G_MAXINT64 - 1) + 1);
+      daemon_wake_before (d, (gint64) MIN (ann->certificate.not_after, (guint64) G_MAXINT64 - 1)
+                               + 1);
       changed = TRUE;
       daemon_schedule_save (d);
       log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,

@@ -1606,10 +1606,3 @@ wgd_mdns_is_published (WgdMdns *mdns)
 {
   return mdns->published;
 }
-
-void
-wgd_mdns_check (WgdMdns *mdns)
-{
-  if (mdns_is_connected (mdns))
-    mdns_check (mdns);
-}

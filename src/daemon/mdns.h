@@ -79,6 +79,3 @@ void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype
 gchar *wgd_mdns_mesh_subtype (const guint8 ca_key[32]);
 /* Whether our service is registered with avahi-daemon right now. */
 gboolean wgd_mdns_is_published (WgdMdns *mdns);
-/* Checks, without waiting, that avahi-daemon still answers: nothing
- * else tells that it hangs while nothing is asked of it. */
-void wgd_mdns_check (WgdMdns *mdns);
