@@ -247,9 +247,11 @@ punch_schedule (DaemonPunch *p)
   p->tick_fast = fast;
   if (g_hash_table_size (p->attempts) == 0)
     return;
-  p->tick = fast ? g_timeout_add (PUNCH_TICK_MS, tick_cb, p)
-                 : g_timeout_add_seconds ((guint) CLAMP (stale - wall + 1, 1, WGD_PUNCH_STALE_S + 1),
-                                          tick_cb, p);
+  if (fast)
+    p->tick = g_timeout_add (PUNCH_TICK_MS, tick_cb, p);
+  else
+    p->tick = g_timeout_add_seconds ((guint) CLAMP (stale - wall + 1, 1, WGD_PUNCH_STALE_S + 1),
+                                     tick_cb, p);
 }
 
 static gboolean
