@@ -74,7 +74,8 @@ struct _WgdDaemon {
   gchar *node_name;
   guint64 last_timestamp;
   guint announce_source;
-  guint tick_source;
+  guint wake_source;            /* for what is due next (daemon_wake_before) */
+  gint64 wake_at;
   guint save_source;
   guint redecide_source;
   GPtrArray *actions;           /* Action: accepted, not yet acted on */
@@ -83,7 +84,8 @@ struct _WgdDaemon {
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
   GHashTable *logged;           /* "reason interface service" → count, to log once */
-  guint log_budget;             /* rejection lines left this tick */
+  guint log_budget;             /* rejection lines left in this window */
+  guint log_window_source;      /* the window's end */
   guint unlogged;               /* rejections not logged for want of it */
   guint accepted;
   guint strangers;              /* valid, but for no peer of ours */
@@ -114,6 +116,12 @@ gboolean daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key);
 /* Listeners hear of what changed (state: interfaces or peers; counters)
  * once the main loop has finished what it is doing. */
 void daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters);
+
+/* Makes sure the daemon looks at everything due (expiry, trials, the
+ * interfaces) no later than when (seconds of wgd_clock_now; G_MAXINT64:
+ * nothing). An earlier wake-up than needed is harmless: it sets the
+ * next one. */
+void daemon_wake_before (WgdDaemon *d, gint64 when);
 
 /* One structured journal entry per decision (WGD_PEER_KEY, WGD_SOURCE,
  * WGD_REASON fields). */

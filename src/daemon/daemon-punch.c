@@ -2,8 +2,9 @@
  * endpoint came from the rendezvous server, the decisions of
  * punch-policy.h carried out (punches over the raw sockets of
  * src/net/punch.h, endpoints written into WireGuard), one attempt per
- * interface and peer, looked at every second while any is under way and
- * every WATCH_SECONDS while all are through (to notice one go stale). */
+ * interface and peer, looked at every second while any is under way and,
+ * while all are through, when the first one's handshake would be stale
+ * (WGD_PUNCH_STALE_S: a working tunnel shakes hands again before). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -18,7 +19,6 @@
 #include "punch.h"
 
 #define PUNCH_TICK_MS 1000
-#define WATCH_SECONDS 15
 
 typedef struct {
   DaemonPunch *owner;
@@ -28,6 +28,7 @@ typedef struct {
   WgdSockaddr endpoint;
   WgdTraversal traversal;
   WgdPunch *punch;              /* running */
+  gint64 last_handshake;        /* the peer's, at the last look */
 } Attempt;
 
 struct _DaemonPunch {
@@ -171,6 +172,7 @@ attempt_step (Attempt *a, const WgdDevice *device)
   if (d->paused || iface == NULL || peer == NULL || iface->listen_port == 0 || entry == NULL
       || wgd_punch_policy_candidate (entry, &a->endpoint) == NULL)
     return FALSE;
+  a->last_handshake = peer->last_handshake_sec;
   switch (wgd_traversal_step (&a->traversal, now, wgd_clock_now (), peer->last_handshake_sec))
     {
     case WGD_TRAVERSAL_WAIT:
@@ -218,26 +220,38 @@ attempt_step (Attempt *a, const WgdDevice *device)
 
 static gboolean tick_cb (gpointer user_data);
 
-/* Every second while an attempt is under way, else slowly; none without
- * attempts. */
+/* Every second while an attempt is under way, else when the first
+ * handshake would go stale; none without attempts. */
 static void
 punch_schedule (DaemonPunch *p)
 {
   gboolean fast = FALSE;
+  gint64 stale = G_MAXINT64;
+  gint64 wall = (gint64) wgd_clock_now ();
   GHashTableIter iter;
   gpointer value;
 
   g_hash_table_iter_init (&iter, p->attempts);
   while (!fast && g_hash_table_iter_next (&iter, NULL, &value))
-    fast = ((Attempt *) value)->traversal.phase != WGD_TRAVERSAL_DONE;
-  if (p->tick != 0 && fast == p->tick_fast && g_hash_table_size (p->attempts) > 0)
+    {
+      const Attempt *a = value;
+
+      fast = a->traversal.phase != WGD_TRAVERSAL_DONE;
+      /* No handshake to go stale (the interface was made anew): its
+       * own next one is waited for as long. */
+      stale = MIN (stale, (a->last_handshake > 0 ? a->last_handshake : wall) + WGD_PUNCH_STALE_S);
+    }
+  if (p->tick != 0 && fast && p->tick_fast)
     return;
   g_clear_handle_id (&p->tick, g_source_remove);
   p->tick_fast = fast;
   if (g_hash_table_size (p->attempts) == 0)
     return;
-  p->tick = fast ? g_timeout_add (PUNCH_TICK_MS, tick_cb, p)
-                 : g_timeout_add_seconds (WATCH_SECONDS, tick_cb, p);
+  if (fast)
+    p->tick = g_timeout_add (PUNCH_TICK_MS, tick_cb, p);
+  else
+    p->tick = g_timeout_add_seconds ((guint) CLAMP (stale - wall + 1, 1, WGD_PUNCH_STALE_S + 1),
+                                     tick_cb, p);
 }
 
 static gboolean
@@ -299,6 +313,7 @@ daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *e
   memcpy (a->wg_key, entry->wg_key, WGD_KEY_LEN);
   a->label = g_strdup_printf ("peer %s (%s)", entry->name[0] ? entry->name : "unnamed", key);
   a->endpoint = *endpoint;
+  a->last_handshake = current->last_handshake_sec;
   wgd_traversal_start (&a->traversal, now_ms (), current->last_handshake_sec,
                        wgd_punch_policy_hold_ms (c->signed_at, wgd_clock_now ()));
   g_hash_table_replace (p->attempts, g_steal_pointer (&id), a);

@@ -27,9 +27,6 @@
 #define G_LOG_DOMAIN_DAEMON "wgdiscoverd"
 /* Our records live this long and are re-signed at half of it. */
 #define ANNOUNCE_LIFETIME 600
-/* How often trials, expiry and the device's view are looked at: rarely
- * enough that an idle daemon wakes only a few times a minute. */
-#define TICK_SECONDS 15
 /* How many (reason, interface, service) triples the rejection log
  * remembers. */
 #define LOGGED_REJECTIONS_MAX 4096
@@ -40,9 +37,11 @@
 #define ROUTE_WATCH_SECONDS 3
 /* Valid records kept for no interface yet (see Heard). */
 #define UNPLACED_MAX 1024
-/* Rejection lines per tick: service names are the sender's to choose,
- * so a flood of them is summed up, not logged. */
-#define REJECTION_LINES_PER_TICK 20
+/* Rejection lines per window, which opens with the first line logged:
+ * service names are the sender's to choose, so a flood of them is
+ * summed up at the window's end, not logged. */
+#define REJECTION_LINES_PER_WINDOW 20
+#define REJECTION_WINDOW_SECONDS 15
 
 
 /* One structured journal entry per decision, with the fields to filter
@@ -155,6 +154,31 @@ device_peer_keys (const WgdDevice *device)
   return keys;
 }
 
+/* Whether two reads of an interface's peers (device_peer_keys) show the
+ * same: listeners hear of a read only when it changed something, so
+ * that an idle daemon's reads send nothing. */
+static gboolean
+device_view_equal (GHashTable *a, GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (a == NULL || b == NULL || g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const PeerSeen *x = value;
+      const PeerSeen *y = g_hash_table_lookup (b, key);
+
+      if (y == NULL || !wgd_sockaddr_equal (&x->endpoint, &y->endpoint)
+          || x->last_handshake != y->last_handshake || x->rx_bytes != y->rx_bytes
+          || x->tx_bytes != y->tx_bytes)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Takes what a read of the interface found (device, or NULL and error),
  * saying each change once: not there (a typo looks just like an
  * interface still to come), found, gone, a key that is not ours.
@@ -167,10 +191,12 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   const gchar *name = iface->config->name;
   gboolean news;
   gboolean foreign_key;
+  GHashTable *seen;
 
-  daemon_schedule_notify (d, TRUE, FALSE);
   if (device == NULL)
     {
+      if (iface->usable || iface->peer_keys != NULL || !iface->missing_logged)
+        daemon_schedule_notify (d, TRUE, FALSE);
       if (iface->usable)
         g_warning (_("%s: %s; waiting for it to come back"), name, error->message);
       else if (!iface->missing_logged)
@@ -183,6 +209,11 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
     }
   news = !iface->usable || iface->listen_port != device->listen_port
          || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
+  seen = device_peer_keys (device);
+  if (news || iface->has_public_key != device->has_public_key
+      || memcmp (iface->public_key, device->public_key, WGD_KEY_LEN) != 0
+      || !device_view_equal (iface->peer_keys, seen))
+    daemon_schedule_notify (d, TRUE, FALSE);
   if (!iface->usable)
     g_message (g_dngettext (GETTEXT_PACKAGE,
                             "%s: WireGuard interface found (%s backend, port %u, %u peer)",
@@ -204,7 +235,7 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   iface->key_warned = foreign_key;
   if (iface->peer_keys != NULL)
     g_hash_table_unref (iface->peer_keys);
-  iface->peer_keys = device_peer_keys (device);
+  iface->peer_keys = seen;
   return news;
 }
 
@@ -232,8 +263,13 @@ static void daemon_schedule_save (WgdDaemon *d);
 static void
 daemon_note_own_record (WgdDaemon *d, const WgdAnnouncement *ann)
 {
+  g_autoptr (GError) error = NULL;
+
   wgd_replay_state_accept (d->replay, ann);
-  daemon_schedule_save (d);
+  /* At once, not a second later: one small write per record we sign,
+   * and no wake-up of its own. */
+  if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
+    g_warning (_("saving state: %s"), error->message);
 }
 
 /* A record nobody could accept must not push our timestamps forward:
@@ -333,12 +369,19 @@ daemon_announce (WgdDaemon *d)
     }
 }
 
+static void daemon_look (WgdDaemon *d);
+
+/* Re-signing is also when the interfaces are looked at without a reason:
+ * a peer added to a running interface without a route to it is
+ * announced by neither wireguard-go nor the kernel, and seen then (or
+ * with the next record heard), at no wake-up of its own. */
 static gboolean
 announce_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
 
   d->announce_source = 0;
+  daemon_look (d);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   return G_SOURCE_REMOVE;
@@ -465,6 +508,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
+      daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &change.endpoint, &why)
           || daemon_punch_take (d->punch, iface, entry, &change.endpoint, current))
@@ -488,6 +532,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         }
       wgd_peer_entry_applied (entry, &change.endpoint, current, now);
       entry->applied_why = why;
+      daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       interface_note_endpoint (iface, entry->wg_key, &change.endpoint);
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
                             g_memdup2 (&change.endpoint, sizeof change.endpoint));
@@ -517,8 +562,27 @@ daemon_count_rejection (WgdDaemon *d, WgdReason why)
   daemon_schedule_notify (d, FALSE, TRUE);
 }
 
+static gboolean
+log_window_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->log_window_source = 0;
+  if (d->unlogged > 0)
+    log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
+                  g_dngettext (GETTEXT_PACKAGE,
+                               "%u more rejected announcement was not logged: too many at once",
+                               "%u more rejected announcements were not logged: too many at once",
+                               d->unlogged),
+                  d->unlogged);
+  d->unlogged = 0;
+  d->log_budget = REJECTION_LINES_PER_WINDOW;
+  return G_SOURCE_REMOVE;
+}
+
 /* Logs a rejection once per service, interface and reason, then counts;
- * within REJECTION_LINES_PER_TICK, the rest is summed up each tick. Not
+ * within REJECTION_LINES_PER_WINDOW, the rest is summed up at the
+ * window's end. Not
  * per address: mDNS does not tell who sent a record, and the address a
  * host name resolves to is the announcer's to choose, so it would let
  * one host blame, and use up the lines of, another. */
@@ -541,6 +605,8 @@ daemon_log_rejection (WgdDaemon *d, const gchar *source, const gchar *peer_key,
   else if (is_power_of_ten (n))
     {
       d->log_budget--;
+      if (d->log_window_source == 0)
+        d->log_window_source = g_timeout_add_seconds (REJECTION_WINDOW_SECONDS, log_window_cb, d);
       if (n == 1)
         log_decision (peer_key, source, reason, G_LOG_LEVEL_WARNING,
                       /* Translators: the third %s is the reason, a fixed English word
@@ -612,6 +678,8 @@ daemon_admit_mesh_peer (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *dev
           continue;
         }
       wgd_mesh_add_member (iface->mesh, &ann->certificate);
+      daemon_wake_before (d, (gint64) MIN (ann->certificate.not_after, (guint64) G_MAXINT64 - 1)
+                               + 1);
       changed = TRUE;
       daemon_schedule_save (d);
       log_decision (key, "mdns", "certified", G_LOG_LEVEL_MESSAGE,
@@ -857,7 +925,7 @@ daemon_act (WgdDaemon *d)
       g_hash_table_add (applied, g_steal_pointer (&key));
       daemon_apply_peer (d, entry, devices);
     }
-  daemon_schedule_save (d);
+  /* The replay state is saved; what acting changed schedules its save. */
 }
 
 static gboolean
@@ -938,12 +1006,14 @@ daemon_offer_pending (WgdDaemon *d, const WgdAnnouncement *ann, const WgdMdnsOri
       return TRUE;
     case WGD_PAIRING_REFRESHED:
       daemon_schedule_notify (d, TRUE, FALSE);
+      daemon_wake_before (d, (gint64) wgd_pairing_lookup (d->pairing, ann->wg_key)->expires);
       return TRUE;
     case WGD_PAIRING_ADDED:
     case WGD_PAIRING_REPLACED:
       break;
     }
   peer = wgd_pairing_lookup (d->pairing, ann->wg_key);
+  daemon_wake_before (d, (gint64) peer->expires);
   log_decision (key, "mdns", "pending", G_LOG_LEVEL_MESSAGE,
                 /* Translators: ApprovePeer and RejectPeer are D-Bus methods. */
                 _("peer %s (%s) is pending: its signing key's fingerprint is %s; approve it only "
@@ -1047,8 +1117,8 @@ daemon_expire_pending (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) pending = NULL;
   g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  guint expired = wgd_pairing_expire (d->pairing, wgd_clock_now ());
 
-  wgd_pairing_expire (d->pairing, wgd_clock_now ());
   pending = wgd_pairing_get_pending (d->pairing);
   for (guint i = 0; i < pending->len; i++)
     {
@@ -1061,7 +1131,8 @@ daemon_expire_pending (WgdDaemon *d)
     wgd_pending_peer_free (wgd_pairing_steal (d->pairing, g_ptr_array_index (gone, i)));
   if (pending->len - gone->len < WGD_PAIRING_PENDING_MAX)
     d->pending_full_logged = FALSE;
-  daemon_schedule_notify (d, TRUE, FALSE);
+  if (expired > 0 || gone->len > 0)
+    daemon_schedule_notify (d, TRUE, FALSE);
 }
 
 /* Takes a pending peer's record (taken out of the pending ones) again,
@@ -1230,6 +1301,17 @@ daemon_setup_rendezvous (WgdDaemon *d, const WgdConfig *old)
 }
 
 static void
+on_unanswered (guint count, guint window_s, gpointer user_data)
+{
+  log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
+                g_dngettext (GETTEXT_PACKAGE,
+                             "%u service announced on the LAN did not answer in the last %d s",
+                             "%u services announced on the LAN did not answer in the last %d s",
+                             count),
+                count, (int) window_s);
+}
+
+static void
 on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data)
 {
   WgdDaemon *d = user_data;
@@ -1247,39 +1329,85 @@ on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAdd
   daemon_schedule_announce (user_data);
 }
 
-static gboolean
-tick_cb (gpointer user_data)
+/* The earliest moment something must happen for a pending peer or a
+ * mesh member: a record's or a certificate's expiry. */
+static gint64
+daemon_next_expiry (WgdDaemon *d, gint64 now)
 {
-  WgdDaemon *d = user_data;
-  guint unanswered = wgd_mdns_tick (d->mdns);
+  g_autoptr (GPtrArray) pending = wgd_pairing_get_pending (d->pairing);
+  gint64 next = G_MAXINT64;
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const WgdPendingPeer *peer = g_ptr_array_index (pending, i);
+
+      if ((gint64) peer->expires > now)
+        next = MIN (next, (gint64) peer->expires);
+    }
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (GPtrArray) members = NULL;
+
+      if (iface->mesh == NULL)
+        continue;
+      members = wgd_mesh_get_members (iface->mesh);
+      for (guint m = 0; m < members->len; m++)
+        {
+          const WgdCertificate *cert = g_ptr_array_index (members, m);
+
+          /* Expired once the clock is past not_after. */
+          if ((gint64) cert->not_after >= now && cert->not_after < (guint64) G_MAXINT64)
+            next = MIN (next, (gint64) cert->not_after + 1);
+        }
+    }
+  return next;
+}
+
+/* Everything that is due: expiry, trials, the interfaces' view; then
+ * the timer is set for what is due next. */
+static void
+daemon_look (WgdDaemon *d)
+{
   g_autoptr (GPtrArray) peers = NULL;
   g_autoptr (GPtrArray) devices = NULL;
+  gint64 now = (gint64) wgd_clock_now ();
 
-  if (unanswered > 0)
-    log_decision (NULL, "mdns", "no-answer", G_LOG_LEVEL_WARNING,
-                  g_dngettext (GETTEXT_PACKAGE,
-                               "%u service announced on the LAN did not answer in the last %d s",
-                               "%u services announced on the LAN did not answer in the last %d s",
-                               unanswered),
-                  unanswered, TICK_SECONDS);
-  if (d->unlogged > 0)
-    log_decision (NULL, "mdns", "flood", G_LOG_LEVEL_WARNING,
-                  g_dngettext (GETTEXT_PACKAGE,
-                               "%u more rejected announcement was not logged: too many at once",
-                               "%u more rejected announcements were not logged: too many at once",
-                               d->unlogged),
-                  d->unlogged);
-  d->unlogged = 0;
-  d->log_budget = REJECTION_LINES_PER_TICK;
-  wgd_peer_table_expire (d->peers, (gint64) wgd_clock_now ());
-  daemon_schedule_notify (d, TRUE, FALSE);
+  if (wgd_peer_table_expire (d->peers, now) > 0)
+    daemon_schedule_notify (d, TRUE, FALSE);
   daemon_expire_mesh_peers (d);
   daemon_expire_pending (d);
   peers = wgd_peer_table_get_peers (d->peers);
   devices = daemon_read_devices (d);
   for (guint i = 0; i < peers->len; i++)
     daemon_apply_peer (d, g_ptr_array_index (peers, i), devices);
-  return G_SOURCE_CONTINUE;
+  daemon_wake_before (d, daemon_next_expiry (d, now));
+}
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->wake_source = 0;
+  daemon_look (d);
+  return G_SOURCE_REMOVE;
+}
+
+void
+daemon_wake_before (WgdDaemon *d, gint64 when)
+{
+  gint64 now;
+
+  if (when == G_MAXINT64 || (d->wake_source != 0 && d->wake_at <= when))
+    return;
+  g_clear_handle_id (&d->wake_source, g_source_remove);
+  now = (gint64) wgd_clock_now ();
+  d->wake_at = when;
+  /* The clock has whole seconds: waiting when - now from somewhere in
+   * the second now wakes at most a second late, never early. */
+  d->wake_source = g_timeout_add ((guint) CLAMP (when - now, 0, G_MAXUINT / 1000) * 1000,
+                                  wake_cb, d);
 }
 
 /* Known peers get their last endpoint at once, before the LAN answers,
@@ -1545,7 +1673,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  d->log_budget = REJECTION_LINES_PER_TICK;
+  d->log_budget = REJECTION_LINES_PER_WINDOW;
   d->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
@@ -1592,7 +1720,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   for (guint i = 0; i < d->interfaces->len; i++)
     wgd_device_free (interface_read (d, &g_array_index (d->interfaces, Interface, i)));
   daemon_restore_endpoints (d);
-  /* A revocation list just read takes effect now, not at the next tick. */
+  /* A revocation list just read takes effect now, not at the next wake-up. */
   daemon_expire_mesh_peers (d);
 
   d->addresses = wgd_address_monitor_new (on_address, d, error);
@@ -1600,7 +1728,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
     return NULL;
   if (!wgd_address_monitor_set_link_func (d->addresses, on_link, error))
     return NULL;
-  d->mdns = wgd_mdns_new (on_record, on_bad_txt, d, error);
+  d->mdns = wgd_mdns_new (on_record, on_bad_txt, on_unanswered, d, error);
   if (d->mdns == NULL)
     return NULL;
   daemon_setup_browsing (d);
@@ -1608,7 +1736,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   daemon_setup_rendezvous (d, NULL);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
-  d->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, d);
+  daemon_wake_before (d, daemon_next_expiry (d, (gint64) wgd_clock_now ()));
   return g_steal_pointer (&d);
 }
 
@@ -1773,8 +1901,8 @@ wgd_daemon_free (WgdDaemon *d)
     return;
   if (d->announce_source != 0)
     g_source_remove (d->announce_source);
-  if (d->tick_source != 0)
-    g_source_remove (d->tick_source);
+  g_clear_handle_id (&d->wake_source, g_source_remove);
+  g_clear_handle_id (&d->log_window_source, g_source_remove);
   if (d->save_source != 0)
     g_source_remove (d->save_source);
   if (d->redecide_source != 0)

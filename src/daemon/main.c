@@ -30,11 +30,12 @@ typedef struct {
   WgdDbusInterfaces *dbus_interfaces;
   WgdDbusPeers *dbus_peers;
   WgdDbusBus *bus;
-  guint status_source;
+  guint status_source;          /* looking for readiness every second */
+  guint status_listener;
+  guint status_idle;            /* STATUS= once the core's events of this round are told */
   gboolean ready;               /* READY=1 was sent */
+  gchar *status_sent;           /* the last STATUS= */
 } Main;
-
-#define STATUS_SECONDS 30
 
 static gboolean
 on_stop (gpointer user_data)
@@ -107,8 +108,6 @@ on_reload (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_status (gpointer user_data);
-
 /* The D-Bus API listens to the core, which knows nothing of it. The bus
  * is connected in the background: without one, the daemon works on. */
 static void
@@ -131,33 +130,56 @@ main_stop_dbus (Main *m)
   g_clear_object (&m->objects);
 }
 
-/* READY=1 once our service is published, looked for every second; after
- * that STATUS= twice a minute, so an idle daemon stays idle. */
+/* READY=1 once our service is published, looked for every second (the
+ * publication is avahi-daemon's, no event of the core's); STATUS= each
+ * time it changes, and never else, so that an idle daemon stays idle. */
 static void
-main_schedule_status (Main *m, gboolean ready)
+main_send_status (Main *m)
 {
-  if (m->status_source != 0)
-    g_source_remove (m->status_source);
-  m->status_source = g_timeout_add_seconds (ready ? STATUS_SECONDS : 1, on_status, m);
+  gboolean ready = m->ready || wgd_daemon_is_ready (m->daemon);
+  g_autofree gchar *status = wgd_daemon_status (m->daemon);
+  g_autofree gchar *line = NULL;
+
+  if (ready == m->ready && g_strcmp0 (status, m->status_sent) == 0)
+    return;
+  line = g_strdup_printf ("%sSTATUS=%s", ready && !m->ready ? "READY=1\n" : "", status);
+  wgd_sd_notify (line);
+  m->ready = ready;
+  g_free (m->status_sent);
+  m->status_sent = g_steal_pointer (&status);
 }
 
 static gboolean
 on_status (gpointer user_data)
 {
   Main *m = user_data;
-  gboolean ready = wgd_daemon_is_ready (m->daemon);
-  g_autofree gchar *status = wgd_daemon_status (m->daemon);
-  g_autofree gchar *line = g_strdup_printf ("%sSTATUS=%s", ready ? "READY=1\n" : "", status);
 
-  wgd_sd_notify (line);
-  if (ready && !m->ready)
-    {
-      m->ready = TRUE;
-      m->status_source = 0;
-      main_schedule_status (m, TRUE);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+  main_send_status (m);
+  if (!m->ready)
+    return G_SOURCE_CONTINUE;
+  m->status_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_status_idle (gpointer user_data)
+{
+  Main *m = user_data;
+
+  m->status_idle = 0;
+  main_send_status (m);
+  return G_SOURCE_REMOVE;
+}
+
+/* A round of events can name every peer: the line is made once after it. */
+static void
+on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
+                 const gchar *ifname, gpointer user_data)
+{
+  Main *m = user_data;
+
+  if (m->status_idle == 0)
+    m->status_idle = g_idle_add (on_status_idle, m);
 }
 
 int
@@ -243,11 +265,16 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_stop, &m);
   g_unix_signal_add (SIGINT, on_stop, &m);
   g_unix_signal_add (SIGHUP, on_reload, &m);
-  main_schedule_status (&m, FALSE);
+  main_send_status (&m);
+  if (!m.ready)
+    m.status_source = g_timeout_add_seconds (1, on_status, &m);
+  m.status_listener = wgd_daemon_add_listener (m.daemon, on_daemon_event, &m);
   main_start_dbus (&m);
   g_main_loop_run (m.loop);
 
-  g_source_remove (m.status_source);
+  g_clear_handle_id (&m.status_source, g_source_remove);
+  g_clear_handle_id (&m.status_idle, g_source_remove);
+  wgd_daemon_remove_listener (m.daemon, m.status_listener);
   main_stop_dbus (&m);
   wgd_daemon_stop (m.daemon);
   wgd_daemon_free (m.daemon);
@@ -255,5 +282,6 @@ main (int argc, char **argv)
   g_main_loop_unref (m.loop);
   g_free (m.config_path);
   g_free (m.state_dir);
+  g_free (m.status_sent);
   return 0;
 }

@@ -79,7 +79,7 @@ static const guint kick_again_s[] = { 3, 10 };
  * not answer. */
 #define CACHE_MS 25000
 /* Names that gave nothing to watch, or found no room, are looked at again
- * after 15 s (the daemon's tick), 30 s, … 960 s: never dropped, cheap
+ * after 15 s, 30 s, … 960 s: never dropped, cheap
  * when they are many, and still looked at several times while avahi-core
  * keeps a PTR record announced with avahi's own lifetime (75 min,
  * AVAHI_DEFAULT_TTL in avahi-common/defs.h). */
@@ -91,6 +91,9 @@ static const guint kick_again_s[] = { 3, 10 };
  * waits for a liveness check (GetState, answered within 2 s, or asked
  * again every 2 s until it is). */
 #define HEARD_FRESH_US (2 * G_USEC_PER_SEC)
+/* Lookups that timed out are summed up this long after the first of
+ * them: a flood of names that never answer is one line. */
+#define UNANSWERED_WINDOW_S 15
 #define CHECK_TIMEOUT_MS 2000
 #define CHECK_RETRY_S 2
 /* A browse makes avahi-core ask with every name it knows of the type
@@ -169,7 +172,8 @@ struct _WgdMdns {
   guint n_lookups;
   guint n_asking;
   guint n_watched;
-  guint unanswered;             /* lookups that timed out, since the last tick */
+  guint unanswered;             /* lookups that timed out in this window */
+  guint unanswered_source;      /* the window's end */
   GHashTable *peer_services;    /* keys of services that carried a peer's record */
   gboolean peers_full_said;
   gboolean refusal_said;
@@ -190,6 +194,7 @@ struct _WgdMdns {
   guint reconnect_source;
   WgdMdnsRecordFunc on_record;
   WgdMdnsBadTxtFunc on_bad_txt;
+  WgdMdnsUnansweredFunc on_unanswered;
   gpointer user_data;
 };
 
@@ -457,6 +462,19 @@ service_probed (WgdMdns *mdns, Service *s)
     }
 }
 
+static gboolean
+unanswered_cb (gpointer user_data)
+{
+  WgdMdns *mdns = user_data;
+  guint unanswered = mdns->unanswered;
+
+  mdns->unanswered_source = 0;
+  mdns->unanswered = 0;
+  if (mdns->on_unanswered != NULL)
+    mdns->on_unanswered (unanswered, UNANSWERED_WINDOW_S, mdns->user_data);
+  return G_SOURCE_REMOVE;
+}
+
 /* The lookup's deadline passed. */
 static void
 service_expire (WgdMdns *mdns, Service *s)
@@ -466,8 +484,8 @@ service_expire (WgdMdns *mdns, Service *s)
       service_settle (mdns, s);
       return;
     }
-  if (s->cache_read)
-    mdns->unanswered++;
+  if (s->cache_read && mdns->unanswered++ == 0)
+    mdns->unanswered_source = g_timeout_add_seconds (UNANSWERED_WINDOW_S, unanswered_cb, mdns);
   service_close (mdns, s);
   service_rest (mdns, s);
 }
@@ -1448,14 +1466,15 @@ bus_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 WgdMdns *
-wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt, gpointer user_data,
-              GError **error)
+wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt,
+              WgdMdnsUnansweredFunc on_unanswered, gpointer user_data, GError **error)
 {
   g_autoptr (WgdMdns) mdns = g_new0 (WgdMdns, 1);
   int err = 0;
 
   mdns->on_record = on_record;
   mdns->on_bad_txt = on_bad_txt;
+  mdns->on_unanswered = on_unanswered;
   mdns->user_data = user_data;
   mdns->browse = TRUE;
   mdns->browse_type = g_strdup (WGD_MDNS_SERVICE_TYPE);
@@ -1497,6 +1516,7 @@ wgd_mdns_free (WgdMdns *mdns)
   g_clear_handle_id (&mdns->probe_source, g_source_remove);
   g_clear_handle_id (&mdns->retry_source, g_source_remove);
   g_clear_handle_id (&mdns->hold_source, g_source_remove);
+  g_clear_handle_id (&mdns->unanswered_source, g_source_remove);
   /* avahi-client closes the connection first and frees every object
    * of it without asking avahi-daemon, which may not answer. */
   if (mdns->client != NULL)
@@ -1585,15 +1605,4 @@ gboolean
 wgd_mdns_is_published (WgdMdns *mdns)
 {
   return mdns->published;
-}
-
-guint
-wgd_mdns_tick (WgdMdns *mdns)
-{
-  guint unanswered = mdns->unanswered;
-
-  mdns->unanswered = 0;
-  if (mdns_is_connected (mdns))
-    mdns_check (mdns);
-  return unanswered;
 }

@@ -49,8 +49,13 @@ typedef WgdMdnsInterest (*WgdMdnsRecordFunc) (const guint8 *record, gsize len,
 typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const WgdMdnsOrigin *origin,
                                    gpointer user_data);
 
+/* Services announced on the LAN that gave no TXT record within their
+ * lookup's deadline, count of them in the window_s seconds after the
+ * first (a flood of names that never answer shows there). */
+typedef void (*WgdMdnsUnansweredFunc) (guint count, guint window_s, gpointer user_data);
+
 WgdMdns *wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt,
-                       gpointer user_data, GError **error);
+                       WgdMdnsUnansweredFunc on_unanswered, gpointer user_data, GError **error);
 void wgd_mdns_free (WgdMdns *mdns);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdMdns, wgd_mdns_free)
 
@@ -74,8 +79,3 @@ void wgd_mdns_set_browsing (WgdMdns *mdns, gboolean browse, const gchar *subtype
 gchar *wgd_mdns_mesh_subtype (const guint8 ca_key[32]);
 /* Whether our service is registered with avahi-daemon right now. */
 gboolean wgd_mdns_is_published (WgdMdns *mdns);
-/* For the daemon's tick: checks, without waiting, that avahi-daemon
- * still answers, and returns how many services announced on the LAN
- * gave no TXT record within their lookup's deadline since the last call
- * (a flood of names that never answer shows there). */
-guint wgd_mdns_tick (WgdMdns *mdns);

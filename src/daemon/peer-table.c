@@ -2,7 +2,7 @@
  * choice of docs/architecture.md §5: a LAN candidate on a subnet we share first, then
  * other LAN candidates, then reflexive, then configured; WireGuard's own
  * roaming wins while its handshakes are fresh; a candidate that gets no
- * handshake while traffic is sent is demoted and the next one tried. */
+ * handshake while a session is wanted is demoted and the next one tried. */
 #include "config.h"
 
 #include <string.h>
@@ -117,11 +117,12 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
   return entry;
 }
 
-void
+guint
 wgd_peer_table_expire (WgdPeerTable *table, gint64 now)
 {
   GHashTableIter iter;
   gpointer value;
+  guint dropped = 0;
 
   g_hash_table_iter_init (&iter, table->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -130,8 +131,12 @@ wgd_peer_table_expire (WgdPeerTable *table, gint64 now)
 
       for (guint i = entry->candidates->len; i > 0; i--)
         if (g_array_index (entry->candidates, WgdCandidate, i - 1).expires <= now)
-          g_array_remove_index (entry->candidates, i - 1);
+          {
+            g_array_remove_index (entry->candidates, i - 1);
+            dropped++;
+          }
     }
+  return dropped;
 }
 
 GPtrArray *
@@ -268,19 +273,33 @@ wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
   entry->applied_at = now;
   entry->applied_tx_bytes = device_peer ? device_peer->tx_bytes : 0;
   entry->applied_rx_bytes = device_peer ? device_peer->rx_bytes : 0;
+  entry->trial_open = TRUE;
+  entry->applied_handshake = FALSE;
 }
 
 gboolean
 wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
 {
   gboolean demoted = FALSE;
+  gboolean wanted;
 
-  if (!entry->applied || device_peer == NULL
-      || now - entry->applied_at < WGD_CANDIDATE_TRIAL_SECONDS)
+  if (!entry->applied || !entry->trial_open || device_peer == NULL)
     return FALSE;
-  if (device_peer->rx_bytes > entry->applied_rx_bytes
-      || device_peer->tx_bytes <= entry->applied_tx_bytes)
+  /* The clock has whole seconds: a handshake in the second it was set
+   * counts. */
+  if (device_peer->last_handshake_sec >= entry->applied_at
+      || device_peer->rx_bytes > entry->applied_rx_bytes)
+    {
+      entry->trial_open = FALSE;
+      return FALSE;
+    }
+  if (now - entry->applied_at < WGD_CANDIDATE_TRIAL_SECONDS)
     return FALSE;
+  wanted = entry->applied_handshake || device_peer->persistent_keepalive != 0
+           || device_peer->tx_bytes > entry->applied_tx_bytes;
+  if (!wanted)
+    return FALSE;
+  entry->trial_open = FALSE;
   for (guint i = 0; i < entry->candidates->len; i++)
     {
       WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
@@ -292,6 +311,36 @@ wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gin
         }
     }
   return demoted;
+}
+
+static void
+deadline_consider (gint64 *deadline, gint64 when, gint64 now)
+{
+  if (when > now && when < *deadline)
+    *deadline = when;
+}
+
+gint64
+wgd_peer_entry_next_deadline (const WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  gint64 deadline = G_MAXINT64;
+
+  if (entry->applied && entry->trial_open)
+    deadline_consider (&deadline, entry->applied_at + WGD_CANDIDATE_TRIAL_SECONDS, now);
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      deadline_consider (&deadline, c->expires, now);
+      deadline_consider (&deadline, c->demoted_until, now);
+    }
+  if (device_peer != NULL && device_peer->last_handshake_sec != 0
+      && device_peer->endpoint.sa.sa_family != AF_UNSPEC
+      && !(entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
+                                                 &entry->applied_endpoint)))
+    deadline_consider (&deadline, device_peer->last_handshake_sec + WGD_HANDSHAKE_FRESH_SECONDS,
+                       now);
+  return deadline;
 }
 
 /* The names are stable: they are shown on D-Bus. */

@@ -15,8 +15,10 @@
 
 /* A handshake this recent means the tunnel works where it is. */
 #define WGD_HANDSHAKE_FRESH_SECONDS 180
-/* How long a newly set endpoint gets to produce a handshake. */
-#define WGD_CANDIDATE_TRIAL_SECONDS 20
+/* How long a newly set endpoint gets to produce a handshake: two of
+ * WireGuard's attempts (it retries every 5 s, REKEY_TIMEOUT), the second
+ * answered within a second where the path works. */
+#define WGD_CANDIDATE_TRIAL_SECONDS 10
 /* How long a candidate that failed its trial is passed over. */
 #define WGD_CANDIDATE_DEMOTE_SECONDS 300
 
@@ -52,6 +54,11 @@ typedef struct {
   guint64 applied_tx_bytes;
   guint64 applied_rx_bytes;
   const gchar *applied_why;     /* static: why it was chosen, as logged */
+  /* Its trial is not judged yet (wgd_peer_entry_check_trial). */
+  gboolean trial_open;
+  /* The caller made WireGuard send a handshake to it after setting it:
+   * a session is wanted, even if no packet could be counted as sent. */
+  gboolean applied_handshake;
 } WgdPeerEntry;
 
 typedef struct _WgdPeerTable WgdPeerTable;
@@ -68,8 +75,8 @@ WgdPeerEntry *wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement 
                                      guint32 scope_ifindex, gint64 now);
 WgdPeerEntry *wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
 /* Drops expired candidates; peers stay (their WireGuard peer is never
- * torn down for a service that went quiet). */
-void wgd_peer_table_expire (WgdPeerTable *table, gint64 now);
+ * torn down for a service that went quiet). Returns how many went. */
+guint wgd_peer_table_expire (WgdPeerTable *table, gint64 now);
 GPtrArray *wgd_peer_table_get_peers (WgdPeerTable *table);
 
 /* Whether the peer's endpoint should change, given the local subnets
@@ -82,11 +89,24 @@ gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsi
 /* Notes that the endpoint was written into the device. */
 void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
                              const WgdPeer *device_peer, gint64 now);
-/* Demotes the applied candidate if its trial is over with traffic sent
- * to it and nothing received since (a session that moves keeps its keys,
- * so received data, not a new handshake, is the sign of life); TRUE when
- * it did, so the caller chooses again. */
+/* Judges the applied candidate's trial. A handshake since it was set,
+ * or data received (a session that moves keeps its keys), proves it and
+ * ends the trial. Once WGD_CANDIDATE_TRIAL_SECONDS are over without
+ * either, it is demoted if a session was wanted: a handshake was asked
+ * for, WireGuard keeps one alive (persistent keepalive), or something was
+ * sent to it (a send that fails locally is never counted, so the
+ * counter alone is not enough). A peer nobody wants a session with is
+ * never demoted: its trial stays open. TRUE when it was demoted, so the
+ * caller chooses again. */
 gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer,
+                                     gint64 now);
+/* When the entry must be looked at again, after now: its open trial's
+ * end (one still open after it, as nothing wanted a session, is judged
+ * whenever the daemon looks again), a candidate's expiry or end of demotion,
+ * and, while WireGuard's roaming wins (device_peer, may be NULL, has a
+ * fresh handshake at another endpoint), when that handshake goes stale.
+ * G_MAXINT64 when nothing is due. */
+gint64 wgd_peer_entry_next_deadline (const WgdPeerEntry *entry, const WgdPeer *device_peer,
                                      gint64 now);
 
 const gchar *wgd_candidate_source_to_string (WgdCandidateSource source);

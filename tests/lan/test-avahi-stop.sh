@@ -6,6 +6,9 @@
 # of the stopped avahi-daemon and keeps running; once avahi-daemon runs
 # again, h2's new endpoint arrives within seconds, although neither h2
 # nor avahi-daemon on h1 would say anything about it for a long while.
+# An idle wgdiscoverd asks avahi-daemon nothing (it would cost wake-ups),
+# so it notices once it has something to ask: here h1 gains an address
+# and publishes its record anew.
 # Prints TAP; needs root.
 
 # Absolute: commands run inside a host (lan_exec) start at its root.
@@ -45,6 +48,7 @@ lan_start 3 python3 "$send" --from 10.77.0.3 --from fd77::3 --rate 200 --junk 29
 sleep 2
 lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
 lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
+lan_exec 1 ip addr add 10.77.0.51/24 dev eth0
 unanswered() { logged 'avahi-daemon does not answer'; }
 check "wgdiscoverd on h1 notices that avahi-daemon does not answer" "within 25 unanswered"
 sleep $((found + 95 - $(date +%s)))

@@ -1,6 +1,7 @@
 /* test-peer-table.c — the endpoint choice of docs/architecture.md §5: ranking,
  * shared subnets, link-local scope, expiry, WireGuard's own roaming,
- * and demotion of a candidate that gets no handshake. */
+ * demotion of a candidate that gets no handshake while a session is
+ * wanted, and the deadlines the daemon's timer follows. */
 #include "config.h"
 
 #include <string.h>
@@ -180,8 +181,9 @@ test_expiry (Fixture *f, gconstpointer data)
 
   g_assert_cmpstr (before, ==, "192.168.1.77:4");
   g_assert_cmpstr (after, ==, "keep");
-  wgd_peer_table_expire (f->table, NOW + 600);
+  g_assert_cmpuint (wgd_peer_table_expire (f->table, NOW + 600), ==, 1);
   g_assert_cmpuint (e->candidates->len, ==, 0);
+  g_assert_cmpuint (wgd_peer_table_expire (f->table, NOW + 600), ==, 0);
   /* The peer itself stays. */
   g_assert_true (wgd_peer_table_lookup (f->table, e->wg_key) == e);
 }
@@ -227,45 +229,153 @@ test_better_candidate_replaces_working_one (Fixture *f, gconstpointer data)
   g_assert_cmpstr (c, ==, "192.168.1.77:4");
 }
 
+/* The first of two LAN candidates chosen and applied at NOW, with tx
+ * bytes counted before; *applied is what was set. */
+static WgdPeerEntry *
+trial_start (Fixture *f, WgdPeer *device, WgdSockaddr *applied)
+{
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4",
+                                                   "host:192.168.1.78:4", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  g_autofree gchar *first = choose (f, e, device, NOW);
+
+  g_assert_cmpstr (first, ==, "192.168.1.77:4");
+  g_assert_true (wgd_sockaddr_parse (first, applied));
+  device->endpoint = *applied;
+  device->tx_bytes = 1000;
+  device->rx_bytes = 500;
+  wgd_peer_entry_applied (e, applied, device, NOW);
+  return e;
+}
+
+/* A black-holed path: handshakes are sent (and counted), none comes
+ * back. Demoted at the trial's end, not before; the next candidate is
+ * tried, and the first again once the demotion runs out. */
 static void
 test_demotion (Fixture *f, gconstpointer data)
 {
-  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4",
-                                                   "reflexive:203.0.113.9:2", NULL },
-                            WGD_SOURCE_MDNS, 0);
   g_autoptr (WgdPeer) device = wgd_peer_new ();
-  g_autofree gchar *first = choose (f, e, device, NOW);
   g_autofree gchar *second = NULL;
   g_autofree gchar *back = NULL;
   WgdSockaddr applied;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
 
-  g_assert_cmpstr (first, ==, "192.168.1.77:4");
-  g_assert_true (wgd_sockaddr_parse (first, &applied));
-  device->endpoint = applied;
-  device->tx_bytes = 1000;
-  wgd_peer_entry_applied (e, &applied, device, NOW);
-
-  /* Within the trial, or without traffic sent, nothing is judged. */
+  device->tx_bytes = 1148;      /* one handshake initiation */
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS - 1));
-  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
-  /* Data received after the change: it works. */
-  device->tx_bytes = 5000;
-  device->rx_bytes = 100;
-  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
-
-  /* Traffic sent, nothing received since the change: demoted, next tried. */
-  device->rx_bytes = 0;
+  g_assert_true (e->trial_open);
+  device->tx_bytes = 1296;
   g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  g_assert_false (e->trial_open);
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS + 1));
   second = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);
-  g_assert_cmpstr (second, ==, "203.0.113.9:2");
+  g_assert_cmpstr (second, ==, "192.168.1.78:4");
   g_assert_true (wgd_sockaddr_parse (second, &applied));
   device->endpoint = applied;
   wgd_peer_entry_applied (e, &applied, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);
 
-  /* After the demotion runs out, the better candidate is tried again. */
   back = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS + WGD_CANDIDATE_DEMOTE_SECONDS);
   g_assert_cmpstr (back, ==, "192.168.1.77:4");
+}
+
+/* Sending fails locally (a firewall's output rule, no route): WireGuard
+ * counts nothing sent. A session is still wanted when it keeps one alive
+ * (persistent keepalive) or a handshake was asked for: demoted all the
+ * same. */
+static void
+test_demotion_without_tx (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr applied;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  device->persistent_keepalive = 25;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+
+  device->persistent_keepalive = 0;
+  wgd_peer_entry_applied (e, &applied, device, NOW + 100);
+  g_assert_false (e->applied_handshake);
+  e->applied_handshake = TRUE;
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 100 + WGD_CANDIDATE_TRIAL_SECONDS - 1));
+  /* The candidate is still demoted from before: nothing to demote again,
+   * but the trial is over. */
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 100 + WGD_CANDIDATE_TRIAL_SECONDS));
+  g_assert_false (e->trial_open);
+}
+
+/* A peer nobody talks to is never demoted: its trial stays open, with
+ * no deadline of its own after its end, and is judged once a session is
+ * wanted. */
+static void
+test_idle_not_demoted (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr applied;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+  gint64 later = NOW + 10 * WGD_CANDIDATE_TRIAL_SECONDS;
+
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW), ==,
+                   NOW + WGD_CANDIDATE_TRIAL_SECONDS);
+  g_assert_false (wgd_peer_entry_check_trial (e, device, later));
+  g_assert_true (e->trial_open);
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, later), ==, NOW + 600);
+  device->tx_bytes = 2000;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, later));
+}
+
+/* A handshake since the endpoint was set, or data received, proves the
+ * path and ends the trial: later silence demotes nothing. */
+static void
+test_trial_passed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr applied;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+
+  device->last_handshake_sec = NOW - 1;
+  device->tx_bytes = 5000;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  wgd_peer_entry_applied (e, &applied, device, NOW + 400);
+  device->last_handshake_sec = NOW + 403;
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 404));
+  g_assert_false (e->trial_open);
+  device->tx_bytes = 9000;
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 400 + WGD_CANDIDATE_TRIAL_SECONDS));
+
+  wgd_peer_entry_applied (e, &applied, device, NOW + 1000);
+  device->rx_bytes += 32;
+  device->tx_bytes += 32;
+  g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 1000 + WGD_CANDIDATE_TRIAL_SECONDS));
+  g_assert_false (e->trial_open);
+}
+
+/* What the daemon's timer is set for: the earliest of a trial's end,
+ * a candidate's expiry or end of demotion, and the staleness of a
+ * handshake WireGuard roamed with. */
+static void
+test_next_deadline (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr applied;
+  WgdSockaddr roamed;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+  gint64 expires = NOW + 600;   /* update () announces at NOW, for 600 s */
+
+  device->last_handshake_sec = NOW;
+  wgd_peer_entry_check_trial (e, device, NOW + 1);
+  g_assert_false (e->trial_open);
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 1), ==, expires);
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, expires), ==, G_MAXINT64);
+
+  g_array_index (e->candidates, WgdCandidate, 1).demoted_until = NOW + 30;
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 1), ==, NOW + 30);
+
+  g_assert_true (wgd_sockaddr_parse ("198.51.100.7:9", &roamed));
+  device->endpoint = roamed;
+  device->last_handshake_sec = NOW + 5;
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 31), ==,
+                   NOW + 5 + WGD_HANDSHAKE_FRESH_SECONDS);
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, NULL, NOW + 31), ==, expires);
 }
 
 /* The source names are shown on D-Bus: each one distinct, and read
@@ -308,6 +418,10 @@ main (int argc, char **argv)
   ADD ("roaming-respected", test_roaming_respected);
   ADD ("better-candidate-replaces-working-one", test_better_candidate_replaces_working_one);
   ADD ("demotion", test_demotion);
+  ADD ("demotion-without-tx", test_demotion_without_tx);
+  ADD ("idle-not-demoted", test_idle_not_demoted);
+  ADD ("trial-passed", test_trial_passed);
+  ADD ("next-deadline", test_next_deadline);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# idle-wakeups.sh — how often an idle wgdiscoverd wakes up: two hosts on
+# a virtual LAN (tests/lan/lan.sh) find each other, ping once over the
+# tunnel, settle (IDLE_SETTLE seconds, default 40: the start's own
+# timers run out), then host 1's daemon is traced with strace -f for
+# IDLE_SECONDS (default 300). Every return of a poll-like call (poll,
+# ppoll, epoll_wait, epoll_pwait) that could sleep, in any of its
+# threads, is one wake-up.
+# Prints wake-ups per minute against the goal of at most 2; host 1's
+# avahi-daemon, traced over the same window, is shown for scale (it is
+# no reference: it answers the LAN). Needs root.
+#
+#   WGDISCOVERCTL, WGDISCOVERD  the binaries (default: under build/plain)
+#   IDLE_TRACE                  a file to keep the daemon's trace in
+set -u
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+ctl=${WGDISCOVERCTL:-$here/build/plain/src/ctl/wgdiscoverctl}
+daemon=${WGDISCOVERD:-$here/build/plain/src/daemon/wgdiscoverd}
+seconds=${IDLE_SECONDS:-300}
+settle=${IDLE_SETTLE:-40}
+source "$here/tests/lan/lan.sh"
+
+for bin in "$ctl" "$daemon"; do
+  [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD" >&2; exit 2; }
+done
+command -v strace >/dev/null || { echo "strace not found: apt-get install strace" >&2; exit 2; }
+ctl=$(realpath "$ctl")
+daemon=$(realpath "$daemon")
+trap lan_down EXIT
+lan_up 2 >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
+w=$lan_dir
+umask 077
+
+for i in 1 2; do lan_node "$i" "$ctl" || exit 1; done
+lan_peer 1 2 && lan_peer 2 1
+declare -a pid
+for i in 1 2; do
+  lan_start "$i" "$daemon" --foreground --config "$w/conf$i" --state-dir "$w/state$i" > "$w/log$i" 2>&1
+  pid[i]=$lan_started
+done
+found() { [[ $(lan_endpoint 1 2) == 10.77.0.2:51820 && $(lan_endpoint 2 1) == 10.77.0.1:51820 ]]; }
+for ((t = 0; t < 300; t++)); do found && break; sleep 0.1; done
+found || { echo "the hosts did not find each other" >&2; sed 's/^/  /' "$w/log1" >&2; exit 1; }
+lan_exec 1 ping -c 1 -W 5 -q 10.78.0.2 >/dev/null || echo "# the tunnel did not answer a ping" >&2
+sleep "$settle"
+
+# wakeups PID: poll-like returns of PID's threads during the window.
+trace() {
+  timeout -s INT "$seconds" strace -f -qq -e signal=none \
+    -e trace=poll,ppoll,epoll_wait,epoll_pwait,select,pselect6 -p "$1" -o "$2" 2>/dev/null
+}
+avahi=$(lan_pidof 1 avahi-daemon | head -n 1)
+trace "${pid[1]}" "$w/daemon.trace" &
+tracer=$!
+[[ -n $avahi ]] && trace "$avahi" "$w/avahi.trace"
+wait "$tracer"
+# wakeups TRACE: returns of the poll-like calls that could sleep (a
+# timeout other than 0; a call split by another thread's is matched with
+# its start), per thread and in all.
+wakeups() {
+  awk '
+    function timeout_of(line) {
+      if (match(line, /, -?[0-9]+ <unfinished/) || match(line, /, -?[0-9]+\) += /)) {
+        t = substr(line, RSTART + 2); sub(/[^-0-9].*/, "", t); return t
+      }
+      return "?"
+    }
+    / <unfinished \.\.\.>/ { pending[$1] = timeout_of($0); next }
+    /resumed>/ { t = pending[$1]; delete pending[$1] }
+    !/resumed>/ { t = timeout_of($0) }
+    /\) += -?[0-9]/ { if (t != "0") { n[$1]++; all++ } }
+    END {
+      printf "%d", all + 0
+      for (tid in n) printf " %s:%d", tid, n[tid]
+      printf "\n"
+    }' "$1"
+}
+per_minute() { awk -v n="$1" -v s="$seconds" 'BEGIN { printf "%.1f", n * 60 / s }'; }
+read -r d threads < <(wakeups "$w/daemon.trace")
+echo "idle for ${seconds} s (after ${settle} s to settle), two hosts, endpoints set"
+echo "wgdiscoverd: $d wake-ups, $(per_minute "$d")/min (goal: at most 2/min); per thread: ${threads:-none}"
+if [[ -n $avahi ]]; then
+  read -r a _ < <(wakeups "$w/avahi.trace")
+  echo "avahi-daemon (same host, same window, for scale): $a wake-ups, $(per_minute "$a")/min"
+fi
+kill -0 "${pid[1]}" 2>/dev/null || { echo "wgdiscoverd on host 1 died" >&2; exit 1; }
+[[ -n ${IDLE_TRACE:-} ]] && cp "$w/daemon.trace" "$IDLE_TRACE"
+exit 0
