@@ -74,6 +74,7 @@ struct _WgdDaemon {
   gchar *node_name;
   guint64 last_timestamp;
   guint announce_source;
+  guint shake_source;           /* telling peers that our addresses moved */
   guint tick_source;
   guint save_source;
   guint redecide_source;
