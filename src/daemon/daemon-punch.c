@@ -143,7 +143,7 @@ attempt_write (Attempt *a, const Interface *iface, gboolean park)
     }
   else
     wgd_handshake_add_changes (changes, a->wg_key, &endpoint, attempt_keepalive (iface));
-  if (wgd_device_set_peers (a->ifname, (const WgdPeerChange *) changes->data, changes->len,
+  if (wgd_device_set_peers (a->ifname, &g_array_index (changes, WgdPeerChange, 0), changes->len,
                             &error))
     return TRUE;
   key = wgd_key_to_base64 (a->wg_key);

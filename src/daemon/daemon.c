@@ -487,7 +487,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
                                  interface_keepalive (iface, current));
       from = wgd_sockaddr_to_string (&current->endpoint);
       to = wgd_sockaddr_to_string (&endpoint);
-      if (!wgd_device_set_peers (iface->config->name, (const WgdPeerChange *) changes->data,
+      if (!wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
                                  changes->len, &error))
         {
           log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
@@ -1285,7 +1285,7 @@ shake_cb (gpointer user_data)
         }
       if (told == 0)
         continue;
-      if (wgd_device_set_peers (iface->config->name, (const WgdPeerChange *) changes->data,
+      if (wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
                                 changes->len, &error))
         g_info ("%s: our addresses changed: %u peers with a session told at once",
                 iface->config->name, told);
