@@ -87,12 +87,7 @@ start_daemon() {
 # first, h1 would get their handshakes, sent as they found it, and its
 # WireGuard their endpoints from those, which the daemon then leaves be.)
 for i in 2 3; do start_daemon "$i"; done
-announced() {
-  local s
-  s=$(lan_exec 1 avahi-browse -pt _wireguard._udp 2> /dev/null)
-  [[ $s == *";h2;_wireguard._udp;"* && $s == *";h3;_wireguard._udp;"* ]]
-}
-within 20 announced || echo "# h1's avahi-daemon does not see h2 and h3"
+within 20 'lan_announced 1 h2 h3' || echo "# h1's avahi-daemon does not see h2 and h3"
 start_daemon 1
 all_found() {
   local i j
