@@ -76,6 +76,7 @@ struct _WgdDaemon {
   guint announce_source;
   guint wake_source;            /* for what is due next (daemon_wake_before) */
   gint64 wake_at;
+  guint shake_source;           /* telling peers that our addresses moved */
   guint save_source;
   guint redecide_source;
   GPtrArray *actions;           /* Action: accepted, not yet acted on */

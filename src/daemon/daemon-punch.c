@@ -15,6 +15,7 @@
 #include "base64.h"
 #include "clock.h"
 #include "daemon-private.h"
+#include "handshake.h"
 #include "punch-policy.h"
 #include "punch.h"
 
@@ -120,32 +121,34 @@ attempt_keepalive (const Interface *iface)
                                                   : WGD_PUNCH_KEEPALIVE_S;
 }
 
-/* Writes the endpoint (or our loopback port when parking) and the
- * keepalive: turned off first, so that turning it on sends one at once,
- * and WireGuard shakes hands without waiting for traffic. */
+/* Writes the endpoint, toggling the keepalive on so that WireGuard
+ * shakes hands without waiting for traffic (handshake.h); or, parking,
+ * our loopback port with the keepalive off. */
 static gboolean
 attempt_write (Attempt *a, const Interface *iface, gboolean park)
 {
   g_autoptr (GError) error = NULL;
-  WgdPeerChange changes[2] = { { .flags = WGD_PEER_SET_KEEPALIVE } };
-  WgdPeerChange *c = &changes[1];
+  g_autoptr (GArray) changes = g_array_new (FALSE, TRUE, sizeof (WgdPeerChange));
+  WgdSockaddr endpoint = a->endpoint;
   g_autofree gchar *key = NULL, *to = NULL;
 
-  memcpy (changes[0].public_key, a->wg_key, WGD_KEY_LEN);
-  memcpy (c->public_key, a->wg_key, WGD_KEY_LEN);
-  c->flags = WGD_PEER_SET_ENDPOINT | WGD_PEER_SET_KEEPALIVE;
-  c->endpoint = a->endpoint;
-  c->persistent_keepalive = attempt_keepalive (iface);
   if (park)
     {
-      c->endpoint.in.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-      c->endpoint.in.sin_port = htons (iface->listen_port);
-      c->persistent_keepalive = 0;
+      WgdPeerChange c = { .flags = WGD_PEER_SET_ENDPOINT | WGD_PEER_SET_KEEPALIVE };
+
+      endpoint.in.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      endpoint.in.sin_port = htons (iface->listen_port);
+      memcpy (c.public_key, a->wg_key, WGD_KEY_LEN);
+      c.endpoint = endpoint;
+      g_array_append_val (changes, c);
     }
-  if (wgd_device_set_peers (a->ifname, changes, 2, &error))
+  else
+    wgd_handshake_add_changes (changes, a->wg_key, &endpoint, attempt_keepalive (iface));
+  if (wgd_device_set_peers (a->ifname, &g_array_index (changes, WgdPeerChange, 0), changes->len,
+                            &error))
     return TRUE;
   key = wgd_key_to_base64 (a->wg_key);
-  to = wgd_sockaddr_to_string (&c->endpoint);
+  to = wgd_sockaddr_to_string (&endpoint);
   log_decision (key, "rendezvous", "write-failed", G_LOG_LEVEL_WARNING,
                 _("%s: %s: cannot set endpoint %s: %s"), a->ifname, a->label, to,
                 error->message);

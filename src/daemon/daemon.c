@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "daemon-private.h"
 #include "daemon.h"
+#include "handshake.h"
 #include "mdns.h"
 #include "mesh.h"
 #include "pairing.h"
@@ -477,6 +478,15 @@ interface_note_endpoint (Interface *iface, const guint8 *wg_key, const WgdSockad
     seen->endpoint = *endpoint;
 }
 
+/* The keepalive a peer of iface keeps: the interface's, else the one it
+ * has (current: the device's view of it). */
+static guint16
+interface_keepalive (const Interface *iface, const WgdPeer *current)
+{
+  return iface->config->persistent_keepalive != 0 ? iface->config->persistent_keepalive
+                                                  : current->persistent_keepalive;
+}
+
 /* Writes the chosen endpoint of one peer into every interface that has
  * it (endpoint mode: only peers that are already there). devices is
  * daemon_read_devices (). */
@@ -484,6 +494,7 @@ static void
 daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
 {
   g_autoptr (GArray) subnets = NULL;
+  g_autoptr (GArray) changes = g_array_new (FALSE, TRUE, sizeof (WgdPeerChange));
   g_autofree gchar *key = NULL;
   gint64 now = (gint64) wgd_clock_now ();
 
@@ -497,7 +508,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       const WgdDevice *device = g_ptr_array_index (devices, i);
       g_autoptr (GError) error = NULL;
       WgdPeer *current;
-      WgdPeerChange change = { 0 };
+      WgdSockaddr endpoint;
       const gchar *why = NULL;
       g_autofree gchar *from = NULL;
       g_autofree gchar *to = NULL;
@@ -510,32 +521,32 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       wgd_peer_entry_check_trial (entry, current, now);
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
-                                  current, now, &change.endpoint, &why)
-          || daemon_punch_take (d->punch, iface, entry, &change.endpoint, current))
+                                  current, now, &endpoint, &why)
+          || daemon_punch_take (d->punch, iface, entry, &endpoint, current))
         continue;
-      memcpy (change.public_key, entry->wg_key, WGD_KEY_LEN);
-      change.flags = WGD_PEER_SET_ENDPOINT;
-      if (iface->config->persistent_keepalive != 0
-          && current->persistent_keepalive != iface->config->persistent_keepalive)
-        {
-          change.flags |= WGD_PEER_SET_KEEPALIVE;
-          change.persistent_keepalive = iface->config->persistent_keepalive;
-        }
+      /* With the endpoint, a handshake at once: the peer's WireGuard
+       * learns ours from it before any announcement of ours reaches it. */
+      g_array_set_size (changes, 0);
+      wgd_handshake_add_changes (changes, entry->wg_key, &endpoint,
+                                 interface_keepalive (iface, current));
       from = wgd_sockaddr_to_string (&current->endpoint);
-      to = wgd_sockaddr_to_string (&change.endpoint);
-      if (!wgd_device_set_peers (iface->config->name, &change, 1, &error))
+      to = wgd_sockaddr_to_string (&endpoint);
+      if (!wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
+                                 changes->len, &error))
         {
           log_decision (key, NULL, "write-failed", G_LOG_LEVEL_WARNING,
                         _("%s: peer %s (%s): cannot set endpoint %s: %s"), iface->config->name,
                         entry->name, key, to, error->message);
           continue;
         }
-      wgd_peer_entry_applied (entry, &change.endpoint, current, now);
+      wgd_peer_entry_applied (entry, &endpoint, current, now);
+      /* A session was asked for: no answer to it fails the trial. */
+      entry->applied_handshake = TRUE;
       entry->applied_why = why;
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
-      interface_note_endpoint (iface, entry->wg_key, &change.endpoint);
+      interface_note_endpoint (iface, entry->wg_key, &endpoint);
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
-                            g_memdup2 (&change.endpoint, sizeof change.endpoint));
+                            g_memdup2 (&endpoint, sizeof endpoint));
       d->endpoint_changes++;
       daemon_schedule_notify (d, TRUE, TRUE);
       daemon_schedule_save (d);
@@ -1322,11 +1333,63 @@ on_bad_txt (const GError *error, const WgdMdnsOrigin *origin, gpointer user_data
                         error->message, origin->service);
 }
 
+/* After our addresses moved, every peer we have a session with gets a
+ * packet from where we are now, so that its WireGuard roams to us at
+ * once; the re-signed record follows for everyone else. */
+static gboolean
+shake_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  gint64 now = (gint64) wgd_clock_now ();
+
+  d->shake_source = 0;
+  for (guint i = 0; i < d->interfaces->len && !d->paused; i++)
+    {
+      Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (WgdDevice) device = NULL;
+      g_autoptr (GArray) changes = g_array_new (FALSE, TRUE, sizeof (WgdPeerChange));
+      g_autoptr (GError) error = NULL;
+      guint told = 0;
+
+      if (!iface->usable || (device = wgd_device_get (iface->config->name, NULL)) == NULL)
+        continue;
+      for (guint j = 0; j < device->peers->len; j++)
+        {
+          const WgdPeer *peer = g_ptr_array_index (device->peers, j);
+
+          if (!wgd_handshake_wanted_after_move (peer, now))
+            continue;
+          /* Its endpoint written again, unchanged: that makes WireGuard
+           * forget the source address it sent from, which may be gone
+           * (wireguard-go only does so itself when the route's interface
+           * changes, device/sticky_linux.go). */
+          wgd_handshake_add_changes (changes, peer->public_key, &peer->endpoint,
+                                     interface_keepalive (iface, peer));
+          told++;
+        }
+      if (told == 0)
+        continue;
+      if (wgd_device_set_peers (iface->config->name, &g_array_index (changes, WgdPeerChange, 0),
+                                changes->len, &error))
+        g_info ("%s: our addresses changed: %u peers with a session told at once",
+                iface->config->name, told);
+      else
+        g_warning (_("%s: cannot tell the peers that our addresses changed: %s"),
+                   iface->config->name, error->message);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAddress *address,
             gpointer user_data)
 {
-  daemon_schedule_announce (user_data);
+  WgdDaemon *d = user_data;
+
+  daemon_schedule_announce (d);
+  /* A burst of changes read at once is told once, from where it ends. */
+  if (event == WGD_ADDRESS_ADDED && d->shake_source == 0)
+    d->shake_source = g_idle_add (shake_cb, d);
 }
 
 /* The earliest moment something must happen for a pending peer or a
@@ -1903,6 +1966,7 @@ wgd_daemon_free (WgdDaemon *d)
     g_source_remove (d->announce_source);
   g_clear_handle_id (&d->wake_source, g_source_remove);
   g_clear_handle_id (&d->log_window_source, g_source_remove);
+  g_clear_handle_id (&d->shake_source, g_source_remove);
   if (d->save_source != 0)
     g_source_remove (d->save_source);
   if (d->redecide_source != 0)

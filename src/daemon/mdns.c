@@ -96,17 +96,13 @@ static const guint kick_again_s[] = { 3, 10 };
 #define UNANSWERED_WINDOW_S 15
 #define CHECK_TIMEOUT_MS 2000
 #define CHECK_RETRY_S 2
-/* A browse makes avahi-core ask with every name it knows of the type
- * listed as a known answer, and an avahi-daemon hearing such a question
- * checks each of them against all its cached records and response jobs
- * of that type (known-answer suppression in avahi-core/server.c:
- * avahi_cache_stop_poof, avahi_response_scheduler_suppress): on a LAN
- * flooded with names every host takes seconds over each, and a service
- * announced after them waits that long to be heard. So we browse once
- * our own service is announced, or 2 s after connecting if it is not by
- * then (probing a name takes avahi three questions 250 ms apart, RFC 6762
- * §8.1, then it announces). */
-#define PUBLISH_FIRST_MS 2000
+/* We browse as soon as avahi-daemon is there, before our own service is
+ * announced: the names already announced are answered from avahi-daemon's
+ * cache or within a few hundred milliseconds, while announcing a new name
+ * takes a second of probing (three questions 250 ms apart, RFC 6762
+ * §8.1). A peer found meanwhile gets a handshake at once (handshake.h),
+ * and its WireGuard learns our endpoint from it before our announcement
+ * arrives. */
 /* RFC 6762 §5.4: the top bit of a question's class asks for a unicast
  * answer. For avahi-daemon it makes a key of its own (see service_kick). */
 #define CLASS_IN_QU (AVAHI_DNS_CLASS_IN | 0x8000)
@@ -149,8 +145,6 @@ struct _WgdMdns {
   gboolean browse;
   gchar *browse_type;           /* what to browse for: the service type or a mesh subtype */
   gboolean published;
-  gboolean browse_held;         /* until our service is announced (see PUBLISH_FIRST_MS) */
-  guint hold_source;
   gboolean publication_stale;   /* avahi-daemon may not have what we publish */
   gboolean group_reset;         /* a new port or subtype: a new service */
   gchar *group_host;            /* the host name its SRV record names */
@@ -1079,41 +1073,6 @@ txt_to_strlst (GStrv txt)
   return l;
 }
 
-static void mdns_sync_browsing (WgdMdns *mdns);
-
-static void
-mdns_release_browsing (WgdMdns *mdns)
-{
-  g_clear_handle_id (&mdns->hold_source, g_source_remove);
-  mdns->browse_held = FALSE;
-  mdns_sync_browsing (mdns);
-}
-
-static gboolean
-hold_over_cb (gpointer user_data)
-{
-  WgdMdns *mdns = user_data;
-
-  mdns->hold_source = 0;
-  mdns_release_browsing (mdns);
-  return G_SOURCE_REMOVE;
-}
-
-/* Once the daemon had its turn after connecting: with nothing to
- * publish, browsing starts now; else once published, or in a while. */
-static gboolean
-hold_check_cb (gpointer user_data)
-{
-  WgdMdns *mdns = user_data;
-
-  mdns->hold_source = 0;
-  if (mdns->name == NULL || mdns->published)
-    mdns_release_browsing (mdns);
-  else
-    mdns->hold_source = g_timeout_add (PUBLISH_FIRST_MS, hold_over_cb, mdns);
-  return G_SOURCE_REMOVE;
-}
-
 static void mdns_register (WgdMdns *mdns);
 static void mdns_sync_publication (WgdMdns *mdns);
 
@@ -1146,7 +1105,6 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
       mdns->published = TRUE;
       mdns->probe_stuck_said = FALSE;
-      mdns_release_browsing (mdns);
       g_info ("mdns: published '%s' on port %u", mdns->name, mdns->port);
       break;
     case AVAHI_ENTRY_GROUP_COLLISION:
@@ -1166,7 +1124,6 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
       g_warning (_("mdns: publishing failed: %s"),
                  avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (group))));
       mdns->published = FALSE;
-      mdns_release_browsing (mdns);
       break;
     case AVAHI_ENTRY_GROUP_REGISTERING:
       if (mdns->probe_source == 0)
@@ -1318,7 +1275,7 @@ mdns_sync_browsing (WgdMdns *mdns)
                                                          mdns->browse_type) == 0
                                          : !mdns->browse;
 
-  if (right || mdns->browse_held || !mdns_can_call (mdns))
+  if (right || !mdns_can_call (mdns))
     return;
   if (mdns->browser != NULL)
     {
@@ -1335,12 +1292,13 @@ mdns_sync_browsing (WgdMdns *mdns)
     mdns->browser_type = g_strdup (mdns->browse_type);
 }
 
-/* Everything that waited for avahi-daemon to answer. */
+/* Everything that waited for avahi-daemon to answer; browsing first,
+ * as its answers come first. */
 static void
 mdns_resume (WgdMdns *mdns)
 {
-  mdns_sync_publication (mdns);
   mdns_sync_browsing (mdns);
+  mdns_sync_publication (mdns);
   mdns_end_overdue (mdns);
   mdns_pump (mdns);
 }
@@ -1368,17 +1326,12 @@ mdns_drop_connection_state (WgdMdns *mdns)
 }
 
 /* avahi-daemon is there: what we publish goes to it, and browsing
- * starts as soon as it may (see PUBLISH_FIRST_MS). */
+ * starts at once. */
 static void
 mdns_connected (WgdMdns *mdns)
 {
   mdns_heard (mdns);
   mdns->publication_stale = TRUE;
-  if (mdns->browser == NULL && mdns->hold_source == 0)
-    {
-      mdns->browse_held = TRUE;
-      mdns->hold_source = g_idle_add_full (G_PRIORITY_DEFAULT, hold_check_cb, mdns, NULL);
-    }
   mdns_resume (mdns);
 }
 
@@ -1515,7 +1468,6 @@ wgd_mdns_free (WgdMdns *mdns)
   g_clear_handle_id (&mdns->browse_kick_deadline, g_source_remove);
   g_clear_handle_id (&mdns->probe_source, g_source_remove);
   g_clear_handle_id (&mdns->retry_source, g_source_remove);
-  g_clear_handle_id (&mdns->hold_source, g_source_remove);
   g_clear_handle_id (&mdns->unanswered_source, g_source_remove);
   /* avahi-client closes the connection first and frees every object
    * of it without asking avahi-daemon, which may not answer. */

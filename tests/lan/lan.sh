@@ -20,6 +20,8 @@
 #                      10.78.0.M/32, no endpoint)
 #   lan_pidof N NAME   the PIDs of the processes called NAME on host N
 #   lan_endpoint N M   the endpoint host N's wg0 has for host M
+#   lan_announced N NAME...  host N's avahi-daemon knows the
+#                      _wireguard._udp services NAME...
 #   lan_down           kill everything started and delete the namespaces
 #
 # Names carry this shell's PID, so runs side by side do not collide, and
@@ -205,6 +207,15 @@ lan_replay_keys() { grep -cE '^[0-9a-f]{64}=' "$lan_dir/state$1/replay"; }
 
 lan_endpoint() {
   lan_exec "$1" wg show wg0 endpoints | awk -v k="${lan_pub[$2]}" '$1 == k { print $2 }'
+}
+
+lan_announced() {
+  local n=$1 name services
+  shift
+  services=$(lan_exec "$n" avahi-browse -pt _wireguard._udp 2> /dev/null)
+  for name; do
+    [[ $services == *";$name;_wireguard._udp;"* ]] || return 1
+  done
 }
 
 # lan_netns_clear NETNS...: kills everything in these network

@@ -43,6 +43,11 @@ for i in 2 3; do
   lan_pub[i]=$(wg pubkey < "$w/own$i")
 done
 lan_peer 1 2 && lan_peer 2 1 && lan_peer 1 3 && lan_peer 3 1
+# h2 and h3 do not browse: setting h1's endpoint, they would send it a
+# handshake, and h1's WireGuard would take their addresses from it (the
+# key holder decides, docs/trust-model.md), whatever h1's daemon makes of
+# their records.
+for i in 2 3; do printf 'Browse=false\n' >> "$w/conf$i"; done
 
 declare -a pid
 for i in 1 2 3; do

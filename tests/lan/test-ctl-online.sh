@@ -93,7 +93,13 @@ start_daemon() {
   lan_start "$1" "$daemon" --foreground --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
   daemon_pid[$1]=$lan_started
 }
-for i in 1 2 3; do start_daemon "$i"; done
+# h1 starts last, once h2 and h3 are announced: it finds them by
+# browsing and sets their endpoints itself, with its reasons. (Started
+# first, h1 would get their handshakes, sent as they found it, and its
+# WireGuard their endpoints from those, which the daemon then leaves be.)
+for i in 2 3; do start_daemon "$i"; done
+within 20 'lan_announced 1 h2 h3' || echo "# h1's avahi-daemon does not see h2 and h3"
+start_daemon 1
 found() { [[ $(lan_endpoint 1 2) == 10.77.0.2:51820 && $(lan_endpoint 1 3) == 10.77.0.3:51820 ]]; }
 check "h1 sets h2's and h3's endpoints" "within 20 found"
 h2=$(peer_path 2)
@@ -203,6 +209,9 @@ check "peers --names gives both keys instead of the shared name" \
 lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
 lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
 check "h2's move shows in wg show on h1" "within 25 '[[ \$(lan_endpoint 1 2) == 10.77.0.12:51820 ]]'"
+# It can come by h2's handshake from its new address, before h2's new
+# record: then h1's daemon shows it from its next read of wg0.
+check "h2's move shows on h1's bus" "within 25 '[[ \$(prop $h2 Peer Endpoint) == 10.77.0.12:51820 ]]'"
 lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
 check "h2's peer object goes when h2 is removed from wg0" "within 25 '[[ -z \$(prop $h2 Peer Name) ]]'"
 

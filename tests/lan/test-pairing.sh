@@ -46,6 +46,11 @@ for i in 2 3; do
 done
 for i in 1 2 3; do sign[i]=$("$ctl" signkey < "$w/state$i/identity"); done
 lan_peer 1 2 && lan_peer 1 3 && lan_peer 2 1 && lan_peer 3 1
+# h2 and h3 do not browse: setting h1's endpoint, they would send it a
+# handshake, and h1's WireGuard would take their addresses from it (the
+# key holder decides, docs/trust-model.md), whatever h1's daemon makes of
+# their records. h1 reaches them once it sets their endpoints.
+for i in 2 3; do printf 'Browse=false\n' >> "$w/conf$i"; done
 
 ROOT=/org/wgdiscover1
 hex8() { lan_hex "$1" | cut -c1-16; }
