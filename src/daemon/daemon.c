@@ -487,6 +487,26 @@ interface_keepalive (const Interface *iface, const WgdPeer *current)
                                                   : current->persistent_keepalive;
 }
 
+/* WireGuard took the peer's endpoint from its own handshake (roaming):
+ * that one is restored after a restart as much as one we wrote. */
+static void
+daemon_note_roamed (WgdDaemon *d, const WgdPeer *current, gint64 now)
+{
+  g_autoptr (GBytes) key = NULL;
+  const WgdSockaddr *saved;
+
+  if (current->endpoint.sa.sa_family == AF_UNSPEC || current->last_handshake_sec == 0
+      || now - current->last_handshake_sec >= WGD_HANDSHAKE_FRESH_SECONDS)
+    return;
+  key = g_bytes_new (current->public_key, WGD_KEY_LEN);
+  saved = g_hash_table_lookup (d->endpoints, key);
+  if (saved != NULL && wgd_sockaddr_equal (saved, &current->endpoint))
+    return;
+  g_hash_table_replace (d->endpoints, g_steal_pointer (&key),
+                        g_memdup2 (&current->endpoint, sizeof current->endpoint));
+  daemon_schedule_save (d);
+}
+
 /* Writes the chosen endpoint of one peer into every interface that has
  * it (endpoint mode: only peers that are already there). devices is
  * daemon_read_devices (). */
@@ -519,6 +539,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
+      daemon_note_roamed (d, current, now);
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &endpoint, &why)

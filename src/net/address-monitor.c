@@ -241,9 +241,11 @@ route_attr (const struct nlattr *attr, void *data)
   return MNL_CB_OK;
 }
 
-/* A route added through a link we know: whoever adds a WireGuard peer
- * (wg-quick, NetworkManager) routes its allowed-ips through the
- * interface just after, and nothing else says that peers changed. */
+/* A route added or removed through a link we know: whoever adds a
+ * WireGuard peer (wg-quick, NetworkManager) routes its allowed-ips
+ * through the interface just after, and removes that route with the
+ * peer (NetworkManager, networkd); nothing else says that peers
+ * changed. */
 static void
 handle_route (WgdAddressMonitor *mon, const struct nlmsghdr *nlh)
 {
@@ -274,6 +276,7 @@ monitor_message (const struct nlmsghdr *nlh, void *data)
       handle_addr (mon, nlh);
       break;
     case RTM_NEWROUTE:
+    case RTM_DELROUTE:
       handle_route (mon, nlh);
       break;
     default:

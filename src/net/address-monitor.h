@@ -36,7 +36,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdAddressMonitor, wgd_address_monitor_free)
 typedef enum {
   WGD_LINK_ADDED,               /* a link appeared, or took a new name */
   WGD_LINK_REMOVED,             /* a link went away, or gave up its name */
-  WGD_LINK_ROUTED,              /* a route through the link was added */
+  WGD_LINK_ROUTED,              /* a route through the link was added or removed */
 } WgdLinkEvent;
 
 typedef void (*WgdLinkFunc) (WgdAddressMonitor *monitor, WgdLinkEvent event, guint32 ifindex,

@@ -212,7 +212,11 @@ check "h2's move shows in wg show on h1" "within 25 '[[ \$(lan_endpoint 1 2) == 
 # It can come by h2's handshake from its new address, before h2's new
 # record: then h1's daemon shows it from its next read of wg0.
 check "h2's move shows on h1's bus" "within 25 '[[ \$(prop $h2 Peer Endpoint) == 10.77.0.12:51820 ]]'"
+# As NetworkManager and networkd remove a peer: the peer, then the
+# route to its allowed-ips, which tells h1's daemon to look.
+lan_exec 1 ip route add 10.78.0.2/32 dev wg0
 lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
+lan_exec 1 ip route del 10.78.0.2/32 dev wg0
 check "h2's peer object goes when h2 is removed from wg0" "within 25 '[[ -z \$(prop $h2 Peer Name) ]]'"
 
 mon() { grep -qF -- "$1" "$w/monitor"; }
