@@ -78,7 +78,13 @@ struct _WgdDaemon {
   guint save_source;
   guint redecide_source;
   GPtrArray *actions;           /* Action: accepted, not yet acted on */
-  GHashTable *unplaced;         /* service key → Heard: valid, for no interface yet */
+  GHashTable *unplaced;         /* service key → Heard: for no interface yet */
+  /* The interfaces' peers (Interface.peer_keys) are what records are
+   * judged by: read at most once a second for them (PEER_READ_US), and
+   * read again that long after a record went unplaced, so that a peer
+   * added meanwhile gets its record. */
+  gint64 peers_read_at;         /* monotonic */
+  guint peer_read_source;
   guint act_source;
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
