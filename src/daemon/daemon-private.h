@@ -86,6 +86,7 @@ struct _WgdDaemon {
   gint64 peers_read_at;         /* monotonic */
   guint peer_read_source;
   guint act_source;
+  gint64 acted_at;              /* monotonic: the last batch (see ACT_GAP_US) */
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
   GHashTable *logged;           /* "reason interface service" → count, to log once */
@@ -108,6 +109,7 @@ struct _WgdDaemon {
   GHashTable *listed_peers;
   guint notify_source;
   gboolean state_changed;       /* interfaces or peers may have changed */
+  GHashTable *dirty_peers;      /* GBytes wg keys: these peers may have changed */
   gboolean counters_changed;
   gboolean paused_changed;
 };
@@ -120,6 +122,9 @@ gboolean daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key);
 /* Listeners hear of what changed (state: interfaces or peers; counters)
  * once the main loop has finished what it is doing. */
 void daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters);
+/* The same for one peer's view only: what an announcement changes is
+ * told without going over every peer (a thousand of them). */
+void daemon_schedule_notify_peer (WgdDaemon *d, const guint8 *wg_key);
 
 /* One structured journal entry per decision (WGD_PEER_KEY, WGD_SOURCE,
  * WGD_REASON fields). */

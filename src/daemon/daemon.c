@@ -45,6 +45,11 @@
  * ago: a LAN of a thousand services costs no read of a thousand peers
  * each. */
 #define PEER_READ_US G_USEC_PER_SEC
+/* Acting on accepted records writes the replay state and reads every
+ * interface, both as long as there are peers: records that come in a
+ * stream (a thousand peers answering) are acted on in batches, at most
+ * one every ACT_GAP_US; a record after a pause, at once. */
+#define ACT_GAP_US (100 * 1000)
 /* Rejection lines per tick: service names are the sender's to choose,
  * so a flood of them is summed up, not logged. */
 #define REJECTION_LINES_PER_TICK 20
@@ -160,6 +165,25 @@ device_peer_keys (const WgdDevice *device)
   return keys;
 }
 
+/* Listeners hear of the peers whose view (endpoint, handshake,
+ * transfer) changed since the last read: on a read of a thousand peers,
+ * only those. */
+static void
+daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const PeerSeen *old = g_hash_table_lookup (before, key);
+
+      if (old == NULL || memcmp (old, value, sizeof *old) != 0)
+        daemon_schedule_notify_peer (d, g_bytes_get_data (key, NULL));
+    }
+}
+
 /* Takes what a read of the interface found (device, or NULL and error),
  * saying each change once: not there (a typo looks just like an
  * interface still to come), found, gone, a key that is not ours.
@@ -172,8 +196,9 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   const gchar *name = iface->config->name;
   gboolean news;
   gboolean foreign_key;
+  gboolean same;
+  GHashTable *before;
 
-  daemon_schedule_notify (d, TRUE, FALSE);
   if (device == NULL)
     {
       if (iface->usable)
@@ -184,10 +209,16 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
       iface->missing_logged = TRUE;
       iface->usable = FALSE;
       g_clear_pointer (&iface->peer_keys, g_hash_table_unref);
+      daemon_schedule_notify (d, TRUE, FALSE);
       return FALSE;
     }
   news = !iface->usable || iface->listen_port != device->listen_port
          || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
+  /* Nothing but the peers' view changed: the listeners hear of those
+   * peers only. */
+  same = !news && iface->has_public_key == device->has_public_key
+         && memcmp (iface->public_key, device->public_key, WGD_KEY_LEN) == 0
+         && g_hash_table_size (iface->peer_keys) == device->peers->len;
   if (!iface->usable)
     g_message (g_dngettext (GETTEXT_PACKAGE,
                             "%s: WireGuard interface found (%s backend, port %u, %u peer)",
@@ -207,9 +238,13 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
                  "pin our signing key for it ([Peer] in their configuration; "
                  "'wgdiscoverctl wgkey' gives the derived key instead)"), name);
   iface->key_warned = foreign_key;
-  if (iface->peer_keys != NULL)
-    g_hash_table_unref (iface->peer_keys);
+  before = g_steal_pointer (&iface->peer_keys);
   iface->peer_keys = device_peer_keys (device);
+  if (same)
+    daemon_notify_seen (d, before, iface->peer_keys);
+  else
+    daemon_schedule_notify (d, TRUE, FALSE);
+  g_clear_pointer (&before, g_hash_table_unref);
   return news;
 }
 
@@ -545,7 +580,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
                             g_memdup2 (&change.endpoint, sizeof change.endpoint));
       d->endpoint_changes++;
-      daemon_schedule_notify (d, TRUE, TRUE);
+      daemon_schedule_notify_peer (d, entry->wg_key);
+      daemon_schedule_notify (d, FALSE, TRUE);
       daemon_schedule_save (d);
       log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
                     _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
@@ -886,6 +922,7 @@ daemon_act (WgdDaemon *d)
   d->act_source = 0;
   if (actions->len == 0)
     return;
+  d->acted_at = g_get_monotonic_time ();
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
     g_warning (g_dngettext (GETTEXT_PACKAGE,
                             "saving the replay state before acting on %u record: %s",
@@ -929,18 +966,24 @@ act_cb (gpointer user_data)
 }
 
 /* Queues an accepted record (ann is taken) to be acted on in the main
- * loop's next round: the records of one burst are one batch. At default
- * priority, not idle: a LAN busy enough never leaves the loop idle. */
+ * loop's next round, or ACT_GAP_US after the last batch: the records of
+ * one burst are one batch. At default priority, not idle: a LAN busy
+ * enough never leaves the loop idle. */
 static void
 daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
 {
   Action *action = g_new0 (Action, 1);
+  gint64 wait_us = d->acted_at + ACT_GAP_US - g_get_monotonic_time ();
 
   action->ann = ann;
   action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
   g_ptr_array_add (d->actions, action);
-  if (d->act_source == 0)
+  if (d->act_source != 0)
+    return;
+  if (wait_us <= 0)
     d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
+  else
+    d->act_source = g_timeout_add ((guint) (MIN (wait_us, ACT_GAP_US) / 1000) + 1, act_cb, d);
 }
 
 gboolean
@@ -1140,7 +1183,8 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 
   /* Someone speaks for the key now: it waits for nobody. */
   wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
   d->accepted++;
-  daemon_schedule_notify (d, TRUE, TRUE);
+  daemon_schedule_notify_peer (d, ann->wg_key);
+  daemon_schedule_notify (d, FALSE, TRUE);
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
   /* Heard again (another protocol or interface); after a restart the
    * table is empty and the record still news to it. */
@@ -1671,6 +1715,8 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                            (GDestroyNotify) g_bytes_unref, NULL);
+  d->dirty_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                          (GDestroyNotify) g_bytes_unref, NULL);
   d->peers = wgd_peer_table_new ();
   d->pairing = wgd_pairing_new ();
   d->node_name = g_strdup (g_get_host_name ());
@@ -1909,6 +1955,7 @@ wgd_daemon_free (WgdDaemon *d)
   g_clear_pointer (&d->listeners, g_array_unref);
   g_clear_pointer (&d->listed_interfaces, g_hash_table_unref);
   g_clear_pointer (&d->listed_peers, g_hash_table_unref);
+  g_clear_pointer (&d->dirty_peers, g_hash_table_unref);
   g_clear_pointer (&d->actions, g_ptr_array_unref);
   g_clear_pointer (&d->unplaced, g_hash_table_unref);
   if (d->watch_source != 0)
