@@ -18,14 +18,15 @@
 # printed. Goals: peers ratio at most 1.2, RSS at most 16 MiB. Needs root.
 #
 #   WGDISCOVERCTL, WGDISCOVERD, WGD_MDNS_FLOOD  the binaries (default:
-#                                               under build/)
+#                                               under build/plain, as
+#                                               tools/check builds them)
 #   THOUSAND_PEERS                              how many (default 1000)
 set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-ctl=${WGDISCOVERCTL:-$here/build/src/ctl/wgdiscoverctl}
-daemon=${WGDISCOVERD:-$here/build/src/daemon/wgdiscoverd}
-flood=${WGD_MDNS_FLOOD:-$here/build/tests/lan/mdns-flood}
+ctl=${WGDISCOVERCTL:-$here/build/plain/src/ctl/wgdiscoverctl}
+daemon=${WGDISCOVERD:-$here/build/plain/src/daemon/wgdiscoverd}
+flood=${WGD_MDNS_FLOOD:-$here/build/plain/tests/lan/mdns-flood}
 reference=${WGDISCOVERD_REFERENCE:-}
 count=${THOUSAND_PEERS:-1000}
 source "$here/tests/lan/lan.sh"
