@@ -8,6 +8,10 @@
 #include "clock.h"
 #include "daemon-private.h"
 
+/* Counters alone (a LAN full of strangers moves them at every record)
+ * are told at most this often; any other change at once, with them. */
+#define COUNTERS_GAP_US (G_USEC_PER_SEC / 2)
+
 static void
 daemon_emit (WgdDaemon *d, WgdDaemonEvent event, const guint8 *wg_key, const gchar *ifname)
 {
@@ -179,6 +183,7 @@ notify_cb (gpointer user_data)
   WgdDaemon *d = user_data;
 
   d->notify_source = 0;
+  d->notify_delayed = FALSE;
   if (d->state_changed)
     {
       /* Interfaces first: a peer's object names its interface's. */
@@ -190,7 +195,10 @@ notify_cb (gpointer user_data)
   if (d->paused_changed)
     daemon_emit (d, WGD_DAEMON_PAUSED_CHANGED, NULL, NULL);
   if (d->counters_changed || d->state_changed || g_hash_table_size (d->dirty_peers) > 0)
-    daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
+    {
+      d->counted_at = g_get_monotonic_time ();
+      daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
+    }
   g_hash_table_remove_all (d->dirty_peers);
   d->state_changed = FALSE;
   d->counters_changed = FALSE;
@@ -202,10 +210,25 @@ notify_cb (gpointer user_data)
 void
 daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters)
 {
+  gint64 wait_us;
+
   d->state_changed |= state;
   d->counters_changed |= counters;
-  if (d->notify_source == 0)
-    d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
+  if (d->notify_source != 0 && !d->notify_delayed)
+    return;
+  wait_us = d->counted_at + COUNTERS_GAP_US - g_get_monotonic_time ();
+  if (!d->state_changed && g_hash_table_size (d->dirty_peers) == 0 && !d->paused_changed
+      && wait_us > 0)
+    {
+      if (d->notify_source == 0)
+        d->notify_source = g_timeout_add ((guint) (MIN (wait_us, COUNTERS_GAP_US) / 1000) + 1,
+                                          notify_cb, d);
+      d->notify_delayed = TRUE;
+      return;
+    }
+  g_clear_handle_id (&d->notify_source, g_source_remove);
+  d->notify_delayed = FALSE;
+  d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
 }
 
 void

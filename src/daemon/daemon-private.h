@@ -108,6 +108,8 @@ struct _WgdDaemon {
   GHashTable *listed_interfaces;
   GHashTable *listed_peers;
   guint notify_source;
+  gboolean notify_delayed;      /* notify_source waits for COUNTERS_GAP_US */
+  gint64 counted_at;            /* monotonic: counters last told */
   gboolean state_changed;       /* interfaces or peers may have changed */
   GHashTable *dirty_peers;      /* GBytes wg keys: these peers may have changed */
   gboolean counters_changed;
