@@ -14,13 +14,20 @@
 #define TXT_CHUNKS_MAX ((TXT_TEXT_MAX + WGD_TXT_CHUNK_MAX - 1) / WGD_TXT_CHUNK_MAX)
 
 GStrv
-wgd_txt_encode (const guint8 *record, gsize len)
+wgd_txt_encode (const guint8 *record, gsize len, const guint8 *wg_key)
 {
   g_autofree gchar *text = wgd_base64url_encode (record, len);
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   gsize text_len = strlen (text);
 
   g_strv_builder_add (builder, "txtvers=" WGD_TXT_VERSION);
+  if (wg_key != NULL)
+    {
+      g_autofree gchar *key = wgd_key_to_base64 (wg_key);
+      g_autofree gchar *pub = g_strconcat ("pub=", key, NULL);
+
+      g_strv_builder_add (builder, pub);
+    }
   for (gsize off = 0, i = 0; off < text_len; off += WGD_TXT_CHUNK_MAX, i++)
     {
       g_autofree gchar *chunk =
@@ -59,9 +66,24 @@ bad_txt (GError **error, gint code, const gchar *what)
   return FALSE;
 }
 
+/* The value of "pub=": exactly one key in standard base64, nothing around it. */
+static gboolean
+parse_hint (const WgdTxtItem *item, guint8 hint[WGD_KEY_LEN])
+{
+  gchar text[WGD_KEY_BASE64_LEN + 1];
+
+  if (item->len != 4 + WGD_KEY_BASE64_LEN || item->data[3] != '=')
+    return FALSE;
+  memcpy (text, item->data + 4, WGD_KEY_BASE64_LEN);
+  text[WGD_KEY_BASE64_LEN] = '\0';
+  /* Whitespace or a NUL leaves fewer than 44 characters of key: refused. */
+  return strlen (text) == WGD_KEY_BASE64_LEN && wgd_key_from_base64 (text, hint, NULL);
+}
+
 gboolean
 wgd_txt_decode (const WgdTxtItem *items, gsize n_items,
-                guint8 out[WGD_RECORD_MAX], gsize *out_len, GError **error)
+                guint8 out[WGD_RECORD_MAX], gsize *out_len,
+                guint8 hint[WGD_KEY_LEN], gboolean *has_hint, GError **error)
 {
   const WgdTxtItem *chunks[TXT_CHUNKS_MAX] = { NULL };
   gchar text[TXT_CHUNKS_MAX * WGD_TXT_CHUNK_MAX];
@@ -70,6 +92,7 @@ wgd_txt_decode (const WgdTxtItem *items, gsize n_items,
   gsize text_len = 0;
   g_autoptr (GError) local = NULL;
 
+  *has_hint = FALSE;
   for (gsize i = 0; i < n_items; i++)
     {
       const guint8 *eq = items[i].len ? memchr (items[i].data, '=', items[i].len) : NULL;
@@ -83,6 +106,16 @@ wgd_txt_decode (const WgdTxtItem *items, gsize n_items,
           if (eq == NULL || items[i].len != 9 || eq[1] != WGD_TXT_VERSION[0])
             return bad_txt (error, WGD_ERROR_MALFORMED, "unsupported txtvers (expected 1)");
           have_version = TRUE;
+          continue;
+        }
+      if (key_len == 3 && memcmp (items[i].data, "pub", 3) == 0)
+        {
+          if (*has_hint)
+            return bad_txt (error, WGD_ERROR_MALFORMED, "pub given twice");
+          if (!parse_hint (&items[i], hint))
+            return bad_txt (error, WGD_ERROR_MALFORMED,
+                            "pub= is not a WireGuard key in standard base64");
+          *has_hint = TRUE;
           continue;
         }
       if (!parse_chunk_key (items[i].data, key_len, &index))
@@ -122,4 +155,16 @@ wgd_txt_decode (const WgdTxtItem *items, gsize n_items,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+wgd_txt_check_hint (const guint8 hint[WGD_KEY_LEN], const WgdAnnouncement *ann, WgdVerdict *v)
+{
+  /* Not decoded: there is no key to compare with. */
+  if (v->reason == WGD_REASON_MALFORMED || v->reason == WGD_REASON_TOO_LARGE
+      || memcmp (hint, ann->wg_key, WGD_KEY_LEN) == 0)
+    return;
+  *v = (WgdVerdict) { .reason = WGD_REASON_MALFORMED };
+  g_strlcpy (v->detail, "the TXT's pub= names another WireGuard key than the signed record",
+             sizeof v->detail);
 }

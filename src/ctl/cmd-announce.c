@@ -105,7 +105,7 @@ announce_format (const WgdAnnouncement *ann, gboolean txt)
       encoded = wgd_base64url_encode (ann->record, ann->record_len);
       return g_strconcat (encoded, "\n", NULL);
     }
-  items = wgd_txt_encode (ann->record, ann->record_len);
+  items = wgd_txt_encode (ann->record, ann->record_len, ann->wg_key);
   joined = g_strjoinv ("\n", items);
   return g_strconcat (joined, "\n", NULL);
 }

@@ -157,7 +157,8 @@ verify_is_txt (GStrv lines)
 
 /* TXT strings as stripped lines; blank lines are not TXT strings. */
 static gboolean
-verify_decode_txt (GStrv lines, guint8 record[WGD_RECORD_MAX], gsize *len, GError **error)
+verify_decode_txt (GStrv lines, guint8 record[WGD_RECORD_MAX], gsize *len,
+                   guint8 hint[WGD_KEY_LEN], gboolean *has_hint, GError **error)
 {
   guint n_lines = g_strv_length (lines);
   g_autofree WgdTxtItem *items = g_new (WgdTxtItem, n_lines);
@@ -170,7 +171,7 @@ verify_decode_txt (GStrv lines, guint8 record[WGD_RECORD_MAX], gsize *len, GErro
         items[n_items].len = strlen (lines[i]);
         n_items++;
       }
-  return wgd_txt_decode (items, n_items, record, len, error);
+  return wgd_txt_decode (items, n_items, record, len, hint, has_hint, error);
 }
 
 static gboolean
@@ -325,6 +326,8 @@ ctl_cmd_verify (int argc, char **argv)
   g_auto (GStrv) lines = NULL;
   WgdTrustContext ctx = { 0 };
   WgdVerdict verdict;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint = FALSE;
   gsize len;
   int status;
 
@@ -350,8 +353,12 @@ ctl_cmd_verify (int argc, char **argv)
         return ctl_fail_error (usage.name, error);
       wgd_trust_check_record (store, NULL, &ctx, record, len, ann, &verdict);
     }
-  else if (verify_decode_txt (lines, record, &len, &error))
-    wgd_trust_check_record (store, NULL, &ctx, record, len, ann, &verdict);
+  else if (verify_decode_txt (lines, record, &len, hint, &has_hint, &error))
+    {
+      wgd_trust_check_record (store, NULL, &ctx, record, len, ann, &verdict);
+      if (has_hint)
+        wgd_txt_check_hint (hint, ann, &verdict);
+    }
   else
     {
       /* TXT strings that hold no record are a bad record, as the daemon

@@ -8,6 +8,10 @@
 #include "clock.h"
 #include "daemon-private.h"
 
+/* Counters alone (a LAN full of strangers moves them at every record)
+ * are told at most this often; any other change at once, with them. */
+#define COUNTERS_GAP_US (G_USEC_PER_SEC / 2)
+
 static void
 daemon_emit (WgdDaemon *d, WgdDaemonEvent event, const guint8 *wg_key, const gchar *ifname)
 {
@@ -143,22 +147,59 @@ daemon_notify_peers (WgdDaemon *d)
                  g_bytes_get_data (g_ptr_array_index (gone, i), NULL), NULL);
 }
 
+/* Whether the peer is to be listed now (see daemon_notify_peers). */
+static gboolean
+daemon_peer_is_listed_now (WgdDaemon *d, const guint8 *wg_key)
+{
+  const WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, wg_key);
+
+  if (entry != NULL)
+    return daemon_peer_is_known (d, entry);
+  return wgd_pairing_lookup (d->pairing, wg_key) != NULL && daemon_is_endpoint_peer (d, wg_key);
+}
+
+/* Only the peers marked by daemon_schedule_notify_peer. */
+static void
+daemon_notify_dirty_peers (WgdDaemon *d)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, d->dirty_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const guint8 *wg_key = g_bytes_get_data (key, NULL);
+
+      if (daemon_peer_is_listed_now (d, wg_key))
+        daemon_notify_peer (d, g_bytes_ref (key));
+      else if (g_hash_table_remove (d->listed_peers, key))
+        daemon_emit (d, WGD_DAEMON_PEER_REMOVED, wg_key, NULL);
+    }
+}
+
 static gboolean
 notify_cb (gpointer user_data)
 {
   WgdDaemon *d = user_data;
 
   d->notify_source = 0;
+  d->notify_delayed = FALSE;
   if (d->state_changed)
     {
       /* Interfaces first: a peer's object names its interface's. */
       daemon_notify_interfaces (d);
       daemon_notify_peers (d);
     }
+  else
+    daemon_notify_dirty_peers (d);
   if (d->paused_changed)
     daemon_emit (d, WGD_DAEMON_PAUSED_CHANGED, NULL, NULL);
-  if (d->counters_changed || d->state_changed)
-    daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
+  if (d->counters_changed || d->state_changed || g_hash_table_size (d->dirty_peers) > 0)
+    {
+      d->counted_at = g_get_monotonic_time ();
+      daemon_emit (d, WGD_DAEMON_COUNTERS_CHANGED, NULL, NULL);
+    }
+  g_hash_table_remove_all (d->dirty_peers);
   d->state_changed = FALSE;
   d->counters_changed = FALSE;
   d->paused_changed = FALSE;
@@ -169,10 +210,32 @@ notify_cb (gpointer user_data)
 void
 daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters)
 {
+  gint64 wait_us;
+
   d->state_changed |= state;
   d->counters_changed |= counters;
-  if (d->notify_source == 0)
-    d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
+  if (d->notify_source != 0 && !d->notify_delayed)
+    return;
+  wait_us = d->counted_at + COUNTERS_GAP_US - g_get_monotonic_time ();
+  if (!d->state_changed && g_hash_table_size (d->dirty_peers) == 0 && !d->paused_changed
+      && wait_us > 0)
+    {
+      if (d->notify_source == 0)
+        d->notify_source = g_timeout_add ((guint) (MIN (wait_us, COUNTERS_GAP_US) / 1000) + 1,
+                                          notify_cb, d);
+      d->notify_delayed = TRUE;
+      return;
+    }
+  g_clear_handle_id (&d->notify_source, g_source_remove);
+  d->notify_delayed = FALSE;
+  d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
+}
+
+void
+daemon_schedule_notify_peer (WgdDaemon *d, const guint8 *wg_key)
+{
+  g_hash_table_add (d->dirty_peers, g_bytes_new (wg_key, WGD_KEY_LEN));
+  daemon_schedule_notify (d, FALSE, FALSE);
 }
 
 
@@ -319,6 +382,27 @@ wgd_daemon_get_peer_keys (WgdDaemon *d)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_ptr_array_add (keys, g_bytes_ref (key));
   return keys;
+}
+
+void
+wgd_daemon_count_peers_by_trust (WgdDaemon *d, guint count[WGD_BINDING_COUNT])
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  memset (count, 0, sizeof (guint) * WGD_BINDING_COUNT);
+  g_hash_table_iter_init (&iter, d->listed_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      const guint8 *wg_key = g_bytes_get_data (key, NULL);
+      const WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, wg_key);
+
+      /* As wgd_daemon_get_peer: a listed peer is in the table or pending. */
+      if (entry != NULL && entry->binding < WGD_BINDING_COUNT)
+        count[entry->binding]++;
+      else if (entry == NULL && wgd_pairing_lookup (d->pairing, wg_key) != NULL)
+        count[WGD_BINDING_PENDING]++;
+    }
 }
 
 WgdDaemonPeerInfo *

@@ -80,8 +80,15 @@ struct _WgdDaemon {
   guint save_source;
   guint redecide_source;
   GPtrArray *actions;           /* Action: accepted, not yet acted on */
-  GHashTable *unplaced;         /* service key → Heard: valid, for no interface yet */
+  GHashTable *unplaced;         /* service key → Heard: for no interface yet */
+  /* The interfaces' peers (Interface.peer_keys) are what records are
+   * judged by: read at most once a second for them (PEER_READ_US), and
+   * read again that long after a record went unplaced, so that a peer
+   * added meanwhile gets its record. */
+  gint64 peers_read_at;         /* monotonic */
+  guint peer_read_source;
   guint act_source;
+  gint64 acted_at;              /* monotonic: the last batch (see ACT_GAP_US) */
   guint watch_source;           /* reading the interfaces every second */
   guint watch_left;             /* seconds of that still to go */
   GHashTable *logged;           /* "reason interface service" → count, to log once */
@@ -104,7 +111,10 @@ struct _WgdDaemon {
   GHashTable *listed_interfaces;
   GHashTable *listed_peers;
   guint notify_source;
+  gboolean notify_delayed;      /* notify_source waits for COUNTERS_GAP_US */
+  gint64 counted_at;            /* monotonic: counters last told */
   gboolean state_changed;       /* interfaces or peers may have changed */
+  GHashTable *dirty_peers;      /* GBytes wg keys: these peers may have changed */
   gboolean counters_changed;
   gboolean paused_changed;
 };
@@ -117,6 +127,9 @@ gboolean daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key);
 /* Listeners hear of what changed (state: interfaces or peers; counters)
  * once the main loop has finished what it is doing. */
 void daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters);
+/* The same for one peer's view only: what an announcement changes is
+ * told without going over every peer (a thousand of them). */
+void daemon_schedule_notify_peer (WgdDaemon *d, const guint8 *wg_key);
 
 /* Makes sure the daemon looks at everything due (expiry, trials, the
  * interfaces) no later than when (seconds of wgd_clock_now; G_MAXINT64:

@@ -22,6 +22,7 @@
 #include "pairing.h"
 #include "peer-table.h"
 #include "state.h"
+#include "txt.h"
 #include "wg-device.h"
 #include "wgd-error.h"
 
@@ -36,13 +37,22 @@
 #define WATCH_SECONDS 30
 /* The same after a route through it was added (see on_link). */
 #define ROUTE_WATCH_SECONDS 3
-/* Valid records kept for no interface yet (see Heard). */
+/* Records kept for no interface yet (see Heard). */
 #define UNPLACED_MAX 1024
 /* Rejection lines per window, which opens with the first line logged:
  * service names are the sender's to choose, so a flood of them is
  * summed up at the window's end, not logged. */
 #define REJECTION_LINES_PER_WINDOW 20
 #define REJECTION_WINDOW_SECONDS 15
+/* Records are judged by the interfaces' peers as read at most this long
+ * ago: a LAN of a thousand services costs no read of a thousand peers
+ * each. */
+#define PEER_READ_US G_USEC_PER_SEC
+/* Acting on accepted records writes the replay state and reads every
+ * interface, both as long as there are peers: records that come in a
+ * stream (a thousand peers answering) are acted on in batches, at most
+ * one every ACT_GAP_US; a record after a pause, at once. */
+#define ACT_GAP_US (100 * 1000)
 
 
 /* One structured journal entry per decision, with the fields to filter
@@ -155,29 +165,23 @@ device_peer_keys (const WgdDevice *device)
   return keys;
 }
 
-/* Whether two reads of an interface's peers (device_peer_keys) show the
- * same: listeners hear of a read only when it changed something, so
- * that an idle daemon's reads send nothing. */
-static gboolean
-device_view_equal (GHashTable *a, GHashTable *b)
+/* Listeners hear of the peers whose view (endpoint, handshake,
+ * transfer) changed since the last read: on a read of a thousand peers,
+ * only those. */
+static void
+daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
 {
   GHashTableIter iter;
   gpointer key, value;
 
-  if (a == NULL || b == NULL || g_hash_table_size (a) != g_hash_table_size (b))
-    return FALSE;
-  g_hash_table_iter_init (&iter, a);
+  g_hash_table_iter_init (&iter, now);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      const PeerSeen *x = value;
-      const PeerSeen *y = g_hash_table_lookup (b, key);
+      const PeerSeen *old = g_hash_table_lookup (before, key);
 
-      if (y == NULL || !wgd_sockaddr_equal (&x->endpoint, &y->endpoint)
-          || x->last_handshake != y->last_handshake || x->rx_bytes != y->rx_bytes
-          || x->tx_bytes != y->tx_bytes)
-        return FALSE;
+      if (old == NULL || memcmp (old, value, sizeof *old) != 0)
+        daemon_schedule_notify_peer (d, g_bytes_get_data (key, NULL));
     }
-  return TRUE;
 }
 
 /* Takes what a read of the interface found (device, or NULL and error),
@@ -192,7 +196,8 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   const gchar *name = iface->config->name;
   gboolean news;
   gboolean foreign_key;
-  GHashTable *seen;
+  gboolean same;
+  GHashTable *before;
 
   if (device == NULL)
     {
@@ -210,11 +215,11 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
     }
   news = !iface->usable || iface->listen_port != device->listen_port
          || iface->peer_keys == NULL || device_has_new_peer (device, iface->peer_keys);
-  seen = device_peer_keys (device);
-  if (news || iface->has_public_key != device->has_public_key
-      || memcmp (iface->public_key, device->public_key, WGD_KEY_LEN) != 0
-      || !device_view_equal (iface->peer_keys, seen))
-    daemon_schedule_notify (d, TRUE, FALSE);
+  /* Nothing but the peers' view changed: the listeners hear of those
+   * peers only. */
+  same = !news && iface->has_public_key == device->has_public_key
+         && memcmp (iface->public_key, device->public_key, WGD_KEY_LEN) == 0
+         && g_hash_table_size (iface->peer_keys) == device->peers->len;
   if (!iface->usable)
     g_message (g_dngettext (GETTEXT_PACKAGE,
                             "%s: WireGuard interface found (%s backend, port %u, %u peer)",
@@ -234,9 +239,13 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
                  "pin our signing key for it ([Peer] in their configuration; "
                  "'wgdiscoverctl wgkey' gives the derived key instead)"), name);
   iface->key_warned = foreign_key;
-  if (iface->peer_keys != NULL)
-    g_hash_table_unref (iface->peer_keys);
-  iface->peer_keys = seen;
+  before = g_steal_pointer (&iface->peer_keys);
+  iface->peer_keys = device_peer_keys (device);
+  if (same)
+    daemon_notify_seen (d, before, iface->peer_keys);
+  else
+    daemon_schedule_notify (d, TRUE, FALSE);
+  g_clear_pointer (&before, g_hash_table_unref);
   return news;
 }
 
@@ -364,7 +373,8 @@ daemon_announce (WgdDaemon *d)
         }
       daemon_note_own_record (d, ann);
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
-                        ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len);
+                        ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len,
+                        ann->wg_key);
       iface->announced_port = iface->listen_port;
       daemon_schedule_notify (d, TRUE, FALSE);
     }
@@ -464,7 +474,54 @@ daemon_read_devices (WgdDaemon *d)
 
   for (guint i = 0; i < d->interfaces->len; i++)
     g_ptr_array_add (devices, interface_read (d, &g_array_index (d->interfaces, Interface, i)));
+  d->peers_read_at = g_get_monotonic_time ();
   return devices;
+}
+
+/* The interfaces' peers, read now if the last read is older than
+ * PEER_READ_US. */
+static void
+daemon_refresh_peers (WgdDaemon *d)
+{
+  if (g_get_monotonic_time () - d->peers_read_at >= PEER_READ_US)
+    g_ptr_array_unref (daemon_read_devices (d));
+}
+
+static gboolean
+peer_read_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->peer_read_source = 0;
+  /* New peers have the records kept for them heard again (redecide_cb). */
+  g_ptr_array_unref (daemon_read_devices (d));
+  return G_SOURCE_REMOVE;
+}
+
+/* A record went unplaced, judged by a read of up to PEER_READ_US ago:
+ * a peer added since is seen by a read PEER_READ_US after that one. */
+static void
+daemon_schedule_peer_read (WgdDaemon *d)
+{
+  gint64 wait_us;
+
+  if (d->peer_read_source != 0)
+    return;
+  wait_us = d->peers_read_at + PEER_READ_US - g_get_monotonic_time ();
+  d->peer_read_source = g_timeout_add ((guint) (CLAMP (wait_us, 0, PEER_READ_US) / 1000),
+                                       peer_read_cb, d);
+}
+
+/* Whether the interface has wg_key as a peer, at its last read. */
+static gboolean
+interface_has_peer (const Interface *iface, const guint8 *wg_key)
+{
+  g_autoptr (GBytes) key = NULL;
+
+  if (!iface->usable || iface->peer_keys == NULL)
+    return FALSE;
+  key = g_bytes_new (wg_key, WGD_KEY_LEN);
+  return g_hash_table_contains (iface->peer_keys, key);
 }
 
 /* What we wrote is what the interface has now, until its next read. */
@@ -569,7 +626,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
                             g_memdup2 (&endpoint, sizeof endpoint));
       d->endpoint_changes++;
-      daemon_schedule_notify (d, TRUE, TRUE);
+      daemon_schedule_notify_peer (d, entry->wg_key);
+      daemon_schedule_notify (d, FALSE, TRUE);
       daemon_schedule_save (d);
       log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
                     _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
@@ -738,13 +796,13 @@ interface_claimed (const Interface *iface, const WgdAnnouncement *ann)
 }
 
 /* Whether an accepted record concerns us: its key is a peer of one of
- * our interfaces, or a mesh one of them is in admits it (admitted[i]
- * says which; freshness and replay were judged already, this is the
- * binding). A claim on a mesh that the mesh refuses is logged here, and
+ * our interfaces (at their last read), or a mesh one of them is in
+ * admits it (admitted[i] says which; freshness and replay were judged
+ * already, this is the binding). A claim on a mesh that the mesh refuses is logged here, and
  * *refused set. A stranger's record, however valid, leaves no state
  * behind, so a LAN full of them costs nothing. */
 static gboolean
-daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
+daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann,
               const gchar *source, const gchar *ifname, const gchar *service,
               gboolean *admitted, gboolean *refused)
 {
@@ -754,13 +812,12 @@ daemon_wants (WgdDaemon *d, const WgdAnnouncement *ann, GPtrArray *devices,
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
-      const WgdDevice *device = g_ptr_array_index (devices, i);
       WgdTrustContext ctx = { .mode = WGD_MODE_MESH, .now = wgd_clock_now () };
       WgdVerdict v;
 
-      if (device == NULL)
+      if (!iface->usable || iface->peer_keys == NULL)
         continue;
-      if (wgd_device_find_peer (device, ann->wg_key) != NULL)
+      if (interface_has_peer (iface, ann->wg_key))
         wanted = TRUE;
       if (iface->mesh == NULL || !interface_claimed (iface, ann))
         continue;
@@ -831,14 +888,17 @@ daemon_expire_mesh_peers (WgdDaemon *d)
     }
 }
 
-/* A valid record of a key that is no peer of any interface yet, as it
- * was heard: decided on again when an interface appears or gains
- * peers, so that they need not wait for the next announcement. At most
- * UNPLACED_MAX are kept (as many as mdns.c watches services), each the
- * newest of its service. */
+/* A record of a key that is no peer of any interface yet, as it was
+ * heard: valid, or not checked because its pub= named no peer; decided
+ * on again when an interface appears or gains peers, so that they need
+ * not wait for the next announcement. At most UNPLACED_MAX are kept
+ * (as many as mdns.c watches services), each the newest of its
+ * service. */
 typedef struct {
   guint8 record[WGD_RECORD_MAX];
   gsize len;
+  gboolean has_hint;
+  guint8 hint[WGD_KEY_LEN];     /* its pub= */
   gchar *service;
   guint32 ifindex;
   gchar *ifname;
@@ -869,7 +929,7 @@ daemon_forget_unplaced (WgdDaemon *d, const WgdMdnsOrigin *origin)
 }
 
 static void
-daemon_keep_unplaced (WgdDaemon *d, const guint8 *record, gsize len,
+daemon_keep_unplaced (WgdDaemon *d, const guint8 *record, gsize len, const guint8 *hint,
                       const WgdMdnsOrigin *origin)
 {
   Heard *heard;
@@ -886,6 +946,9 @@ daemon_keep_unplaced (WgdDaemon *d, const guint8 *record, gsize len,
   heard = g_new0 (Heard, 1);
   memcpy (heard->record, record, len);
   heard->len = len;
+  heard->has_hint = hint != NULL;
+  if (hint != NULL)
+    memcpy (heard->hint, hint, WGD_KEY_LEN);
   heard->service = g_strdup (origin->service);
   heard->ifindex = origin->ifindex;
   heard->ifname = g_strdup (origin->ifname);
@@ -928,6 +991,7 @@ daemon_act (WgdDaemon *d)
   d->act_source = 0;
   if (actions->len == 0)
     return;
+  d->acted_at = g_get_monotonic_time ();
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error))
     g_warning (g_dngettext (GETTEXT_PACKAGE,
                             "saving the replay state before acting on %u record: %s",
@@ -971,18 +1035,24 @@ act_cb (gpointer user_data)
 }
 
 /* Queues an accepted record (ann is taken) to be acted on in the main
- * loop's next round: the records of one burst are one batch. At default
- * priority, not idle: a LAN busy enough never leaves the loop idle. */
+ * loop's next round, or ACT_GAP_US after the last batch: the records of
+ * one burst are one batch. At default priority, not idle: a LAN busy
+ * enough never leaves the loop idle. */
 static void
 daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
 {
   Action *action = g_new0 (Action, 1);
+  gint64 wait_us = d->acted_at + ACT_GAP_US - g_get_monotonic_time ();
 
   action->ann = ann;
   action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
   g_ptr_array_add (d->actions, action);
-  if (d->act_source == 0)
+  if (d->act_source != 0)
+    return;
+  if (wait_us <= 0)
     d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
+  else
+    d->act_source = g_timeout_add ((guint) (MIN (wait_us, ACT_GAP_US) / 1000) + 1, act_cb, d);
 }
 
 gboolean
@@ -1055,25 +1125,95 @@ daemon_offer_pending (WgdDaemon *d, const WgdAnnouncement *ann, const WgdMdnsOri
   return TRUE;
 }
 
-/* Judges a record heard on the LAN or fetched from the rendezvous
- * server (source), or, again (kept is TRUE), one kept for no interface:
- * what was counted and logged when it came is not counted again, and
- * one that aged out meanwhile goes quietly. */
+/* Whether a record whose pub= names hint may concern us, judged
+ * without checking a signature or reading a device: hint is a peer of
+ * an interface (at their last read) or our own key, or the record
+ * claims a place in the mesh of a mesh-mode interface (which admits
+ * certified strangers), or it cannot be decoded (to be refused as such). */
+static gboolean
+daemon_may_want (WgdDaemon *d, const guint8 *hint, const guint8 *record, gsize len)
+{
+  g_autoptr (WgdAnnouncement) ann = NULL;
+  gboolean meshes = FALSE;
+
+  if (memcmp (hint, d->wg_public, WGD_KEY_LEN) == 0)
+    return TRUE;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (interface_has_peer (iface, hint)
+          || (iface->has_public_key && memcmp (hint, iface->public_key, WGD_KEY_LEN) == 0))
+        return TRUE;
+      meshes |= iface->mesh != NULL;
+    }
+  if (!meshes)
+    return FALSE;
+  ann = wgd_announcement_new ();
+  if (!wgd_announcement_decode (ann, record, len, NULL))
+    return TRUE;
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+
+      if (iface->mesh != NULL && interface_claimed (iface, ann))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A record for no peer here, valid or not checked (unchecked: its
+ * pub= names no peer): counted once, kept in case its key becomes a
+ * peer, and followed while there is room. */
 static WgdMdnsInterest
-daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdnsOrigin *origin,
-                    WgdCandidateSource source, gboolean kept)
+daemon_take_stranger (WgdDaemon *d, const guint8 *record, gsize len, const guint8 *hint,
+                      const WgdMdnsOrigin *origin, WgdCandidateSource source, gboolean kept,
+                      const gchar *name, const gchar *key)
+{
+  if (!kept)
+    {
+      g_debug ("not a peer here: %s (%s), service '%s' on %s", name, key, origin->service,
+               origin->ifname);
+      d->strangers++;
+      daemon_schedule_notify (d, FALSE, TRUE);
+    }
+  if (source == WGD_SOURCE_MDNS)
+    {
+      daemon_keep_unplaced (d, record, len, hint, origin);
+      daemon_schedule_peer_read (d);
+    }
+  return WGD_MDNS_FOLLOW_IF_ROOM;
+}
+
+/* Judges a record heard on the LAN (with its pub=, NULL if none) or
+ * fetched from the rendezvous server (source), or, again (kept is
+ * TRUE), one kept for no interface: what was counted and logged when it
+ * came is not counted again, and one that aged out meanwhile goes
+ * quietly. A pub= that names no peer is taken at its word: the record
+ * is a stranger's, and no signature is checked. */
+static WgdMdnsInterest
+daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 *hint,
+                    const WgdMdnsOrigin *origin, WgdCandidateSource source, gboolean kept)
 {
   const gchar *source_name = wgd_candidate_source_to_string (source);
-  g_autoptr (WgdAnnouncement) ann = wgd_announcement_new ();
-  g_autoptr (GPtrArray) devices = NULL;
-  g_autofree gboolean *admitted = g_new0 (gboolean, d->interfaces->len);
+  g_autoptr (WgdAnnouncement) ann = NULL;
+  g_autofree gboolean *admitted = NULL;
   WgdVerdict v;
   WgdTrustContext ctx = { .mode = WGD_MODE_ENDPOINT, .now = wgd_clock_now () };
   g_autofree gchar *key = NULL;
   WgdPeerEntry *entry;
   gboolean wanted, refused;
 
+  if (hint != NULL && !daemon_may_want (d, hint, record, len))
+    {
+      key = wgd_key_to_base64 (hint);
+      return daemon_take_stranger (d, record, len, hint, origin, source, kept, "unchecked", key);
+    }
+  ann = wgd_announcement_new ();
+  admitted = g_new0 (gboolean, d->interfaces->len);
   wgd_trust_check_record (d->store, d->replay, &ctx, record, len, ann, &v);
+  if (hint != NULL)
+    wgd_txt_check_hint (hint, ann, &v);
   key = wgd_key_to_base64 (ann->wg_key);
   /* Our own record, heard back (another interface, a previous run):
    * signed by us (no-binding comes after the signature is checked), and
@@ -1100,30 +1240,22 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const WgdMdns
                               origin->service);
       return WGD_MDNS_IGNORE;
     }
-  devices = daemon_read_devices (d);
-  wanted = daemon_wants (d, ann, devices, source_name, origin->ifname, origin->service, admitted,
+  daemon_refresh_peers (d);
+  wanted = daemon_wants (d, ann, source_name, origin->ifname, origin->service, admitted,
                          &refused);
+  if (!wanted && refused)
+    return WGD_MDNS_FOLLOW_IF_ROOM;
   if (!wanted)
-    {
-      if (!refused && !kept)
-        {
-          g_debug ("not a peer here: %s (%s), service '%s' on %s",
-                   ann->name[0] ? ann->name : "unnamed", key, origin->service, origin->ifname);
-          d->strangers++;
-          daemon_schedule_notify (d, FALSE, TRUE);
-        }
-      /* Followed while there is room: it may become a peer later. */
-      if (!refused && source == WGD_SOURCE_MDNS)
-        daemon_keep_unplaced (d, record, len, origin);
-      return WGD_MDNS_FOLLOW_IF_ROOM;
-    }
+    return daemon_take_stranger (d, record, len, hint, origin, source, kept,
+                                 ann->name[0] ? ann->name : "unnamed", key);
   if (!v.already_known)
     wgd_replay_state_accept (d->replay, ann);
   daemon_forget_unplaced (d, origin);
   /* Someone speaks for the key now: it waits for nobody. */
   wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
   d->accepted++;
-  daemon_schedule_notify (d, TRUE, TRUE);
+  daemon_schedule_notify_peer (d, ann->wg_key);
+  daemon_schedule_notify (d, FALSE, TRUE);
   entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
   /* Heard again (another protocol or interface); after a restart the
    * table is empty and the record still news to it. */
@@ -1176,7 +1308,7 @@ daemon_take_pending_record (WgdDaemon *d, const WgdPendingPeer *peer)
   WgdMdnsOrigin origin = { .service = peer->service, .ifindex = peer->ifindex,
                            .ifname = peer->ifname };
 
-  daemon_take_record (d, peer->record, peer->record_len, &origin, WGD_SOURCE_MDNS, TRUE);
+  daemon_take_record (d, peer->record, peer->record_len, NULL, &origin, WGD_SOURCE_MDNS, TRUE);
   daemon_schedule_notify (d, TRUE, TRUE);
 }
 
@@ -1203,9 +1335,10 @@ daemon_trust_store_new (WgdDaemon *d, const WgdConfig *config)
 }
 
 static WgdMdnsInterest
-on_record (const guint8 *record, gsize len, const WgdMdnsOrigin *origin, gpointer user_data)
+on_record (const guint8 *record, gsize len, const guint8 *hint, const WgdMdnsOrigin *origin,
+           gpointer user_data)
 {
-  return daemon_take_record (user_data, record, len, origin, WGD_SOURCE_MDNS, FALSE);
+  return daemon_take_record (user_data, record, len, hint, origin, WGD_SOURCE_MDNS, FALSE);
 }
 
 static void
@@ -1214,7 +1347,7 @@ on_rendezvous_record (const guint8 *record, gsize len, gpointer user_data)
   WgdDaemon *d = user_data;
   WgdMdnsOrigin origin = { .service = d->config->rendezvous_url, .ifname = "rendezvous" };
 
-  daemon_take_record (d, record, len, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
+  daemon_take_record (d, record, len, NULL, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
 }
 
 /* Whether the server's records gave the peer an endpoint. */
@@ -1555,7 +1688,8 @@ daemon_hear_unplaced (WgdDaemon *d)
       WgdMdnsOrigin origin = { .service = heard->service, .ifindex = heard->ifindex,
                                .ifname = heard->ifname };
 
-      daemon_take_record (d, heard->record, heard->len, &origin, WGD_SOURCE_MDNS, TRUE);
+      daemon_take_record (d, heard->record, heard->len, heard->has_hint ? heard->hint : NULL,
+                          &origin, WGD_SOURCE_MDNS, TRUE);
     }
 }
 
@@ -1762,6 +1896,8 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->listed_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                            (GDestroyNotify) g_bytes_unref, NULL);
+  d->dirty_peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                          (GDestroyNotify) g_bytes_unref, NULL);
   d->peers = wgd_peer_table_new ();
   d->pairing = wgd_pairing_new ();
   d->node_name = g_strdup (g_get_host_name ());
@@ -1994,11 +2130,14 @@ wgd_daemon_free (WgdDaemon *d)
     g_source_remove (d->redecide_source);
   if (d->act_source != 0)
     g_source_remove (d->act_source);
+  if (d->peer_read_source != 0)
+    g_source_remove (d->peer_read_source);
   if (d->notify_source != 0)
     g_source_remove (d->notify_source);
   g_clear_pointer (&d->listeners, g_array_unref);
   g_clear_pointer (&d->listed_interfaces, g_hash_table_unref);
   g_clear_pointer (&d->listed_peers, g_hash_table_unref);
+  g_clear_pointer (&d->dirty_peers, g_hash_table_unref);
   g_clear_pointer (&d->actions, g_ptr_array_unref);
   g_clear_pointer (&d->unplaced, g_hash_table_unref);
   if (d->watch_source != 0)

@@ -141,5 +141,8 @@ GStrv wgd_daemon_get_interface_names (WgdDaemon *daemon);
 WgdDaemonInterfaceInfo *wgd_daemon_get_interface (WgdDaemon *daemon, const gchar *name);
 /* The keys (GBytes) of the known peers. */
 GPtrArray *wgd_daemon_get_peer_keys (WgdDaemon *daemon);
+/* How many known peers there are of each trust, without building each
+ * one's info (a thousand peers are counted at every round of changes). */
+void wgd_daemon_count_peers_by_trust (WgdDaemon *daemon, guint count[WGD_BINDING_COUNT]);
 /* NULL if the peer is not known. */
 WgdDaemonPeerInfo *wgd_daemon_get_peer (WgdDaemon *daemon, const guint8 wg_key[WGD_KEY_LEN]);

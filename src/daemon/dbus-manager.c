@@ -139,18 +139,10 @@ dbus_manager_rejected (const WgdDaemonCounters *c)
 static GVariant *
 dbus_manager_peers_by_trust (WgdDbusManager *m)
 {
-  g_autoptr (GPtrArray) keys = wgd_daemon_get_peer_keys (m->daemon);
   g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{su}"));
-  guint count[WGD_BINDING_COUNT] = { 0 };
+  guint count[WGD_BINDING_COUNT];
 
-  for (guint i = 0; i < keys->len; i++)
-    {
-      g_autoptr (WgdDaemonPeerInfo) info =
-        wgd_daemon_get_peer (m->daemon, g_bytes_get_data (g_ptr_array_index (keys, i), NULL));
-
-      if (info != NULL && info->trust < WGD_BINDING_COUNT)
-        count[info->trust]++;
-    }
+  wgd_daemon_count_peers_by_trust (m->daemon, count);
   for (guint t = 0; t < WGD_BINDING_COUNT; t++)
     if (t != WGD_BINDING_NONE)
       g_variant_builder_add (&b, "{su}", wgd_binding_to_string ((WgdBinding) t), count[t]);
@@ -207,18 +199,17 @@ on_daemon_event (WgdDaemon *daemon, WgdDaemonEvent event, const guint8 *wg_key,
     case WGD_DAEMON_INTERFACE_REMOVED:
       dbus_manager_update_interfaces (m);
       break;
-    case WGD_DAEMON_PEER_ADDED:
-    case WGD_DAEMON_PEER_REMOVED:
-      wgd_api_manager_set_peers_by_trust (m->skeleton, dbus_manager_peers_by_trust (m));
-      break;
     /* Every round of changes ends with COUNTERS_CHANGED, which also
-     * counts the peers again (a peer's trust may have changed). */
+     * counts the peers again (added, removed, or of another trust): once
+     * a round, not once a peer. */
     case WGD_DAEMON_COUNTERS_CHANGED:
       dbus_manager_update_counters (m);
       break;
     case WGD_DAEMON_PAUSED_CHANGED:
       wgd_api_manager_set_paused (m->skeleton, wgd_daemon_is_paused (daemon));
       break;
+    case WGD_DAEMON_PEER_ADDED:
+    case WGD_DAEMON_PEER_REMOVED:
     case WGD_DAEMON_PEER_CHANGED:
     case WGD_DAEMON_INTERFACE_CHANGED:
       break;

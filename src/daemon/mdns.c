@@ -495,6 +495,8 @@ service_judge (WgdMdns *mdns, Service *s, const void *rdata, size_t size)
   gsize n = 0;
   guint8 record[WGD_RECORD_MAX];
   gsize len = 0;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint = FALSE;
   g_autoptr (GError) error = NULL;
   WgdMdnsInterest interest = WGD_MDNS_IGNORE;
 
@@ -512,8 +514,9 @@ service_judge (WgdMdns *mdns, Service *s, const void *rdata, size_t size)
           items[n].len = avahi_string_list_get_size (l);
           n++;
         }
-      if (wgd_txt_decode (items, n, record, &len, &error))
-        interest = mdns->on_record (record, len, &origin, mdns->user_data);
+      if (wgd_txt_decode (items, n, record, &len, hint, &has_hint, &error))
+        interest = mdns->on_record (record, len, has_hint ? hint : NULL, &origin,
+                                    mdns->user_data);
     }
   if (error != NULL && mdns->on_bad_txt != NULL)
     mdns->on_bad_txt (error, &origin, mdns->user_data);
@@ -1498,7 +1501,7 @@ wgd_mdns_free (WgdMdns *mdns)
 
 void
 wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *subtype,
-                  const guint8 *record, gsize len)
+                  const guint8 *record, gsize len, const guint8 wg_key[WGD_KEY_LEN])
 {
   /* A new port or subtype is a new service; a new record only a new TXT. */
   mdns->group_reset |= mdns->port != port || g_strcmp0 (mdns->subtype, subtype) != 0;
@@ -1508,7 +1511,7 @@ wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *s
   g_free (mdns->subtype);
   mdns->subtype = g_strdup (subtype);
   g_strfreev (mdns->txt);
-  mdns->txt = wgd_txt_encode (record, len);
+  mdns->txt = wgd_txt_encode (record, len, wg_key);
   mdns->publication_stale = TRUE;
   mdns_sync_publication (mdns);
 }

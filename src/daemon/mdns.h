@@ -42,9 +42,11 @@ typedef struct {
   const gchar *ifname;
 } WgdMdnsOrigin;
 
-/* A record heard in a service's TXT. */
+/* A record heard in a service's TXT, with the WireGuard key its pub=
+ * names (NULL: none; unchecked, see wgd_txt_check_hint). */
 typedef WgdMdnsInterest (*WgdMdnsRecordFunc) (const guint8 *record, gsize len,
-                                              const WgdMdnsOrigin *origin, gpointer user_data);
+                                              const guint8 *hint, const WgdMdnsOrigin *origin,
+                                              gpointer user_data);
 /* A TXT that is not a record at all (for counting and logging). */
 typedef void (*WgdMdnsBadTxtFunc) (const GError *error, const WgdMdnsOrigin *origin,
                                    gpointer user_data);
@@ -59,11 +61,12 @@ WgdMdns *wgd_mdns_new (WgdMdnsRecordFunc on_record, WgdMdnsBadTxtFunc on_bad_txt
 void wgd_mdns_free (WgdMdns *mdns);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdMdns, wgd_mdns_free)
 
-/* Publishes (or updates in place) our service: name, port, record, and
- * in mesh mode the mesh's subtype (see wgd_mdns_mesh_subtype; NULL for
- * none). Takes effect once avahi-daemon is there and answers. */
+/* Publishes (or updates in place) our service: name, port, record (and
+ * its WireGuard key, for pub=), and in mesh mode the mesh's subtype (see
+ * wgd_mdns_mesh_subtype; NULL for none). Takes effect once avahi-daemon
+ * is there and answers. */
 void wgd_mdns_publish (WgdMdns *mdns, const gchar *name, guint16 port, const gchar *subtype,
-                       const guint8 *record, gsize len);
+                       const guint8 *record, gsize len, const guint8 wg_key[WGD_KEY_LEN]);
 /* Withdraws our service (before exiting). */
 void wgd_mdns_withdraw (WgdMdns *mdns);
 /* Asks the LAN afresh, as after a silence of avahi-daemon: the names

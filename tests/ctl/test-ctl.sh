@@ -18,7 +18,7 @@ cd "$tmp" || exit 99
 # Key files must be 0600 to be accepted; the tests relax that on purpose.
 umask 077
 
-echo "1..122"
+echo "1..125"
 n=0
 
 # check DESCRIPTION CONDITION: one test, passing when CONDITION (shell
@@ -58,14 +58,14 @@ flip () {
          print substr($0, 1, 29) r substr($0, 31) }'
 }
 
-# txt_chunks_ok: after txtvers=1, the lines are a0=, a1=, … in order,
-# each of at most 240 characters of base64url, and there are several.
+# txt_chunks_ok: after txtvers=1 and pub=, the lines are a0=, a1=, … in
+# order, each of at most 240 characters of base64url, and there are several.
 txt_chunks_ok () {
-  awk 'NR > 1 {
-         if ($0 !~ ("^a" (NR - 2) "=[A-Za-z0-9_-]+$")) exit 1
+  awk 'NR > 2 {
+         if ($0 !~ ("^a" (NR - 3) "=[A-Za-z0-9_-]+$")) exit 1
          if (length($0) - index($0, "=") > 240) exit 1
        }
-       END { exit !(NR > 2) }'
+       END { exit !(NR > 3) }'
 }
 
 # lists_commands: the last run's output lists every command.
@@ -321,8 +321,18 @@ check "verify refuses an unknown --mode" 'usage_error verify'
 check "announce --txt prints txtvers=1 first" '[ "$(head -n 1 txt)" = txtvers=1 ]'
 check "announce --txt splits the record into a0=, a1=, ... of at most 240 characters" \
   'txt_chunks_ok <txt'
+check "announce --txt names the record's WireGuard key in pub=, second" \
+  '[ "$(sed -n 2p txt)" = "pub=$("$ctl" wgpubkey <id)" ]'
 run verify --ca "$ca_pub" --mode mesh <txt
 check "verify accepts the record as TXT strings" 'verdict "accepted \(binding: certificate\)$" 0'
+grep -v '^pub=' txt >txt-legacy
+run verify --ca "$ca_pub" --mode mesh <txt-legacy
+check "verify accepts the TXT strings of a sender before pub=" \
+  'verdict "accepted \(binding: certificate\)$" 0'
+sed "s|^pub=.*|pub=$zero|" txt >txt-lying
+run verify --ca "$ca_pub" --mode mesh <txt-lying
+check "verify rejects TXT strings whose pub= is another key than the record's as malformed" \
+  'verdict "rejected: malformed: the TXT.s pub= names another WireGuard key" 1'
 grep -v '^a1=' txt >txt-gap
 run verify <txt-gap
 check "verify rejects TXT strings with a missing chunk as malformed" \

@@ -2,20 +2,31 @@
  * avahi client, for the flood test: a third carry TXT that is no record,
  * a third a signed record with one byte of its signature changed, and
  * a third a valid record of a stranger (a new identity nobody has as a
- * peer). Prints "published N" once avahi-daemon has them all, then
+ * peer). The forged ones have no pub= (as senders before it wrote), so
+ * that their signature is checked. Prints "published N" once
+ * avahi-daemon has them all, then
  * stays until killed (the services go with it). With --spread, service
  * i is "spread-i" on a host of its own, spread-i.local at 10.77.(1 + i /
  * 250).(1 + i % 250), so that each seems to come from another source.
  * With --unbound, every record is valid and signed by a new identity for
  * a WireGuard key nothing binds to it (another identity's derived key):
  * candidates for pairing; their WireGuard keys are printed first, one
- * "key BASE64" line each, so that a test can make them peers.
+ * "key BASE64" line each, so that a test can make them peers. With
+ * --valid ADDRESS, every record is valid, of a new identity with its
+ * derived WireGuard key, and names the host endpoint ADDRESS:(20000 + i)
+ * (IPv4): strangers, or, once a receiver has them as peers
+ * (bench/thousand-peers.sh), a thousand peers; "key BASE64 ADDRESS:PORT"
+ * lines come first. Identity i is the same in every run (its seed is
+ * the BLAKE2b hash of "mdns-flood i"), so that a receiver can be given
+ * the peers of a run to come.
  *
- *   mdns-flood N [--spread | --unbound] */
+ *   mdns-flood N [--spread | --unbound | --valid ADDRESS] */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
 #include <avahi-client/client.h>
 #include <avahi-client/publish.h>
 #include <avahi-common/address.h>
@@ -32,6 +43,8 @@ typedef struct {
   guint count;
   guint established;
   gboolean unbound;
+  gboolean valid;
+  guint8 address[4];            /* --valid: the endpoints' */
   GMainLoop *loop;
 } Flood;
 
@@ -62,14 +75,23 @@ bogus_txt (const Flood *flood, guint i)
   g_auto (GStrv) txt = NULL;
   AvahiStringList *l = NULL;
 
-  if (i % 3 == 0 && !flood->unbound)
+  if (i % 3 == 0 && !flood->unbound && !flood->valid)
     {
       gchar garbage[64];
 
       g_snprintf (garbage, sizeof garbage, "a0=%08x-not-a-record", randombytes_random ());
       return avahi_string_list_new ("txtvers=1", garbage, NULL);
     }
-  id = wgd_key_pair_generate ();
+  if (flood->valid)
+    {
+      g_autofree gchar *name = g_strdup_printf ("mdns-flood %u", i);
+      guint8 seed[WGD_KEY_LEN];
+
+      crypto_generichash (seed, sizeof seed, (const guint8 *) name, strlen (name), NULL, 0);
+      id = wgd_key_pair_new_from_seed (seed);
+    }
+  else
+    id = wgd_key_pair_generate ();
   ann = wgd_announcement_new ();
   if (flood->unbound)
     {
@@ -82,13 +104,30 @@ bogus_txt (const Flood *flood, guint i)
     }
   else
     wgd_key_pair_wg_public (id, ann->wg_key);
+  if (flood->valid)
+    {
+      WgdEndpoint *ep = &ann->endpoints[ann->n_endpoints++];
+      g_autofree gchar *key = wgd_key_to_base64 (ann->wg_key);
+      gchar text[INET_ADDRSTRLEN];
+
+      ep->kind = WGD_ENDPOINT_HOST;
+      ep->family = 4;
+      memcpy (ep->address, flood->address, sizeof flood->address);
+      ep->port = (guint16) (20000 + i);
+      printf ("key %s %s:%u\n", key, inet_ntop (AF_INET, flood->address, text, sizeof text),
+              ep->port);
+    }
   ann->timestamp = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
   ann->lifetime = 600;
   if (!wgd_announcement_sign (ann, id, NULL))
     abort ();
-  if (i % 3 == 1 && !flood->unbound)
-    ann->record[ann->record_len - 1] ^= 1;
-  txt = wgd_txt_encode (ann->record, ann->record_len);
+  if (i % 3 == 1 && !flood->unbound && !flood->valid)
+    {
+      ann->record[ann->record_len - 1] ^= 1;
+      txt = wgd_txt_encode (ann->record, ann->record_len, NULL);
+    }
+  else
+    txt = wgd_txt_encode (ann->record, ann->record_len, ann->wg_key);
   /* avahi_string_list_add prepends: backwards keeps the order. */
   for (guint k = g_strv_length (txt); k > 0; k--)
     l = avahi_string_list_add (l, txt[k - 1]);
@@ -107,10 +146,13 @@ main (int argc, char **argv)
   gboolean spread = argc == 3 && g_str_equal (argv[2], "--spread");
 
   flood.unbound = argc == 3 && g_str_equal (argv[2], "--unbound");
-  if ((argc != 2 && !spread && !flood.unbound)
+  flood.valid = argc == 4 && g_str_equal (argv[2], "--valid")
+                && inet_pton (AF_INET, argv[3], flood.address) == 1;
+  if ((argc != 2 && !spread && !flood.unbound && !flood.valid)
       || !g_ascii_string_to_unsigned (argv[1], 10, 1, 1000, &n, NULL))
     {
-      fprintf (stderr, "usage: mdns-flood N [--spread | --unbound] (N from 1 to 1000)\n");
+      fprintf (stderr, "usage: mdns-flood N [--spread | --unbound | --valid IPV4] "
+               "(N from 1 to 1000)\n");
       return 2;
     }
   if (sodium_init () < 0)

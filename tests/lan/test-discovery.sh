@@ -61,14 +61,25 @@ check "h1 pings h2 at its new address" "lan_exec 1 ping -c 2 -W 2 -q 10.78.0.2 >
 # (captured before), pointing h2's key elsewhere; a copy with one byte
 # changed; a record of its own that claims h2's WireGuard key through a
 # certificate of a CA it made up; TXT that is no record; TXT far larger
-# than any record; and an expired record of its own.
+# than any record; an expired record of its own; a stranger's record
+# whose pub= names h2; and a stranger's forged record, whose pub= (its
+# own key, no peer of h1's) has it dropped before its signature is
+# checked: it is never logged.
 now=$(date +%s)
 mapfile -t replayed < <("$ctl" announce --identity "$w/state2/identity" \
   --endpoint 10.77.0.66:51820 --timestamp $((now - 30)) --lifetime 3600 --txt)
+# forge TXT...: the strings with one character of chunk a0 changed.
+forge() {
+  local i chunk c
+  for i in "${!forged[@]}"; do
+    [[ ${forged[i]} == a0=* ]] || continue
+    chunk=${forged[i]}
+    [[ ${chunk:20:1} == A ]] && c=B || c=A
+    forged[i]="${chunk:0:20}$c${chunk:21}"
+  done
+}
 forged=("${replayed[@]}")
-chunk=${forged[1]}
-[[ ${chunk:20:1} == A ]] && c=B || c=A
-forged[1]="${chunk:0:20}$c${chunk:21}"
+forge
 "$ctl" ca init > "$w/evil-ca"
 "$ctl" ca sign --ca "$w/evil-ca" --name h2 --address 10.78.0.2/32 \
   --signkey "$("$ctl" signkey < "$w/state3/identity")" --wgkey "${lan_pub[2]}" > "$w/evil-cert"
@@ -80,8 +91,16 @@ huge=(txtvers=1)
 for ((k = 0; k < 40; k++)); do huge+=("a$k=$(printf 'A%.0s' {1..24})"); done
 mapfile -t expired < <("$ctl" announce --identity "$w/state3/identity" \
   --endpoint 10.77.0.66:51820 --timestamp $((now - 7200)) --lifetime 60 --txt)
+"$ctl" genkey > "$w/stranger"
+mapfile -t stranger < <("$ctl" announce --identity "$w/stranger" --endpoint 10.77.0.66:51820 --txt)
+lying=("${stranger[@]/#pub=*/pub=${lan_pub[2]}}")
+evil_forged=("${forged[@]}")
+forged=("${stranger[@]}")
+forge
+lan_exec 3 avahi-publish -s evil-lying _wireguard._udp 51820 "${lying[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s stranger-forged _wireguard._udp 51820 "${forged[@]}" >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-replayed _wireguard._udp 51820 "${replayed[@]}" >/dev/null 2>&1 &
-lan_exec 3 avahi-publish -s evil-forged _wireguard._udp 51820 "${forged[@]}" >/dev/null 2>&1 &
+lan_exec 3 avahi-publish -s evil-forged _wireguard._udp 51820 "${evil_forged[@]}" >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-garbage _wireguard._udp 51820 txtvers=1 'a0=!!!' >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-expired _wireguard._udp 51820 "${expired[@]}" >/dev/null 2>&1 &
 lan_exec 3 avahi-publish -s evil-unbound _wireguard._udp 51820 "${unbound[@]}" >/dev/null 2>&1 &
@@ -95,6 +114,10 @@ check "h1 logs the expired record with its reason" "within 15 logged \"'evil-exp
 check "h1 logs the record claiming h2's key without a binding" \
   "within 15 logged \"'evil-unbound'.*no-binding\""
 check "h1 logs the huge TXT with its reason" "within 15 logged \"'evil-huge'.*too-large\""
+check "h1 logs the record whose pub= is not its key as malformed" \
+  "within 15 logged \"'evil-lying'.*malformed: the TXT.s pub= names another WireGuard key\""
+check "h1 drops the stranger's forged record unchecked: no rejection is logged" \
+  "! logged \"'stranger-forged'\""
 unchanged() { [[ $(lan_endpoint 1 2) == 10.77.0.12:51820 && $(lan_endpoint 1 3) == 10.77.0.3:51820 ]]; }
 check "nothing rejected reached h1's interface" unchanged
 check "wgdiscoverd on h1 keeps running" "kill -0 ${daemon_pid[1]}"

@@ -41,7 +41,7 @@ for i in 2 3; do
     >> "$w/log$i" 2>&1
   pid[i]=$lan_started
 done
-heard() { grep -q "not a peer here: h2" "$w/log1" && grep -q "not a peer here: h3" "$w/log1"; }
+heard() { grep -q "not a peer here: .*service 'h2'" "$w/log1" && grep -q "not a peer here: .*service 'h3'" "$w/log1"; }
 check "h1 hears h2 and h3 before it has wg9" "within 20 heard"
 sleep 16
 check "h1 said once, and only once, that wg9 is not there" \

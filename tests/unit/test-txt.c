@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "base64.h"
 #include "txt.h"
 #include "wgd-error.h"
 
@@ -26,28 +27,39 @@ static void
 test_round_trip (void)
 {
   guint8 record[WGD_RECORD_MAX];
+  guint8 wg_key[WGD_KEY_LEN];
+  g_autofree gchar *key = NULL;
+  g_autofree gchar *pub = NULL;
 
   randombytes_buf (record, sizeof record);
+  randombytes_buf (wg_key, sizeof wg_key);
+  key = wgd_key_to_base64 (wg_key);
+  pub = g_strconcat ("pub=", key, NULL);
   for (gsize len = 1; len <= WGD_RECORD_MAX; len += 37)
     {
-      g_auto (GStrv) txt = wgd_txt_encode (record, len);
+      g_auto (GStrv) txt = wgd_txt_encode (record, len, wg_key);
       gsize n;
       g_autofree WgdTxtItem *items = items_from_strv ((const gchar *const *) txt, &n);
       guint8 out[WGD_RECORD_MAX];
       gsize out_len = 0;
+      guint8 hint[WGD_KEY_LEN];
+      gboolean has_hint = FALSE;
       g_autoptr (GError) error = NULL;
 
       g_assert_cmpstr (txt[0], ==, "txtvers=1");
-      for (gsize i = 1; i < n; i++)
+      g_assert_cmpstr (txt[1], ==, pub);
+      for (gsize i = 2; i < n; i++)
         {
-          g_autofree gchar *key = g_strdup_printf ("a%zu=", i - 1);
+          g_autofree gchar *chunk = g_strdup_printf ("a%zu=", i - 2);
 
-          g_assert_true (g_str_has_prefix (txt[i], key));
-          g_assert_cmpuint (strlen (txt[i]) - strlen (key), <=, WGD_TXT_CHUNK_MAX);
+          g_assert_true (g_str_has_prefix (txt[i], chunk));
+          g_assert_cmpuint (strlen (txt[i]) - strlen (chunk), <=, WGD_TXT_CHUNK_MAX);
         }
-      g_assert_true (wgd_txt_decode (items, n, out, &out_len, &error));
+      g_assert_true (wgd_txt_decode (items, n, out, &out_len, hint, &has_hint, &error));
       g_assert_no_error (error);
       g_assert_cmpmem (out, out_len, record, len);
+      g_assert_true (has_hint);
+      g_assert_cmpmem (hint, sizeof hint, wg_key, sizeof wg_key);
     }
 }
 
@@ -61,10 +73,12 @@ test_any_order_other_keys (void)
   g_autofree WgdTxtItem *items = NULL;
   guint8 out[WGD_RECORD_MAX];
   gsize out_len;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint = TRUE;
   g_autoptr (GError) error = NULL;
 
   randombytes_buf (record, sizeof record);
-  txt = wgd_txt_encode (record, sizeof record);
+  txt = wgd_txt_encode (record, sizeof record, NULL);
   g_ptr_array_add (shuffled, (gpointer) "path=/ignored");
   g_ptr_array_add (shuffled, (gpointer) "novalue");
   for (gsize i = g_strv_length (txt); i > 0; i--)
@@ -72,9 +86,11 @@ test_any_order_other_keys (void)
   g_ptr_array_add (shuffled, (gpointer) "b0=AAAA");
   g_ptr_array_add (shuffled, NULL);
   items = items_from_strv ((const gchar *const *) shuffled->pdata, &n);
-  g_assert_true (wgd_txt_decode (items, n, out, &out_len, &error));
+  g_assert_true (wgd_txt_decode (items, n, out, &out_len, hint, &has_hint, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (out, out_len, record, sizeof record);
+  /* A sender from before pub=: no hint. */
+  g_assert_false (has_hint);
 }
 
 static void
@@ -84,9 +100,11 @@ expect_refused (const gchar *const *strv, gint code, const gchar *what)
   g_autofree WgdTxtItem *items = items_from_strv (strv, &n);
   guint8 out[WGD_RECORD_MAX];
   gsize out_len;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint;
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (wgd_txt_decode (items, n, out, &out_len, &error));
+  g_assert_false (wgd_txt_decode (items, n, out, &out_len, hint, &has_hint, &error));
   g_assert_error (error, WGD_ERROR, code);
   if (strstr (error->message, what) == NULL)
     g_error ("expected '%s' in: %s", what, error->message);
@@ -131,6 +149,59 @@ test_refusals (void)
                   WGD_ERROR_TOO_LARGE, "exceeds");
 }
 
+/* pub= is one key exactly as `wg pubkey` prints it, given once. */
+static void
+test_hint_refusals (void)
+{
+  static const gchar key[] = "2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=";
+  g_autofree gchar *pub = g_strconcat ("pub=", key, NULL);
+  g_autofree gchar *spaced = g_strconcat ("pub= ", key, NULL);
+  g_autofree gchar *url = g_strdelimit (g_strconcat ("pub=", key, NULL), "+/", '-');
+  g_autofree gchar *cut = g_strndup (pub, strlen (pub) - 1);
+
+  expect_refused ((const gchar *[]) { "txtvers=1", pub, pub, "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub given twice");
+  expect_refused ((const gchar *[]) { "txtvers=1", "pub", "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+  expect_refused ((const gchar *[]) { "txtvers=1", "pub=", "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+  expect_refused ((const gchar *[]) { "txtvers=1", spaced, "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+  expect_refused ((const gchar *[]) { "txtvers=1", cut, "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+  expect_refused ((const gchar *[]) { "txtvers=1", "pub=AAAA", "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+  /* The CA key of the vectors has a '/' and '+' to change: base64url is
+   * not taken. */
+  g_assert_nonnull (strpbrk (key, "+/"));
+  expect_refused ((const gchar *[]) { "txtvers=1", url, "a0=AAAA", NULL },
+                  WGD_ERROR_MALFORMED, "pub=");
+}
+
+static void
+test_hint_binary (void)
+{
+  guint8 pub[4 + WGD_KEY_BASE64_LEN] = "pub=";
+  const WgdTxtItem items[] = {
+    { (const guint8 *) "txtvers=1", 9 },
+    { pub, sizeof pub },
+    { (const guint8 *) "a0=AAAA", 7 },
+  };
+  guint8 out[WGD_RECORD_MAX];
+  gsize out_len;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint;
+  g_autoptr (GError) error = NULL;
+
+  memcpy (pub + 4, "SjgH0GTQdxgcwHCYnnaJHSDcpVWVSNwsd8GlAnOIKzg=", WGD_KEY_BASE64_LEN);
+  g_assert_true (wgd_txt_decode (items, 3, out, &out_len, hint, &has_hint, &error));
+  g_assert_true (has_hint);
+  /* A NUL inside the key is not cut off silently. */
+  pub[20] = '\0';
+  g_assert_false (wgd_txt_decode (items, 3, out, &out_len, hint, &has_hint, &error));
+  g_assert_error (error, WGD_ERROR, WGD_ERROR_MALFORMED);
+}
+
 static void
 test_binary_items (void)
 {
@@ -142,9 +213,11 @@ test_binary_items (void)
   };
   guint8 out[WGD_RECORD_MAX];
   gsize out_len;
+  guint8 hint[WGD_KEY_LEN];
+  gboolean has_hint;
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (wgd_txt_decode (items, 3, out, &out_len, &error));
+  g_assert_false (wgd_txt_decode (items, 3, out, &out_len, hint, &has_hint, &error));
   g_assert_error (error, WGD_ERROR, WGD_ERROR_MALFORMED);
 }
 
@@ -157,5 +230,7 @@ main (int argc, char **argv)
   g_test_add_func ("/txt/any-order-other-keys", test_any_order_other_keys);
   g_test_add_func ("/txt/refusals", test_refusals);
   g_test_add_func ("/txt/binary-items", test_binary_items);
+  g_test_add_func ("/txt/hint-refusals", test_hint_refusals);
+  g_test_add_func ("/txt/hint-binary", test_hint_binary);
   return g_test_run ();
 }
