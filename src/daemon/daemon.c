@@ -1248,8 +1248,9 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 
   if (!wanted)
     return daemon_take_stranger (d, record, len, hint, origin, source, kept,
                                  ann->name[0] ? ann->name : "unnamed", key);
-  if (!v.already_known)
-    wgd_replay_state_accept (d->replay, ann);
+  /* Already known, too: its signature verified now if the replay state
+   * was read back from disk, which spares it the next time. */
+  wgd_replay_state_accept (d->replay, ann);
   daemon_forget_unplaced (d, origin);
   /* Someone speaks for the key now: it waits for nobody. */
   wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
