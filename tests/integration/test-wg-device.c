@@ -17,9 +17,11 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <gio/gio.h>
 #include <sodium.h>
 
 #include "base64.h"
+#include "handshake.h"
 #include "netns.h"
 #include "wg-device.h"
 
@@ -479,6 +481,63 @@ test_peer_lifecycle (Fixture *f, gconstpointer data)
   g_assert_cmpuint (device->peers->len, ==, 0);
 }
 
+/* The keepalive toggle of handshake.h, on an interface that is up: the
+ * peer is sent a handshake initiation at once (message type 1, 148
+ * bytes), and keeps no keepalive afterwards, as none was configured. The
+ * peer is a UDP socket of the test's own on loopback. */
+static void
+test_handshake_now (Fixture *f, gconstpointer data)
+{
+  guint8 key[WGD_KEY_LEN];
+  g_autofree gchar *secret = NULL;
+  g_autofree gchar *secret_file = NULL;
+  g_autoptr (GSocket) peer_socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) bind_to = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GArray) changes = g_array_new (FALSE, TRUE, sizeof (WgdPeerChange));
+  g_autoptr (WgdDevice) device = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *endpoint_text = NULL;
+  g_autofree gchar *key_text = NULL;
+  WgdSockaddr endpoint;
+  guint8 message[256];
+  gssize n;
+  WgdPeer *peer;
+
+  secret = new_key (key);
+  secret_file = key_file (f, "interface", secret);
+  g_free (new_key (key));
+  key_text = wgd_key_to_base64 (key);
+  test_run ("ip link set lo up && wg set %s private-key %s peer %s allowed-ips 10.9.0.2/32 "
+            "&& ip link set %s up", f->ifname, secret_file, key_text, f->ifname);
+  peer_socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                              G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (peer_socket, bind_to, TRUE, &error));
+  bound = g_socket_get_local_address (peer_socket, &error);
+  g_assert_no_error (error);
+  endpoint_text = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (
+                                     G_INET_SOCKET_ADDRESS (bound)));
+  g_assert_true (wgd_sockaddr_parse (endpoint_text, &endpoint));
+
+  wgd_handshake_add_changes (changes, key, &endpoint, 0);
+  g_assert_true (wgd_device_set_peers (f->ifname, &g_array_index (changes, WgdPeerChange, 0),
+                                       changes->len, &error));
+  g_assert_no_error (error);
+  g_socket_set_timeout (peer_socket, 5);
+  n = g_socket_receive (peer_socket, (gchar *) message, sizeof message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 148);
+  g_assert_cmpuint (message[0], ==, 1);
+
+  device = device_get (f);
+  peer = wgd_device_find_peer (device, key);
+  g_assert_nonnull (peer);
+  g_assert_cmpuint (peer->persistent_keepalive, ==, 0);
+  g_assert_true (wgd_sockaddr_equal (&peer->endpoint, &endpoint));
+}
+
 /* Allowed-ips that cannot fit in one netlink message continue in the
  * next without replacing what went before. */
 static void
@@ -756,6 +815,7 @@ main (int argc, char **argv)
   ADD ("set-endpoints-1000", test_set_endpoints_1000);
   ADD ("untouched-peers", test_untouched_peers);
   ADD ("peer-lifecycle", test_peer_lifecycle);
+  ADD ("handshake-now", test_handshake_now);
   ADD ("many-allowed-ips", test_many_allowed_ips);
   ADD ("configure", test_configure);
   ADD ("errors", test_errors);
