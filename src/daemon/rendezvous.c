@@ -41,6 +41,7 @@ struct _WgdRendezvous {
   gchar *error;
   guint timer;
   gint64 timer_at;              /* monotonic ms, when timer fires */
+  gboolean wants_changed;       /* the core's wants are to be asked again */
 };
 
 static guint32
@@ -455,6 +456,7 @@ rendezvous_run (WgdRendezvous *rdv)
   g_autofree gpointer *ifnames = NULL;
   guint n_ifnames;
 
+  rdv->wants_changed = FALSE;
   wgd_rdv_schedule_begin_round (rdv->schedule);
   rdv->callbacks.want (rdv->schedule, now, rdv->user_data);
   wgd_rdv_schedule_end_round (rdv->schedule);
@@ -484,6 +486,8 @@ rendezvous_next_due (WgdRendezvous *rdv, gint64 now)
   WgdRdvMesh *mesh;
   gint64 next = wgd_rdv_schedule_next_due (rdv->schedule);
 
+  if (rdv->wants_changed)
+    return now;
   g_hash_table_iter_init (&iter, rdv->unsent);
   while (next > now && g_hash_table_iter_next (&iter, (gpointer *) &ifname, NULL))
     if (!g_hash_table_contains (rdv->putting, ifname))
@@ -533,12 +537,10 @@ rendezvous_reschedule (WgdRendezvous *rdv)
 void
 wgd_rendezvous_wants_changed (WgdRendezvous *rdv)
 {
-  gint64 now = now_ms ();
-
   /* On the next turn of the main loop: a burst of changes is asked
    * about once, and never from inside one of our own callbacks. */
-  if (rdv->timer == 0 || rdv->timer_at > now)
-    rendezvous_set_timer (rdv, now, now);
+  rdv->wants_changed = TRUE;
+  rendezvous_reschedule (rdv);
 }
 
 /* A proxy only from the environment (https_proxy, all_proxy, no_proxy, as
