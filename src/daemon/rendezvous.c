@@ -522,7 +522,8 @@ rendezvous_set_timer (WgdRendezvous *rdv, gint64 when, gint64 now)
   if (when == G_MAXINT64)
     return;
   rdv->timer_at = when;
-  /* Milliseconds of the monotonic clock: it fires at when, never before. */
+  /* GLib counts from the time its loop's turn began, so it may fire a
+   * little early: nothing is due then, and it is set again. */
   rdv->timer = g_timeout_add ((guint) CLAMP (when - now, 0, (gint64) G_MAXUINT), tick_cb, rdv);
 }
 
