@@ -9,8 +9,12 @@
 # Prints wake-ups per minute against the goal of at most 2; host 1's
 # avahi-daemon, traced over the same window, is shown for scale (it is
 # no reference: it answers the LAN). Needs root.
+# With IDLE_RENDEZVOUS=1 both hosts also use a wgdiscover-rendezvous
+# server on host 1 (plain HTTP on the virtual LAN): the daemon's
+# rendezvous client then publishes there and may look peers up.
 #
 #   WGDISCOVERCTL, WGDISCOVERD  the binaries (default: under build/plain)
+#   WGDISCOVER_RENDEZVOUS       the server, with IDLE_RENDEZVOUS=1
 #   IDLE_TRACE                  a file to keep the daemon's trace in
 set -u
 
@@ -19,10 +23,14 @@ ctl=${WGDISCOVERCTL:-$here/build/plain/src/ctl/wgdiscoverctl}
 daemon=${WGDISCOVERD:-$here/build/plain/src/daemon/wgdiscoverd}
 seconds=${IDLE_SECONDS:-300}
 settle=${IDLE_SETTLE:-40}
+rendezvous=${IDLE_RENDEZVOUS:-0}
+server=${WGDISCOVER_RENDEZVOUS:-$here/build/plain/src/rendezvous/wgdiscover-rendezvous}
 source "$here/tests/lan/lan.sh"
 
-for bin in "$ctl" "$daemon"; do
-  [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD" >&2; exit 2; }
+bins=("$ctl" "$daemon")
+[[ $rendezvous == 1 ]] && bins+=("$server")
+for bin in "${bins[@]}"; do
+  [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD/WGDISCOVER_RENDEZVOUS" >&2; exit 2; }
 done
 command -v strace >/dev/null || { echo "strace not found: apt-get install strace" >&2; exit 2; }
 ctl=$(realpath "$ctl")
@@ -34,6 +42,22 @@ umask 077
 
 for i in 1 2; do lan_node "$i" "$ctl" || exit 1; done
 lan_peer 1 2 && lan_peer 2 1
+setup="two hosts, endpoints set"
+if [[ $rendezvous == 1 ]]; then
+  url=http://10.77.0.1:18480
+  printf '[Server]\nListen=10.77.0.1:18480\nAllowPlainHTTP=true\n' > "$w/server.conf"
+  lan_start 1 "$(realpath "$server")" --config "$w/server.conf" --state-dir "$w/server-state" \
+    > "$w/server.log" 2>&1
+  for ((t = 0; t < 100; t++)); do
+    lan_exec 1 bash -c 'exec 3<>/dev/tcp/10.77.0.1/18480' 2>/dev/null && break
+    sleep 0.1
+  done
+  for i in 1 2; do
+    printf '[Daemon]\nRendezvousURL=%s\nRendezvousPrivateAddresses=true\n[Interface wg0]\n' \
+      "$url" > "$w/conf$i"
+  done
+  setup="$setup, both using the rendezvous server $url"
+fi
 declare -a pid
 for i in 1 2; do
   lan_start "$i" "$daemon" --foreground --config "$w/conf$i" --state-dir "$w/state$i" > "$w/log$i" 2>&1
@@ -78,7 +102,7 @@ wakeups() {
 }
 per_minute() { awk -v n="$1" -v s="$seconds" 'BEGIN { printf "%.1f", n * 60 / s }'; }
 read -r d threads < <(wakeups "$w/daemon.trace")
-echo "idle for ${seconds} s (after ${settle} s to settle), two hosts, endpoints set"
+echo "idle for ${seconds} s (after ${settle} s to settle), $setup"
 echo "wgdiscoverd: $d wake-ups, $(per_minute "$d")/min (goal: at most 2/min); per thread: ${threads:-none}"
 if [[ -n $avahi ]]; then
   read -r a _ < <(wakeups "$w/avahi.trace")

@@ -184,6 +184,14 @@ daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
     }
 }
 
+/* Its client asks again what to look up and follow on the server. */
+static void
+daemon_rendezvous_wants_changed (WgdDaemon *d)
+{
+  if (d->rendezvous != NULL)
+    wgd_rendezvous_wants_changed (d->rendezvous);
+}
+
 /* Takes what a read of the interface found (device, or NULL and error),
  * saying each change once: not there (a typo looks just like an
  * interface still to come), found, gone, a key that is not ours.
@@ -203,6 +211,8 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
     {
       if (iface->usable || iface->peer_keys != NULL || !iface->missing_logged)
         daemon_schedule_notify (d, TRUE, FALSE);
+      if (iface->usable || iface->peer_keys != NULL)
+        daemon_rendezvous_wants_changed (d);
       if (iface->usable)
         g_warning (_("%s: %s; waiting for it to come back"), name, error->message);
       else if (!iface->missing_logged)
@@ -244,7 +254,10 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   if (same)
     daemon_notify_seen (d, before, iface->peer_keys);
   else
-    daemon_schedule_notify (d, TRUE, FALSE);
+    {
+      daemon_schedule_notify (d, TRUE, FALSE);
+      daemon_rendezvous_wants_changed (d);
+    }
   g_clear_pointer (&before, g_hash_table_unref);
   return news;
 }
@@ -1271,6 +1284,9 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 
                   wgd_binding_to_string (v.binding));
   wgd_peer_table_update (d->peers, ann, v.binding, source, origin->ifindex,
                          (gint64) ctx.now);
+  /* Found on the LAN (or its LAN endpoints gone): Rendezvous=fallback. */
+  if (source == WGD_SOURCE_MDNS)
+    daemon_rendezvous_wants_changed (d);
   daemon_queue_action (d, g_steal_pointer (&ann), admitted);
   return WGD_MDNS_FOLLOW;
 }
@@ -1592,7 +1608,10 @@ daemon_look (WgdDaemon *d)
   gint64 now = (gint64) wgd_clock_now ();
 
   if (wgd_peer_table_expire (d->peers, now) > 0)
-    daemon_schedule_notify (d, TRUE, FALSE);
+    {
+      daemon_schedule_notify (d, TRUE, FALSE);
+      daemon_rendezvous_wants_changed (d);
+    }
   daemon_expire_mesh_peers (d);
   daemon_expire_pending (d);
   peers = wgd_peer_table_get_peers (d->peers);
@@ -2039,6 +2058,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
     d->config = config;
     daemon_setup_rendezvous (d, old);
   }
+  daemon_rendezvous_wants_changed (d);
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       Interface *iface = &g_array_index (d->interfaces, Interface, i);

@@ -138,6 +138,7 @@ mesh_list_finish (WgdRdvMesh *m, SoupMessage *msg, GBytes *body, const GError *e
         }
     }
   wgd_rdv_follow_list_done (&m->follow, ok, mesh_now_ms (), m->callbacks.random, NULL);
+  m->callbacks.rescheduled (m->user_data);
 }
 
 /* A request of the follower's: a callback may run after the follower is
@@ -263,6 +264,7 @@ mesh_watch_over (WgdRdvMesh *m, gushort code, const gchar *why)
   mesh_release_watch (m, code, TRUE);
   wgd_rdv_follow_watch_closed (&m->follow, mesh_now_ms (), m->callbacks.random, NULL);
   mesh_note_state (m, why);
+  m->callbacks.rescheduled (m->user_data);
 }
 
 static void
@@ -345,6 +347,7 @@ watch_connected (GObject *source, GAsyncResult *result, gpointer user_data)
       wgd_rdv_follow_watch_failed (&m->follow, retry_after, mesh_now_ms (), m->callbacks.random,
                                    NULL);
       mesh_note_state (m, why);
+      m->callbacks.rescheduled (m->user_data);
       mesh_call_free (call);
       return;
     }
@@ -359,6 +362,7 @@ watch_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   mesh_note_state (m, NULL);
   /* The listing that follows a new watch, at once. */
   wgd_rdv_mesh_tick (m, mesh_now_ms ());
+  m->callbacks.rescheduled (m->user_data);
 }
 
 static void
@@ -441,6 +445,12 @@ wgd_rdv_mesh_tick (WgdRdvMesh *m, gint64 now_ms)
     mesh_watch (m);
   if (wgd_rdv_follow_take_list (&m->follow, now_ms))
     mesh_list (m);
+}
+
+gint64
+wgd_rdv_mesh_next_due (const WgdRdvMesh *m, gint64 may_send_at)
+{
+  return wgd_rdv_follow_next_due (&m->follow, may_send_at);
 }
 
 WgdRdvMeshState

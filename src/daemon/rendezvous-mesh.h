@@ -27,6 +27,8 @@ typedef struct {
   void (*record) (const guint8 *record, gsize len, gpointer user_data);
   /* The mesh's state changed. */
   void (*state_changed) (gpointer user_data);
+  /* What is due next may have changed (wgd_rdv_mesh_next_due). */
+  void (*rescheduled) (gpointer user_data);
   /* The backoff's jitter (its user_data is NULL). */
   WgdRdvRandomFunc random;
 } WgdRdvMeshCallbacks;
@@ -46,5 +48,9 @@ gboolean wgd_rdv_mesh_is_for (const WgdRdvMesh *mesh, const guint8 mesh_key[WGD_
                               const WgdKeyPair *identity, const WgdCertificate *certificate);
 /* Opens a watch, lists, or closes a dead watch, as the policy says. */
 void wgd_rdv_mesh_tick (WgdRdvMesh *mesh, gint64 now_ms);
+/* When wgd_rdv_mesh_tick has something to do next, requests waiting
+ * until may_send_at (the server's backoff, 0: none); G_MAXINT64: not
+ * before the follower says rescheduled. */
+gint64 wgd_rdv_mesh_next_due (const WgdRdvMesh *mesh, gint64 may_send_at);
 WgdRdvMeshState wgd_rdv_mesh_get_state (const WgdRdvMesh *mesh);
 const gchar *wgd_rdv_mesh_get_ifname (const WgdRdvMesh *mesh);

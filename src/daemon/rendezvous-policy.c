@@ -218,6 +218,20 @@ wgd_rdv_schedule_take_due (WgdRdvSchedule *schedule, gint64 now_ms)
   return due;
 }
 
+gint64
+wgd_rdv_schedule_next_due (WgdRdvSchedule *schedule)
+{
+  GHashTableIter iter;
+  Lookup *lookup;
+  gint64 next = G_MAXINT64;
+
+  g_hash_table_iter_init (&iter, schedule->lookups);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lookup))
+    if (lookup->wanted)
+      next = MIN (next, lookup->next_at);
+  return next;
+}
+
 void
 wgd_rdv_schedule_done (WgdRdvSchedule *schedule, const guint8 key[WGD_KEY_LEN],
                        WgdRdvLookupOutcome outcome, gint64 now_ms, WgdRdvRandomFunc random,
@@ -420,4 +434,22 @@ wgd_rdv_follow_list_done (WgdRdvFollow *follow, gboolean ok, gint64 now_ms,
     follow->list_at = G_MAXINT64;
   else
     follow->list_at = now_ms;
+}
+
+gint64
+wgd_rdv_follow_next_due (const WgdRdvFollow *follow, gint64 may_send_at)
+{
+  gint64 send = G_MAXINT64;
+  gint64 silent = G_MAXINT64;
+
+  if (!follow->opening && follow->state != WGD_RDV_MESH_WATCHED)
+    send = follow->watch_at;
+  if (!follow->listing)
+    send = MIN (send, follow->list_at);
+  if (send != G_MAXINT64)
+    send = MAX (send, may_send_at);
+  /* Silent once more than the silence has passed since it was heard. */
+  if (follow->state == WGD_RDV_MESH_WATCHED)
+    silent = follow->heard_at + WGD_RDV_WATCH_SILENCE_MS + 1;
+  return MIN (send, silent);
 }

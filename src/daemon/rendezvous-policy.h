@@ -75,6 +75,9 @@ void wgd_rdv_schedule_end_round (WgdRdvSchedule *schedule);
 /* The keys (GBytes) due for a lookup at now_ms; each is then not due
  * again until wgd_rdv_schedule_done says how it went. */
 GPtrArray *wgd_rdv_schedule_take_due (WgdRdvSchedule *schedule, gint64 now_ms);
+/* When the next lookup is due (it may be past); G_MAXINT64: none is
+ * wanted, or all wanted are running. */
+gint64 wgd_rdv_schedule_next_due (WgdRdvSchedule *schedule);
 typedef enum {
   WGD_RDV_LOOKUP_FOUND,         /* a record came */
   WGD_RDV_LOOKUP_MISSING,       /* the server has none (yet) */
@@ -162,3 +165,7 @@ gboolean wgd_rdv_follow_is_silent (const WgdRdvFollow *follow, gint64 now_ms);
 /* A listing's end: answered (ok) or not. */
 void wgd_rdv_follow_list_done (WgdRdvFollow *follow, gboolean ok, gint64 now_ms,
                                WgdRdvRandomFunc random, gpointer user_data);
+/* The first moment take_watch, take_list or is_silent may say yes, a
+ * request waiting until may_send_at at least (the server's backoff; 0:
+ * none); G_MAXINT64: nothing is due before something happens. */
+gint64 wgd_rdv_follow_next_due (const WgdRdvFollow *follow, gint64 may_send_at);

@@ -1,7 +1,9 @@
 /* rendezvous.c — the HTTP side of wgdiscoverd's rendezvous client (see
- * rendezvous.h): one SoupSession, a timer every second, at most one
- * request per interface's record and per peer in flight, and a
- * follower (rendezvous-mesh.c) per mesh. */
+ * rendezvous.h): one SoupSession, one timer set for whatever is due
+ * next (a lookup, a mesh's watch or listing, the end of a backoff; an
+ * idle client does not wake), at most one request per interface's
+ * record and per peer in flight, and a follower (rendezvous-mesh.c) per
+ * mesh. */
 #include "config.h"
 
 #include "rendezvous.h"
@@ -38,6 +40,8 @@ struct _WgdRendezvous {
   WgdRdvState state;
   gchar *error;
   guint timer;
+  gint64 timer_at;              /* monotonic ms, when timer fires */
+  gboolean wants_changed;       /* the core's wants are to be asked again */
 };
 
 static guint32
@@ -185,6 +189,7 @@ put_call_free (PutCall *call)
 }
 
 static void rendezvous_put (WgdRendezvous *rdv, const gchar *ifname);
+static void rendezvous_reschedule (WgdRendezvous *rdv);
 
 static void
 put_seen_from (WgdRendezvous *rdv, const gchar *ifname, GBytes *body)
@@ -250,6 +255,7 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (g_hash_table_contains (rdv->unsent, call->ifname) && rdv->backoff_until_ms == 0)
     rendezvous_put (rdv, call->ifname);
+  rendezvous_reschedule (rdv);
   put_call_free (call);
 }
 
@@ -331,6 +337,7 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
                          : record != NULL || (answered && refused) ? WGD_RDV_LOOKUP_MISSING
                          : WGD_RDV_LOOKUP_FAILED,
                          now_ms (), random_uniform, NULL);
+  rendezvous_reschedule (rdv);
 }
 
 static void
@@ -389,11 +396,18 @@ mesh_state_changed (gpointer user_data)
     rdv->callbacks.state_changed (rdv->user_data);
 }
 
+static void
+mesh_rescheduled (gpointer user_data)
+{
+  rendezvous_reschedule (user_data);
+}
+
 static const WgdRdvMeshCallbacks mesh_callbacks = {
   .may_send = mesh_may_send,
   .answered = mesh_answered,
   .record = mesh_record,
   .state_changed = mesh_state_changed,
+  .rescheduled = mesh_rescheduled,
   .random = random_uniform,
 };
 
@@ -432,21 +446,23 @@ rendezvous_tick_meshes (WgdRendezvous *rdv, gint64 now)
     wgd_rdv_mesh_tick (mesh, now);
 }
 
-static gboolean
-tick_cb (gpointer user_data)
+/* Asks the core what to look up and which meshes to follow, then does
+ * what is due. */
+static void
+rendezvous_run (WgdRendezvous *rdv)
 {
-  WgdRendezvous *rdv = user_data;
   gint64 now = now_ms ();
   g_autoptr (GPtrArray) due = NULL;
   g_autofree gpointer *ifnames = NULL;
   guint n_ifnames;
 
+  rdv->wants_changed = FALSE;
   wgd_rdv_schedule_begin_round (rdv->schedule);
   rdv->callbacks.want (rdv->schedule, now, rdv->user_data);
   wgd_rdv_schedule_end_round (rdv->schedule);
   rendezvous_tick_meshes (rdv, now);
   if (rdv->backoff_until_ms > now)
-    return G_SOURCE_CONTINUE;
+    return;
   rdv->backoff_until_ms = 0;
   ifnames = g_hash_table_get_keys_as_array (rdv->unsent, &n_ifnames);
   for (guint i = 0; i < n_ifnames; i++)
@@ -458,7 +474,74 @@ tick_cb (gpointer user_data)
   due = wgd_rdv_schedule_take_due (rdv->schedule, now);
   for (guint i = 0; i < due->len; i++)
     rendezvous_get (rdv, g_bytes_get_data (g_ptr_array_index (due, i), NULL));
-  return G_SOURCE_CONTINUE;
+}
+
+/* When something is due next: a record to PUT (not in flight), a
+ * lookup, a mesh's step; requests not before the backoff's end. */
+static gint64
+rendezvous_next_due (WgdRendezvous *rdv, gint64 now)
+{
+  GHashTableIter iter;
+  const gchar *ifname;
+  WgdRdvMesh *mesh;
+  gint64 next = wgd_rdv_schedule_next_due (rdv->schedule);
+
+  if (rdv->wants_changed)
+    return now;
+  g_hash_table_iter_init (&iter, rdv->unsent);
+  while (next > now && g_hash_table_iter_next (&iter, (gpointer *) &ifname, NULL))
+    if (!g_hash_table_contains (rdv->putting, ifname))
+      next = now;
+  if (next != G_MAXINT64)
+    next = MAX (next, rdv->backoff_until_ms);
+  g_hash_table_iter_init (&iter, rdv->meshes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &mesh))
+    next = MIN (next, wgd_rdv_mesh_next_due (mesh, rdv->backoff_until_ms));
+  return next;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  WgdRendezvous *rdv = user_data;
+
+  rdv->timer = 0;
+  rendezvous_run (rdv);
+  rendezvous_reschedule (rdv);
+  return G_SOURCE_REMOVE;
+}
+
+/* The timer fires at when (monotonic ms; G_MAXINT64: never), replacing
+ * the one set. */
+static void
+rendezvous_set_timer (WgdRendezvous *rdv, gint64 when, gint64 now)
+{
+  if (rdv->timer != 0 && rdv->timer_at == when)
+    return;
+  g_clear_handle_id (&rdv->timer, g_source_remove);
+  if (when == G_MAXINT64)
+    return;
+  rdv->timer_at = when;
+  /* GLib counts from the time its loop's turn began, so it may fire a
+   * little early: nothing is due then, and it is set again. */
+  rdv->timer = g_timeout_add ((guint) CLAMP (when - now, 0, (gint64) G_MAXUINT), tick_cb, rdv);
+}
+
+static void
+rendezvous_reschedule (WgdRendezvous *rdv)
+{
+  gint64 now = now_ms ();
+
+  rendezvous_set_timer (rdv, rendezvous_next_due (rdv, now), now);
+}
+
+void
+wgd_rendezvous_wants_changed (WgdRendezvous *rdv)
+{
+  /* On the next turn of the main loop: a burst of changes is asked
+   * about once, and never from inside one of our own callbacks. */
+  rdv->wants_changed = TRUE;
+  rendezvous_reschedule (rdv);
 }
 
 /* A proxy only from the environment (https_proxy, all_proxy, no_proxy, as
@@ -510,7 +593,7 @@ wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
   rdv->meshes_wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   rdv->state = WGD_RDV_CONNECTING;
   rdv->error = g_strdup ("");
-  rdv->timer = g_timeout_add_seconds (1, tick_cb, rdv);
+  wgd_rendezvous_wants_changed (rdv);
   return rdv;
 }
 
@@ -519,7 +602,7 @@ wgd_rendezvous_free (WgdRendezvous *rdv)
 {
   if (rdv == NULL)
     return;
-  g_source_remove (rdv->timer);
+  g_clear_handle_id (&rdv->timer, g_source_remove);
   g_cancellable_cancel (rdv->cancellable);
   g_object_unref (rdv->cancellable);
   g_hash_table_unref (rdv->meshes);
@@ -538,8 +621,12 @@ void
 wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *record, gsize len)
 {
   g_hash_table_replace (rdv->unsent, g_strdup (ifname), g_bytes_new (record, len));
-  if (rdv->backoff_until_ms == 0)
-    rendezvous_put (rdv, ifname);
+  if (rdv->backoff_until_ms <= now_ms ())
+    {
+      rdv->backoff_until_ms = 0;
+      rendezvous_put (rdv, ifname);
+    }
+  rendezvous_reschedule (rdv);
 }
 
 WgdRdvState

@@ -24,7 +24,9 @@ typedef struct {
    * it knew its reflexive address, with its private addresses left
    * out), it is looked up again as soon as a missing one. NULL: yes. */
   gboolean (*usable) (const guint8 key[WGD_KEY_LEN], gpointer user_data);
-  /* One round of wants: wgd_rdv_schedule_want for each peer to look up. */
+  /* One round of wants: wgd_rdv_schedule_want for each peer to look up.
+   * Asked after wgd_rendezvous_wants_changed, and whenever the client
+   * wakes for something due. */
   void (*want) (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data);
   /* One round of meshes: wgd_rendezvous_follow_mesh for each to follow;
    * the others are let go. */
@@ -38,6 +40,10 @@ WgdRendezvous *wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallback
 void wgd_rendezvous_free (WgdRendezvous *rdv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdRendezvous, wgd_rendezvous_free)
 
+/* What the want or meshes callbacks would say may have changed (an
+ * interface's peers, a peer found on or gone from the LAN, a reload):
+ * they are asked again on the next turn of the main loop. */
+void wgd_rendezvous_wants_changed (WgdRendezvous *rdv);
 /* PUTs ifname's record (replacing one not yet sent), now or once the
  * backoff is over. */
 void wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *record,

@@ -1,7 +1,8 @@
 /* test-rendezvous-policy.c — the rendezvous client's decisions: the
  * backoff's bounds and jitter, 429 and Retry-After, the address filter
  * (IPv4 and IPv6 ranges), the lookup schedule, the state names, and
- * following a mesh: watched, polled meanwhile, retried with the backoff. */
+ * following a mesh: watched, polled meanwhile, retried with the backoff;
+ * when the next thing is due, so that the client sleeps until then. */
 #include "config.h"
 
 #include <string.h>
@@ -292,6 +293,130 @@ test_schedule_cap (void)
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, WGD_RDV_LOOKUPS_MAX);
 }
 
+/* The next due time is the earliest lookup wanted and not running, and
+ * take_due finds nothing before it and something at it. */
+static void
+test_schedule_next_due (void)
+{
+  g_autoptr (WgdRdvSchedule) s = wgd_rdv_schedule_new ();
+  guint8 a[WGD_KEY_LEN] = { 1 };
+  guint8 b[WGD_KEY_LEN] = { 2 };
+  gint64 t = 500000;
+
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, G_MAXINT64);
+  /* On the LAN with fallback: not wanted, nothing due. */
+  want_one (s, a, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, G_MAXINT64);
+  wgd_rdv_schedule_begin_round (s);
+  wgd_rdv_schedule_want (s, a, WGD_RENDEZVOUS_FALLBACK, FALSE, t);
+  wgd_rdv_schedule_want (s, b, WGD_RENDEZVOUS_FALLBACK, FALSE, t + 1000);
+  wgd_rdv_schedule_end_round (s);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_LAN_GRACE_MS);
+  g_assert_cmpuint (due_count (s, wgd_rdv_schedule_next_due (s) - 1), ==, 0);
+  g_assert_cmpuint (due_count (s, wgd_rdv_schedule_next_due (s)), ==, 1);
+  /* a is running: b is next; then both run and nothing is due. */
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + 1000 + WGD_RDV_LAN_GRACE_MS);
+  g_assert_cmpuint (due_count (s, t + 1000 + WGD_RDV_LAN_GRACE_MS), ==, 1);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, G_MAXINT64);
+  t += 1000 + WGD_RDV_LAN_GRACE_MS;
+  wgd_rdv_schedule_done (s, a, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_LOOKUP_INTERVAL_MS);
+  wgd_rdv_schedule_done (s, b, WGD_RDV_LOOKUP_MISSING, t, zero_random, NULL);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_BACKOFF_FLOOR_MS);
+  /* b found on the LAN now: only a is left. */
+  wgd_rdv_schedule_begin_round (s);
+  wgd_rdv_schedule_want (s, a, WGD_RENDEZVOUS_FALLBACK, FALSE, t);
+  wgd_rdv_schedule_want (s, b, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
+  wgd_rdv_schedule_end_round (s);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_LOOKUP_INTERVAL_MS);
+  /* always: due at once (a past due time is due). */
+  want_one (s, b, WGD_RENDEZVOUS_ALWAYS, FALSE, t);
+  g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t);
+}
+
+/* Whether the follower would do anything at now (take_* count what they
+ * take, so they are asked of a copy). */
+static gboolean
+follow_acts (const WgdRdvFollow *follow, gint64 now, gboolean may_send)
+{
+  WgdRdvFollow copy = *follow;
+
+  return wgd_rdv_follow_is_silent (&copy, now)
+         || (may_send && (wgd_rdv_follow_take_watch (&copy, now)
+                          || wgd_rdv_follow_take_list (&copy, now)));
+}
+
+/* Stepped only at its due times (as the client's timer does), the
+ * follower acts exactly when stepped every 100 ms would: never idle at
+ * a due time, never something due in between. Watches open, fail and
+ * close, listings succeed and fail, the server backs off for a while. */
+static void
+test_follow_next_due (void)
+{
+  WgdRdvFollow f;
+  guint64 seed = 0x5eed;
+  gint64 t = 0;
+  gint64 backoff_until = 0;
+  guint acted = 0;
+
+  wgd_rdv_follow_init (&f, t);
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, t);
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, 3000), ==, 3000);
+  for (t = 0; t < 20 * 60 * 1000; t += 100)
+    {
+      gint64 due = wgd_rdv_follow_next_due (&f, backoff_until);
+      gboolean may_send = t >= backoff_until;
+      guint32 draw = seeded_random (100, &seed);
+
+      g_assert_cmpint (due, >=, 0);
+      if (t < due)
+        {
+          g_assert_false (follow_acts (&f, t, may_send));
+          if (due != G_MAXINT64)
+            g_assert_true (follow_acts (&f, due, due >= backoff_until));
+        }
+      else
+        g_assert_true (follow_acts (&f, t, may_send));
+      /* The server is down for a while now and then. */
+      if (draw == 0)
+        backoff_until = t + 5000;
+      if (wgd_rdv_follow_is_silent (&f, t))
+        wgd_rdv_follow_watch_closed (&f, t, seeded_random, &seed);
+      if (may_send && wgd_rdv_follow_take_watch (&f, t))
+        {
+          acted++;
+          if (draw < 50)
+            wgd_rdv_follow_watch_failed (&f, draw < 10 ? "7" : NULL, t, seeded_random, &seed);
+          else
+            wgd_rdv_follow_watch_opened (&f, t);
+        }
+      if (may_send && wgd_rdv_follow_take_list (&f, t))
+        {
+          acted++;
+          wgd_rdv_follow_list_done (&f, draw % 3 != 0, t, seeded_random, &seed);
+        }
+      /* A watched mesh hears pongs, until the server goes quiet. */
+      if (f.state == WGD_RDV_MESH_WATCHED && draw > 5 && t % 20000 == 0)
+        wgd_rdv_follow_heard (&f, t);
+      if (f.state == WGD_RDV_MESH_WATCHED && draw == 99)
+        wgd_rdv_follow_watch_closed (&f, t, seeded_random, &seed);
+    }
+  g_assert_cmpuint (acted, >, 20);
+  /* Watched and listed: nothing due but the silence check. */
+  wgd_rdv_follow_init (&f, 0);
+  g_assert_true (wgd_rdv_follow_take_watch (&f, 0));
+  wgd_rdv_follow_watch_opened (&f, 10);
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 10);
+  g_assert_true (wgd_rdv_follow_take_list (&f, 10));
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 10 + WGD_RDV_WATCH_SILENCE_MS + 1);
+  wgd_rdv_follow_list_done (&f, TRUE, 20, zero_random, NULL);
+  wgd_rdv_follow_heard (&f, 40000);
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 40000 + WGD_RDV_WATCH_SILENCE_MS + 1);
+  /* The backoff does not delay the silence check. */
+  g_assert_cmpint (wgd_rdv_follow_next_due (&f, G_MAXINT64 - 1), ==,
+                   40000 + WGD_RDV_WATCH_SILENCE_MS + 1);
+}
+
 static void
 test_state_names (void)
 {
@@ -489,11 +614,13 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous-policy/filter-endpoints", test_filter_endpoints);
   g_test_add_func ("/rendezvous-policy/schedule", test_schedule);
   g_test_add_func ("/rendezvous-policy/schedule-cap", test_schedule_cap);
+  g_test_add_func ("/rendezvous-policy/schedule-next-due", test_schedule_next_due);
   g_test_add_func ("/rendezvous-policy/state-names", test_state_names);
   g_test_add_func ("/rendezvous-policy/mesh-state-names", test_mesh_state_names);
   g_test_add_func ("/rendezvous-policy/follow-watched", test_follow_watched);
   g_test_add_func ("/rendezvous-policy/follow-list-race", test_follow_list_race);
   g_test_add_func ("/rendezvous-policy/follow-polled", test_follow_polled);
   g_test_add_func ("/rendezvous-policy/follow-drops", test_follow_drops);
+  g_test_add_func ("/rendezvous-policy/follow-next-due", test_follow_next_due);
   return g_test_run ();
 }
