@@ -33,16 +33,10 @@ daemon=${WGDISCOVERD:-$here/build/plain/src/daemon/wgdiscoverd}
 runs=${DISCOVERY_RUNS:-11}
 source "$here/tests/lan/lan.sh"
 
-for bin in "$ctl" "$daemon"; do
-  [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD" >&2; exit 2; }
-done
+lan_bench_up 2 "set WGDISCOVERCTL/WGDISCOVERD" "$ctl" "$daemon"
 # The hosts run programs from their own mount namespace's root.
 ctl=$(realpath "$ctl")
 daemon=$(realpath "$daemon")
-trap lan_down EXIT
-lan_up 2 >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
-w=$lan_dir
-umask 077
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

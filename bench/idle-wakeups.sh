@@ -29,16 +29,10 @@ source "$here/tests/lan/lan.sh"
 
 bins=("$ctl" "$daemon")
 [[ $rendezvous == 1 ]] && bins+=("$server")
-for bin in "${bins[@]}"; do
-  [[ -x $bin ]] || { echo "$bin not found: build first, or set WGDISCOVERCTL/WGDISCOVERD/WGDISCOVER_RENDEZVOUS" >&2; exit 2; }
-done
 command -v strace >/dev/null || { echo "strace not found: apt-get install strace" >&2; exit 2; }
+lan_bench_up 2 "set WGDISCOVERCTL/WGDISCOVERD/WGDISCOVER_RENDEZVOUS" "${bins[@]}"
 ctl=$(realpath "$ctl")
 daemon=$(realpath "$daemon")
-trap lan_down EXIT
-lan_up 2 >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
-w=$lan_dir
-umask 077
 
 for i in 1 2; do lan_node "$i" "$ctl" || exit 1; done
 lan_peer 1 2 && lan_peer 2 1

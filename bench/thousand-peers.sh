@@ -31,17 +31,12 @@ reference=${WGDISCOVERD_REFERENCE:-}
 count=${THOUSAND_PEERS:-1000}
 source "$here/tests/lan/lan.sh"
 
-for bin in "$ctl" "$daemon" "$flood" ${reference:+"$reference"}; do
-  [[ -x $bin ]] || { echo "$bin not found: build first ('make tests/lan/mdns-flood' for mdns-flood), or set WGDISCOVERCTL/WGDISCOVERD/WGD_MDNS_FLOOD" >&2; exit 2; }
-done
+lan_bench_up 2 "('make tests/lan/mdns-flood' for mdns-flood), or set WGDISCOVERCTL/WGDISCOVERD/WGD_MDNS_FLOOD" \
+  "$ctl" "$daemon" "$flood" ${reference:+"$reference"}
 ctl=$(realpath "$ctl")
 daemon=$(realpath "$daemon")
 flood=$(realpath "$flood")
 [[ -n $reference ]] && reference=$(realpath "$reference")
-trap lan_down EXIT
-lan_up 2 >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
-w=$lan_dir
-umask 077
 lan_node 1 "$ctl" || exit 1
 tick=$(getconf CLK_TCK)
 

@@ -23,6 +23,10 @@
 #   lan_announced N NAME...  host N's avahi-daemon knows the
 #                      _wireguard._udp services NAME...
 #   lan_down           kill everything started and delete the namespaces
+#   lan_bench_up N HINT BIN...  for a benchmark: exits 2 unless every BIN
+#                      is executable (HINT says how to get them), then
+#                      makes hosts 1..N, torn down on exit, with w their
+#                      directory and umask 077
 #
 # Names carry this shell's PID, so runs side by side do not collide, and
 # everything is killed by the PIDs recorded, never by name. Only addresses
@@ -245,4 +249,16 @@ lan_down() {
   [[ -n $lan_dir ]] && rm -rf "$lan_dir"
   lan_dir=
   return 0
+}
+
+lan_bench_up() {
+  local n=$1 hint=$2 bin
+  shift 2
+  for bin in "$@"; do
+    [[ -x $bin ]] || { echo "$bin not found: build first, or $hint" >&2; exit 2; }
+  done
+  trap lan_down EXIT
+  lan_up "$n" >/dev/null || { echo "the virtual LAN did not come up" >&2; exit 1; }
+  w=$lan_dir
+  umask 077
 }
