@@ -257,7 +257,13 @@ wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_loca
     }
   if (best == NULL)
     return FALSE;
-  if (device_peer != NULL && wgd_sockaddr_equal (&device_peer->endpoint, &best->address))
+  /* Already there, but not by us and without a session: put there by
+   * WireGuard's roaming (a handshake initiation that came from it proves
+   * nothing about the way back), a restart or someone else. Written
+   * again, with a handshake, so that it is on trial as any endpoint we
+   * set. */
+  if (device_peer != NULL && wgd_sockaddr_equal (&device_peer->endpoint, &best->address)
+      && entry->applied && wgd_sockaddr_equal (&entry->applied_endpoint, &best->address))
     return FALSE;
   *out = best->address;
   *why = rank_reasons[best_rank];
@@ -281,14 +287,18 @@ gboolean
 wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
 {
   gboolean demoted = FALSE;
-  gboolean wanted;
+  gboolean wanted, session;
 
   if (!entry->applied || !entry->trial_open || device_peer == NULL)
     return FALSE;
   /* The clock has whole seconds: a handshake in the second it was set
-   * counts. */
+   * counts. Bytes received count only on a session that still holds:
+   * without one they can only be the peer's handshake initiations,
+   * which come from its side and say nothing of the way back. */
+  session = device_peer->last_handshake_sec != 0
+            && now - device_peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS;
   if (device_peer->last_handshake_sec >= entry->applied_at
-      || device_peer->rx_bytes > entry->applied_rx_bytes)
+      || (session && device_peer->rx_bytes > entry->applied_rx_bytes))
     {
       entry->trial_open = FALSE;
       return FALSE;

@@ -167,7 +167,12 @@ test_no_change_when_current (Fixture *f, gconstpointer data)
   g_autofree gchar *c = NULL;
 
   g_assert_true (wgd_sockaddr_parse ("192.168.1.77:4", &device->endpoint));
+  /* Not set by us, no session: written once more, to be on trial. */
   c = choose (f, e, device, NOW);
+  g_assert_cmpstr (c, ==, "192.168.1.77:4");
+  wgd_peer_entry_applied (e, &device->endpoint, device, NOW);
+  g_clear_pointer (&c, g_free);
+  c = choose (f, e, device, NOW + 1);
   g_assert_cmpstr (c, ==, "keep");
 }
 
@@ -342,11 +347,19 @@ test_trial_passed (Fixture *f, gconstpointer data)
   device->tx_bytes = 9000;
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 400 + WGD_CANDIDATE_TRIAL_SECONDS));
 
+  /* Data received on a session that still holds proves the way back. */
+  device->last_handshake_sec = NOW + 940;
   wgd_peer_entry_applied (e, &applied, device, NOW + 1000);
   device->rx_bytes += 32;
   device->tx_bytes += 32;
   g_assert_false (wgd_peer_entry_check_trial (e, device, NOW + 1000 + WGD_CANDIDATE_TRIAL_SECONDS));
   g_assert_false (e->trial_open);
+  /* Without a session, what came can only be the peer's handshake
+   * initiations, which say nothing of the way back. */
+  wgd_peer_entry_applied (e, &applied, device, NOW + 2000);
+  device->rx_bytes += 148;
+  device->tx_bytes += 92;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + 2000 + WGD_CANDIDATE_TRIAL_SECONDS));
 }
 
 /* What the daemon's timer is set for: the earliest of a trial's end,
