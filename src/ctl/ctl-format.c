@@ -31,6 +31,7 @@ static const struct {
   { "LAN address", "lan" },
   { "public address as seen from outside", "public" },
   { "configured address", "configured" },
+  { "roamed", "roamed" },
   { "restored", "restored" },
   { "", "-" },
 };

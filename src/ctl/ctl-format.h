@@ -12,7 +12,7 @@ gchar *ctl_format_time (guint64 then, guint64 now);
 /* "1.2 kB" (SI units, as g_format_size, with a plain space). */
 gchar *ctl_format_size (guint64 bytes);
 /* A Peer's EndpointReason in a word: subnet, lan, public, configured,
- * restored; "-" when wgdiscoverd did not set the endpoint; an unknown
+ * roamed, restored; "-" when wgdiscoverd did not set the endpoint; an unknown
  * reason as it is. */
 const gchar *ctl_format_source (const gchar *reason);
 /* The value of a property of the API (named as in the XML) in words:

@@ -557,24 +557,40 @@ interface_keepalive (const Interface *iface, const WgdPeer *current)
                                                   : current->persistent_keepalive;
 }
 
-/* WireGuard took the peer's endpoint from its own handshake (roaming):
- * that one is restored after a restart as much as one we wrote. */
+/* The endpoint of a peer changed, by our write or WireGuard's roaming:
+ * it is saved, restored after a restart, and shown. */
 static void
-daemon_note_roamed (WgdDaemon *d, const WgdPeer *current, gint64 now)
+daemon_note_endpoint (WgdDaemon *d, WgdPeerEntry *entry, const WgdSockaddr *endpoint)
 {
-  g_autoptr (GBytes) key = NULL;
-  const WgdSockaddr *saved;
-
-  if (current->endpoint.sa.sa_family == AF_UNSPEC || current->last_handshake_sec == 0
-      || now - current->last_handshake_sec >= WGD_HANDSHAKE_FRESH_SECONDS)
-    return;
-  key = g_bytes_new (current->public_key, WGD_KEY_LEN);
-  saved = g_hash_table_lookup (d->endpoints, key);
-  if (saved != NULL && wgd_sockaddr_equal (saved, &current->endpoint))
-    return;
-  g_hash_table_replace (d->endpoints, g_steal_pointer (&key),
-                        g_memdup2 (&current->endpoint, sizeof current->endpoint));
+  g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
+                        g_memdup2 (endpoint, sizeof *endpoint));
+  daemon_schedule_notify_peer (d, entry->wg_key);
+  daemon_schedule_notify (d, FALSE, TRUE);
   daemon_schedule_save (d);
+}
+
+/* WireGuard took the peer elsewhere by roaming, and a session holds
+ * there: we follow, and say so once. One we know already (restored
+ * from the state, or taken before) is followed quietly. */
+static void
+daemon_adopt_roamed (WgdDaemon *d, Interface *iface, WgdPeerEntry *entry, const gchar *key,
+                     const WgdPeer *current, gint64 now)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (entry->wg_key, WGD_KEY_LEN);
+  const WgdSockaddr *known = g_hash_table_lookup (d->endpoints, bytes);
+  g_autofree gchar *from = NULL;
+  g_autofree gchar *to = NULL;
+
+  if (!wgd_peer_entry_adopt_roamed (entry, current, now)
+      || (known != NULL && wgd_sockaddr_equal (known, &current->endpoint)))
+    return;
+  entry->applied_why = "roamed";
+  from = known != NULL ? wgd_sockaddr_to_string (known) : g_strdup ("(none)");
+  to = wgd_sockaddr_to_string (&current->endpoint);
+  daemon_note_endpoint (d, entry, &current->endpoint);
+  log_decision (key, NULL, entry->applied_why, G_LOG_LEVEL_MESSAGE,
+                _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
+                entry->name[0] ? entry->name : "unnamed", key, from, to, entry->applied_why);
 }
 
 /* Writes the chosen endpoint of one peer into every interface that has
@@ -609,7 +625,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
-      daemon_note_roamed (d, current, now);
+      daemon_adopt_roamed (d, iface, entry, key, current, now);
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &endpoint, &why)
@@ -636,12 +652,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       entry->applied_why = why;
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       interface_note_endpoint (iface, entry->wg_key, &endpoint);
-      g_hash_table_replace (d->endpoints, g_bytes_new (entry->wg_key, WGD_KEY_LEN),
-                            g_memdup2 (&endpoint, sizeof endpoint));
+      daemon_note_endpoint (d, entry, &endpoint);
       d->endpoint_changes++;
-      daemon_schedule_notify_peer (d, entry->wg_key);
-      daemon_schedule_notify (d, FALSE, TRUE);
-      daemon_schedule_save (d);
       log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
                     _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
                     entry->name[0] ? entry->name : "unnamed", key, from, to, why);

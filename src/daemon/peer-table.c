@@ -227,6 +227,30 @@ candidate_better (const WgdCandidate *a, Rank ra, const WgdCandidate *b, Rank rb
   return a->address.sa.sa_family == AF_INET && b->address.sa.sa_family != AF_INET;
 }
 
+/* A handshake within WGD_HANDSHAKE_FRESH_SECONDS: the tunnel works. */
+static gboolean
+session_fresh (const WgdPeer *device_peer, gint64 now)
+{
+  return device_peer != NULL && device_peer->last_handshake_sec != 0
+         && now - device_peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS;
+}
+
+/* The device has an endpoint we did not write, or took from roaming. */
+static gboolean
+endpoint_roamed (const WgdPeerEntry *entry, const WgdPeer *device_peer)
+{
+  return device_peer->endpoint.sa.sa_family != AF_UNSPEC
+         && !(entry->applied && !entry->applied_roamed
+              && wgd_sockaddr_equal (&device_peer->endpoint, &entry->applied_endpoint));
+}
+
+/* WireGuard's roaming is followed while its session holds. */
+static gboolean
+roaming_wins (const WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  return session_fresh (device_peer, now) && endpoint_roamed (entry, device_peer);
+}
+
 gboolean
 wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
                        const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
@@ -234,14 +258,10 @@ wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_loca
 {
   const WgdCandidate *best = NULL;
   Rank best_rank = RANK_CONFIGURED;
-  gboolean fresh = device_peer != NULL && device_peer->last_handshake_sec != 0
-                   && now - device_peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS;
 
   /* The peer moved on its own and the tunnel works there: WireGuard's
    * roaming knows better than any announcement. */
-  if (fresh && device_peer->endpoint.sa.sa_family != AF_UNSPEC
-      && !(entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
-                                                 &entry->applied_endpoint)))
+  if (roaming_wins (entry, device_peer, now))
     return FALSE;
 
   for (guint i = 0; i < entry->candidates->len; i++)
@@ -257,13 +277,13 @@ wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_loca
     }
   if (best == NULL)
     return FALSE;
-  /* Already there, but not by us and without a session: put there by
-   * WireGuard's roaming (a handshake initiation that came from it proves
-   * nothing about the way back), a restart or someone else. Written
-   * again, with a handshake, so that it is on trial as any endpoint we
-   * set. */
+  /* Already there, but not by us, or by roaming whose session went
+   * stale: put there by a handshake initiation that came from it (which
+   * proves nothing about the way back), a restart or someone else.
+   * Written again, with a handshake, so that it is on trial as any
+   * endpoint we set. */
   if (device_peer != NULL && wgd_sockaddr_equal (&device_peer->endpoint, &best->address)
-      && entry->applied && wgd_sockaddr_equal (&entry->applied_endpoint, &best->address))
+      && !endpoint_roamed (entry, device_peer))
     return FALSE;
   *out = best->address;
   *why = rank_reasons[best_rank];
@@ -281,24 +301,34 @@ wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
   entry->applied_rx_bytes = device_peer ? device_peer->rx_bytes : 0;
   entry->trial_open = TRUE;
   entry->applied_handshake = FALSE;
+  entry->applied_roamed = FALSE;
+}
+
+gboolean
+wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  if (!session_fresh (device_peer, now) || device_peer->endpoint.sa.sa_family == AF_UNSPEC
+      || (entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
+                                                &entry->applied_endpoint)))
+    return FALSE;
+  wgd_peer_entry_applied (entry, &device_peer->endpoint, device_peer, now);
+  entry->applied_roamed = TRUE;
+  entry->trial_open = FALSE;
+  return TRUE;
 }
 
 gboolean
 wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
 {
   gboolean demoted = FALSE;
-  gboolean wanted, session;
+  gboolean wanted;
 
   if (!entry->applied || !entry->trial_open || device_peer == NULL)
     return FALSE;
   /* The clock has whole seconds: a handshake in the second it was set
-   * counts. Bytes received count only on a session that still holds:
-   * without one they can only be the peer's handshake initiations,
-   * which come from its side and say nothing of the way back. */
-  session = device_peer->last_handshake_sec != 0
-            && now - device_peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS;
+   * counts. */
   if (device_peer->last_handshake_sec >= entry->applied_at
-      || (session && device_peer->rx_bytes > entry->applied_rx_bytes))
+      || (session_fresh (device_peer, now) && device_peer->rx_bytes > entry->applied_rx_bytes))
     {
       entry->trial_open = FALSE;
       return FALSE;
@@ -345,9 +375,7 @@ wgd_peer_entry_next_deadline (const WgdPeerEntry *entry, const WgdPeer *device_p
       deadline_consider (&deadline, c->demoted_until, now);
     }
   if (device_peer != NULL && device_peer->last_handshake_sec != 0
-      && device_peer->endpoint.sa.sa_family != AF_UNSPEC
-      && !(entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
-                                                 &entry->applied_endpoint)))
+      && endpoint_roamed (entry, device_peer))
     deadline_consider (&deadline, device_peer->last_handshake_sec + WGD_HANDSHAKE_FRESH_SECONDS,
                        now);
   return deadline;

@@ -47,7 +47,8 @@ typedef struct {
   WgdBinding binding;
   gint64 last_heard;            /* the last announcement taken */
   GArray *candidates;           /* WgdCandidate */
-  /* The endpoint this daemon last set, and when: for roaming and trials. */
+  /* The endpoint this daemon last set or took from WireGuard's roaming,
+   * and when: for roaming and trials. */
   gboolean applied;
   WgdSockaddr applied_endpoint;
   gint64 applied_at;
@@ -59,6 +60,9 @@ typedef struct {
   /* The caller made WireGuard send a handshake to it after setting it:
    * a session is wanted, even if no packet could be counted as sent. */
   gboolean applied_handshake;
+  /* It was not written: WireGuard roamed there, with a session
+   * (wgd_peer_entry_adopt_roamed). */
+  gboolean applied_roamed;
 } WgdPeerEntry;
 
 typedef struct _WgdPeerTable WgdPeerTable;
@@ -86,12 +90,25 @@ GPtrArray *wgd_peer_table_get_peers (WgdPeerTable *table);
 gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
                                 const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
                                 const gchar **why);
+/* WireGuard moved the peer on its own (roaming: an authenticated packet
+ * came from another address) and a session holds (a handshake within
+ * WGD_HANDSHAKE_FRESH_SECONDS): the entry takes the device's endpoint as
+ * applied, its trial passed, and keeps it while the session does (the
+ * caller logs and saves it as any endpoint it sets). FALSE, changing
+ * nothing, if the device has no such endpoint. Roaming without a
+ * session (only the peer's handshake initiations came, and nothing came
+ * back on our answers) is not taken: wgd_peer_entry_choose () has the
+ * endpoint written, with a handshake, and so put on trial. */
+gboolean wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer,
+                                      gint64 now);
 /* Notes that the endpoint was written into the device. */
 void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
                              const WgdPeer *device_peer, gint64 now);
 /* Judges the applied candidate's trial. A handshake since it was set,
- * or data received (a session that moves keeps its keys), proves it and
- * ends the trial. Once WGD_CANDIDATE_TRIAL_SECONDS are over without
+ * or data received on a session that still holds (a session that moves
+ * keeps its keys; without one, what came can only be the peer's
+ * handshake initiations, which say nothing of the way back), proves it
+ * and ends the trial. Once WGD_CANDIDATE_TRIAL_SECONDS are over without
  * either, it is demoted if a session was wanted: a handshake was asked
  * for, WireGuard keeps one alive (persistent keepalive), or something was
  * sent to it (a send that fails locally is never counted, so the
@@ -104,7 +121,8 @@ gboolean wgd_peer_entry_check_trial (WgdPeerEntry *entry, const WgdPeer *device_
  * end (one still open after it, as nothing wanted a session, is judged
  * whenever the daemon looks again), a candidate's expiry or end of demotion,
  * and, while WireGuard's roaming wins (device_peer, may be NULL, has a
- * fresh handshake at another endpoint), when that handshake goes stale.
+ * fresh handshake and an endpoint it roamed to), when that handshake
+ * goes stale.
  * G_MAXINT64 when nothing is due. */
 gint64 wgd_peer_entry_next_deadline (const WgdPeerEntry *entry, const WgdPeer *device_peer,
                                      gint64 now);

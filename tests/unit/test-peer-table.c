@@ -362,6 +362,52 @@ test_trial_passed (Fixture *f, gconstpointer data)
   g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + 2000 + WGD_CANDIDATE_TRIAL_SECONDS));
 }
 
+/* WireGuard roams with a session: the entry follows and keeps it while
+ * the session holds; once it is stale, the announced endpoint is
+ * written again, even where roaming left the device, to be on trial. */
+static void
+test_roamed_adopted (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr applied;
+  WgdSockaddr roamed;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+  g_autofree gchar *fresh = NULL;
+  g_autofree gchar *stale = NULL;
+  g_autofree gchar *again = NULL;
+
+  device->last_handshake_sec = NOW;
+  wgd_peer_entry_check_trial (e, device, NOW + 1);
+  /* Where we set it: nothing to follow. */
+  g_assert_false (wgd_peer_entry_adopt_roamed (e, device, NOW + 1));
+  g_assert_false (e->applied_roamed);
+
+  g_assert_true (wgd_sockaddr_parse ("198.51.100.7:9", &roamed));
+  device->endpoint = roamed;
+  device->rx_bytes += 64;
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW + 20));
+  g_assert_true (e->applied_roamed);
+  g_assert_false (e->trial_open);
+  g_assert_true (wgd_sockaddr_equal (&e->applied_endpoint, &roamed));
+  g_assert_cmpint (e->applied_at, ==, NOW + 20);
+  g_assert_false (wgd_peer_entry_adopt_roamed (e, device, NOW + 21));
+  fresh = choose (f, e, device, NOW + 21);
+  g_assert_cmpstr (fresh, ==, "keep");
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 21), ==,
+                   NOW + WGD_HANDSHAKE_FRESH_SECONDS);
+
+  stale = choose (f, e, device, NOW + WGD_HANDSHAKE_FRESH_SECONDS);
+  g_assert_cmpstr (stale, ==, "192.168.1.77:4");
+  /* Roamed back to the announced endpoint, and stale there too. */
+  device->endpoint = applied;
+  again = choose (f, e, device, NOW + WGD_HANDSHAKE_FRESH_SECONDS);
+  g_assert_cmpstr (again, ==, "192.168.1.77:4");
+  /* No session at all: the peer's initiations are not followed. */
+  device->last_handshake_sec = 0;
+  device->endpoint = roamed;
+  g_assert_false (wgd_peer_entry_adopt_roamed (e, device, NOW + 300));
+}
+
 /* What the daemon's timer is set for: the earliest of a trial's end,
  * a candidate's expiry or end of demotion, and the staleness of a
  * handshake WireGuard roamed with. */
@@ -434,6 +480,7 @@ main (int argc, char **argv)
   ADD ("demotion-without-tx", test_demotion_without_tx);
   ADD ("idle-not-demoted", test_idle_not_demoted);
   ADD ("trial-passed", test_trial_passed);
+  ADD ("roamed-adopted", test_roamed_adopted);
   ADD ("next-deadline", test_next_deadline);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
