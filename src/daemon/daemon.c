@@ -582,12 +582,12 @@ daemon_adopt_roamed (WgdDaemon *d, Interface *iface, WgdPeerEntry *entry, const 
   g_autofree gchar *to = NULL;
 
   if (!wgd_peer_entry_adopt_roamed (entry, current, now)
-      || (known != NULL && wgd_sockaddr_equal (known, &current->endpoint)))
+      || (known != NULL && wgd_sockaddr_equal (known, &entry->applied_endpoint)))
     return;
   entry->applied_why = "roamed";
   from = known != NULL ? wgd_sockaddr_to_string (known) : g_strdup ("(none)");
-  to = wgd_sockaddr_to_string (&current->endpoint);
-  daemon_note_endpoint (d, entry, &current->endpoint);
+  to = wgd_sockaddr_to_string (&entry->applied_endpoint);
+  daemon_note_endpoint (d, entry, &entry->applied_endpoint);
   log_decision (key, NULL, entry->applied_why, G_LOG_LEVEL_MESSAGE,
                 _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
                 entry->name[0] ? entry->name : "unnamed", key, from, to, entry->applied_why);

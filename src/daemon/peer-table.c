@@ -307,11 +307,26 @@ wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
 gboolean
 wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
 {
+  WgdSockaddr endpoint;
+
   if (!session_fresh (device_peer, now) || device_peer->endpoint.sa.sa_family == AF_UNSPEC
       || (entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
                                                 &entry->applied_endpoint)))
     return FALSE;
-  wgd_peer_entry_applied (entry, &device_peer->endpoint, device_peer, now);
+  endpoint = device_peer->endpoint;
+  /* Userspace implementations print a link-local endpoint without its
+   * scope: the candidate heard on the link has it, and without it the
+   * endpoint could not be set again after a restart. */
+  if (endpoint.sa.sa_family == AF_INET6 && endpoint.in6.sin6_scope_id == 0)
+    for (guint i = 0; i < entry->candidates->len; i++)
+      {
+        const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+        if (c->address.sa.sa_family == AF_INET6 && c->address.in6.sin6_scope_id != 0
+            && wgd_sockaddr_equal (&c->address, &endpoint))
+          endpoint = c->address;
+      }
+  wgd_peer_entry_applied (entry, &endpoint, device_peer, now);
   entry->applied_roamed = TRUE;
   entry->trial_open = FALSE;
   return TRUE;

@@ -94,7 +94,9 @@ gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsi
  * came from another address) and a session holds (a handshake within
  * WGD_HANDSHAKE_FRESH_SECONDS): the entry takes the device's endpoint as
  * applied, its trial passed, and keeps it while the session does (the
- * caller logs and saves it as any endpoint it sets). FALSE, changing
+ * caller logs and saves it as any endpoint it sets; a link-local one
+ * shown without a scope gets the scope of the candidate heard on the
+ * link). FALSE, changing
  * nothing, if the device has no such endpoint. Roaming without a
  * session (only the peer's handshake initiations came, and nothing came
  * back on our answers) is not taken: wgd_peer_entry_choose () has the

@@ -143,7 +143,8 @@ static void
 test_link_local (Fixture *f, gconstpointer data)
 {
   WgdPeerEntry *e;
-  g_autofree gchar *c1 = NULL, *c2 = NULL;
+  g_autoptr (WgdPeer) device = NULL;
+  g_autofree gchar *c1 = NULL, *c2 = NULL, *roamed = NULL;
 
   /* Heard on no interface: a link-local address cannot be used. */
   e = update (f, (const gchar *[]) { "host:[fe80::1]:5", NULL }, WGD_SOURCE_RENDEZVOUS, 0);
@@ -156,6 +157,15 @@ test_link_local (Fixture *f, gconstpointer data)
               WGD_SOURCE_MDNS, 3);
   c2 = choose (f, e, NULL, NOW);
   g_assert_cmpstr (c2, ==, "[fe80::1%3]:5");
+
+  /* WireGuard roamed there, and wireguard-go shows it without a scope:
+   * followed with the scope it was heard with. */
+  device = wgd_peer_new ();
+  g_assert_true (wgd_sockaddr_parse ("[fe80::1]:5", &device->endpoint));
+  device->last_handshake_sec = NOW;
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW));
+  roamed = wgd_sockaddr_to_string (&e->applied_endpoint);
+  g_assert_cmpstr (roamed, ==, "[fe80::1%3]:5");
 }
 
 static void
