@@ -244,11 +244,47 @@ endpoint_roamed (const WgdPeerEntry *entry, const WgdPeer *device_peer)
               && wgd_sockaddr_equal (&device_peer->endpoint, &entry->applied_endpoint));
 }
 
-/* WireGuard's roaming is followed while its session holds. */
+static gboolean
+same_host (const WgdSockaddr *a, const WgdSockaddr *b)
+{
+  if (a->sa.sa_family != b->sa.sa_family)
+    return FALSE;
+  if (a->sa.sa_family == AF_INET)
+    return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+  return a->sa.sa_family == AF_INET6
+         && memcmp (&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof a->in6.sin6_addr) == 0;
+}
+
+/* The peer said where it is after the tunnel last proved itself: a
+ * record signed after the last handshake names none of its addresses
+ * at the host WireGuard roamed to. It left that address (a move whose
+ * keepalive was lost, a restart); a NAT keeps its public address, which
+ * the reflexive candidate names. */
+static gboolean
+roamed_disowned (const WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
+{
+  guint64 newest = 0;
+
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      if (c->expires <= now)
+        continue;
+      if (same_host (&c->address, &device_peer->endpoint))
+        return FALSE;
+      newest = MAX (newest, c->signed_at);
+    }
+  return newest > (guint64) MAX (device_peer->last_handshake_sec, 0);
+}
+
+/* WireGuard's roaming is followed while its session holds, unless the
+ * peer disowned the address since. */
 static gboolean
 roaming_wins (const WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
 {
-  return session_fresh (device_peer, now) && endpoint_roamed (entry, device_peer);
+  return session_fresh (device_peer, now) && endpoint_roamed (entry, device_peer)
+         && !roamed_disowned (entry, device_peer, now);
 }
 
 gboolean
@@ -311,7 +347,8 @@ wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer, gi
 
   if (!session_fresh (device_peer, now) || device_peer->endpoint.sa.sa_family == AF_UNSPEC
       || (entry->applied && wgd_sockaddr_equal (&device_peer->endpoint,
-                                                &entry->applied_endpoint)))
+                                                &entry->applied_endpoint))
+      || roamed_disowned (entry, device_peer, now))
     return FALSE;
   endpoint = device_peer->endpoint;
   /* Userspace implementations print a link-local endpoint without its

@@ -92,8 +92,10 @@ gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsi
                                 const gchar **why);
 /* WireGuard moved the peer on its own (roaming: an authenticated packet
  * came from another address) and a session holds (a handshake within
- * WGD_HANDSHAKE_FRESH_SECONDS): the entry takes the device's endpoint as
- * applied, its trial passed, and keeps it while the session does (the
+ * WGD_HANDSHAKE_FRESH_SECONDS), and no record signed since names other
+ * addresses only (the peer left that one): the entry takes the device's
+ * endpoint as applied, its trial passed, and keeps it while the session
+ * does and the peer does not disown it so (the
  * caller logs and saves it as any endpoint it sets; a link-local one
  * shown without a scope gets the scope of the candidate heard on the
  * link). FALSE, changing

@@ -213,15 +213,15 @@ test_roaming_respected (Fixture *f, gconstpointer data)
   g_autofree gchar *stale = NULL;
 
   /* WireGuard moved the peer to where its packets came from, and the
-   * handshake there is fresh: leave it. */
+   * handshake there is fresh (and newer than the peer's record): leave
+   * it. */
   g_assert_true (wgd_sockaddr_parse ("198.51.100.7:9999", &device->endpoint));
-  device->last_handshake_sec = NOW - 30;
-  fresh = choose (f, e, device, NOW);
+  device->last_handshake_sec = NOW + 10;
+  fresh = choose (f, e, device, NOW + 30);
   g_assert_cmpstr (fresh, ==, "keep");
 
   /* Once that handshake is old, the announcement counts again. */
-  device->last_handshake_sec = NOW - WGD_HANDSHAKE_FRESH_SECONDS;
-  stale = choose (f, e, device, NOW);
+  stale = choose (f, e, device, NOW + 10 + WGD_HANDSHAKE_FRESH_SECONDS);
   g_assert_cmpstr (stale, ==, "192.168.1.77:4");
 }
 
@@ -418,6 +418,44 @@ test_roamed_adopted (Fixture *f, gconstpointer data)
   g_assert_false (wgd_peer_entry_adopt_roamed (e, device, NOW + 300));
 }
 
+/* The peer left the address WireGuard roamed to: a record signed after
+ * the last handshake that names none of its addresses there wins over
+ * roaming. One that names the host (a NAT's public address, another
+ * port) does not. */
+static void
+test_roamed_disowned (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  g_autoptr (WgdAnnouncement) moved = NULL;
+  g_autoptr (WgdAnnouncement) natted = NULL;
+  WgdSockaddr applied;
+  WgdPeerEntry *e = trial_start (f, device, &applied);
+  g_autofree gchar *kept = NULL;
+  g_autofree gchar *left = NULL;
+  g_autofree gchar *nat = NULL;
+
+  g_assert_true (wgd_sockaddr_parse ("192.168.1.99:4", &device->endpoint));
+  device->last_handshake_sec = NOW + 5;
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW + 10));
+  kept = choose (f, e, device, NOW + 10);
+  g_assert_cmpstr (kept, ==, "keep");
+
+  moved = announce (f, (const gchar *[]) { "host:192.168.1.50:4", NULL }, NOW + 20);
+  wgd_peer_table_update (f->table, moved, WGD_BINDING_DERIVED, WGD_SOURCE_MDNS, 0, NOW + 21);
+  left = choose (f, e, device, NOW + 21);
+  g_assert_cmpstr (left, ==, "192.168.1.50:4");
+  /* Nor is such an endpoint followed in the first place. */
+  device->endpoint.in.sin_port = htons (5);
+  g_assert_false (wgd_peer_entry_adopt_roamed (e, device, NOW + 22));
+
+  natted = announce (f, (const gchar *[]) { "host:192.168.1.50:4", "reflexive:192.168.1.99:7",
+                                            NULL }, NOW + 30);
+  wgd_peer_table_update (f->table, natted, WGD_BINDING_DERIVED, WGD_SOURCE_MDNS, 0, NOW + 31);
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW + 31));
+  nat = choose (f, e, device, NOW + 31);
+  g_assert_cmpstr (nat, ==, "keep");
+}
+
 /* What the daemon's timer is set for: the earliest of a trial's end,
  * a candidate's expiry or end of demotion, and the staleness of a
  * handshake WireGuard roamed with. */
@@ -491,6 +529,7 @@ main (int argc, char **argv)
   ADD ("idle-not-demoted", test_idle_not_demoted);
   ADD ("trial-passed", test_trial_passed);
   ADD ("roamed-adopted", test_roamed_adopted);
+  ADD ("roamed-disowned", test_roamed_disowned);
   ADD ("next-deadline", test_next_deadline);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
