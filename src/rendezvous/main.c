@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -90,6 +91,9 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   umask (077);
+  /* hiredis writes with write(2): a Redis that went away is to be an
+   * EPIPE error of one request, not the end of the server. */
+  signal (SIGPIPE, SIG_IGN);
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
                                     "See wgdiscover-rendezvous(8) and docs/rendezvous.md.");

@@ -27,8 +27,10 @@
  * must not happen is a dead Redis stalling the main loop: every connect
  * and command has a 500 ms timeout, and after a failure no call tries
  * Redis again for a second (each fails at once), so a dead Redis costs
- * the loop at most one timeout a second. hiredis's asynchronous GLib
- * adapter is for pub/sub, where a subscription waits for messages.
+ * the loop at most one timeout a second. Only a connection Redis closed
+ * (a restart) is replaced at once, which costs no wait. hiredis's
+ * asynchronous GLib adapter is for pub/sub, where a subscription waits
+ * for messages.
  *
  * Durability is Redis's: with appendonly yes and appendfsync always
  * Redis writes the script's effects to its append-only file and fsyncs
@@ -38,6 +40,7 @@
 
 #define G_LOG_DOMAIN "wgdiscover-rendezvous"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/time.h>
 #include <hiredis/hiredis.h>
@@ -49,7 +52,7 @@
 #define TIMEOUT_MS 500
 #define BACKOFF_US G_USEC_PER_SEC
 #define KEY_PREFIX "wgdiscover:rdv:"
-#define ARGS_MAX 16
+#define ARGS_MAX 24
 #define HEX_LEN (WGD_KEY_LEN * 2)
 
 /* KEYS: the record, the signer, "all" and, with a mesh, its set.
@@ -188,14 +191,21 @@ redis_drop (RedisStore *s)
 
 /* One command on the connection, which must be up; NULL (and the
  * connection dropped) when Redis did not answer in time or went away.
- * An error reply is a reply. */
+ * An error reply is a reply. *closed says whether Redis had closed the
+ * connection (a restart, a failover, its timeout for idle clients),
+ * which a new connection may cure at once, unlike a Redis that does not
+ * answer. */
 static redisReply *
-redis_call (RedisStore *s, Args *a, GError **error)
+redis_send (RedisStore *s, Args *a, gboolean *closed, GError **error)
 {
   redisReply *reply = redisCommandArgv (s->c, a->n, a->argv, a->len);
+  int saved = errno;
 
   if (reply == NULL)
     {
+      if (closed != NULL)
+        *closed = s->c->err == REDIS_ERR_EOF
+                  || (s->c->err == REDIS_ERR_IO && (saved == EPIPE || saved == ECONNRESET));
       store_error (s, error, "%s", s->c->errstr[0] ? s->c->errstr : "no answer");
       redis_drop (s);
     }
@@ -205,7 +215,7 @@ redis_call (RedisStore *s, Args *a, GError **error)
 static gboolean
 redis_call_ok (RedisStore *s, Args *a, const gchar *what, GError **error)
 {
-  g_autoptr (redisReply) reply = redis_call (s, a, error);
+  g_autoptr (redisReply) reply = redis_send (s, a, NULL, error);
 
   if (reply == NULL)
     return FALSE;
@@ -227,7 +237,7 @@ redis_check_durability (RedisStore *s)
   args_add_str (&a, "CONFIG");
   args_add_str (&a, "GET");
   args_add_str (&a, "append*");
-  reply = redis_call (s, &a, &error);
+  reply = redis_send (s, &a, NULL, &error);
   if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
     return;
   for (size_t i = 0; i + 1 < reply->elements; i += 2)
@@ -311,14 +321,35 @@ redis_ready (RedisStore *s, GError **error)
   return redis_connect (s, error);
 }
 
+/* A command, connecting first if need be; on a connection Redis had
+ * closed, once more on a new one (no wait: the new connection fails at
+ * once if Redis is gone). A script run twice so is decided twice, the
+ * second time on what the first wrote, as a client's retry would be. */
 static redisReply *
-redis_command (RedisStore *s, Args *a, const gchar *what, GError **error)
+redis_call (RedisStore *s, Args *a, GError **error)
 {
+  gboolean closed = FALSE;
   redisReply *reply;
 
   if (!redis_ready (s, error))
     return NULL;
-  reply = redis_call (s, a, error);
+  reply = redis_send (s, a, &closed, error);
+  if (reply == NULL && closed)
+    {
+      g_clear_error (error);
+      s->retry_at = 0;
+      if (!redis_ready (s, error))
+        return NULL;
+      reply = redis_send (s, a, NULL, error);
+    }
+  return reply;
+}
+
+static redisReply *
+redis_command (RedisStore *s, Args *a, const gchar *what, GError **error)
+{
+  redisReply *reply = redis_call (s, a, error);
+
   if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
     {
       store_error (s, error, "%s: %s", what, reply->str);
@@ -338,8 +369,6 @@ redis_script (RedisStore *s, const Script *script, guint nkeys, const Args *keys
   Args a = { 0 };
   redisReply *reply;
 
-  if (!redis_ready (s, error))
-    return NULL;
   args_add_str (&a, "EVALSHA");
   args_add_str (&a, script->sha1);
   args_add_str (&a, n);
