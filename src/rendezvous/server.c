@@ -49,6 +49,8 @@ struct _RdvServer {
   SoupServer *soup;
   RdvListener *listener;
   guint purge_source;
+  gint64 store_warned_at;       /* monotonic: the last line on a store failure */
+  guint store_failures;         /* failures not logged since */
 };
 
 typedef struct {
@@ -89,11 +91,22 @@ respond_json (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status
 
 /* Before a 503 for a store that failed: the log line and Retry-After.
  * Nothing was stored; the server stays up and asks the store again at
- * the next request. */
+ * the next request. While the store is away every request fails: one
+ * line a second says so, with how many failed since the last. */
 static void
-store_failed (SoupServerMessage *msg, const GError *error)
+store_failed (RdvServer *s, SoupServerMessage *msg, const GError *error)
 {
-  g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
+  gint64 now = g_get_monotonic_time ();
+
+  if (s->store_warned_at == 0 || now - s->store_warned_at >= G_USEC_PER_SEC)
+    {
+      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s (%u more "
+                        "failures since the last line)", error->message, s->store_failures);
+      s->store_warned_at = now;
+      s->store_failures = 0;
+    }
+  else
+    s->store_failures++;
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                 STORE_RETRY_AFTER);
 }
@@ -323,7 +336,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
   return;
 
 unavailable:
-  store_failed (msg, error);
+  store_failed (s, msg, error);
   refuse_put (s, msg, src, ann, RDV_CODE_UNAVAILABLE, "the store is unavailable; retry later");
 }
 
@@ -336,7 +349,7 @@ handle_peer (RdvServer *s, SoupServerMessage *msg, const guint8 key[WGD_KEY_LEN]
 
   if (!rdv_store_get (s->store, key, wgd_clock_now (), &r, &error))
     {
-      store_failed (msg, error);
+      store_failed (s, msg, error);
       respond_error (s, msg, RDV_ROUTE_PEER, RDV_CODE_UNAVAILABLE,
                      "the store is unavailable; retry later");
       return;
@@ -394,7 +407,7 @@ handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WG
   if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
                             &records, &error))
     {
-      store_failed (msg, error);
+      store_failed (s, msg, error);
       respond_error (s, msg, RDV_ROUTE_MESH_LIST, RDV_CODE_UNAVAILABLE,
                      "the store is unavailable; retry later");
       return;

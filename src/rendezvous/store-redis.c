@@ -123,6 +123,7 @@ typedef struct {
   gchar *password;
   redisContext *c;              /* NULL: not connected */
   gint64 retry_at;              /* monotonic: no attempt before */
+  gchar *last_error;            /* why the last attempt failed; NULL: it did not */
   Script put;
   Script list;
 } RedisStore;
@@ -178,6 +179,8 @@ store_error (RedisStore *s, GError **error, const gchar *format, ...)
   what = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "Redis at %s: %s", s->name, what);
+  g_free (s->last_error);
+  s->last_error = g_steal_pointer (&what);
   return FALSE;
 }
 
@@ -316,9 +319,19 @@ redis_ready (RedisStore *s, GError **error)
   if (s->c != NULL)
     return TRUE;
   if (now < s->retry_at)
-    return store_error (s, error, "unreachable; the next attempt in %" G_GINT64_FORMAT " ms",
-                        (s->retry_at - now + 999) / 1000);
-  return redis_connect (s, error);
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_IO, "Redis at %s: %s; the next attempt in %"
+                   G_GINT64_FORMAT " ms", s->name, s->last_error ? s->last_error : "failed",
+                   (s->retry_at - now + 999) / 1000);
+      return FALSE;
+    }
+  if (!redis_connect (s, error))
+    return FALSE;
+  if (s->last_error != NULL)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                      "Redis at %s: connected again", s->name);
+  g_clear_pointer (&s->last_error, g_free);
+  return TRUE;
 }
 
 /* A command, connecting first if need be; on a connection Redis had
@@ -649,6 +662,7 @@ redis_close (RdvStore *store)
   g_clear_pointer (&s->c, redisFree);
   rdv_store_location_free (s->where);
   g_free (s->name);
+  g_free (s->last_error);
   if (s->password != NULL)
     sodium_memzero (s->password, strlen (s->password));
   g_free (s->password);

@@ -163,7 +163,8 @@ redis_start
 check "Redis back: every server serves again by itself" \
   'until_served 0 a a1 && until_served 1 a a1 && until_served 2 a a1'
 put 0 b1
-check "and stores again" '[ "$status" = 200 ] && served 2 b b1'
+check "and stores again, its log saying Redis is back" \
+  '[ "$status" = 200 ] && served 2 b b1 && grep -q "Redis at unix:.*: connected again" log.0'
 
 # Frozen, Redis still accepts connections but answers nothing: each
 # request must still be answered (the command's timeout), not hang.
