@@ -41,6 +41,16 @@ rdv_store_location_new (void)
   return g_new0 (RdvStoreLocation, 1);
 }
 
+RdvStoreLocation *
+rdv_store_location_copy (const RdvStoreLocation *where)
+{
+  RdvStoreLocation *copy = g_memdup2 (where, sizeof *where);
+
+  copy->host = g_strdup (where->host);
+  copy->socket_path = g_strdup (where->socket_path);
+  return copy;
+}
+
 void
 rdv_store_location_free (RdvStoreLocation *where)
 {
@@ -152,11 +162,19 @@ parse_authority (const gchar *text, const gchar *authority, RdvStoreLocation *wh
   return TRUE;
 }
 
+/* text up to the first c (all of it without one); *at: that c or NULL. */
+static gchar *
+split_at (const gchar *text, gchar c, const gchar **at)
+{
+  *at = strchr (text, c);
+  return *at ? g_strndup (text, (gsize) (*at - text)) : g_strdup (text);
+}
+
 static gboolean
 parse_redis_url (const gchar *text, const gchar *rest, RdvStoreLocation *where, GError **error)
 {
-  const gchar *slash = strchr (rest, '/');
-  g_autofree gchar *authority = slash ? g_strndup (rest, (gsize) (slash - rest)) : g_strdup (rest);
+  const gchar *slash;
+  g_autofree gchar *authority = split_at (rest, '/', &slash);
 
   where->kind = RDV_STORE_KIND_REDIS_TCP;
   /* A password in the URL would be logged and shown by ps; it has a
@@ -176,8 +194,8 @@ parse_redis_url (const gchar *text, const gchar *rest, RdvStoreLocation *where, 
 static gboolean
 parse_unix (const gchar *text, const gchar *rest, RdvStoreLocation *where, GError **error)
 {
-  const gchar *query = strchr (rest, '?');
-  g_autofree gchar *path = query ? g_strndup (rest, (gsize) (query - rest)) : g_strdup (rest);
+  const gchar *query;
+  g_autofree gchar *path = split_at (rest, '?', &query);
 
   where->kind = RDV_STORE_KIND_REDIS_UNIX;
   if (path[0] != '/')

@@ -33,6 +33,7 @@ typedef struct {
 } RdvStoreLocation;
 
 RdvStoreLocation *rdv_store_location_new (void);
+RdvStoreLocation *rdv_store_location_copy (const RdvStoreLocation *where);
 void rdv_store_location_free (RdvStoreLocation *where);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvStoreLocation, rdv_store_location_free)
 

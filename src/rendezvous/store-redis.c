@@ -691,12 +691,7 @@ rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password, GErr
                         || where->kind == RDV_STORE_KIND_REDIS_UNIX, NULL);
   s->parent.klass = &redis_class;
   store = &s->parent;
-  s->where = rdv_store_location_new ();
-  s->where->kind = where->kind;
-  s->where->host = g_strdup (where->host);
-  s->where->port = where->port;
-  s->where->socket_path = g_strdup (where->socket_path);
-  s->where->db = where->db;
+  s->where = rdv_store_location_copy (where);
   s->name = rdv_store_location_to_string (where);
   s->password = g_strdup (password);
   s->put.text = put_script;

@@ -66,6 +66,9 @@ test_good (void)
       back = rdv_store_location_parse (text, &error);
       g_assert_no_error (error);
       g_assert_true (rdv_store_location_equal (where, back));
+      g_clear_pointer (&back, rdv_store_location_free);
+      back = rdv_store_location_copy (where);
+      g_assert_true (rdv_store_location_equal (where, back));
     }
 }
 
