@@ -51,7 +51,7 @@ redis_start () {
   mkdir -p "$tmp/redis"
   redis-server --port 0 --unixsocket "$redis_sock" --unixsocketperm 700 --dir "$tmp/redis" \
     --appendonly yes --appendfsync always --save '' --daemonize no \
-    --logfile "$tmp/redis/log" "$@" &
+    --logfile "$tmp/redis/log" &
   rpid=$!
   pids+=("$rpid")
   for _ in $(seq 100); do
