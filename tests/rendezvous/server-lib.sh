@@ -42,16 +42,17 @@ require_redis () {
   exit 0
 }
 
-# redis_start: a redis-server on the unix socket $redis_sock only (no
-# TCP port), its data in $tmp/redis, configured as the README says for
-# durability (every write fsync()ed before Redis answers); pid in $rpid.
-# Started again after redis_stop, it reads back what it wrote.
+# redis_start [OPTIONS]: a redis-server on the unix socket $redis_sock
+# only (no TCP port), its data in $tmp/redis, configured as the README
+# says for durability (every write fsync()ed before Redis answers) unless
+# OPTIONS say otherwise; pid in $rpid. Started again after redis_stop,
+# it reads back what it wrote.
 redis_sock=$tmp/redis/sock
 redis_start () {
   mkdir -p "$tmp/redis"
   redis-server --port 0 --unixsocket "$redis_sock" --unixsocketperm 700 --dir "$tmp/redis" \
     --appendonly yes --appendfsync always --save '' --daemonize no \
-    --logfile "$tmp/redis/log" &
+    --logfile "$tmp/redis/log" "$@" &
   rpid=$!
   pids+=("$rpid")
   for _ in $(seq 100); do
@@ -79,6 +80,7 @@ store_conf=
 store_sockets=0
 if [ "${RDV_STORE:-sqlite}" = redis ]; then
   require_redis
+  # shellcheck disable=SC2119
   redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
   store_conf="Store=unix:$redis_sock"
   store_sockets=1
