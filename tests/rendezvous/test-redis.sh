@@ -8,7 +8,8 @@
 # killed (SIGKILL) and started again with appendfsync always still has
 # every record answered 200 (and, the control, one without the
 # append-only file has not); the password from StorePasswordFile=, never
-# logged; no Redis at start is an error. Prints TAP; skipped without
+# logged; no Redis at start is an error; redis:// over TCP into another
+# database. Prints TAP; skipped without
 # redis-server. Needs $WGDISCOVER_RENDEZVOUS, $WGDISCOVERCTL, curl, basenc.
 #
 # check evaluates its condition later: the variables it reads (SC2034)
@@ -27,7 +28,7 @@ done
 source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
 require_redis
 
-echo "1..28"
+echo "1..29"
 redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
 ports=(18510 18511 18512)
 spids=()
@@ -257,6 +258,26 @@ printf '[Server]\nListen=127.0.0.1:18519\nStore=unix:%s/none.sock\n' "$tmp" >con
 rc=$?
 check "no Redis at start: the server exits, naming where it looked" \
   '[ "$rc" = 1 ] && grep -q "Redis at unix:$tmp/none.sock" out.none'
-for i in 0 1 2; do stop_server "$i"; done
+# Over TCP, in another database: a second redis-server on loopback.
+redis-server --port 16379 --bind 127.0.0.1 --dir "$tmp/redis" --save '' --appendonly yes \
+  --appendfilename tcp.aof --appendfsync always --daemonize no --logfile "$tmp/redis/tcp.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  [ "$(redis-cli -p 16379 ping 2>/dev/null)" = PONG ] && break
+  sleep 0.05
+done
+printf '[Server]\nListen=127.0.0.1:18519\nStore=redis://127.0.0.1:16379/3\n' >conf.tcp
+"$server" --config conf.tcp --state-dir "$tmp/state" >>log.3 2>&1 &
+spids[3]=$!
+ports[3]=18519
+pids+=("${spids[3]}")
+node t
+announce t t1 5 6000
+for _ in $(seq 100); do put 3 t1; [ "$status" = 200 ] && break; sleep 0.05; done
+check "Store=redis://127.0.0.1:16379/3: over TCP, into database 3" \
+  '[ "$status" = 200 ] && served 3 t t1 &&
+   [ "$(redis-cli -p 16379 -n 3 --scan --pattern "wgdiscover:rdv:r:*" | wc -l)" = 1 ] &&
+   [ "$(redis-cli -p 16379 -n 0 dbsize)" = 0 ]'
+for i in 0 1 2 3; do stop_server "$i"; done
 check "every server stopped with SIGTERM exited with status 0" '[ "$unclean" = 0 ]'
 exit 0
