@@ -4,7 +4,8 @@
  * signing key, a derived record not displaced by another binding,
  * expiry, counts per mesh, a key moving to another mesh, purge, and
  * everything still there after a close and reopen; then what only
- * SQLite has (its schema version).
+ * SQLite has (its schema version) and what only Redis has (its script
+ * cache emptied).
  *
  * The time is the real one: Redis expires its keys by its own clock. */
 #include "config.h"
@@ -45,14 +46,16 @@ store_open (Fixture *f, GError **error)
   return rdv_store_redis_open (redis.where, NULL, error);
 }
 
+/* A command without arguments of the test's own, answered OK. */
 static void
-redis_flush (void)
+redis_run (const gchar *command)
 {
+  g_auto (GStrv) argv = g_strsplit (command, " ", -1);
   redisContext *c = redisConnectUnix (redis.where->socket_path);
   redisReply *reply;
 
   g_assert_true (c != NULL && c->err == 0);
-  reply = redisCommand (c, "FLUSHALL");
+  reply = redisCommandArgv (c, (int) g_strv_length (argv), (const char **) argv, NULL);
   g_assert_true (reply != NULL && reply->type == REDIS_REPLY_STATUS);
   freeReplyObject (reply);
   redisFree (c);
@@ -71,7 +74,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
     {
       if (redis.missing != NULL)
         return;
-      redis_flush ();
+      redis_run ("FLUSHALL");
     }
   f->store = store_open (f, &error);
   g_assert_no_error (error);
@@ -328,6 +331,28 @@ test_mesh_move (Fixture *f, gconstpointer data)
   g_assert_cmpuint (six->len, ==, 1);
 }
 
+/* Redis without the scripts (restarted, or flushed): EVALSHA's NOSCRIPT
+ * is answered by EVAL, and the next call finds them again. */
+static void
+test_scripts_flushed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  guint8 mesh[WGD_KEY_LEN];
+
+  if (skipped (f))
+    return;
+  memset (mesh, 5, WGD_KEY_LEN);
+  /* The store's scripts are cached by Redis until a restart or this. */
+  redis_run ("SCRIPT FLUSH");
+  g_assert_cmpint (put (f, record (1, 1, NOW, 600, 5, FALSE, "a")), ==, RDV_PUT_STORED);
+  redis_run ("SCRIPT FLUSH");
+  g_assert_true (rdv_store_list_mesh (f->store, mesh, NOW, 10, &list, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpint (put (f, record (1, 1, NOW + 1, 600, 5, FALSE, "b")), ==, RDV_PUT_STORED);
+}
+
 static void
 test_reopen (Fixture *f, gconstpointer data)
 {
@@ -506,6 +531,9 @@ main (int argc, char **argv)
   g_test_add ("/store/sqlite/schema-version", Fixture, GUINT_TO_POINTER (RDV_STORE_KIND_SQLITE),
               fixture_set_up, test_schema_version, fixture_tear_down);
   g_test_add_func ("/store/sqlite/not-a-database", test_not_a_database);
+  g_test_add ("/store/redis/scripts-flushed", Fixture,
+              GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX), fixture_set_up, test_scripts_flushed,
+              fixture_tear_down);
   status = g_test_run ();
   redis_stop ();
   return status;
