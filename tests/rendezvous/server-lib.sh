@@ -108,9 +108,15 @@ start () {
   "$server" --config conf --state-dir "$tmp/state" "$@" >>log 2>&1 &
   spid=$!
   pids+=("$spid")
+  until_answers "$spid" "$port"
+}
+
+# until_answers PID PORT: waits until the server PID answers on PORT;
+# fails when it exits first or takes more than 5 s.
+until_answers () {
   for _ in $(seq 100); do
-    curl -s -m 5 -o /dev/null "${scheme:-http}://127.0.0.1:$port/metrics" ${curl_tls:-} && return 0
-    kill -0 "$spid" 2>/dev/null || return 1
+    curl -s -m 5 -o /dev/null "${scheme:-http}://127.0.0.1:$2/metrics" ${curl_tls:-} && return 0
+    kill -0 "$1" 2>/dev/null || return 1
     sleep 0.05
   done
   return 1

@@ -44,12 +44,7 @@ serve () {
   "$server" --config "conf.$i" --state-dir "$tmp/state.$i" >>"log.$i" 2>&1 &
   spids[i]=$!
   pids+=("${spids[i]}")
-  for _ in $(seq 100); do
-    curl -s -m 5 -o /dev/null "http://127.0.0.1:$p/metrics" && return 0
-    kill -0 "${spids[i]}" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
+  until_answers "${spids[i]}" "$p"
 }
 
 # put I FILE: PUT of FILE.bin to server I; status in $status, answer in body.
