@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -36,12 +37,41 @@ fail (const gchar *what, const GError *error)
   return 1;
 }
 
+static RdvStore *
+store_open (const RdvConfig *config, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *where = rdv_store_location_to_string (config->store);
+
+  switch (config->store->kind)
+    {
+    case RDV_STORE_KIND_SQLITE:
+      if (g_mkdir_with_parents (config->state_directory, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s",
+                       config->state_directory, g_strerror (saved));
+          return NULL;
+        }
+      path = g_build_filename (config->state_directory, RDV_STORE_SQLITE_FILE, NULL);
+      g_message ("store: %s", path);
+      return rdv_store_sqlite_open (path, error);
+    case RDV_STORE_KIND_REDIS_TCP:
+    case RDV_STORE_KIND_REDIS_UNIX:
+      g_message ("store: Redis at %s", where);
+      return rdv_store_redis_open (config->store, config->store_password, error);
+    case RDV_STORE_KIND_COUNT:
+      break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree gchar *config_path = NULL;
   g_autofree gchar *state_dir = NULL;
-  g_autofree gchar *store_path = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -61,6 +91,9 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   umask (077);
+  /* hiredis writes with write(2): a Redis that went away is to be an
+   * EPIPE error of one request, not the end of the server. */
+  signal (SIGPIPE, SIG_IGN);
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
                                     "See wgdiscover-rendezvous(8) and docs/rendezvous.md.");
@@ -94,14 +127,7 @@ main (int argc, char **argv)
       g_free (config->state_directory);
       config->state_directory = g_strdup (state_dir);
     }
-  if (g_mkdir_with_parents (config->state_directory, 0700) != 0)
-    {
-      g_printerr ("wgdiscover-rendezvous: %s: %s\n", config->state_directory,
-                  g_strerror (errno));
-      return 1;
-    }
-  store_path = g_build_filename (config->state_directory, RDV_STORE_SQLITE_FILE, NULL);
-  store = rdv_store_sqlite_open (store_path, &error);
+  store = store_open (config, &error);
   if (store == NULL)
     return fail (NULL, error);
   server = rdv_server_new (config, store, &error);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "base64.h"
 #include "membership.h"
@@ -19,6 +20,7 @@
 #define DEFAULT_LISTEN_PORT 8443
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define MESHES_MAX 64
+#define STORE_PASSWORD_MAX 512
 
 typedef struct {
   const gchar *name;
@@ -203,12 +205,89 @@ get_public_host (const Reader *r, RdvConfig *c, GError **error)
 }
 
 static gboolean
+get_store (const Reader *r, RdvConfig *c, GError **error)
+{
+  g_autofree gchar *v = g_key_file_get_string (r->kf, "Server", "Store", NULL);
+  g_autoptr (GError) local = NULL;
+  RdvStoreLocation *where;
+
+  if (v == NULL)
+    return TRUE;
+  where = rdv_store_location_parse (v, &local);
+  if (where == NULL)
+    return reader_error (r, error, "Server", "Store", "%s", local->message);
+  rdv_store_location_free (c->store);
+  c->store = where;
+  return TRUE;
+}
+
+static void
+password_free (gchar *password)
+{
+  if (password != NULL)
+    sodium_memzero (password, strlen (password));
+  g_free (password);
+}
+
+/* The whole file but one final newline is the password; no message
+ * ever quotes it. Read here, at start, so that a bad file stops the
+ * start and not the first request. */
+static gboolean
+get_store_password (const Reader *r, RdvConfig *c, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) local = NULL;
+  gchar *text = NULL;
+  gsize len = 0;
+  GStatBuf st;
+
+  if (!get_path (r, "Server", "StorePasswordFile", &path, error))
+    return FALSE;
+  if (path == NULL)
+    return TRUE;
+  if (c->store->kind == RDV_STORE_KIND_SQLITE)
+    return reader_error (r, error, "Server", "StorePasswordFile",
+                         "only a Redis store (Store=redis://... or unix:...) takes a password");
+  if (g_stat (path, &st) != 0)
+    return reader_error (r, error, "Server", "StorePasswordFile", "%s: %s", path,
+                         g_strerror (errno));
+  if (!S_ISREG (st.st_mode) || st.st_size > STORE_PASSWORD_MAX)
+    return reader_error (r, error, "Server", "StorePasswordFile",
+                         "%s: not a file of at most %d bytes", path, STORE_PASSWORD_MAX);
+  if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0)
+    return reader_error (r, error, "Server", "StorePasswordFile",
+                         "%s: others may read or write it (chmod o-rw)", path);
+  if (!g_file_get_contents (path, &text, &len, &local))
+    return reader_error (r, error, "Server", "StorePasswordFile", "%s", local->message);
+  if (len > 0 && text[len - 1] == '\n')
+    text[--len] = '\0';
+  if (len > 0 && text[len - 1] == '\r')
+    text[--len] = '\0';
+  for (gsize i = 0; i < len; i++)
+    if (g_ascii_iscntrl (text[i]))
+      {
+        password_free (text);
+        return reader_error (r, error, "Server", "StorePasswordFile",
+                             "%s: a control character or a second line in the password", path);
+      }
+  if (len == 0)
+    {
+      password_free (text);
+      return reader_error (r, error, "Server", "StorePasswordFile", "%s: empty", path);
+    }
+  password_free (c->store_password);
+  c->store_password = text;
+  return TRUE;
+}
+
+static gboolean
 parse_server (const Reader *r, RdvConfig *c, GError **error)
 {
   static const gchar *const keys[] = { "Listen", "Certificate", "PrivateKey", "AllowPlainHTTP",
     "StateDirectory", "RequestsPerSecond", "RequestBurst", "MaxSources", "MaxRecords",
     "MaxRecordsPerMesh", "TrustedProxies", "PublicURL", "MaxWebSockets",
-    "MaxWebSocketsPerSource", "WebSocketKeepalive", "WebSocketTimeout", NULL };
+    "MaxWebSocketsPerSource", "WebSocketKeepalive", "WebSocketTimeout", "Store",
+    "StorePasswordFile", NULL };
   guint rate = (guint) c->requests_per_second;
 
   if (!reader_check_keys (r, "Server", keys, error) || !get_listen (r, c, error)
@@ -216,6 +295,7 @@ parse_server (const Reader *r, RdvConfig *c, GError **error)
       || !get_path (r, "Server", "PrivateKey", &c->private_key_file, error)
       || !get_bool (r, "Server", "AllowPlainHTTP", &c->allow_plain_http, error)
       || !get_path (r, "Server", "StateDirectory", &c->state_directory, error)
+      || !get_store (r, c, error) || !get_store_password (r, c, error)
       || !get_uint (r, "Server", "RequestsPerSecond", 1, 100000, &rate, error)
       || !get_uint (r, "Server", "RequestBurst", 1, 100000, &c->request_burst, error)
       || !get_uint (r, "Server", "MaxSources", 1, 10000000, &c->max_sources, error)
@@ -331,6 +411,7 @@ rdv_config_new (void)
   c->listen_host = g_strdup (DEFAULT_LISTEN_HOST);
   c->listen_port = DEFAULT_LISTEN_PORT;
   c->state_directory = g_strdup (RDV_STATE_DIR);
+  c->store = rdv_store_location_new ();
   c->requests_per_second = 5;
   c->request_burst = 20;
   c->max_sources = 65536;
@@ -353,6 +434,8 @@ rdv_config_free (RdvConfig *c)
   g_free (c->certificate_file);
   g_free (c->private_key_file);
   g_free (c->state_directory);
+  rdv_store_location_free (c->store);
+  password_free (c->store_password);
   g_strfreev (c->trusted_proxies);
   g_free (c->public_host);
   g_ptr_array_unref (c->meshes);

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "revocation.h"
+#include "store-location.h"
 #include "wire.h"
 
 #define RDV_CONFIG_PATH "/etc/wgdiscover/rendezvous.conf"
@@ -25,6 +26,8 @@ typedef struct {
   gchar *private_key_file;
   gboolean allow_plain_http;
   gchar *state_directory;
+  RdvStoreLocation *store;      /* Store=, sqlite by default */
+  gchar *store_password;        /* StorePasswordFile='s text; NULL without one */
   gdouble requests_per_second;
   guint request_burst;
   guint max_sources;            /* buckets of the rate limit */

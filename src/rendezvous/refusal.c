@@ -29,6 +29,7 @@ static const struct {
   [RDV_CODE_FORBIDDEN] = { "forbidden", 403 },
   [RDV_CODE_NOT_WEBSOCKET] = { "not-websocket", 400 },
   [RDV_CODE_TOO_MANY_WEBSOCKETS] = { "too-many-websockets", 503 },
+  [RDV_CODE_UNAVAILABLE] = { "unavailable", 503 },
   [RDV_CODE_INTERNAL] = { "internal", 500 },
 };
 

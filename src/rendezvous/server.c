@@ -25,6 +25,9 @@
 
 #define LOG_DOMAIN "wgdiscover-rendezvous"
 #define PURGE_SECONDS 60
+/* A store that failed is usually away for a moment (Redis restarting,
+ * a failover): soon, but not at once. */
+#define STORE_RETRY_AFTER "2"
 
 struct _RdvServer {
   gchar *listen_host;
@@ -46,6 +49,8 @@ struct _RdvServer {
   SoupServer *soup;
   RdvListener *listener;
   guint purge_source;
+  gint64 store_warned_at;       /* monotonic: the last line on a store failure */
+  guint store_failures;         /* failures not logged since */
 };
 
 typedef struct {
@@ -82,6 +87,28 @@ respond_json (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status
 
   respond (s, msg, route, status, "application/json", g_strconcat (text, "\n", NULL));
   g_free (text);
+}
+
+/* Before a 503 for a store that failed: the log line and Retry-After.
+ * Nothing was stored; the server stays up and asks the store again at
+ * the next request. While the store is away every request fails: one
+ * line a second says so, with how many failed since the last. */
+static void
+store_failed (RdvServer *s, SoupServerMessage *msg, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (s->store_warned_at == 0 || now - s->store_warned_at >= G_USEC_PER_SEC)
+    {
+      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s (%u more "
+                        "failures since the last line)", error->message, s->store_failures);
+      s->store_warned_at = now;
+      s->store_failures = 0;
+    }
+  else
+    s->store_failures++;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                STORE_RETRY_AFTER);
 }
 
 static void
@@ -265,7 +292,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
       return;
     }
   if (!rdv_store_get_signer (s->store, ann->signing_key, &found, &held, digest, &error))
-    goto internal;
+    goto unavailable;
   rdv_accept_decide (s->policy, ann, found, held, digest, now, &d);
   if (d.code != RDV_CODE_OK)
     {
@@ -276,7 +303,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
   if (!d.already_known)
     {
       if (!capacity_check (s, r, now, &code, &error))
-        goto internal;
+        goto unavailable;
       if (code != RDV_CODE_OK)
         {
           refuse_put (s, msg, src, ann, code, code == RDV_CODE_MESH_FULL
@@ -286,7 +313,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
         }
     }
   if (!rdv_store_put_if_newer (s->store, r, now, &result, &error))
-    goto internal;
+    goto unavailable;
   switch (result)
     {
     case RDV_PUT_STALE:
@@ -308,9 +335,9 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
   answer_put (s, msg, src, r, result == RDV_PUT_ALREADY_KNOWN);
   return;
 
-internal:
-  g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
-  refuse_put (s, msg, src, ann, RDV_CODE_INTERNAL, "the store failed");
+unavailable:
+  store_failed (s, msg, error);
+  refuse_put (s, msg, src, ann, RDV_CODE_UNAVAILABLE, "the store is unavailable; retry later");
 }
 
 static void
@@ -322,8 +349,9 @@ handle_peer (RdvServer *s, SoupServerMessage *msg, const guint8 key[WGD_KEY_LEN]
 
   if (!rdv_store_get (s->store, key, wgd_clock_now (), &r, &error))
     {
-      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
-      respond_error (s, msg, RDV_ROUTE_PEER, RDV_CODE_INTERNAL, "the store failed");
+      store_failed (s, msg, error);
+      respond_error (s, msg, RDV_ROUTE_PEER, RDV_CODE_UNAVAILABLE,
+                     "the store is unavailable; retry later");
       return;
     }
   if (r == NULL)
@@ -379,8 +407,9 @@ handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WG
   if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
                             &records, &error))
     {
-      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "store: %s", error->message);
-      respond_error (s, msg, RDV_ROUTE_MESH_LIST, RDV_CODE_INTERNAL, "the store failed");
+      store_failed (s, msg, error);
+      respond_error (s, msg, RDV_ROUTE_MESH_LIST, RDV_CODE_UNAVAILABLE,
+                     "the store is unavailable; retry later");
       return;
     }
   json_builder_begin_object (b);

@@ -1,6 +1,7 @@
 /* store.h — where the rendezvous server keeps accepted records: a small
- * interface with the SQLite implementation behind it (store-sqlite.c),
- * so that a shared store (Redis) can follow without touching the server.
+ * interface with two implementations behind it, the embedded SQLite
+ * file (store-sqlite.c) and a Redis server several rendezvous servers
+ * share (store-redis.c).
  *
  * The store does not verify anything; the server decides first
  * (accept.h) and then asks the store to keep the record, atomically
@@ -11,6 +12,7 @@
 #include <glib.h>
 
 #include "keys.h"
+#include "store-location.h"
 
 typedef struct {
   guint8 wg_key[WGD_KEY_LEN];
@@ -92,3 +94,8 @@ void rdv_record_digest (GBytes *record, guint8 digest[WGD_KEY_LEN]);
 /* store-sqlite.c: STATE_DIR/records.sqlite, created if missing. */
 #define RDV_STORE_SQLITE_FILE "records.sqlite"
 RdvStore *rdv_store_sqlite_open (const gchar *path, GError **error);
+
+/* store-redis.c: the Redis server at where (a redis or unix location),
+ * AUTH with password unless NULL; connected before it returns. */
+RdvStore *rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password,
+                                GError **error);

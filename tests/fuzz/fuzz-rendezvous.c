@@ -6,7 +6,9 @@
  * input; 2, the text of rendezvous.conf; 3, a mesh request, "METHOD
  * PATH\nAUTHORIZATION", through the router and the membership check
  * of an open and a mesh server, for the path's key and for the fuzz
- * CA's (the seeds are fuzz-membership's proofs as headers). */
+ * CA's (the seeds are fuzz-membership's proofs as headers); 4, a
+ * Store= value, whose canonical text must parse back to the same
+ * location. */
 #include "config.h"
 
 #include "accept.h"
@@ -14,6 +16,7 @@
 #include "mesh-access.h"
 #include "rdv-config.h"
 #include "route.h"
+#include "store-location.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -149,12 +152,29 @@ fuzz_config (const uint8_t *data, size_t size)
   FUZZ_ASSERT ((c == NULL) == (error != NULL));
 }
 
+static void
+fuzz_store_location (const uint8_t *data, size_t size)
+{
+  g_autofree gchar *text = g_strndup ((const gchar *) data, size);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStoreLocation) where = rdv_store_location_parse (text, &error);
+  g_autoptr (RdvStoreLocation) back = NULL;
+  g_autofree gchar *canonical = NULL;
+
+  FUZZ_ASSERT ((where == NULL) == (error != NULL));
+  if (where == NULL)
+    return;
+  canonical = rdv_store_location_to_string (where);
+  back = rdv_store_location_parse (canonical, NULL);
+  FUZZ_ASSERT (back != NULL && rdv_store_location_equal (where, back));
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
-  switch (data[0] % 4)
+  switch (data[0] % 5)
     {
     case 3:
       fuzz_access (data + 1, size - 1);
@@ -164,6 +184,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       break;
     case 1:
       fuzz_put (data + 1, size - 1);
+      break;
+    case 4:
+      fuzz_store_location (data + 1, size - 1);
       break;
     default:
       fuzz_config (data + 1, size - 1);

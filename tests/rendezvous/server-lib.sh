@@ -1,7 +1,10 @@
 # server-lib.sh — what the rendezvous server's loopback tests share, to be
 # sourced by bash after $server is set: a private working directory
 # (the current one) removed on exit with every process in pids, TAP's
-# check, starting and stopping the server, and base64url records.
+# check, starting and stopping the server, and base64url records; and a
+# redis-server of the test's own. With RDV_STORE=redis every server the
+# test starts keeps its records on that Redis (the same suite, the other
+# store); without redis-server the whole test is skipped.
 #
 # shellcheck shell=bash disable=SC2034
 
@@ -31,19 +34,89 @@ check () {
   fi
 }
 
+# require_redis: skips the whole test (TAP's "1..0 # SKIP", never a pass)
+# without redis-server.
+require_redis () {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null && return 0
+  echo "1..0 # SKIP redis-server is missing: install the Debian package redis-server (tools/deps)"
+  exit 0
+}
+
+# redis_start [OPTIONS]: a redis-server on the unix socket $redis_sock
+# only (no TCP port), its data in $tmp/redis, configured as the README
+# says for durability (every write fsync()ed before Redis answers) unless
+# OPTIONS say otherwise; pid in $rpid. Started again after redis_stop,
+# it reads back what it wrote.
+redis_sock=$tmp/redis/sock
+redis_start () {
+  mkdir -p "$tmp/redis"
+  redis-server --port 0 --unixsocket "$redis_sock" --unixsocketperm 700 --dir "$tmp/redis" \
+    --appendonly yes --appendfsync always --save '' --daemonize no \
+    --logfile "$tmp/redis/log" "$@" &
+  rpid=$!
+  pids+=("$rpid")
+  for _ in $(seq 100); do
+    [ "$(redis-cli -s "$redis_sock" ping 2>/dev/null)" = PONG ] && return 0
+    kill -0 "$rpid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "# redis-server did not start"
+  sed 's/^/# redis: /' "$tmp/redis/log" | tail -n 5
+  return 1
+}
+
+# redis_stop [SIGNAL]: stops it (SIGTERM, or SIGKILL: no last write).
+redis_stop () {
+  kill -"${1:-TERM}" "$rpid" 2>/dev/null
+  wait "$rpid" 2>/dev/null
+}
+
+rcli () {
+  redis-cli -s "$redis_sock" "$@"
+}
+
+# store_sockets: the sockets a server holds for its store (Redis: one).
+store_conf=
+store_sockets=0
+if [ "${RDV_STORE:-sqlite}" = redis ]; then
+  require_redis
+  # shellcheck disable=SC2119
+  redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
+  store_conf="Store=unix:$redis_sock"
+  store_sockets=1
+fi
+
+# state_reset: the next server starts with no record: an empty state
+# directory, and on Redis an empty database.
+state_reset () {
+  rm -rf state
+  [ -z "$store_conf" ] || rcli flushall >/dev/null
+}
+
 # start CONFIG [ARGS]: starts the server with this configuration text and
 # waits until it answers on $port; pid in $spid, its output in log. With
-# fresh_state set, each server starts with an empty state directory.
+# fresh_state set, each server starts with an empty state directory. On
+# Redis, Store= joins [Server].
 start () {
-  printf '%s\n' "$1" >conf
+  if [ -n "$store_conf" ]; then
+    printf '%s\n' "$1" | sed "/^\[Server\]\$/a $store_conf" >conf
+  else
+    printf '%s\n' "$1" >conf
+  fi
   shift
-  [ -n "${fresh_state:-}" ] && rm -rf state
+  [ -n "${fresh_state:-}" ] && state_reset
   "$server" --config conf --state-dir "$tmp/state" "$@" >>log 2>&1 &
   spid=$!
   pids+=("$spid")
+  until_answers "$spid" "$port"
+}
+
+# until_answers PID PORT: waits until the server PID answers on PORT;
+# fails when it exits first or takes more than 5 s.
+until_answers () {
   for _ in $(seq 100); do
-    curl -s -m 5 -o /dev/null "${scheme:-http}://127.0.0.1:$port/metrics" ${curl_tls:-} && return 0
-    kill -0 "$spid" 2>/dev/null || return 1
+    curl -s -m 5 -o /dev/null "${scheme:-http}://127.0.0.1:$2/metrics" ${curl_tls:-} && return 0
+    kill -0 "$1" 2>/dev/null || return 1
     sleep 0.05
   done
   return 1

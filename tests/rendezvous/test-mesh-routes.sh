@@ -8,6 +8,8 @@
 # figure is printed); the caps on WebSockets, the idle close and the
 # drop of a reader that does not read. Prints TAP. Needs
 # $WGDISCOVER_RENDEZVOUS, $WGDISCOVERCTL, $WGD_RDV_CLIENT, curl, basenc.
+# With RDV_STORE=redis (test-mesh-routes-redis.sh) the same on a
+# redis-server of its own (server-lib.sh).
 #
 # shellcheck disable=SC2016
 

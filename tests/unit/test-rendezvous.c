@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <sodium.h>
 
 #include "accept.h"
@@ -461,6 +462,17 @@ test_config (void)
     { "[Server]\nPublicURL=rdv.example.org\n", "f:2: [Server] PublicURL: 'rdv.example.org'" },
     { "[Server]\nWebSocketKeepalive=90\n", "f:1: [Server] WebSocketTimeout: must be longer" },
     { "[Server]\nMaxWebSocketsPerSource=0\n", "f:2: [Server] MaxWebSocketsPerSource: '0'" },
+    { "[Server]\nStore=mysql\n", "f:2: [Server] Store: 'mysql': not sqlite, redis://" },
+    { "[Server]\nStore=redis://:secret@h/0\n", "f:2: [Server] Store: 'redis://:secret@h/0': a "
+      "password or user goes in StorePasswordFile=" },
+    { "[Server]\nStorePasswordFile=/etc/passwd\n", "f:2: [Server] StorePasswordFile: only a "
+      "Redis store" },
+    { "[Server]\nStore=unix:/run/redis.sock\nStorePasswordFile=pw\n",
+      "f:3: [Server] StorePasswordFile: 'pw' is not an absolute path" },
+    { "[Server]\nStore=unix:/run/redis.sock\nStorePasswordFile=/nonexistent\n",
+      "f:3: [Server] StorePasswordFile: /nonexistent: No such file" },
+    { "[Server]\nStore=unix:/run/redis.sock\nStorePasswordFile=/dev/zero\n",
+      "f:3: [Server] StorePasswordFile: /dev/zero: not a file" },
   };
 
   c = rdv_config_load_data ("f", good, strlen (good), NULL);
@@ -477,6 +489,8 @@ test_config (void)
   g_clear_pointer (&c, rdv_config_free);
   c = rdv_config_load_data ("f", "[Server]\nListen=0.0.0.0:80\n", 27, NULL);
   g_assert_null (c->public_host);
+  g_assert_cmpint (c->store->kind, ==, RDV_STORE_KIND_SQLITE);
+  g_assert_null (c->store_password);
   g_assert_cmpuint (c->max_websockets, ==, 1000);
   g_clear_pointer (&c, rdv_config_free);
   c = rdv_config_load_data ("f", "[Server]\nPublicURL=https://RDV.example.org:443/\n", 48, NULL);
@@ -494,6 +508,56 @@ test_config (void)
     }
 }
 
+/* config_with_password TEXT MODE: a configuration for a Redis store
+ * whose StorePasswordFile= holds text with this mode. */
+static RdvConfig *
+config_with_password (const gchar *dir, const gchar *text, int mode, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (dir, "password", NULL);
+  g_autofree gchar *conf = g_strdup_printf ("[Server]\nStore=redis://127.0.0.1:6380/2\n"
+                                            "StorePasswordFile=%s\n", path);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+  return rdv_config_load_data ("f", conf, strlen (conf), error);
+}
+
+static void
+test_config_store (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("test-rendezvous-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "password", NULL);
+  const gchar *const bad[] = { "", "\n", "two\nlines\n", "s3cret\x01" };
+  g_autoptr (RdvConfig) c = NULL;
+  g_autoptr (GError) error = NULL;
+
+  c = config_with_password (dir, "s3cret\n", 0600, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (c->store->kind, ==, RDV_STORE_KIND_REDIS_TCP);
+  g_assert_cmpstr (c->store->host, ==, "127.0.0.1");
+  g_assert_cmpuint (c->store->port, ==, 6380);
+  g_assert_cmpuint (c->store->db, ==, 2);
+  g_assert_cmpstr (c->store_password, ==, "s3cret");
+  g_clear_pointer (&c, rdv_config_free);
+  /* A secret others can read is refused, and no message quotes it. */
+  c = config_with_password (dir, "s3cret\n", 0644, &error);
+  g_assert_null (c);
+  g_assert_nonnull (strstr (error->message, "others may read"));
+  g_assert_null (strstr (error->message, "s3cret"));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_clear_error (&error);
+      c = config_with_password (dir, bad[i], 0600, &error);
+      g_assert_null (c);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_null (strstr (error->message, "s3cret"));
+      g_assert_null (strstr (error->message, "lines"));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -509,5 +573,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rendezvous/mesh-access", test_mesh_access);
   g_test_add_func ("/rendezvous/watch-metrics", test_watch_metrics);
   g_test_add_func ("/rendezvous/config", test_config);
+  g_test_add_func ("/rendezvous/config-store", test_config_store);
   return g_test_run ();
 }
