@@ -5,7 +5,9 @@
 # timers run out), then host 1's daemon is traced with strace -f for
 # IDLE_SECONDS (default 300). Every return of a poll-like call (poll,
 # ppoll, epoll_wait, epoll_pwait) that could sleep, in any of its
-# threads, is one wake-up.
+# threads, is one wake-up; so is the end of the call each thread slept
+# in when strace attached (restart_syscall: strace shows its start no
+# more, and it is the first wake-up of the window).
 # Prints wake-ups per minute against the goal of at most 2; host 1's
 # avahi-daemon, traced over the same window, is shown for scale (it is
 # no reference: it answers the LAN). Needs root.
@@ -16,6 +18,10 @@
 #   WGDISCOVERCTL, WGDISCOVERD  the binaries (default: under build/plain)
 #   WGDISCOVER_RENDEZVOUS       the server, with IDLE_RENDEZVOUS=1
 #   IDLE_TRACE                  a file to keep the daemon's trace in
+#                               (with -tt times, to tell what woke it)
+#   IDLE_TRACE_MORE             more system calls to trace, for that file
+#                               (e.g. read,write,recvmsg,sendmsg); they
+#                               are not counted
 set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,9 +70,10 @@ lan_exec 1 ping -c 1 -W 5 -q 10.78.0.2 >/dev/null || echo "# the tunnel did not 
 sleep "$settle"
 
 # wakeups PID: poll-like returns of PID's threads during the window.
+polls=poll,ppoll,epoll_wait,epoll_pwait,select,pselect6,restart_syscall
 trace() {
-  timeout -s INT "$seconds" strace -f -qq -e signal=none \
-    -e trace=poll,ppoll,epoll_wait,epoll_pwait,select,pselect6 -p "$1" -o "$2" 2>/dev/null
+  timeout -s INT "$seconds" strace -f -qq -tt -e signal=none \
+    -e trace="$polls${IDLE_TRACE_MORE:+,$IDLE_TRACE_MORE}" -p "$1" -o "$2" 2>/dev/null
 }
 avahi=$(lan_pidof 1 avahi-daemon | head -n 1)
 trace "${pid[1]}" "$w/daemon.trace" &
@@ -75,9 +82,16 @@ tracer=$!
 wait "$tracer"
 # wakeups TRACE: returns of the poll-like calls that could sleep (a
 # timeout other than 0; a call split by another thread's is matched with
-# its start), per thread and in all.
+# its start), per thread and in all; other calls traced are skipped.
 wakeups() {
-  awk '
+  awk -v polls="$polls" '
+    BEGIN { split(polls, p, ","); for (i in p) poll[p[i]] = 1 }
+    function name_of(line) {
+      if (match(line, /<\.\.\. [a-z0-9_]+ resumed>/)) return substr(line, RSTART + 5, RLENGTH - 14)
+      if (match(line, /[a-z0-9_]+\(/)) return substr(line, RSTART, RLENGTH - 1)
+      return ""
+    }
+    !(name_of($0) in poll) { next }
     function timeout_of(line) {
       if (match(line, /, -?[0-9]+ <unfinished/) || match(line, /, -?[0-9]+\) += /)) {
         t = substr(line, RSTART + 2); sub(/[^-0-9].*/, "", t); return t
