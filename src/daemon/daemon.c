@@ -13,6 +13,7 @@
 
 #include "address-monitor.h"
 #include "base64.h"
+#include "batch.h"
 #include "clock.h"
 #include "daemon-private.h"
 #include "daemon.h"
@@ -53,6 +54,9 @@
  * stream (a thousand peers answering) are acted on in batches, at most
  * one every ACT_GAP_US; a record after a pause, at once. */
 #define ACT_GAP_US (100 * 1000)
+/* The state files are written at once after a change, then at most
+ * once per SAVE_GAP_US while changes keep coming. */
+#define SAVE_GAP_US G_USEC_PER_SEC
 
 
 /* One structured journal entry per decision, with the fields to filter
@@ -445,6 +449,7 @@ save_cb (gpointer user_data)
   g_autoptr (GHashTable) members = daemon_get_mesh_members (d);
 
   d->save_source = 0;
+  d->saved_at = g_get_monotonic_time ();
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
       || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error)
       || !wgd_state_save_mesh_members (d->config->state_directory, members, &error))
@@ -456,7 +461,8 @@ static void
 daemon_schedule_save (WgdDaemon *d)
 {
   if (d->save_source == 0)
-    d->save_source = g_timeout_add_seconds (1, save_cb, d);
+    d->save_source = daemon_add_batch (wgd_batch_wait_us (d->saved_at, g_get_monotonic_time (),
+                                                          SAVE_GAP_US), save_cb, d);
 }
 
 /* The local subnets, for ranking LAN candidates. */
@@ -1067,17 +1073,23 @@ static void
 daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
 {
   Action *action = g_new0 (Action, 1);
-  gint64 wait_us = d->acted_at + ACT_GAP_US - g_get_monotonic_time ();
 
   action->ann = ann;
   action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
   g_ptr_array_add (d->actions, action);
-  if (d->act_source != 0)
-    return;
-  if (wait_us <= 0)
-    d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
-  else
-    d->act_source = g_timeout_add ((guint) (MIN (wait_us, ACT_GAP_US) / 1000) + 1, act_cb, d);
+  if (d->act_source == 0)
+    d->act_source = daemon_add_batch (wgd_batch_wait_us (d->acted_at, g_get_monotonic_time (),
+                                                         ACT_GAP_US), act_cb, d);
+}
+
+/* At default priority, not idle: a LAN busy enough never leaves the
+ * loop idle. */
+guint
+daemon_add_batch (gint64 wait_us, GSourceFunc func, gpointer data)
+{
+  if (wait_us == 0)
+    return g_idle_add_full (G_PRIORITY_DEFAULT, func, data, NULL);
+  return g_timeout_add ((guint) (wait_us / 1000) + 1, func, data);
 }
 
 gboolean
