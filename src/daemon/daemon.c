@@ -392,8 +392,11 @@ daemon_announce (WgdDaemon *d)
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
                         ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len,
                         ann->wg_key);
+      /* Re-signing changes nothing the listeners see: only a new port
+       * (Advertising) is told. */
+      if (iface->announced_port != iface->listen_port)
+        daemon_schedule_notify (d, TRUE, FALSE);
       iface->announced_port = iface->listen_port;
-      daemon_schedule_notify (d, TRUE, FALSE);
     }
 }
 
@@ -1291,14 +1294,16 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 
   daemon_forget_unplaced (d, origin);
   /* Someone speaks for the key now: it waits for nobody. */
   wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
+  entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
+  /* Heard again (another protocol or interface): the announcement was
+   * accepted and counted once, and nothing the listeners see changes
+   * (no signal on D-Bus, no wake-up of the bus's thread). After a
+   * restart the table is empty and the record still news to it. */
+  if (v.already_known && entry != NULL)
+    return WGD_MDNS_FOLLOW;
   d->accepted++;
   daemon_schedule_notify_peer (d, ann->wg_key);
   daemon_schedule_notify (d, FALSE, TRUE);
-  entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
-  /* Heard again (another protocol or interface); after a restart the
-   * table is empty and the record still news to it. */
-  if (v.already_known && entry != NULL)
-    return WGD_MDNS_FOLLOW;
   if (entry == NULL)
     log_decision (key, source_name, wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
                   /* Translators: the binding (derived, certificate, pinned) stays in
