@@ -635,6 +635,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
       daemon_adopt_roamed (d, iface, entry, key, current, now);
+      wgd_peer_entry_settle_roamed (entry, (const WgdPrefix *) subnets->data, subnets->len,
+                                    current, now);
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &endpoint, &why)
