@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "batch.h"
 #include "clock.h"
 #include "daemon-private.h"
 
@@ -206,7 +207,6 @@ notify_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* At default priority: a busy LAN never leaves the main loop idle. */
 void
 daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters)
 {
@@ -216,19 +216,18 @@ daemon_schedule_notify (WgdDaemon *d, gboolean state, gboolean counters)
   d->counters_changed |= counters;
   if (d->notify_source != 0 && !d->notify_delayed)
     return;
-  wait_us = d->counted_at + COUNTERS_GAP_US - g_get_monotonic_time ();
+  wait_us = wgd_batch_wait_us (d->counted_at, g_get_monotonic_time (), COUNTERS_GAP_US);
   if (!d->state_changed && g_hash_table_size (d->dirty_peers) == 0 && !d->paused_changed
       && wait_us > 0)
     {
       if (d->notify_source == 0)
-        d->notify_source = g_timeout_add ((guint) (MIN (wait_us, COUNTERS_GAP_US) / 1000) + 1,
-                                          notify_cb, d);
+        d->notify_source = daemon_add_batch (wait_us, notify_cb, d);
       d->notify_delayed = TRUE;
       return;
     }
   g_clear_handle_id (&d->notify_source, g_source_remove);
   d->notify_delayed = FALSE;
-  d->notify_source = g_idle_add_full (G_PRIORITY_DEFAULT, notify_cb, d, NULL);
+  d->notify_source = daemon_add_batch (0, notify_cb, d);
 }
 
 void

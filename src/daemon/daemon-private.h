@@ -78,6 +78,7 @@ struct _WgdDaemon {
   gint64 wake_at;
   guint shake_source;           /* telling peers that our addresses moved */
   guint save_source;
+  gint64 saved_at;              /* monotonic: the state last written (see SAVE_GAP_US) */
   guint redecide_source;
   GPtrArray *actions;           /* Action: accepted, not yet acted on */
   GHashTable *unplaced;         /* service key → Heard: for no interface yet */
@@ -119,6 +120,9 @@ struct _WgdDaemon {
   gboolean paused_changed;
 };
 
+/* A source for a batching job (batch.h) that is to run in wait_us, 0
+ * for at once. */
+guint daemon_add_batch (gint64 wait_us, GSourceFunc func, gpointer data);
 /* The configured interface of that name; NULL if none. */
 const Interface *daemon_find_interface (const WgdDaemon *d, const gchar *name);
 /* Whether wg_key is a peer of an endpoint-mode interface, as last read:

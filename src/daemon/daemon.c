@@ -13,6 +13,7 @@
 
 #include "address-monitor.h"
 #include "base64.h"
+#include "batch.h"
 #include "clock.h"
 #include "daemon-private.h"
 #include "daemon.h"
@@ -53,6 +54,9 @@
  * stream (a thousand peers answering) are acted on in batches, at most
  * one every ACT_GAP_US; a record after a pause, at once. */
 #define ACT_GAP_US (100 * 1000)
+/* The state files are written at once after a change, then at most
+ * once per SAVE_GAP_US while changes keep coming. */
+#define SAVE_GAP_US G_USEC_PER_SEC
 
 
 /* One structured journal entry per decision, with the fields to filter
@@ -388,8 +392,11 @@ daemon_announce (WgdDaemon *d)
       wgd_mdns_publish (d->mdns, d->node_name, iface->listen_port,
                         ann->has_mesh ? iface->subtype : NULL, ann->record, ann->record_len,
                         ann->wg_key);
+      /* Re-signing changes nothing the listeners see: only a new port
+       * (Advertising) is told. */
+      if (iface->announced_port != iface->listen_port)
+        daemon_schedule_notify (d, TRUE, FALSE);
       iface->announced_port = iface->listen_port;
-      daemon_schedule_notify (d, TRUE, FALSE);
     }
 }
 
@@ -445,6 +452,7 @@ save_cb (gpointer user_data)
   g_autoptr (GHashTable) members = daemon_get_mesh_members (d);
 
   d->save_source = 0;
+  d->saved_at = g_get_monotonic_time ();
   if (!wgd_state_save_replay (d->config->state_directory, d->replay, &error)
       || !wgd_state_save_endpoints (d->config->state_directory, d->endpoints, &error)
       || !wgd_state_save_mesh_members (d->config->state_directory, members, &error))
@@ -456,7 +464,8 @@ static void
 daemon_schedule_save (WgdDaemon *d)
 {
   if (d->save_source == 0)
-    d->save_source = g_timeout_add_seconds (1, save_cb, d);
+    d->save_source = daemon_add_batch (wgd_batch_wait_us (d->saved_at, g_get_monotonic_time (),
+                                                          SAVE_GAP_US), save_cb, d);
 }
 
 /* The local subnets, for ranking LAN candidates. */
@@ -626,6 +635,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
       daemon_adopt_roamed (d, iface, entry, key, current, now);
+      wgd_peer_entry_settle_roamed (entry, (const WgdPrefix *) subnets->data, subnets->len,
+                                    current, now);
       daemon_wake_before (d, wgd_peer_entry_next_deadline (entry, current, now));
       if (!wgd_peer_entry_choose (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                   current, now, &endpoint, &why)
@@ -1067,17 +1078,23 @@ static void
 daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitted)
 {
   Action *action = g_new0 (Action, 1);
-  gint64 wait_us = d->acted_at + ACT_GAP_US - g_get_monotonic_time ();
 
   action->ann = ann;
   action->admitted = g_memdup2 (admitted, sizeof (gboolean) * d->interfaces->len);
   g_ptr_array_add (d->actions, action);
-  if (d->act_source != 0)
-    return;
-  if (wait_us <= 0)
-    d->act_source = g_idle_add_full (G_PRIORITY_DEFAULT, act_cb, d, NULL);
-  else
-    d->act_source = g_timeout_add ((guint) (MIN (wait_us, ACT_GAP_US) / 1000) + 1, act_cb, d);
+  if (d->act_source == 0)
+    d->act_source = daemon_add_batch (wgd_batch_wait_us (d->acted_at, g_get_monotonic_time (),
+                                                         ACT_GAP_US), act_cb, d);
+}
+
+/* At default priority, not idle: a LAN busy enough never leaves the
+ * loop idle. */
+guint
+daemon_add_batch (gint64 wait_us, GSourceFunc func, gpointer data)
+{
+  if (wait_us == 0)
+    return g_idle_add_full (G_PRIORITY_DEFAULT, func, data, NULL);
+  return g_timeout_add ((guint) (wait_us / 1000) + 1, func, data);
 }
 
 gboolean
@@ -1279,14 +1296,16 @@ daemon_take_record (WgdDaemon *d, const guint8 *record, gsize len, const guint8 
   daemon_forget_unplaced (d, origin);
   /* Someone speaks for the key now: it waits for nobody. */
   wgd_pending_peer_free (wgd_pairing_steal (d->pairing, ann->wg_key));
+  entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
+  /* Heard again (another protocol or interface): the announcement was
+   * accepted and counted once, and nothing the listeners see changes
+   * (no signal on D-Bus, no wake-up of the bus's thread). After a
+   * restart the table is empty and the record still news to it. */
+  if (v.already_known && entry != NULL)
+    return WGD_MDNS_FOLLOW;
   d->accepted++;
   daemon_schedule_notify_peer (d, ann->wg_key);
   daemon_schedule_notify (d, FALSE, TRUE);
-  entry = wgd_peer_table_lookup (d->peers, ann->wg_key);
-  /* Heard again (another protocol or interface); after a restart the
-   * table is empty and the record still news to it. */
-  if (v.already_known && entry != NULL)
-    return WGD_MDNS_FOLLOW;
   if (entry == NULL)
     log_decision (key, source_name, wgd_binding_to_string (v.binding), G_LOG_LEVEL_MESSAGE,
                   /* Translators: the binding (derived, certificate, pinned) stays in

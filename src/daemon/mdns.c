@@ -147,6 +147,12 @@ struct _WgdMdns {
   gboolean published;
   gboolean publication_stale;   /* avahi-daemon may not have what we publish */
   gboolean group_reset;         /* a new port or subtype: a new service */
+  /* Whether group holds our service, known without asking avahi-daemon
+   * (avahi_entry_group_is_empty is a call, and the re-signing of our
+   * record every 300 s would wait for its answer); once a call on it
+   * failed, only avahi-daemon knows (group_unsure). */
+  gboolean group_filled;
+  gboolean group_unsure;
   gchar *group_host;            /* the host name its SRV record names */
   guint probe_source;           /* while our service registers (see PROBE_MAX_S) */
   gboolean probe_stuck_said;
@@ -1118,7 +1124,9 @@ group_callback (AvahiEntryGroup *group, AvahiEntryGroupState state, void *user_d
         g_free (mdns->name);
         mdns->name = g_strdup (alt);
         avahi_free (alt);
-        avahi_entry_group_reset (group);
+        if (avahi_entry_group_reset (group) != AVAHI_OK)
+          mdns->group_unsure = TRUE;
+        mdns->group_filled = FALSE;
         mdns->published = FALSE;
         mdns_register (mdns);
       }
@@ -1141,12 +1149,17 @@ static void
 mdns_register (WgdMdns *mdns)
 {
   AvahiStringList *txt;
+  gboolean filled;
   int err;
 
   if (mdns->name == NULL)
     return;
   if (mdns->group == NULL)
-    mdns->group = avahi_entry_group_new (mdns->client, group_callback, mdns);
+    {
+      mdns->group = avahi_entry_group_new (mdns->client, group_callback, mdns);
+      mdns->group_filled = FALSE;
+      mdns->group_unsure = FALSE;
+    }
   if (mdns->group == NULL)
     {
       mdns_call_failed (mdns, _("an entry group"));
@@ -1154,7 +1167,9 @@ mdns_register (WgdMdns *mdns)
       return;
     }
   txt = txt_to_strlst (mdns->txt);
-  if (!avahi_entry_group_is_empty (mdns->group))
+  filled = mdns->group_unsure ? avahi_entry_group_is_empty (mdns->group) == 0 : mdns->group_filled;
+  mdns->group_unsure = FALSE;
+  if (filled)
     /* Already there: a new record replaces the TXT in place, no probing. */
     err = avahi_entry_group_update_service_txt_strlst (mdns->group, AVAHI_IF_UNSPEC,
                                                        AVAHI_PROTO_UNSPEC, 0, mdns->name,
@@ -1165,6 +1180,7 @@ mdns_register (WgdMdns *mdns)
                                                   AVAHI_PROTO_UNSPEC, 0, mdns->name,
                                                   WGD_MDNS_SERVICE_TYPE, NULL, NULL, mdns->port,
                                                   txt);
+      mdns->group_filled = err == AVAHI_OK;
       if (err == AVAHI_OK && mdns->subtype != NULL)
         err = avahi_entry_group_add_service_subtype (mdns->group, AVAHI_IF_UNSPEC,
                                                      AVAHI_PROTO_UNSPEC, 0, mdns->name,
@@ -1181,6 +1197,7 @@ mdns_register (WgdMdns *mdns)
     {
       mdns_call_failed (mdns, _("publishing"));
       mdns->publication_stale = TRUE;
+      mdns->group_unsure = TRUE;
     }
   else if (err != AVAHI_OK)
     g_warning (_("mdns: cannot publish '%s': %s"), mdns->name, avahi_strerror (err));
@@ -1201,7 +1218,9 @@ mdns_sync_publication (WgdMdns *mdns)
   mdns->publication_stale = FALSE;
   if (mdns->group != NULL && (mdns->group_reset || mdns->name == NULL))
     {
-      avahi_entry_group_reset (mdns->group);
+      if (avahi_entry_group_reset (mdns->group) != AVAHI_OK)
+        mdns->group_unsure = TRUE;
+      mdns->group_filled = FALSE;
       mdns->published = FALSE;
       g_clear_pointer (&mdns->group_host, g_free);
       g_clear_handle_id (&mdns->probe_source, g_source_remove);

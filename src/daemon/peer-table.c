@@ -287,18 +287,14 @@ roaming_wins (const WgdPeerEntry *entry, const WgdPeer *device_peer, gint64 now)
          && !roamed_disowned (entry, device_peer, now);
 }
 
-gboolean
-wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
-                       const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
-                       const gchar **why)
+/* The best candidate that is neither expired nor demoted, and its rank;
+ * NULL if none. */
+static const WgdCandidate *
+best_candidate (const WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local, gint64 now,
+                Rank *rank)
 {
   const WgdCandidate *best = NULL;
   Rank best_rank = RANK_CONFIGURED;
-
-  /* The peer moved on its own and the tunnel works there: WireGuard's
-   * roaming knows better than any announcement. */
-  if (roaming_wins (entry, device_peer, now))
-    return FALSE;
 
   for (guint i = 0; i < entry->candidates->len; i++)
     {
@@ -311,6 +307,24 @@ wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_loca
       if (best == NULL || candidate_better (c, r, best, best_rank))
         best = c, best_rank = r;
     }
+  *rank = best_rank;
+  return best;
+}
+
+gboolean
+wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
+                       const WgdPeer *device_peer, gint64 now, WgdSockaddr *out,
+                       const gchar **why)
+{
+  const WgdCandidate *best;
+  Rank best_rank;
+
+  /* The peer moved on its own and the tunnel works there: WireGuard's
+   * roaming knows better than any announcement. */
+  if (roaming_wins (entry, device_peer, now))
+    return FALSE;
+
+  best = best_candidate (entry, local, n_local, now, &best_rank);
   if (best == NULL)
     return FALSE;
   /* Already there, but not by us, or by roaming whose session went
@@ -366,6 +380,22 @@ wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer, gi
   wgd_peer_entry_applied (entry, &endpoint, device_peer, now);
   entry->applied_roamed = TRUE;
   entry->trial_open = FALSE;
+  return TRUE;
+}
+
+gboolean
+wgd_peer_entry_settle_roamed (WgdPeerEntry *entry, const WgdPrefix *local, gsize n_local,
+                              const WgdPeer *device_peer, gint64 now)
+{
+  const WgdCandidate *best;
+  Rank rank;
+
+  if (!entry->applied || !entry->applied_roamed || !session_fresh (device_peer, now))
+    return FALSE;
+  best = best_candidate (entry, local, n_local, now, &rank);
+  if (best == NULL || !wgd_sockaddr_equal (&best->address, &entry->applied_endpoint))
+    return FALSE;
+  entry->applied_roamed = FALSE;
   return TRUE;
 }
 

@@ -105,6 +105,14 @@ gboolean wgd_peer_entry_choose (WgdPeerEntry *entry, const WgdPrefix *local, gsi
  * endpoint written, with a handshake, and so put on trial. */
 gboolean wgd_peer_entry_adopt_roamed (WgdPeerEntry *entry, const WgdPeer *device_peer,
                                       gint64 now);
+/* A roamed endpoint (as adopted above) that is the candidate
+ * wgd_peer_entry_choose () would write anyway, with a session there: the
+ * trial that writing it would start has passed, so it counts as written
+ * by us. When that session goes stale, nothing is written again (no
+ * handshake, no trial, and no wake-up for the staleness). Returns
+ * whether it was settled so. */
+gboolean wgd_peer_entry_settle_roamed (WgdPeerEntry *entry, const WgdPrefix *local,
+                                       gsize n_local, const WgdPeer *device_peer, gint64 now);
 /* Notes that the endpoint was written into the device. */
 void wgd_peer_entry_applied (WgdPeerEntry *entry, const WgdSockaddr *endpoint,
                              const WgdPeer *device_peer, gint64 now);

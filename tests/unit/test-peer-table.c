@@ -456,6 +456,52 @@ test_roamed_disowned (Fixture *f, gconstpointer data)
   g_assert_cmpstr (nat, ==, "keep");
 }
 
+/* WireGuard roamed, with a session, to the candidate we would write
+ * anyway: taken as ours, so that its session going stale costs nothing
+ * (no deadline, nothing written again). Roamed to another one, it is
+ * followed while the session holds and the best written again after. */
+static void
+test_roamed_settled (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdPeerEntry *e = update (f, (const gchar *[]) { "host:192.168.1.77:4",
+                                                   "host:192.168.1.78:4", NULL },
+                            WGD_SOURCE_MDNS, 0);
+  gint64 expires = NOW + 600;
+  g_autofree gchar *kept = NULL;
+  g_autofree gchar *written = NULL;
+
+  g_assert_true (wgd_sockaddr_parse ("192.168.1.77:4", &device->endpoint));
+  /* No session yet: nothing to adopt or settle. */
+  g_assert_false (wgd_peer_entry_settle_roamed (e, f->local, G_N_ELEMENTS (f->local), device,
+                                                NOW));
+  device->last_handshake_sec = NOW;
+  device->rx_bytes = 92;
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW));
+  g_assert_true (e->applied_roamed);
+  g_assert_true (wgd_peer_entry_settle_roamed (e, f->local, G_N_ELEMENTS (f->local), device,
+                                               NOW));
+  g_assert_false (e->applied_roamed);
+  g_assert_false (e->trial_open);
+  g_assert_false (wgd_peer_entry_settle_roamed (e, f->local, G_N_ELEMENTS (f->local), device,
+                                                NOW + 1));
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 1), ==, expires);
+  kept = choose (f, e, device, NOW + WGD_HANDSHAKE_FRESH_SECONDS);
+  g_assert_cmpstr (kept, ==, "keep");
+
+  /* Roamed to the other candidate: not the one we would write. */
+  g_assert_true (wgd_sockaddr_parse ("192.168.1.78:4", &device->endpoint));
+  device->last_handshake_sec = NOW + 10;
+  g_assert_true (wgd_peer_entry_adopt_roamed (e, device, NOW + 10));
+  g_assert_false (wgd_peer_entry_settle_roamed (e, f->local, G_N_ELEMENTS (f->local), device,
+                                                NOW + 10));
+  g_assert_true (e->applied_roamed);
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, device, NOW + 11), ==,
+                   NOW + 10 + WGD_HANDSHAKE_FRESH_SECONDS);
+  written = choose (f, e, device, NOW + 10 + WGD_HANDSHAKE_FRESH_SECONDS);
+  g_assert_cmpstr (written, ==, "192.168.1.77:4");
+}
+
 /* What the daemon's timer is set for: the earliest of a trial's end,
  * a candidate's expiry or end of demotion, and the staleness of a
  * handshake WireGuard roamed with. */
@@ -530,6 +576,7 @@ main (int argc, char **argv)
   ADD ("trial-passed", test_trial_passed);
   ADD ("roamed-adopted", test_roamed_adopted);
   ADD ("roamed-disowned", test_roamed_disowned);
+  ADD ("roamed-settled", test_roamed_settled);
   ADD ("next-deadline", test_next_deadline);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
