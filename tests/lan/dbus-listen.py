@@ -2,9 +2,11 @@
 # dbus-listen.py — wgdiscoverd's D-Bus API seen from a client, for
 # tests/lan/test-dbus.sh. Run inside a LAN host (its own system bus).
 #
-#   listen STATE EVENTS   only listens to signals (InterfacesAdded,
+#   listen STATE EVENTS   listens to signals (InterfacesAdded,
 #                         InterfacesRemoved, PropertiesChanged) from the
-#                         start, keeps the state they describe, and writes
+#                         start, and reads the objects already exported
+#                         when org.wgdiscover1 gets its owner (as any
+#                         client must), keeps the state they describe, and writes
 #                         it to STATE (JSON) after each one; EVENTS gets
 #                         one line per signal: "added PATH", "removed
 #                         PATH", "changed PATH PROPERTY JSON-VALUE"
@@ -80,6 +82,28 @@ def listen(state_path, events_path):
             return
         save()
 
+    # Objects exported before the daemon owned its name (peers found on
+    # the LAN before the bus answered) were announced to nobody: as any
+    # client, read them when the name gets its owner. What that read
+    # returns is newer than any signal received before its answer.
+    def on_objects(conn, result):
+        reply = conn.call_finish(result)
+        for obj, ifaces in reply.unpack()[0].items():
+            if obj not in state:
+                events.write("added %s\n" % obj)
+            props = state.setdefault(obj, {})
+            for name, values in plain(ifaces).items():
+                props.setdefault(name, {}).update(values)
+        save()
+
+    def on_owner(conn, sender, path, iface, member, params):
+        name, old, new = params.unpack()
+        if name == NAME and new:
+            conn.call(new, ROOT, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                      None, None, Gio.DBusCallFlags.NONE, 5000, None, on_objects)
+
+    conn.signal_subscribe("org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                          "/org/freedesktop/DBus", NAME, Gio.DBusSignalFlags.NONE, on_owner)
     # No sender filter: the daemon may start after us, and its unique name
     # is not known yet. Only its paths are followed.
     conn.signal_subscribe(None, None, None, None, None, Gio.DBusSignalFlags.NONE, on_signal)

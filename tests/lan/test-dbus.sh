@@ -70,7 +70,8 @@ for i in ET.parse(sys.argv[1]).getroot().findall("interface"):
 PY
 }
 
-# h1's listener only hears signals, from before its daemon starts.
+# h1's listener hears signals from before its daemon starts, and reads
+# what was exported before the daemon owned its name.
 lan_start 1 /usr/bin/python3 "$client" listen "$w/heard" "$w/events"
 within 10 "grep -q listening $w/events 2> /dev/null" || echo "# the listener did not start"
 # Someone else holds org.wgdiscover1 on h3's bus.
