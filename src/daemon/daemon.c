@@ -137,9 +137,8 @@ device_has_new_peer (const WgdDevice *device, GHashTable *keys)
   for (guint p = 0; p < device->peers->len; p++)
     {
       const WgdPeer *peer = g_ptr_array_index (device->peers, p);
-      g_autoptr (GBytes) key = g_bytes_new (peer->public_key, WGD_KEY_LEN);
 
-      if (!g_hash_table_contains (keys, key))
+      if (!g_hash_table_contains (keys, peer->public_key))
         return TRUE;
     }
   return FALSE;
@@ -148,19 +147,19 @@ device_has_new_peer (const WgdDevice *device, GHashTable *keys)
 static GHashTable *
 device_peer_keys (const WgdDevice *device)
 {
-  GHashTable *keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                            (GDestroyNotify) g_bytes_unref, g_free);
+  GHashTable *keys = g_hash_table_new_full (wgd_key_hash, wgd_key_equal, NULL, g_free);
 
   for (guint p = 0; p < device->peers->len; p++)
     {
       const WgdPeer *peer = g_ptr_array_index (device->peers, p);
       PeerSeen *seen = g_new0 (PeerSeen, 1);
 
+      memcpy (seen->wg_key, peer->public_key, WGD_KEY_LEN);
       seen->endpoint = peer->endpoint;
       seen->last_handshake = peer->last_handshake_sec;
       seen->rx_bytes = peer->rx_bytes;
       seen->tx_bytes = peer->tx_bytes;
-      g_hash_table_insert (keys, g_bytes_new (peer->public_key, WGD_KEY_LEN), seen);
+      g_hash_table_insert (keys, seen->wg_key, seen);
     }
   return keys;
 }
@@ -180,7 +179,7 @@ daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
       const PeerSeen *old = g_hash_table_lookup (before, key);
 
       if (old == NULL || memcmp (old, value, sizeof *old) != 0)
-        daemon_schedule_notify_peer (d, g_bytes_get_data (key, NULL));
+        daemon_schedule_notify_peer (d, key);
     }
 }
 
@@ -529,20 +528,16 @@ daemon_schedule_peer_read (WgdDaemon *d)
 static gboolean
 interface_has_peer (const Interface *iface, const guint8 *wg_key)
 {
-  g_autoptr (GBytes) key = NULL;
-
   if (!iface->usable || iface->peer_keys == NULL)
     return FALSE;
-  key = g_bytes_new (wg_key, WGD_KEY_LEN);
-  return g_hash_table_contains (iface->peer_keys, key);
+  return g_hash_table_contains (iface->peer_keys, wg_key);
 }
 
 /* What we wrote is what the interface has now, until its next read. */
 static void
 interface_note_endpoint (Interface *iface, const guint8 *wg_key, const WgdSockaddr *endpoint)
 {
-  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
-  PeerSeen *seen = iface->peer_keys ? g_hash_table_lookup (iface->peer_keys, key) : NULL;
+  PeerSeen *seen = iface->peer_keys ? g_hash_table_lookup (iface->peer_keys, wg_key) : NULL;
 
   if (seen != NULL)
     seen->endpoint = *endpoint;
@@ -1083,14 +1078,12 @@ daemon_queue_action (WgdDaemon *d, WgdAnnouncement *ann, const gboolean *admitte
 gboolean
 daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key)
 {
-  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
-
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
 
       if (iface->config->mode == WGD_MODE_ENDPOINT && iface->usable && iface->peer_keys != NULL
-          && g_hash_table_contains (iface->peer_keys, key))
+          && g_hash_table_contains (iface->peer_keys, wg_key))
         return TRUE;
     }
   return FALSE;
@@ -1428,15 +1421,14 @@ on_rendezvous_want (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
       GHashTableIter iter;
-      GBytes *key;
+      const guint8 *k;
 
       if (iface->config->mode != WGD_MODE_ENDPOINT || !iface->usable
           || iface->peer_keys == NULL || iface->config->rendezvous == WGD_RENDEZVOUS_NEVER)
         continue;
       g_hash_table_iter_init (&iter, iface->peer_keys);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+      while (g_hash_table_iter_next (&iter, (gpointer *) &k, NULL))
         {
-          const guint8 *k = g_bytes_get_data (key, NULL);
           WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, k);
           gboolean on_lan = FALSE;
 
