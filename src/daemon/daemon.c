@@ -144,6 +144,16 @@ device_has_new_peer (const WgdDevice *device, GHashTable *keys)
   return FALSE;
 }
 
+/* What the device says of peer, into seen (its key already there). */
+static void
+peer_seen_set (PeerSeen *seen, const WgdPeer *peer)
+{
+  seen->endpoint = peer->endpoint;
+  seen->last_handshake = peer->last_handshake_sec;
+  seen->rx_bytes = peer->rx_bytes;
+  seen->tx_bytes = peer->tx_bytes;
+}
+
 static GHashTable *
 device_peer_keys (const WgdDevice *device)
 {
@@ -155,31 +165,36 @@ device_peer_keys (const WgdDevice *device)
       PeerSeen *seen = g_new0 (PeerSeen, 1);
 
       memcpy (seen->wg_key, peer->public_key, WGD_KEY_LEN);
-      seen->endpoint = peer->endpoint;
-      seen->last_handshake = peer->last_handshake_sec;
-      seen->rx_bytes = peer->rx_bytes;
-      seen->tx_bytes = peer->tx_bytes;
+      peer_seen_set (seen, peer);
       g_hash_table_insert (keys, seen->wg_key, seen);
     }
   return keys;
 }
 
-/* Listeners hear of the peers whose view (endpoint, handshake,
- * transfer) changed since the last read: on a read of a thousand peers,
- * only those. */
+/* The device has the same peers as keys: their views are updated in
+ * place (the read of a thousand peers every second while something
+ * happens allocates nothing here, and leaves no holes in the heap
+ * between what lives on), and listeners hear of the peers whose view
+ * (endpoint, handshake, transfer) changed: only those. */
 static void
-daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
+daemon_update_seen (WgdDaemon *d, GHashTable *keys, const WgdDevice *device)
 {
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, now);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  for (guint p = 0; p < device->peers->len; p++)
     {
-      const PeerSeen *old = g_hash_table_lookup (before, key);
+      const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+      PeerSeen *seen = g_hash_table_lookup (keys, peer->public_key);
+      PeerSeen now;
 
-      if (old == NULL || memcmp (old, value, sizeof *old) != 0)
-        daemon_schedule_notify_peer (d, key);
+      if (seen == NULL)
+        continue;
+      /* Copied whole, padding too: the comparison is of bytes. */
+      memcpy (&now, seen, sizeof now);
+      peer_seen_set (&now, peer);
+      if (memcmp (&now, seen, sizeof now) != 0)
+        {
+          memcpy (seen, &now, sizeof now);
+          daemon_schedule_notify_peer (d, seen->wg_key);
+        }
     }
 }
 
@@ -204,7 +219,6 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   gboolean news;
   gboolean foreign_key;
   gboolean same;
-  GHashTable *before;
 
   if (device == NULL)
     {
@@ -248,16 +262,15 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
                  "pin our signing key for it ([Peer] in their configuration; "
                  "'wgdiscoverctl wgkey' gives the derived key instead)"), name);
   iface->key_warned = foreign_key;
-  before = g_steal_pointer (&iface->peer_keys);
-  iface->peer_keys = device_peer_keys (device);
   if (same)
-    daemon_notify_seen (d, before, iface->peer_keys);
+    daemon_update_seen (d, iface->peer_keys, device);
   else
     {
+      g_clear_pointer (&iface->peer_keys, g_hash_table_unref);
+      iface->peer_keys = device_peer_keys (device);
       daemon_schedule_notify (d, TRUE, FALSE);
       daemon_rendezvous_wants_changed (d);
     }
-  g_clear_pointer (&before, g_hash_table_unref);
   return news;
 }
 
