@@ -48,6 +48,30 @@ wgd_key_pair_free (WgdKeyPair *pair)
   g_free (pair);
 }
 
+guint
+wgd_key_hash (gconstpointer key)
+{
+  static guint8 secret[crypto_shorthash_KEYBYTES];
+  static gsize initialised;
+  guint8 out[crypto_shorthash_BYTES];
+  guint hash;
+
+  if (g_once_init_enter (&initialised))
+    {
+      randombytes_buf (secret, sizeof secret);
+      g_once_init_leave (&initialised, 1);
+    }
+  crypto_shorthash (out, key, WGD_KEY_LEN, secret);
+  memcpy (&hash, out, sizeof hash);
+  return hash;
+}
+
+gboolean
+wgd_key_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, WGD_KEY_LEN) == 0;
+}
+
 void
 wgd_secret_free (gchar *secret)
 {

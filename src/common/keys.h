@@ -45,5 +45,12 @@ gboolean wgd_wg_key_from_signing_key (const guint8 signing_key[WGD_KEY_LEN],
 void wgd_key_fingerprint (const guint8 signing_key[WGD_KEY_LEN],
                           gchar out[WGD_FINGERPRINT_LEN + 1]);
 
+/* For GHashTables keyed by WGD_KEY_LEN-byte keys kept in place (inside
+ * the value, or copied with g_memdup2): no GBytes per key. The hash is
+ * keyed with a secret of this process, so that keys chosen by whoever
+ * signs records cannot pile up in one bucket. */
+guint wgd_key_hash (gconstpointer key);
+gboolean wgd_key_equal (gconstpointer a, gconstpointer b);
+
 /* Wipes and frees a NUL-terminated secret string. */
 void wgd_secret_free (gchar *secret);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "keys.h"
 #include "trust.h"
 #include "wgd-error.h"
 
@@ -45,32 +46,6 @@ struct _WgdReplayState {
   GHashTable *entries;      /* signing key → ReplayEntry */
 };
 
-/* Keyed, so that keys chosen by whoever signs records cannot pile up in
- * one bucket of a table. */
-static guint
-key_hash (gconstpointer key)
-{
-  static guint8 secret[crypto_shorthash_KEYBYTES];
-  static gsize initialised;
-  guint8 out[crypto_shorthash_BYTES];
-  guint hash;
-
-  if (g_once_init_enter (&initialised))
-    {
-      randombytes_buf (secret, sizeof secret);
-      g_once_init_leave (&initialised, 1);
-    }
-  crypto_shorthash (out, key, WGD_KEY_LEN, secret);
-  memcpy (&hash, out, sizeof hash);
-  return hash;
-}
-
-static gboolean
-key_equal (gconstpointer a, gconstpointer b)
-{
-  return memcmp (a, b, WGD_KEY_LEN) == 0;
-}
-
 static guint8 *
 key_dup (const guint8 key[WGD_KEY_LEN])
 {
@@ -82,7 +57,7 @@ key_dup (const guint8 key[WGD_KEY_LEN])
 static GHashTable *
 key_table_new (GDestroyNotify key_free, GDestroyNotify value_free)
 {
-  return g_hash_table_new_full (key_hash, key_equal, key_free, value_free);
+  return g_hash_table_new_full (wgd_key_hash, wgd_key_equal, key_free, value_free);
 }
 
 WgdTrustStore *

@@ -36,7 +36,7 @@ daemon_find_peer_interface (const WgdDaemon *d, GBytes *key, const PeerSeen **se
 
       if (!iface->usable || iface->peer_keys == NULL)
         continue;
-      s = g_hash_table_lookup (iface->peer_keys, key);
+      s = g_hash_table_lookup (iface->peer_keys, g_bytes_get_data (key, NULL));
       if (s != NULL)
         {
           if (seen != NULL)

@@ -26,7 +26,7 @@ typedef struct {
   gboolean key_warned;          /* that its key is not ours was said */
   gboolean has_public_key;
   guint8 public_key[WGD_KEY_LEN]; /* the device's, at the last read */
-  GHashTable *peer_keys;        /* GBytes → PeerSeen: its peers at the last read */
+  GHashTable *peer_keys;        /* wg key (the PeerSeen's own) → PeerSeen: its peers at the last read */
   /* Mesh mode: the mesh, and the peers we added to this interface. */
   const WgdMeshConfig *mesh_config;
   WgdMesh *mesh;
@@ -41,6 +41,7 @@ typedef struct {
 /* What the last read of an interface said of one of its peers: what
  * listeners are shown, so that they never read a device themselves. */
 typedef struct {
+  guint8 wg_key[WGD_KEY_LEN];
   WgdSockaddr endpoint;
   gint64 last_handshake;
   guint64 rx_bytes;

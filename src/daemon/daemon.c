@@ -141,50 +141,64 @@ device_has_new_peer (const WgdDevice *device, GHashTable *keys)
   for (guint p = 0; p < device->peers->len; p++)
     {
       const WgdPeer *peer = g_ptr_array_index (device->peers, p);
-      g_autoptr (GBytes) key = g_bytes_new (peer->public_key, WGD_KEY_LEN);
 
-      if (!g_hash_table_contains (keys, key))
+      if (!g_hash_table_contains (keys, peer->public_key))
         return TRUE;
     }
   return FALSE;
 }
 
+/* What the device says of peer, into seen (its key already there). */
+static void
+peer_seen_set (PeerSeen *seen, const WgdPeer *peer)
+{
+  seen->endpoint = peer->endpoint;
+  seen->last_handshake = peer->last_handshake_sec;
+  seen->rx_bytes = peer->rx_bytes;
+  seen->tx_bytes = peer->tx_bytes;
+}
+
 static GHashTable *
 device_peer_keys (const WgdDevice *device)
 {
-  GHashTable *keys = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                            (GDestroyNotify) g_bytes_unref, g_free);
+  GHashTable *keys = g_hash_table_new_full (wgd_key_hash, wgd_key_equal, NULL, g_free);
 
   for (guint p = 0; p < device->peers->len; p++)
     {
       const WgdPeer *peer = g_ptr_array_index (device->peers, p);
       PeerSeen *seen = g_new0 (PeerSeen, 1);
 
-      seen->endpoint = peer->endpoint;
-      seen->last_handshake = peer->last_handshake_sec;
-      seen->rx_bytes = peer->rx_bytes;
-      seen->tx_bytes = peer->tx_bytes;
-      g_hash_table_insert (keys, g_bytes_new (peer->public_key, WGD_KEY_LEN), seen);
+      memcpy (seen->wg_key, peer->public_key, WGD_KEY_LEN);
+      peer_seen_set (seen, peer);
+      g_hash_table_insert (keys, seen->wg_key, seen);
     }
   return keys;
 }
 
-/* Listeners hear of the peers whose view (endpoint, handshake,
- * transfer) changed since the last read: on a read of a thousand peers,
- * only those. */
+/* The device has the same peers as keys: their views are updated in
+ * place (the read of a thousand peers every second while something
+ * happens allocates nothing here, and leaves no holes in the heap
+ * between what lives on), and listeners hear of the peers whose view
+ * (endpoint, handshake, transfer) changed: only those. */
 static void
-daemon_notify_seen (WgdDaemon *d, GHashTable *before, GHashTable *now)
+daemon_update_seen (WgdDaemon *d, GHashTable *keys, const WgdDevice *device)
 {
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, now);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  for (guint p = 0; p < device->peers->len; p++)
     {
-      const PeerSeen *old = g_hash_table_lookup (before, key);
+      const WgdPeer *peer = g_ptr_array_index (device->peers, p);
+      PeerSeen *seen = g_hash_table_lookup (keys, peer->public_key);
+      PeerSeen now;
 
-      if (old == NULL || memcmp (old, value, sizeof *old) != 0)
-        daemon_schedule_notify_peer (d, g_bytes_get_data (key, NULL));
+      if (seen == NULL)
+        continue;
+      /* Copied whole, padding too: the comparison is of bytes. */
+      memcpy (&now, seen, sizeof now);
+      peer_seen_set (&now, peer);
+      if (memcmp (&now, seen, sizeof now) != 0)
+        {
+          memcpy (seen, &now, sizeof now);
+          daemon_schedule_notify_peer (d, seen->wg_key);
+        }
     }
 }
 
@@ -209,7 +223,6 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
   gboolean news;
   gboolean foreign_key;
   gboolean same;
-  GHashTable *before;
 
   if (device == NULL)
     {
@@ -253,16 +266,15 @@ interface_update (WgdDaemon *d, Interface *iface, const WgdBackend *backend,
                  "pin our signing key for it ([Peer] in their configuration; "
                  "'wgdiscoverctl wgkey' gives the derived key instead)"), name);
   iface->key_warned = foreign_key;
-  before = g_steal_pointer (&iface->peer_keys);
-  iface->peer_keys = device_peer_keys (device);
   if (same)
-    daemon_notify_seen (d, before, iface->peer_keys);
+    daemon_update_seen (d, iface->peer_keys, device);
   else
     {
+      g_clear_pointer (&iface->peer_keys, g_hash_table_unref);
+      iface->peer_keys = device_peer_keys (device);
       daemon_schedule_notify (d, TRUE, FALSE);
       daemon_rendezvous_wants_changed (d);
     }
-  g_clear_pointer (&before, g_hash_table_unref);
   return news;
 }
 
@@ -538,20 +550,16 @@ daemon_schedule_peer_read (WgdDaemon *d)
 static gboolean
 interface_has_peer (const Interface *iface, const guint8 *wg_key)
 {
-  g_autoptr (GBytes) key = NULL;
-
   if (!iface->usable || iface->peer_keys == NULL)
     return FALSE;
-  key = g_bytes_new (wg_key, WGD_KEY_LEN);
-  return g_hash_table_contains (iface->peer_keys, key);
+  return g_hash_table_contains (iface->peer_keys, wg_key);
 }
 
 /* What we wrote is what the interface has now, until its next read. */
 static void
 interface_note_endpoint (Interface *iface, const guint8 *wg_key, const WgdSockaddr *endpoint)
 {
-  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
-  PeerSeen *seen = iface->peer_keys ? g_hash_table_lookup (iface->peer_keys, key) : NULL;
+  PeerSeen *seen = iface->peer_keys ? g_hash_table_lookup (iface->peer_keys, wg_key) : NULL;
 
   if (seen != NULL)
     seen->endpoint = *endpoint;
@@ -1100,14 +1108,12 @@ daemon_add_batch (gint64 wait_us, GSourceFunc func, gpointer data)
 gboolean
 daemon_is_endpoint_peer (const WgdDaemon *d, const guint8 *wg_key)
 {
-  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
-
   for (guint i = 0; i < d->interfaces->len; i++)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
 
       if (iface->config->mode == WGD_MODE_ENDPOINT && iface->usable && iface->peer_keys != NULL
-          && g_hash_table_contains (iface->peer_keys, key))
+          && g_hash_table_contains (iface->peer_keys, wg_key))
         return TRUE;
     }
   return FALSE;
@@ -1447,15 +1453,14 @@ on_rendezvous_want (WgdRdvSchedule *schedule, gint64 now_ms, gpointer user_data)
     {
       const Interface *iface = &g_array_index (d->interfaces, Interface, i);
       GHashTableIter iter;
-      GBytes *key;
+      const guint8 *k;
 
       if (iface->config->mode != WGD_MODE_ENDPOINT || !iface->usable
           || iface->peer_keys == NULL || iface->config->rendezvous == WGD_RENDEZVOUS_NEVER)
         continue;
       g_hash_table_iter_init (&iter, iface->peer_keys);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+      while (g_hash_table_iter_next (&iter, (gpointer *) &k, NULL))
         {
-          const guint8 *k = g_bytes_get_data (key, NULL);
           WgdPeerEntry *entry = wgd_peer_table_lookup (d->peers, k);
           gboolean on_lan = FALSE;
 

@@ -206,7 +206,6 @@ struct _Service {
   AvahiIfIndex interface;
   AvahiProtocol protocol;
   gchar *fullname;              /* <instance>.<type>.<domain>, escaped */
-  gchar *printable;             /* the instance name for logs */
   gchar ifname[IF_NAMESIZE];
   ServiceState state;
   guint lane;
@@ -246,10 +245,20 @@ service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name,
 /* An instance name is the announcer's to choose: in logs, control
  * characters and backslashes are escaped, text beyond ASCII kept. */
 static gchar *
-service_printable (const gchar *name)
+service_printable (const Service *s)
 {
-  g_autofree gchar *valid = g_utf8_make_valid (name, -1);
+  char name[AVAHI_LABEL_MAX];
+  char type[AVAHI_DOMAIN_NAME_MAX];
+  char domain[AVAHI_DOMAIN_NAME_MAX];
+  g_autofree gchar *valid = NULL;
   gchar beyond_ascii[129];
+
+  /* Not kept with each of a thousand services: made again for the
+   * records judged, from the name they are looked up by. */
+  if (avahi_service_name_split (s->fullname, name, sizeof name, type, sizeof type, domain,
+                                sizeof domain) < 0)
+    g_strlcpy (name, s->fullname, sizeof name);
+  valid = g_utf8_make_valid (name, -1);
 
   for (guint i = 0; i < 128; i++)
     beyond_ascii[i] = (gchar) (0x80 + i);
@@ -273,7 +282,6 @@ service_new (WgdMdns *mdns, AvahiIfIndex interface, AvahiProtocol protocol, cons
   s->interface = interface;
   s->protocol = protocol;
   s->fullname = g_strdup (fullname);
-  s->printable = service_printable (name);
   if (if_indextoname ((unsigned) interface, s->ifname) == NULL)
     g_snprintf (s->ifname, sizeof s->ifname, "#%d", interface);
   s->lane = LANE_NONE;
@@ -348,7 +356,6 @@ service_free (Service *s)
   service_end_kick (mdns, s);
   g_free (s->key);
   g_free (s->fullname);
-  g_free (s->printable);
   g_free (s);
 }
 
@@ -494,7 +501,8 @@ service_expire (WgdMdns *mdns, Service *s)
 static WgdMdnsInterest
 service_judge (WgdMdns *mdns, Service *s, const void *rdata, size_t size)
 {
-  WgdMdnsOrigin origin = { .service = s->printable, .ifindex = (guint32) s->interface,
+  g_autofree gchar *printable = service_printable (s);
+  WgdMdnsOrigin origin = { .service = printable, .ifindex = (guint32) s->interface,
                            .ifname = s->ifname };
   AvahiStringList *txt = NULL;
   WgdTxtItem items[TXT_ITEMS_MAX];

@@ -8,10 +8,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "keys.h"
 #include "peer-table.h"
 
 struct _WgdPeerTable {
-  GHashTable *peers;            /* GBytes wg key → WgdPeerEntry */
+  GHashTable *peers;            /* wg key (the entry's own) → WgdPeerEntry */
 };
 
 static void
@@ -26,8 +27,7 @@ wgd_peer_table_new (void)
 {
   WgdPeerTable *table = g_new0 (WgdPeerTable, 1);
 
-  table->peers = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                        (GDestroyNotify) g_bytes_unref,
+  table->peers = g_hash_table_new_full (wgd_key_hash, wgd_key_equal, NULL,
                                         (GDestroyNotify) peer_entry_free);
   return table;
 }
@@ -44,9 +44,7 @@ wgd_peer_table_free (WgdPeerTable *table)
 WgdPeerEntry *
 wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN])
 {
-  g_autoptr (GBytes) key = g_bytes_new (wg_key, WGD_KEY_LEN);
-
-  return g_hash_table_lookup (table->peers, key);
+  return g_hash_table_lookup (table->peers, wg_key);
 }
 
 static gboolean
@@ -88,7 +86,7 @@ wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBindi
       entry = g_new0 (WgdPeerEntry, 1);
       memcpy (entry->wg_key, ann->wg_key, WGD_KEY_LEN);
       entry->candidates = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
-      g_hash_table_insert (table->peers, g_bytes_new (ann->wg_key, WGD_KEY_LEN), entry);
+      g_hash_table_insert (table->peers, entry->wg_key, entry);
     }
   memcpy (entry->signing_key, ann->signing_key, WGD_KEY_LEN);
   g_strlcpy (entry->name, ann->name, sizeof entry->name);

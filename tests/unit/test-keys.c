@@ -212,6 +212,29 @@ test_derivation_matches_wg (void)
     }
 }
 
+/* Tables keyed by raw keys: a key in another buffer hashes and
+ * compares as the same, a key one bit off is another. */
+static void
+test_key_hash (void)
+{
+  guint8 a[WGD_KEY_LEN], b[WGD_KEY_LEN];
+  g_autoptr (GHashTable) table = g_hash_table_new (wgd_key_hash, wgd_key_equal);
+
+  for (guint i = 0; i < WGD_KEY_LEN; i++)
+    a[i] = (guint8) (i * 7 + 1);
+  memcpy (b, a, sizeof b);
+  g_assert_cmpuint (wgd_key_hash (a), ==, wgd_key_hash (b));
+  g_assert_true (wgd_key_equal (a, b));
+  g_hash_table_add (table, a);
+  g_assert_true (g_hash_table_contains (table, b));
+  b[WGD_KEY_LEN - 1] ^= 0x80;
+  g_assert_false (wgd_key_equal (a, b));
+  g_assert_false (g_hash_table_contains (table, b));
+  b[WGD_KEY_LEN - 1] ^= 0x80;
+  b[0] ^= 1;
+  g_assert_false (wgd_key_equal (a, b));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -225,5 +248,6 @@ main (int argc, char **argv)
   g_test_add_func ("/keys/text-round-trip", test_text_round_trip);
   g_test_add_func ("/keys/load-key-file", test_load_key_file);
   g_test_add_func ("/keys/derivation-matches-wg", test_derivation_matches_wg);
+  g_test_add_func ("/keys/key-hash", test_key_hash);
   return g_test_run ();
 }

@@ -531,6 +531,43 @@ test_next_deadline (Fixture *f, gconstpointer data)
   g_assert_cmpint (wgd_peer_entry_next_deadline (e, NULL, NOW + 31), ==, expires);
 }
 
+/* Entries are keyed by their own WireGuard key (no copy per entry): a
+ * key in any other buffer finds its entry, one byte off finds none, and
+ * an update of a known peer keeps its entry. */
+static void
+test_many_peers_looked_up (Fixture *f, gconstpointer data)
+{
+  const gchar *const eps[] = { "host:192.168.1.20:51820", NULL };
+  WgdPeerEntry *entries[64];
+  guint8 key[WGD_KEY_LEN];
+  g_autoptr (GPtrArray) peers = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      g_autoptr (WgdAnnouncement) ann = announce (f, eps, NOW);
+
+      ann->wg_key[0] = (guint8) i;
+      entries[i] = wgd_peer_table_update (f->table, ann, WGD_BINDING_DERIVED, WGD_SOURCE_MDNS,
+                                          0, NOW);
+      g_assert_nonnull (entries[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      g_autoptr (WgdAnnouncement) again = announce (f, eps, NOW + 1);
+
+      memcpy (key, entries[i]->wg_key, WGD_KEY_LEN);
+      g_assert_true (wgd_peer_table_lookup (f->table, key) == entries[i]);
+      key[WGD_KEY_LEN - 1] ^= 1;
+      g_assert_null (wgd_peer_table_lookup (f->table, key));
+      again->wg_key[0] = (guint8) i;
+      g_assert_true (wgd_peer_table_update (f->table, again, WGD_BINDING_DERIVED,
+                                            WGD_SOURCE_MDNS, 0, NOW + 1) == entries[i]);
+      g_assert_cmpuint (entries[i]->candidates->len, ==, 1);
+    }
+  peers = wgd_peer_table_get_peers (f->table);
+  g_assert_cmpuint (peers->len, ==, G_N_ELEMENTS (entries));
+}
+
 /* The source names are shown on D-Bus: each one distinct, and read
  * back as itself. */
 static void
@@ -578,6 +615,7 @@ main (int argc, char **argv)
   ADD ("roamed-disowned", test_roamed_disowned);
   ADD ("roamed-settled", test_roamed_settled);
   ADD ("next-deadline", test_next_deadline);
+  ADD ("many-peers-looked-up", test_many_peers_looked_up);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
 }
