@@ -55,7 +55,9 @@ rm -f "$w/state2/endpoints"
 printf '[Replay]\n%s=%s %s\n' "$sign1" "$tomorrow" "$zeros" > "$w/state2/replay"
 start 2
 check "h2, whose clock was set back, accepts h1's fresh record" "within 20 found"
-check "h2 refused nothing of h1's as a replay" "! grep -q 'replayed' '$w/log2'"
+# Only h1's: a copy of h2's own record from before its restart may still
+# be in avahi-daemon's cache, and is refused as the replay it is.
+check "h2 refused nothing of h1's as a replay" "! grep -q \"'h1' .*replayed\" '$w/log2'"
 
 stop 1
 check "wgdiscoverd on h1 exits with status 0" "[[ $? -eq 0 ]]"
