@@ -1,21 +1,22 @@
 /* push-redis.c — the subscribing connection of push across servers.
  *
- * hiredis's asynchronous API with its GLib adapter (hiredis 0.14,
- * adapters/glib.h: redis_source_new() makes a GSource that polls the
- * connection's descriptor; it is attached, destroyed and unreferenced
- * by us). Two traps of that adapter and of hiredis 0.14 are avoided:
+ * hiredis's asynchronous API with its GLib adapter (hiredis 0.14.1,
+ * Debian 12's, adapters/glib.h: redis_source_new() makes a GSource that
+ * polls the connection's descriptor; it is attached, destroyed and
+ * unreferenced by us). Two traps are avoided:
  *
- * - When hiredis frees a context (Redis went away), it calls the
- *   disconnect callback from inside the source's dispatch, and then the
- *   adapter's cleanup on the source; the dispatch may then still call
- *   redisAsyncHandleRead on the freed context. So the callback clears
+ * - When hiredis frees a context (Redis went away, or the connect
+ *   failed), it calls the adapter's cleanup and the disconnect (or
+ *   connect) callback from inside the source's dispatch, which may then
+ *   still call redisAsyncHandleRead on the freed context. So the callback clears
  *   the source's pending events, and the source itself is destroyed
  *   only later, from the reconnect timer, never inside its dispatch.
- * - hiredis keeps one callback per channel, and an UNSUBSCRIBE's answer
- *   deletes whatever callback the channel has then: a SUBSCRIBE sent
- *   before the answer of an UNSUBSCRIBE of the same channel would lose
- *   its messages. So each channel has at most one request in flight; the
- *   next one, if still needed, goes when its answer comes.
+ * - hiredis keeps one callback per channel and counts the SUBSCRIBEs
+ *   pending for it; a watch opening and closing quickly would pipeline
+ *   SUBSCRIBE, UNSUBSCRIBE and SUBSCRIBE of one channel, and leave the
+ *   channel's state to that bookkeeping. Instead each channel has at
+ *   most one request in flight: its answer says where the channel is,
+ *   and the next request, if still needed, goes then.
  *
  * After a lost connection a new one is made after a back-off (100 ms
  * doubling up to 5 s, each with jitter: a fleet does not come back at
