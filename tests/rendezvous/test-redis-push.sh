@@ -7,7 +7,8 @@
 # server is subscribed to a mesh's channel only while it has watchers of
 # it; after Redis restarts the watchers on every server catch up and get
 # what is PUT once it is back; requests from one source spread over the
-# three servers are limited at the fleet's rate, not three times it.
+# three servers are limited at the fleet's rate, not three times it, and
+# by each server's own bucket while Redis is away.
 # Every server exits 0 on SIGTERM. Prints TAP; skipped without
 # redis-server. Needs $WGDISCOVER_RENDEZVOUS, $WGDISCOVERCTL,
 # $WGD_RDV_CLIENT, curl, basenc.
@@ -28,7 +29,7 @@ done
 source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
 require_redis
 
-echo "1..14"
+echo "1..15"
 redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
 ports=(18520 18521 18522)
 spids=()
@@ -192,5 +193,15 @@ check "a bucket of 6 for the fleet: 6 to 8 of 18 requests over three servers pas
   '[ "$passed" -ge 6 ] && [ "$passed" -le 8 ] && [ "$(grep -c "^429$" codes)" = $((18 - passed)) ]'
 check "the bucket is in Redis, with an expiry" \
   '[ "$(rcli pttl "wgdiscover:rdv:rl:127.0.0.1")" -gt 0 ]'
+# Without Redis each server counts alone: its own bucket of 6, untouched
+# so far, lets 6 to 8 through (answered 503: no store) and refuses the rest.
+redis_stop
+: >codes
+for i in $(seq 0 11); do
+  curl -s -m 5 -o /dev/null -w '%{http_code}\n' "$(url 0)/v1/peers/$carol_key" >>codes
+done
+passed=$(grep -c '^503$' codes)
+check "Redis away: server 1 falls back to its own bucket, 6 to 8 of 12 get 503, the rest 429" \
+  '[ "$passed" -ge 6 ] && [ "$passed" -le 8 ] && [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
 stop_all
 check "every server exits 0 on SIGTERM" '[ $unclean = 0 ]'
