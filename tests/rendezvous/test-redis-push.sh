@@ -118,8 +118,8 @@ base=$((now - 300))
 # two more for the restart.
 for i in $(seq 0 $((PUTS + 1))); do
   "$ctl" announce --identity alice --endpoint 192.0.2.2:$((51000 + i)) --cert alice.ca.cert \
-    --timestamp $((base + i)) >rec.$i
-  binary rec.$i
+    --timestamp $((base + i)) >"rec.$i"
+  binary "rec.$i"
 done
 
 ok=1
@@ -146,7 +146,7 @@ check "server 1's watch closed (it wanted one record): it unsubscribes, two rema
 # The figure: PUT on server 1 to the watcher on server 3.
 : >lat
 for i in $(seq 1 $((PUTS - 1))); do
-  put 0 rec.$i.bin
+  put 0 "rec.$i.bin"
   sent=$(cut -d" " -f3 put.out)
   until_got watch3.out $((base + i)) || break
   at=$(awk -v ts="\"timestamp\":$((base + i))" 'index($0, ts) { print $1; exit }' watch3.out)
@@ -183,25 +183,33 @@ for i in 0 1 2; do serve $i 1 6; done
 carol_key=$("$ctl" wgpubkey <carol | tr '+/' '-_' | tr -d =)
 rcli --scan --pattern 'wgdiscover:rdv:rl:*' | xargs -r redis-cli -s "$redis_sock" del >/dev/null
 : >codes
+began=$(date +%s%N)
 for i in $(seq 0 17); do
   curl -s -m 5 -o /dev/null -w '%{http_code}\n' \
     "$(url $((i % 3)))/v1/peers/$carol_key" >>codes
 done
+# A token a second refills meanwhile: the bound grows with the time taken
+# (a loaded machine is slow), never to the 18 of three separate buckets.
+took=$((($(date +%s%N) - began + 999999999) / 1000000000))
 passed=$(grep -vc '^429$' codes)
-echo "# fleet-wide limit: $passed of 18 requests over three servers passed (bucket 6, 1/s)"
-check "a bucket of 6 for the fleet: 6 to 8 of 18 requests over three servers pass, not 18" \
-  '[ "$passed" -ge 6 ] && [ "$passed" -le 8 ] && [ "$(grep -c "^429$" codes)" = $((18 - passed)) ]'
+echo "# fleet-wide limit: $passed of 18 requests over three servers passed in $took s (bucket 6, 1/s)"
+check "a bucket of 6 for the fleet: of 18 requests over three servers 6 pass, and one a second" \
+  '[ "$passed" -ge 6 ] && [ "$passed" -le $((6 + took)) ] &&
+   [ "$(grep -c "^429$" codes)" = $((18 - passed)) ]'
 check "the bucket is in Redis, with an expiry" \
   '[ "$(rcli pttl "wgdiscover:rdv:rl:127.0.0.1")" -gt 0 ]'
 # Without Redis each server counts alone: its own bucket of 6, untouched
 # so far, lets 6 to 8 through (answered 503: no store) and refuses the rest.
 redis_stop
 : >codes
+began=$(date +%s%N)
 for i in $(seq 0 11); do
   curl -s -m 5 -o /dev/null -w '%{http_code}\n' "$(url 0)/v1/peers/$carol_key" >>codes
 done
+took=$((($(date +%s%N) - began + 999999999) / 1000000000))
 passed=$(grep -c '^503$' codes)
-check "Redis away: server 1 falls back to its own bucket, 6 to 8 of 12 get 503, the rest 429" \
-  '[ "$passed" -ge 6 ] && [ "$passed" -le 8 ] && [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
+check "Redis away: server 1 falls back to its own bucket: 6 of 12 get 503 (and one a second), the rest 429" \
+  '[ "$passed" -ge 6 ] && [ "$passed" -le $((6 + took)) ] &&
+   [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
 stop_all
 check "every server exits 0 on SIGTERM" '[ $unclean = 0 ]'
