@@ -190,6 +190,17 @@ on_retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The next attempt after the back-off, with jitter (half to all of it),
+ * which then doubles. */
+static void
+schedule_retry (RdvPushRedis *p)
+{
+  guint delay = p->backoff_ms / 2 + g_random_int_range (0, (gint32) p->backoff_ms / 2 + 1);
+
+  p->backoff_ms = MIN (p->backoff_ms * 2, BACKOFF_MAX_MS);
+  p->retry_id = g_timeout_add (delay, on_retry, p);
+}
+
 static void
 bury_dead_source (RdvPushRedis *p)
 {
@@ -203,8 +214,6 @@ bury_dead_source (RdvPushRedis *p)
 static void
 push_lost (RdvPushRedis *p, const redisAsyncContext *ac)
 {
-  guint delay;
-
   if (p->ac != ac)
     return;
   ((RedisSource *) p->source)->poll_fd.revents = 0;
@@ -214,11 +223,9 @@ push_lost (RdvPushRedis *p, const redisAsyncContext *ac)
   if (p->closing)
     return;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                    "Redis at %s: the subscription is lost (%s); again in %u ms", p->name,
+                    "Redis at %s: the subscription is lost (%s); again within %u ms", p->name,
                     ac->errstr[0] ? ac->errstr : "closed", p->backoff_ms);
-  delay = p->backoff_ms / 2 + g_random_int_range (0, (gint32) p->backoff_ms / 2 + 1);
-  p->backoff_ms = MIN (p->backoff_ms * 2, BACKOFF_MAX_MS);
-  p->retry_id = g_timeout_add (delay, on_retry, p);
+  schedule_retry (p);
 }
 
 static void
@@ -278,11 +285,10 @@ push_connect (RdvPushRedis *p)
   if (p->ac == NULL || p->ac->err != 0)
     {
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                        "Redis at %s: no subscription (%s); again in %u ms", p->name,
+                        "Redis at %s: no subscription (%s); again within %u ms", p->name,
                         p->ac ? p->ac->errstr : "no memory", p->backoff_ms);
       g_clear_pointer (&p->ac, redisAsyncFree);
-      p->retry_id = g_timeout_add (p->backoff_ms, on_retry, p);
-      p->backoff_ms = MIN (p->backoff_ms * 2, BACKOFF_MAX_MS);
+      schedule_retry (p);
       return;
     }
   p->ac->data = p;
