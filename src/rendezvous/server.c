@@ -16,6 +16,7 @@
 #include "membership.h"
 #include "mesh-access.h"
 #include "metrics.h"
+#include "push-redis.h"
 #include "rate-limit.h"
 #include "record-json.h"
 #include "route.h"
@@ -38,6 +39,8 @@ struct _RdvServer {
   gboolean loopback;
   guint max_records;
   guint max_records_per_mesh;
+  gdouble requests_per_second;
+  gdouble request_burst;
   GStrv trusted_proxies;
   RdvStore *store;
   RdvPolicy *policy;
@@ -46,6 +49,7 @@ struct _RdvServer {
   gchar *public_host;           /* what membership proofs bind; NULL: none */
   WgdMembershipCache *proofs;   /* the one replay cache of the mesh routes */
   RdvWatchers *watchers;
+  RdvPushRedis *push;           /* on a shared store: the records of every server */
   SoupServer *soup;
   RdvListener *listener;
   guint purge_source;
@@ -330,7 +334,10 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
     }
   audit (src, ann, RDV_CODE_OK, NULL);
   rdv_metrics_count_put (s->metrics, RDV_CODE_OK);
-  if (result == RDV_PUT_STORED)
+  /* On a shared store the put script published the record, and it comes
+   * back through the subscription, to this server's watchers too: pushed
+   * from there only, never twice. */
+  if (result == RDV_PUT_STORED && s->push == NULL)
     rdv_watchers_push (s->watchers, r, arrival_us);
   answer_put (s, msg, src, r, result == RDV_PUT_ALREADY_KNOWN);
   return;
@@ -487,6 +494,22 @@ handle_metrics (RdvServer *s, SoupServerMessage *msg)
            rdv_metrics_render (s->metrics, n));
 }
 
+/* On a shared store the bucket is the fleet's, in the store; while the
+ * store fails, this server's own (every request needing the store is
+ * answered 503 then anyway: the local bucket keeps even those cheap). */
+static gboolean
+rate_limit_take (RdvServer *s, const gchar *bucket, guint *retry_after)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean taken = FALSE;
+
+  if (rdv_store_is_shared (s->store)
+      && rdv_store_take_token (s->store, bucket, s->requests_per_second, s->request_burst,
+                               &taken, retry_after, &error))
+    return taken;
+  return rdv_rate_limit_take (s->rate_limit, bucket, g_get_monotonic_time (), retry_after);
+}
+
 static void
 on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
             GHashTable *query, gpointer user_data)
@@ -503,8 +526,7 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const char *path_decoded,
 
   source_get (s, msg, &src);
   bucket = rdv_rate_limit_source (src.address);
-  if (route != RDV_ROUTE_METRICS
-      && !rdv_rate_limit_take (s->rate_limit, bucket, g_get_monotonic_time (), &retry_after))
+  if (route != RDV_ROUTE_METRICS && !rate_limit_take (s, bucket, &retry_after))
     {
       g_autofree gchar *seconds = g_strdup_printf ("%u", retry_after);
 
@@ -615,6 +637,44 @@ on_purge (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_push_record (const RdvStoredRecord *r, gpointer user_data)
+{
+  RdvServer *s = user_data;
+
+  rdv_watchers_push (s->watchers, r, g_get_monotonic_time ());
+}
+
+/* What was published while the subscription was down is lost: the
+ * mesh's records are pushed again from the store, and a watcher gets
+ * some twice, as it may after its own listing (the same record). */
+static void
+on_push_resumed (const guint8 mesh_key[WGD_KEY_LEN], gpointer user_data)
+{
+  RdvServer *s = user_data;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now_us = g_get_monotonic_time ();
+
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+                            &list, &error))
+    {
+      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                        "store: %s; the mesh's watchers do not catch up", error->message);
+      return;
+    }
+  for (guint i = 0; i < list->len; i++)
+    rdv_watchers_push (s->watchers, g_ptr_array_index (list, i), now_us);
+}
+
+static void
+on_watched (const guint8 mesh_key[WGD_KEY_LEN], gboolean watched, gpointer user_data)
+{
+  RdvServer *s = user_data;
+
+  rdv_push_redis_want (s->push, mesh_key, watched);
+}
+
 RdvServer *
 rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
 {
@@ -631,6 +691,8 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   s->loopback = rdv_config_listen_is_loopback (config);
   s->max_records = config->max_records;
   s->max_records_per_mesh = config->max_records_per_mesh;
+  s->requests_per_second = config->requests_per_second;
+  s->request_burst = config->request_burst;
   s->trusted_proxies = g_strdupv (config->trusted_proxies);
   s->policy = rdv_policy_new ();
   for (guint i = 0; i < config->meshes->len; i++)
@@ -652,6 +714,12 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   limits.keepalive = config->websocket_keepalive;
   limits.timeout = config->websocket_timeout;
   s->watchers = rdv_watchers_new (&limits, s->metrics);
+  if (rdv_store_is_shared (store))
+    {
+      s->push = rdv_push_redis_new (config->store, config->store_password, on_push_record,
+                                    on_push_resumed, s);
+      rdv_watchers_set_watched_func (s->watchers, on_watched, s);
+    }
   if (s->public_host == NULL)
     g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
                       "no PublicURL= and Listen= names no single address: mesh listings and "
@@ -689,6 +757,7 @@ rdv_server_free (RdvServer *s)
     soup_server_disconnect (s->soup);
   g_clear_object (&s->soup);
   rdv_watchers_free (s->watchers);
+  rdv_push_redis_free (s->push);
   wgd_membership_cache_free (s->proofs);
   g_free (s->public_host);
   rdv_store_close (s->store);

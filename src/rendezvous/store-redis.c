@@ -46,6 +46,7 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
+#include "push-message.h"
 #include "store.h"
 #include "wgd-error.h"
 
@@ -57,8 +58,10 @@
 
 /* KEYS: the record, the signer, "all" and, with a mesh, its set.
  * ARGV: wg key (hex), signing key, mesh (hex or ""), derived, timestamp,
- * expiry, record, digest, now, the prefix of mesh sets. The rules are
- * those of store-sqlite.c's put_decide. */
+ * expiry, record, digest, now, the prefix of mesh sets, the mesh's push
+ * channel ("" without a mesh). The rules are those of store-sqlite.c's
+ * put_decide. A stored record is published in the same script, so that
+ * every record stored is published and only those (push-message.h). */
 static const gchar put_script[] =
   "local ts, exp, now = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[9])\n"
   "local s = redis.call('HMGET', KEYS[2], 'ts', 'digest', 'exp')\n"
@@ -89,7 +92,36 @@ static const gchar put_script[] =
   "  local top = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')\n"
   "  if top[2] then redis.call('EXPIREAT', KEYS[i], top[2]) end\n"
   "end\n"
+  "if ARGV[11] ~= '' then\n"
+  "  redis.call('PUBLISH', ARGV[11], ARGV[1] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. ARGV[7])\n"
+  "end\n"
   "return 'stored'\n";
+
+/* KEYS: a source's bucket. ARGV: tokens a second, the burst, the
+ * bucket's lifetime in ms (a full bucket is as good as none). The token
+ * bucket of rate-limit.c, on Redis's clock so that the servers' clocks
+ * do not matter. */
+static const gchar take_script[] =
+  "local t = redis.call('TIME')\n"
+  "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+  "local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+  "local b = redis.call('HMGET', KEYS[1], 'tokens', 'us')\n"
+  "local tokens, last = burst, now\n"
+  "if b[1] then\n"
+  "  tokens, last = tonumber(b[1]), tonumber(b[2])\n"
+  "  if now > last then\n"
+  "    tokens = math.min(burst, tokens + rate * (now - last) / 1000000)\n"
+  "    last = now\n"
+  "  end\n"
+  "end\n"
+  "local ok = 0\n"
+  "if tokens >= 1 then tokens = tokens - 1; ok = 1 end\n"
+  "redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),\n"
+  "           'us', string.format('%d', last))\n"
+  "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+  "if ok == 1 then return {1, 0} end\n"
+  "if rate <= 0 then return {0, 3600} end\n"
+  "return {0, math.max(1, math.ceil((1 - tokens) / rate))}\n";
 
 /* KEYS: the mesh's set. ARGV: now, limit, the prefix of records, the
  * mesh (hex). The set holds at most the mesh's cap of unexpired
@@ -126,6 +158,7 @@ typedef struct {
   gchar *last_error;            /* why the last attempt failed; NULL: it did not */
   Script put;
   Script list;
+  Script take;
 } RedisStore;
 
 /* A command's arguments, binary-safe; they point into the caller's data. */
@@ -473,6 +506,8 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   g_autofree gchar *ts = g_strdup_printf ("%" G_GUINT64_FORMAT, r->timestamp);
   g_autofree gchar *exp = g_strdup_printf ("%" G_GUINT64_FORMAT, r->expires);
   g_autofree gchar *now_text = g_strdup_printf ("%" G_GUINT64_FORMAT, now);
+  g_autofree gchar *channel = r->has_mesh ? rdv_push_channel (s->where->db, r->mesh_key)
+                                          : g_strdup ("");
   g_autoptr (redisReply) reply = NULL;
   guint8 digest[WGD_KEY_LEN];
   gsize len;
@@ -495,6 +530,7 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   args_add (&a, digest, WGD_KEY_LEN);
   args_add_str (&a, now_text);
   args_add_str (&a, KEY_PREFIX "m:");
+  args_add_str (&a, channel);
   reply = redis_script (s, &s->put, mesh_key ? 4 : 3, &a, "storing a record", error);
   if (reply == NULL)
     return FALSE;
@@ -654,6 +690,38 @@ redis_purge_expired (RdvStore *store, guint64 now, guint64 *removed, GError **er
   return TRUE;
 }
 
+static gboolean
+redis_take_token (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
+                  gboolean *taken, guint *retry_after, GError **error)
+{
+  RedisStore *s = (RedisStore *) store;
+  g_autofree gchar *key = g_strconcat (KEY_PREFIX "rl:", source, NULL);
+  gchar rate_text[G_ASCII_DTOSTR_BUF_SIZE], burst_text[G_ASCII_DTOSTR_BUF_SIZE];
+  /* Long enough to fill up again; with no rate at all an hour, as the
+   * local bucket's Retry-After. */
+  g_autofree gchar *life = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                            rate > 0 ? (gint64) (burst / rate * 1000) + 1000
+                                                     : 3600 * 1000);
+  g_autoptr (redisReply) reply = NULL;
+  Args a = { 0 };
+
+  args_add_str (&a, key);
+  args_add_str (&a, g_ascii_dtostr (rate_text, sizeof rate_text, rate));
+  args_add_str (&a, g_ascii_dtostr (burst_text, sizeof burst_text, burst));
+  args_add_str (&a, life);
+  reply = redis_script (s, &s->take, 1, &a, "counting a request", error);
+  if (reply == NULL)
+    return FALSE;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+      || reply->element[0]->type != REDIS_REPLY_INTEGER
+      || reply->element[1]->type != REDIS_REPLY_INTEGER || reply->element[1]->integer < 0
+      || reply->element[1]->integer > 3600)
+    return store_error (s, error, "counting a request: an answer of type %d", reply->type);
+  *taken = reply->element[0]->integer == 1;
+  *retry_after = (guint) reply->element[1]->integer;
+  return TRUE;
+}
+
 static void
 redis_close (RdvStore *store)
 {
@@ -668,6 +736,7 @@ redis_close (RdvStore *store)
   g_free (s->password);
   g_free (s->put.sha1);
   g_free (s->list.sha1);
+  g_free (s->take.sha1);
   g_free (s);
 }
 
@@ -678,6 +747,7 @@ static const RdvStoreClass redis_class = {
   .list_mesh = redis_list_mesh,
   .count = redis_count,
   .purge_expired = redis_purge_expired,
+  .take_token = redis_take_token,
   .close = redis_close,
 };
 
@@ -698,6 +768,8 @@ rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password, GErr
   s->put.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, put_script, -1);
   s->list.text = list_script;
   s->list.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, list_script, -1);
+  s->take.text = take_script;
+  s->take.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, take_script, -1);
   /* A Redis that is not there at start is a mistake to say now, not a
    * failure to meet at the first request. */
   if (!redis_connect (s, error))

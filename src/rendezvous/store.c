@@ -71,6 +71,20 @@ rdv_store_purge_expired (RdvStore *store, guint64 now, guint64 *removed, GError 
   return store->klass->purge_expired (store, now, removed, error);
 }
 
+gboolean
+rdv_store_is_shared (const RdvStore *store)
+{
+  return store->klass->take_token != NULL;
+}
+
+gboolean
+rdv_store_take_token (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
+                      gboolean *taken, guint *retry_after, GError **error)
+{
+  g_return_val_if_fail (rdv_store_is_shared (store), FALSE);
+  return store->klass->take_token (store, source, rate, burst, taken, retry_after, error);
+}
+
 void
 rdv_store_close (RdvStore *store)
 {

@@ -63,6 +63,11 @@ typedef struct {
   gboolean (*count) (RdvStore *store, const guint8 *mesh_key, guint64 now, guint64 *out,
                      GError **error);
   gboolean (*purge_expired) (RdvStore *store, guint64 now, guint64 *removed, GError **error);
+  /* A token from source's bucket of the fleet (rate a second, at most
+   * burst saved up), for stores several servers share; NULL in the
+   * others, whose server counts alone (rate-limit.h). */
+  gboolean (*take_token) (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
+                          gboolean *taken, guint *retry_after, GError **error);
   void (*close) (RdvStore *store);
 } RdvStoreClass;
 
@@ -83,6 +88,12 @@ gboolean rdv_store_count (RdvStore *store, const guint8 *mesh_key, guint64 now, 
                           GError **error);
 gboolean rdv_store_purge_expired (RdvStore *store, guint64 now, guint64 *removed,
                                   GError **error);
+/* Whether the store is shared by several servers: then it keeps the
+ * rate limit's buckets (take_token) and pushes stored records to every
+ * server (push-redis.h). */
+gboolean rdv_store_is_shared (const RdvStore *store);
+gboolean rdv_store_take_token (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
+                               gboolean *taken, guint *retry_after, GError **error);
 /* Closes and frees; NULL is fine. */
 void rdv_store_close (RdvStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvStore, rdv_store_close)

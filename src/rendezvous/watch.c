@@ -38,6 +38,9 @@ struct _RdvWatchers {
   RdvMetrics *metrics;
   GHashTable *watchers;         /* conn → Watcher */
   GHashTable *per_source;       /* source → count */
+  GHashTable *per_mesh;         /* GBytes of the mesh key → count */
+  RdvWatchedFunc watched_func;
+  gpointer watched_data;
   guint idle_source;
 };
 
@@ -100,6 +103,22 @@ watcher_drop (Watcher *watcher, RdvDrop why, gushort code, const gchar *reason)
     g_socket_shutdown (watcher->socket, TRUE, TRUE, NULL);
 }
 
+/* Counts the mesh's watches up (+1) or down (-1), telling watched_func
+ * when the mesh gets its first or loses its last. */
+static void
+mesh_count (RdvWatchers *w, const guint8 mesh_key[WGD_KEY_LEN], gint delta)
+{
+  g_autoptr (GBytes) key = g_bytes_new (mesh_key, WGD_KEY_LEN);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (w->per_mesh, key));
+
+  if (delta < 0 && n <= 1)
+    g_hash_table_remove (w->per_mesh, key);
+  else
+    g_hash_table_insert (w->per_mesh, g_bytes_ref (key), GUINT_TO_POINTER (n + delta));
+  if (w->watched_func != NULL && ((delta > 0 && n == 0) || (delta < 0 && n <= 1)))
+    w->watched_func (mesh_key, delta > 0, w->watched_data);
+}
+
 static void
 on_closed (SoupWebsocketConnection *conn, gpointer user_data)
 {
@@ -107,6 +126,7 @@ on_closed (SoupWebsocketConnection *conn, gpointer user_data)
   RdvWatchers *w = watcher->owner;
 
   source_release (w, watcher->source);
+  mesh_count (w, watcher->mesh_key, -1);
   g_hash_table_remove (w->watchers, conn);
   watchers_update_gauge (w);
 }
@@ -152,6 +172,8 @@ rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics)
   w->metrics = metrics;
   w->watchers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) watcher_free);
   w->per_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  w->per_mesh = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                       (GDestroyNotify) g_bytes_unref, NULL);
   w->idle_source = g_timeout_add_seconds (1, on_idle_check, w);
   return w;
 }
@@ -164,7 +186,15 @@ rdv_watchers_free (RdvWatchers *w)
   g_clear_handle_id (&w->idle_source, g_source_remove);
   g_hash_table_unref (w->watchers);
   g_hash_table_unref (w->per_source);
+  g_hash_table_unref (w->per_mesh);
   g_free (w);
+}
+
+void
+rdv_watchers_set_watched_func (RdvWatchers *w, RdvWatchedFunc func, gpointer user_data)
+{
+  w->watched_func = func;
+  w->watched_data = user_data;
 }
 
 gboolean
@@ -204,6 +234,7 @@ rdv_watchers_add (RdvWatchers *w, SoupWebsocketConnection *conn, GSocket *socket
   g_hash_table_insert (w->per_source, g_strdup (source),
                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (w->per_source,
                                                                                 source)) + 1));
+  mesh_count (w, mesh_key, +1);
   watchers_update_gauge (w);
 }
 

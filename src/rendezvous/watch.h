@@ -23,6 +23,12 @@ RdvWatchers *rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics
 void rdv_watchers_free (RdvWatchers *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvWatchers, rdv_watchers_free)
 
+/* Called when a mesh gets its first watch (watched) and when its last
+ * one closes. */
+typedef void (*RdvWatchedFunc) (const guint8 mesh_key[WGD_KEY_LEN], gboolean watched,
+                                gpointer user_data);
+void rdv_watchers_set_watched_func (RdvWatchers *w, RdvWatchedFunc func, gpointer user_data);
+
 /* Whether a watch from source (a rate-limit bucket) fits now. */
 gboolean rdv_watchers_has_room (const RdvWatchers *w, const gchar *source);
 /* Takes a connection whose upgrade completed; closes it at once (1011,

@@ -8,12 +8,14 @@
  * of an open and a mesh server, for the path's key and for the fuzz
  * CA's (the seeds are fuzz-membership's proofs as headers); 4, a
  * Store= value, whose canonical text must parse back to the same
- * location. */
+ * location; 5, a message of push across servers (push-message.h), whose
+ * record must encode and decode back to itself. */
 #include "config.h"
 
 #include "accept.h"
 #include "fuzz-common.h"
 #include "mesh-access.h"
+#include "push-message.h"
 #include "rdv-config.h"
 #include "route.h"
 #include "store-location.h"
@@ -169,13 +171,36 @@ fuzz_store_location (const uint8_t *data, size_t size)
   FUZZ_ASSERT (back != NULL && rdv_store_location_equal (where, back));
 }
 
+static void
+fuzz_push_message (const uint8_t *data, size_t size)
+{
+  guint8 mesh[WGD_KEY_LEN] = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStoredRecord) r = rdv_push_message_decode (mesh, data, size, &error);
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (RdvStoredRecord) back = NULL;
+  gsize len;
+
+  FUZZ_ASSERT ((r == NULL) == (error != NULL));
+  if (r == NULL)
+    return;
+  message = rdv_push_message_encode (r);
+  back = rdv_push_message_decode (mesh, g_bytes_get_data (message, &len), len, NULL);
+  FUZZ_ASSERT (back != NULL && memcmp (back->wg_key, r->wg_key, WGD_KEY_LEN) == 0
+               && back->timestamp == r->timestamp && back->expires == r->expires
+               && g_bytes_equal (back->record, r->record));
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
-  switch (data[0] % 5)
+  switch (data[0] % 6)
     {
+    case 5:
+      fuzz_push_message (data + 1, size - 1);
+      break;
     case 3:
       fuzz_access (data + 1, size - 1);
       break;

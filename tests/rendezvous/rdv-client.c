@@ -14,7 +14,8 @@
  * status and the body; watch prints "open T", then "T JSON" for each
  * message, and "closed T CODE" at the end; hold opens a WebSocket with
  * a tiny receive buffer, never reads or answers a ping, and prints
- * "closed T" when the server closes it; put prints "STATUS T".
+ * "closed T" when the server closes it; put prints "STATUS T SENT",
+ * T when the answer came and SENT when the request went.
  * --header TEXT sends TEXT as the Authorization header instead of a new
  * proof ("" sends none). */
 #include "config.h"
@@ -177,15 +178,18 @@ cmd_put (SoupSession *session, const gchar *file)
   g_autoptr (GBytes) body = NULL;
   gchar *data;
   gsize len;
+  gint64 sent;
 
   if (!g_file_get_contents (file, &data, &len, &error))
     die (file, error->message);
   soup_message_set_request_body_from_bytes (msg, "application/octet-stream",
                                             g_bytes_new_take (data, len));
+  sent = g_get_monotonic_time ();
   body = soup_session_send_and_read (session, msg, NULL, &error);
   if (body == NULL)
     die ("put", error->message);
-  g_print ("%u %" G_GINT64_FORMAT "\n", soup_message_get_status (msg), g_get_monotonic_time ());
+  g_print ("%u %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", soup_message_get_status (msg),
+           g_get_monotonic_time (), sent);
   return soup_message_get_status (msg) == 200 ? 0 : 1;
 }
 

@@ -1,0 +1,215 @@
+#!/bin/bash
+# test-redis-push.sh — three wgdiscover-rendezvous on one redis-server of
+# the test's own (server-lib.sh) behave as one for watchers and limits: a
+# record PUT on server 1 reaches the watchers of its mesh on servers 2
+# and 3 (and PRINTS the time from the PUT to the watcher on server 3, p50
+# and p99 over 50 PUTs; asserted only against a generous bound); a
+# server is subscribed to a mesh's channel only while it has watchers of
+# it; after Redis restarts the watchers on every server catch up and get
+# what is PUT once it is back; requests from one source spread over the
+# three servers are limited at the fleet's rate, not three times it, and
+# by each server's own bucket while Redis is away.
+# Every server exits 0 on SIGTERM. Prints TAP; skipped without
+# redis-server. Needs $WGDISCOVER_RENDEZVOUS, $WGDISCOVERCTL,
+# $WGD_RDV_CLIENT, curl, basenc.
+#
+# check evaluates its condition later: the variables it reads (SC2034)
+# and the helpers it calls (SC2317) are used there.
+# shellcheck disable=SC2016,SC2034,SC2317,SC2119
+
+set -u
+
+server=${WGDISCOVER_RENDEZVOUS:?set WGDISCOVER_RENDEZVOUS to the wgdiscover-rendezvous binary}
+ctl=${WGDISCOVERCTL:?set WGDISCOVERCTL to the wgdiscoverctl binary}
+client=${WGD_RDV_CLIENT:?set WGD_RDV_CLIENT to tests/rendezvous/rdv-client}
+for tool in curl basenc; do
+  command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (tools/deps)"; exit 99; }
+done
+
+source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
+require_redis
+
+echo "1..15"
+redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
+ports=(18520 18521 18522)
+spids=()
+PUTS=50
+
+# serve I RATE BURST: server I on ports[I] with the shared Redis and the
+# mesh; its output in log.I; waits until it answers.
+serve () {
+  local i=$1 p=${ports[$1]}
+  printf '[Server]\nListen=127.0.0.1:%s\nRequestsPerSecond=%s\nRequestBurst=%s\nStore=unix:%s\n[Mesh office]\nCA=%s\n' \
+    "$p" "$2" "$3" "$redis_sock" "$ca" >"conf.$i"
+  "$server" --config "conf.$i" --state-dir "$tmp/state.$i" >>"log.$i" 2>&1 &
+  spids[i]=$!
+  pids+=("${spids[i]}")
+  until_answers "${spids[i]}" "$p"
+}
+
+# stop_all: SIGTERM to every server; each must exit 0.
+stop_all () {
+  local i status
+  for i in 0 1 2; do
+    kill "${spids[i]}" 2>/dev/null
+    wait "${spids[i]}" 2>/dev/null
+    status=$?
+    if [ "$status" != 0 ]; then
+      unclean=$((unclean + 1))
+      echo "# server $((i + 1)) exited with status $status on SIGTERM"
+      sed 's/^/# log: /' "log.$i" | tail -n 10
+    fi
+  done
+}
+
+url () {
+  echo "http://127.0.0.1:${ports[$1]}"
+}
+
+# watch I FILE [ARGS]: carol watches the mesh on server I, its output in
+# FILE; waits until the watch is open.
+watch () {
+  local i=$1 out=$2
+  shift 2
+  "$client" --url "$(url "$i")" --identity carol --cert carol.ca.cert watch "$@" >"$out" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^open' "$out" && return 0; sleep 0.05; done
+  return 1
+}
+
+# numsub: how many servers are subscribed to the mesh's channel.
+numsub () {
+  rcli pubsub numsub "$channel" | sed -n 2p
+}
+
+# until_numsub N: waits up to 10 s for N subscribers.
+until_numsub () {
+  for _ in $(seq 200); do [ "$(numsub)" = "$1" ] && return 0; sleep 0.05; done
+  return 1
+}
+
+# got FILE TS: the watcher's output has the record of timestamp TS.
+got () {
+  grep -q "\"timestamp\":$2[,}]" "$1"
+}
+
+# until_got FILE TS: waits up to 10 s for it.
+until_got () {
+  for _ in $(seq 200); do got "$@" && return 0; sleep 0.05; done
+  return 1
+}
+
+# put I FILE: PUT on server I; "STATUS T SENT" in put.out.
+put () {
+  "$client" --url "$(url "$1")" put "$2" >put.out
+}
+
+"$ctl" ca init >ca.key
+ca=$("$ctl" ca pubkey <ca.key)
+channel=wgdiscover:rdv:push:0:$(printf '%s' "$ca" | base64 -d | od -An -tx1 -v | tr -d ' \n')
+for node in alice carol; do "$ctl" genkey >$node; done
+for node in alice carol; do
+  "$ctl" ca sign --ca ca.key --name $node --signkey "$("$ctl" signkey <$node)" \
+    --wgkey "$("$ctl" wgpubkey <$node)" --address 10.0.0.$((${#node} + 1)) >$node.ca.cert
+done
+now=$(date +%s)
+base=$((now - 300))
+# Records of alice, one a second of timestamp: PUTS for the figure, and
+# two more for the restart.
+for i in $(seq 0 $((PUTS + 1))); do
+  "$ctl" announce --identity alice --endpoint 192.0.2.2:$((51000 + i)) --cert alice.ca.cert \
+    --timestamp $((base + i)) >"rec.$i"
+  binary "rec.$i"
+done
+
+ok=1
+for i in 0 1 2; do serve $i 10000 10000 || ok=0; done
+check "three servers start on one Redis" '[ $ok = 1 ]'
+check "no server is subscribed to anything while nobody watches" \
+  '[ -z "$(rcli pubsub channels "wgdiscover:rdv:push:*")" ]'
+
+watch 2 watch3.out --timeout 120
+check "a watch on server 3 subscribes server 3, and only it, to the mesh's channel" \
+  'until_numsub 1 && [ "$(rcli pubsub channels "wgdiscover:rdv:push:*")" = "$channel" ]'
+watch 1 watch2.out --timeout 120
+check "a watch on server 2 too: two subscribers" 'until_numsub 2'
+watch 0 watch1.out --count 1 --timeout 30
+until_numsub 3
+put 0 rec.0.bin
+check "a PUT on server 1 reaches the watchers on servers 1, 2 and 3" \
+  'until_got watch1.out $base && until_got watch2.out $base && until_got watch3.out $base'
+check "the watcher on server 1 gets it once: pushed from the channel only, not twice" \
+  'sleep 0.5; [ "$(grep -c "\"timestamp\":$base[,}]" watch1.out)" = 1 ]'
+check "server 1's watch closed (it wanted one record): it unsubscribes, two remain" \
+  'until_numsub 2'
+
+# The figure: PUT on server 1 to the watcher on server 3.
+: >lat
+for i in $(seq 1 $((PUTS - 1))); do
+  put 0 "rec.$i.bin"
+  sent=$(cut -d" " -f3 put.out)
+  until_got watch3.out $((base + i)) || break
+  at=$(awk -v ts="\"timestamp\":$((base + i))" 'index($0, ts) { print $1; exit }' watch3.out)
+  echo $((at - sent)) >>lat
+done
+sort -n lat >lat.sorted
+count=$(wc -l <lat.sorted)
+p50=$(awk -v n="$count" 'NR == int((n + 1) * 0.5) { print $1 }' lat.sorted)
+p99=$(awk -v n="$count" 'NR == (int(n * 0.99 + 0.999) > n ? n : int(n * 0.99 + 0.999)) { print $1 }' lat.sorted)
+echo "# push across servers, PUT on server 1 to the watcher on server 3, $count PUTs: p50 ${p50:-?} us, p99 ${p99:-?} us (goal: at most 100000 us)"
+check "every one of the $((PUTS - 1)) PUTs reached server 3, within a generous 2 s at p99" \
+  '[ "$count" = $((PUTS - 1)) ] && [ "$p99" -lt 2000000 ]'
+
+# Redis restarts under the open watches.
+redis_stop
+redis_start || echo "# redis-server did not start again"
+check "after Redis restarts, the two servers with watchers subscribe again" 'until_numsub 2'
+last=$((base + PUTS - 1))
+check "their watchers catch up: the mesh's record is pushed again from the store" \
+  'for _ in $(seq 200); do
+     [ "$(grep -c "\"timestamp\":$last[,}]" watch2.out)" -ge 2 ] &&
+     [ "$(grep -c "\"timestamp\":$last[,}]" watch3.out)" -ge 2 ] && break
+     sleep 0.05
+   done
+   [ "$(grep -c "\"timestamp\":$last[,}]" watch3.out)" -ge 2 ]'
+for _ in $(seq 50); do put 0 rec.$PUTS.bin; [ "$(cut -d" " -f1 put.out)" = 200 ] && break; sleep 0.1; done
+check "a record PUT once Redis is back reaches the watchers on servers 2 and 3" \
+  'until_got watch2.out $((base + PUTS)) && until_got watch3.out $((base + PUTS))'
+
+# Limits across the fleet: one source, its requests round-robin over the
+# three servers, a bucket of 6 and one token a second for the whole fleet.
+stop_all
+for i in 0 1 2; do serve $i 1 6; done
+carol_key=$("$ctl" wgpubkey <carol | tr '+/' '-_' | tr -d =)
+rcli --scan --pattern 'wgdiscover:rdv:rl:*' | xargs -r redis-cli -s "$redis_sock" del >/dev/null
+: >codes
+began=$(date +%s%N)
+for i in $(seq 0 17); do
+  curl -s -m 5 -o /dev/null -w '%{http_code}\n' \
+    "$(url $((i % 3)))/v1/peers/$carol_key" >>codes
+done
+# A token a second refills meanwhile: the bound grows with the time taken
+# (a loaded machine is slow), never to the 18 of three separate buckets.
+took=$((($(date +%s%N) - began + 999999999) / 1000000000))
+passed=$(grep -vc '^429$' codes)
+echo "# fleet-wide limit: $passed of 18 requests over three servers passed in $took s (bucket 6, 1/s)"
+check "a bucket of 6 for the fleet: of 18 requests over three servers 6 pass, and one a second" \
+  '[ "$passed" -ge 6 ] && [ "$passed" -le $((6 + took)) ] &&
+   [ "$(grep -c "^429$" codes)" = $((18 - passed)) ]'
+check "the bucket is in Redis, with an expiry" \
+  '[ "$(rcli pttl "wgdiscover:rdv:rl:127.0.0.1")" -gt 0 ]'
+# Without Redis each server counts alone: its own bucket of 6, untouched
+# so far, lets 6 to 8 through (answered 503: no store) and refuses the rest.
+redis_stop
+: >codes
+began=$(date +%s%N)
+for i in $(seq 0 11); do
+  curl -s -m 5 -o /dev/null -w '%{http_code}\n' "$(url 0)/v1/peers/$carol_key" >>codes
+done
+took=$((($(date +%s%N) - began + 999999999) / 1000000000))
+passed=$(grep -c '^503$' codes)
+check "Redis away: server 1 falls back to its own bucket: 6 of 12 get 503 (and one a second), the rest 429" \
+  '[ "$passed" -ge 6 ] && [ "$passed" -le $((6 + took)) ] &&
+   [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
+stop_all
+check "every server exits 0 on SIGTERM" '[ $unclean = 0 ]'
