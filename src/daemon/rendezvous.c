@@ -123,7 +123,8 @@ rendezvous_succeeded (WgdRendezvous *rdv)
 
       g_hash_table_iter_init (&iter, rdv->published);
       while (g_hash_table_iter_next (&iter, (gpointer *) &ifname, (gpointer *) &record))
-        if (!g_hash_table_contains (rdv->unsent, ifname))
+        if (!g_hash_table_contains (rdv->unsent, ifname)
+            && !g_hash_table_contains (rdv->putting, ifname))
           g_hash_table_insert (rdv->unsent, g_strdup (ifname), g_bytes_ref (record));
       g_hash_table_remove_all (rdv->published);
     }
@@ -242,14 +243,18 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                                &error);
   gboolean refused;
+  gboolean answered;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       put_call_free (call);
       return;
     }
+  /* Still putting while the answer is sorted: a first answer from a
+   * server we moved to does not send this record's predecessor again. */
+  answered = rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused);
   g_hash_table_remove (rdv->putting, call->ifname);
-  if (rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused))
+  if (answered)
     {
       if (refused)
         {
