@@ -128,7 +128,7 @@ rendezvous_succeeded (WgdRendezvous *rdv)
           g_hash_table_insert (rdv->unsent, g_strdup (ifname), g_bytes_ref (record));
       g_hash_table_remove_all (rdv->published);
     }
-  rendezvous_set_state (rdv, WGD_RDV_CONNECTED, rendezvous_url (rdv), NULL);
+  rendezvous_set_state (rdv, WGD_RDV_CONNECTED, rendezvous_url (rdv), "");
 }
 
 /* The server did not answer (move), answered 5xx (move) or 429 (stay):

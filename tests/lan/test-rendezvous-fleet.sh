@@ -77,11 +77,13 @@ key1=$(printf '%s' "${lan_pub[1]}" | tr '+/' '-_' | tr -d '=')
 record1() { lan_exec 3 curl -s -m 5 "${urls[2]}/v1/peers/$key1" | sed -n 's/.*"record":"\([^"]*\)".*/\1/p'; }
 before=$(record1)
 
-# h1's server dies; h1's record changes (a new port), so h1 must PUT.
+# h1's server dies; h1's record changes (a new port). h1 finds out at
+# its next request: the PUT, or at the latest its next lookup of h2, a
+# minute after the last.
 stop_pid "${spid[0]}" -KILL
 lan_exec 1 wg set wg0 listen-port 51821
 moved() { grep -q "rendezvous server ${urls[1]}: connected" "$w/log1"; }
-check_show "h1 moves to the second server once the first is killed" "within 30 moved" "$w/log1"
+check_show "h1 moves to the second server once the first is killed" "within 90 moved" "$w/log1"
 newer() { local now; now=$(record1); [[ -n $now && $now != "$before" ]]; }
 check_show "h1's new record, PUT on the second, is served by the third" "within 20 newer" "$w/log1"
 record1 > "$w/record1"
@@ -90,16 +92,20 @@ check_show "it has h1's new port" "grep -q ':51821' '$w/verify1'" "$w/verify1"
 lan_exec 1 "$ctl" status > "$w/status1" 2>&1
 check_show "h1's status says connected" "grep -qx 'Rendezvous: connected' '$w/status1'" "$w/status1"
 
-# All down: h1 must change its record again, and back off over the list.
+# All down; h1 restarted, so that it has a record to PUT and h2 to look
+# up at once, and backs off over the list.
 stop_pid "${spid[1]}" -KILL
 stop_pid "${spid[2]}" -KILL
-lan_exec 1 wg set wg0 listen-port 51822
+stop_pid "${daemon_pid[1]}"
 syn_before=$(syns)
+start_daemon 1
 sleep 30
 syn_count=$(( $(syns) - syn_before ))
 echo "# h1 and h2 tried to connect $syn_count times in 30 s with every server down"
-check "the attempts are few, not a loop (at most 60 SYNs in 30 s from two daemons)" \
-  "[[ $syn_count -le 60 ]]"
+# With every draw at its least, a round of three costs 2 s: 45 attempts
+# of a PUT and a lookup; a loop would be thousands.
+check "the attempts are few, not a loop (at most 100 SYNs in 30 s from two daemons)" \
+  "[[ $syn_count -le 100 ]]"
 check "and they go on (at least 3)" "[[ $syn_count -ge 3 ]]"
 check "h1 logs backing off" "grep -q 'backing off until' '$w/log1'"
 
