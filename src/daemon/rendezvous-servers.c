@@ -16,9 +16,10 @@ struct _WgdRdvServers {
 WgdRdvServers *
 wgd_rdv_servers_new (const gchar *const *urls)
 {
-  WgdRdvServers *servers = g_new0 (WgdRdvServers, 1);
+  WgdRdvServers *servers;
 
   g_return_val_if_fail (urls != NULL && urls[0] != NULL, NULL);
+  servers = g_new0 (WgdRdvServers, 1);
   servers->urls = g_strdupv ((gchar **) urls);
   servers->n = g_strv_length (servers->urls);
   servers->answered = servers->n;
