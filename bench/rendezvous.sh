@@ -15,6 +15,14 @@
 #                      with the store in the temporary directory, and, when
 #                      that is no tmpfs, again with it on /dev/shm
 #   PUT, already-known the stored record again: verified, nothing written
+#   the Redis store    GET and accepted PUTs again with Store=unix: on a
+#                      redis-server of the bench's own (appendonly yes,
+#                      appendfsync always: every accepted record fsynced
+#                      before its answer, as README.md advises), once on one
+#                      server and once spread over three servers on that
+#                      one Redis (three wrk at a third of the connections
+#                      each; rates summed, the worst p99 of the three);
+#                      skipped, said so, without redis-server
 #   verify             bare crypto_sign_verify_detached of that record on
 #                      one core (bench/verify), the check every PUT
 #                      must pass, and that with the derived binding's
@@ -38,7 +46,7 @@
 #   RDV_BENCH_RECORDS       records per round for the accepted PUTs
 #                           (default 5000; when they are used up early
 #                           that measurement ends early, its rate is right)
-#   RDV_BENCH_PORT          the first of three loopback ports (default 18490)
+#   RDV_BENCH_PORT          the first of seven loopback ports (default 18490)
 set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,8 +99,9 @@ wait_http() {
   return 1
 }
 
-# start_server PORT DIR: the server, with its state in DIR and a rate
-# limit that lets the load through (every request comes from 127.0.0.1).
+# start_server PORT DIR [STORE]: the server, with its state in DIR and a
+# rate limit that lets the load through (every request comes from
+# 127.0.0.1); STORE is a Store= line.
 start_server() {
   mkdir -p "$2" && chmod 700 "$2"
   cat > "$2/conf" <<CONF
@@ -101,6 +110,7 @@ Listen=127.0.0.1:$1
 RequestsPerSecond=100000
 RequestBurst=100000
 MaxRecords=1000000
+${3:-}
 CONF
   "$server" --config "$2/conf" --state-dir "$2/state" > "$2/log" 2>&1 &
   pids+=("$!")
@@ -166,17 +176,76 @@ for p in "$nginx_keepalive_port" "$nginx_close_port"; do
   cmp -s "$tmp/answer" "$tmp/nginx-answer" || fail "nginx on port $p does not serve the same bytes"
 done
 
+# The Redis store: a redis-server of our own, durable as README.md says,
+# and three servers on it (the first alone for the one-server figures).
+redis_ports=()
+if command -v redis-server >/dev/null; then
+  rd=$tmp/redis
+  mkdir -p "$rd" && chmod 700 "$rd"
+  redis-server --port 0 --unixsocket "$rd/sock" --unixsocketperm 700 --dir "$rd" --save '' \
+    --appendonly yes --appendfsync always > "$rd/log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    [[ $(redis-cli -s "$rd/sock" ping 2>/dev/null) == PONG ]] && break
+    sleep 0.05
+  done
+  for i in 0 1 2; do
+    start_server "$((port + 4 + i))" "$tmp/redis-server.$i" "Store=unix:$rd/sock"
+    redis_ports+=("$((port + 4 + i))")
+  done
+  status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$tmp/record.bin" \
+    "http://127.0.0.1:${redis_ports[0]}/v1/announcements")
+  [[ $status == 200 ]] || fail "PUT of the record on Redis: status $status"
+  redis_urls=()
+  for p in "${redis_ports[@]}"; do redis_urls+=("http://127.0.0.1:$p"); done
+else
+  echo "rendezvous bench: no redis-server (tools/deps): the Redis store is not measured"
+fi
+
 # run_wrk URL: one wrk run of $seconds; sets w_requests, w_seconds,
 # w_rps, w_p50 and w_p99 (ms) and w_bytes (per answer). Fails on an answer
 # with an error status: it would measure something else.
 run_wrk() {
-  local line requests duration bytes p50 p99 socket_errors http_errors
   wrk -t "$threads" -c "$connections" -d "${seconds}s" -s "$here/bench/rendezvous.lua" "$1" \
     > "$tmp/wrk.out" 2>&1
-  line=$(grep '^result ' "$tmp/wrk.out") || { cat "$tmp/wrk.out" >&2; fail "wrk failed on $1"; }
+  read_wrk "$1" "$tmp/wrk.out"
+}
+
+# run_wrk_spread URL...: one wrk per URL at the same time, the connections
+# shared out; with RDV_BENCH_RECORDS set, wrk I sends FILE.I. Sets what
+# run_wrk sets: requests and rates summed, the slowest p50 and p99.
+run_wrk_spread() {
+  local i n=$# urls=("$@") wpids=() requests=0 seconds_max=0 p50=0 p99=0 bytes=0
+  for ((i = 0; i < n; i++)); do
+    RDV_BENCH_RECORDS=${RDV_BENCH_RECORDS:+$RDV_BENCH_RECORDS.$i} \
+      wrk -t "$threads" -c $((connections / n)) -d "${seconds}s" -s "$here/bench/rendezvous.lua" \
+      "${urls[i]}" > "$tmp/wrk.out.$i" 2>&1 &
+    wpids+=("$!")
+  done
+  for ((i = 0; i < n; i++)); do wait "${wpids[i]}"; done
+  for ((i = 0; i < n; i++)); do
+    read_wrk "${urls[i]}" "$tmp/wrk.out.$i"
+    requests=$((requests + w_requests))
+    bytes=$((bytes + w_bytes * w_requests))
+    seconds_max=$(awk -v a="$seconds_max" -v b="$w_seconds" 'BEGIN { print (b > a) ? b : a }')
+    p50=$(awk -v a="$p50" -v b="$w_p50" 'BEGIN { print (b > a) ? b : a }')
+    p99=$(awk -v a="$p99" -v b="$w_p99" 'BEGIN { print (b > a) ? b : a }')
+  done
+  w_requests=$requests
+  w_seconds=$seconds_max
+  w_rps=$(awk -v n="$requests" -v d="$seconds_max" 'BEGIN { printf "%.0f", n / d }')
+  w_p50=$p50
+  w_p99=$p99
+  w_bytes=$((bytes / requests))
+}
+
+# read_wrk URL FILE: the figures of one wrk run's output.
+read_wrk() {
+  local line requests duration bytes p50 p99 socket_errors http_errors
+  line=$(grep '^result ' "$2") || { cat "$2" >&2; fail "wrk failed on $1"; }
   read -r _ requests duration bytes p50 p99 socket_errors http_errors <<< "$line"
   (( requests > 0 )) || fail "$1: no request answered"
-  (( http_errors == 0 )) || { cat "$tmp/wrk.out" >&2; fail "$1: $http_errors answers with an error status"; }
+  (( http_errors == 0 )) || { cat "$2" >&2; fail "$1: $http_errors answers with an error status"; }
   (( socket_errors == 0 )) || echo "  ($1: $socket_errors socket errors)"
   w_requests=$requests
   w_seconds=$(awk -v d="$duration" 'BEGIN { printf "%.3f", d / 1e6 }')
@@ -231,17 +300,40 @@ for ((r = 1; r <= rounds; r++)); do
   run_wrk "http://127.0.0.1:$nginx_close_port$get_url"
   keep_wrk nginx_close
   keep nginx_close ratio "$(ratio "$ours" "$w_rps")"
+  if [[ ${#redis_ports[@]} -gt 0 ]]; then
+    run_wrk "${redis_urls[0]}$get_url"
+    keep_wrk get_redis1
+    keep get_redis1 ratio "$(ratio "$w_rps" "$ours")"
+    run_wrk_spread "${redis_urls[@]/%/$get_url}"
+    keep_wrk get_redis3
+    keep get_redis3 ratio "$(ratio "$w_rps" "$ours")"
+  fi
 done
 show_wrk get "wgdiscover-rendezvous"
 show_wrk nginx_keepalive "nginx, keep-alive"
 show_wrk nginx_close "nginx, keepalive_timeout 0"
 show_ratio nginx_keepalive "ratio GET / nginx keep-alive:" "   (goal >= 0.5)"
 show_ratio nginx_close "ratio GET / nginx keepalive_timeout 0:" "   (goal >= 0.5)"
+if [[ ${#redis_ports[@]} -gt 0 ]]; then
+  show_wrk get_redis1 "Redis store, one server"
+  show_wrk get_redis3 "Redis store, three servers"
+  show_ratio get_redis1 "ratio GET Redis one / SQLite:"
+  show_ratio get_redis3 "ratio GET Redis three / SQLite:"
+fi
 
 # Records of new keys, a file for each round, the same for both stores.
 for ((r = 1; r <= rounds; r++)); do
   "$make_records" "$n_records" > "$tmp/records.$r.hex" || fail "bench/rdv-records failed"
 done
+# Others for the three servers on the Redis the one server filled, a
+# third for each.
+if [[ ${#redis_ports[@]} -gt 0 ]]; then
+  for ((r = 1; r <= rounds; r++)); do
+    "$make_records" "$n_records" |
+      awk -v f="$tmp/records3.$r.hex" '{ print > (f "." ((NR - 1) % 3)) }' ||
+      fail "bench/rdv-records failed"
+  done
+fi
 state_fs=$(df --output=fstype "$tmp/server" | tail -n 1)
 stores=("$port")
 # The same on a memory file system, where a commit waits for no disk:
@@ -272,10 +364,34 @@ put_accepted() {
   keep "accepted_$1" seconds "$w_seconds"
 }
 
+# put_accepted_spread ROUND: as put_accepted, over the three servers on
+# Redis, which count the same records.
+put_accepted_spread() {
+  local before gained accepted
+  before=$(stored "${redis_ports[0]}")
+  RDV_BENCH_PUT=distinct RDV_BENCH_RECORDS=$tmp/records3.$1.hex RDV_BENCH_THREADS=$threads \
+    run_wrk_spread "${redis_urls[@]/%//v1/announcements}"
+  gained=$(( $(stored "${redis_ports[0]}") - before ))
+  accepted=$(( gained < w_requests ? gained : w_requests ))
+  w_rps=$(awk -v n="$accepted" -v s="$w_seconds" 'BEGIN { printf "%.0f", n / s }')
+  keep_wrk accepted_redis3
+  keep accepted_redis3 accepted "$accepted"
+  keep accepted_redis3 answers "$w_requests"
+  keep accepted_redis3 seconds "$w_seconds"
+}
+
 for ((r = 1; r <= rounds; r++)); do
   for p in "${stores[@]}"; do
     put_accepted "$p" "$r"
   done
+  if [[ ${#redis_ports[@]} -gt 0 ]]; then
+    put_accepted "${redis_ports[0]}" "$r"
+    keep "accepted_${redis_ports[0]}" vs_sqlite \
+      "$(ratio "$(tail -n 1 "$tmp/m/accepted_${redis_ports[0]}.rps")" "$(tail -n 1 "$tmp/m/accepted_$port.rps")")"
+    put_accepted_spread "$r"
+    keep accepted_redis3 vs_sqlite \
+      "$(ratio "$(tail -n 1 "$tmp/m/accepted_redis3.rps")" "$(tail -n 1 "$tmp/m/accepted_$port.rps")")"
+  fi
   RDV_BENCH_PUT=repeat RDV_BENCH_RECORDS=$tmp/record.hex \
     run_wrk "http://127.0.0.1:$port/v1/announcements"
   keep_wrk known
@@ -298,6 +414,13 @@ for p in "${stores[@]}"; do
     "$(sum "accepted_$p" answers) answers in $(sum "accepted_$p" seconds) s" \
     "($n_records new records a round)"
 done
+if [[ ${#redis_ports[@]} -gt 0 ]]; then
+  show_wrk "accepted_${redis_ports[0]}" "accepted, Redis, one server"
+  show_wrk accepted_redis3 "accepted, Redis, three servers"
+  echo "    in all rounds $(sum accepted_redis3 accepted) accepted of" \
+    "$(sum accepted_redis3 answers) answers over three servers" \
+    "(Redis: appendonly yes, appendfsync always, on $state_fs)"
+fi
 show_wrk known "already-known: the same record"
 printf '  %-34s %8.0f /s on one core\n' "crypto_sign_verify_detached" "$(median verify rps)"
 printf '  %-34s %8.0f /s on one core (a record without certificate needs both)\n' \
@@ -308,3 +431,22 @@ for p in "${stores[@]}"; do
   show_ratio "accepted_$p" "ratio accepted PUTs ($fs) / verify:"
 done
 show_ratio known "ratio already-known PUTs / verify:"
+if [[ ${#redis_ports[@]} -gt 0 ]]; then
+  printf '  %-38s %.3f\n' "ratio PUTs Redis one / SQLite:" \
+    "$(median "accepted_${redis_ports[0]}" vs_sqlite)"
+  printf '  %-38s %.3f\n' "ratio PUTs Redis three / SQLite:" \
+    "$(median accepted_redis3 vs_sqlite)"
+  cat <<NOTE
+What the Redis figures can show here: what the store costs a request (a
+round trip to Redis, and for an accepted PUT Redis's fsync of its
+append-only file, against SQLite's read and its commit), and that
+servers on one Redis answer as one. What they cannot show: how a fleet
+scales. Three servers, Redis, wrk and nginx share this machine's $(nproc)
+cores; one server is one thread, so the others can at most take the
+core it leaves idle: three servers' rate above one's is that idle core,
+not a scaling factor, and accepted PUTs are bound by the fsyncs of one
+disk whatever the number of servers. On separate machines each server's
+share of the load is its own, and Redis alone is shared: its one thread
+and, with appendfsync always, its disk's fsyncs bound the fleet's PUTs.
+NOTE
+fi

@@ -292,11 +292,54 @@ wgd_config_free (WgdConfig *config)
   if (config == NULL)
     return;
   g_free (config->state_directory);
-  g_free (config->rendezvous_url);
+  g_strfreev (config->rendezvous_urls);
   g_ptr_array_unref (config->interfaces);
   g_ptr_array_unref (config->meshes);
   g_ptr_array_unref (config->pins);
   g_free (config);
+}
+
+/* RendezvousURL=: one URL or several separated by white space, each
+ * http:// or https:// with a host, no two alike. */
+static gboolean
+parse_rendezvous_urls (const Merge *m, const gchar *group, const gchar *value, WgdConfig *config,
+                       GError **error)
+{
+  g_auto (GStrv) words = g_strsplit_set (value, " \t", -1);
+  g_autoptr (GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      gsize len = strlen (words[i]);
+      g_autoptr (GUri) uri = NULL;
+      gchar *url;
+
+      if (len == 0)
+        continue;
+      uri = g_uri_parse (words[i], G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0'
+          || (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0
+              && g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
+        return config_error (m, error, group, "RendezvousURL",
+                             _("'%s' is not an http:// or https:// URL"), words[i]);
+      while (len > 0 && words[i][len - 1] == '/')
+        len--;
+      url = g_strndup (words[i], len);
+      g_ptr_array_add (urls, url);
+      for (guint j = 0; j + 1 < urls->len; j++)
+        if (strcmp (g_ptr_array_index (urls, j), url) == 0)
+          return config_error (m, error, group, "RendezvousURL", _("'%s' is listed twice"),
+                               words[i]);
+      if (urls->len > WGD_CONFIG_RENDEZVOUS_URLS_MAX)
+        return config_error (m, error, group, "RendezvousURL", _("more than %u servers"),
+                             (guint) WGD_CONFIG_RENDEZVOUS_URLS_MAX);
+    }
+  if (urls->len == 0)
+    return config_error (m, error, group, "RendezvousURL", _("no URL"));
+  g_ptr_array_add (urls, NULL);
+  g_strfreev (config->rendezvous_urls);
+  config->rendezvous_urls = (GStrv) g_ptr_array_free (g_steal_pointer (&urls), FALSE);
+  return TRUE;
 }
 
 static gboolean
@@ -319,13 +362,8 @@ parse_daemon (const Merge *m, const gchar *group, WgdConfig *config, GError **er
       g_free (config->state_directory);
       config->state_directory = g_steal_pointer (&dir);
     }
-  if (url != NULL)
-    {
-      if (!g_str_has_prefix (url, "https://") && !g_str_has_prefix (url, "http://"))
-        return config_error (m, error, group, "RendezvousURL",
-                             _("'%s' is not an http:// or https:// URL"), url);
-      config->rendezvous_url = g_steal_pointer (&url);
-    }
+  if (url != NULL && !parse_rendezvous_urls (m, group, url, config, error))
+    return FALSE;
   return TRUE;
 }
 

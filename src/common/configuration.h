@@ -52,9 +52,14 @@ typedef struct {
   guint8 signing_key[WGD_KEY_LEN];
 } WgdPeerPin;
 
+/* At most this many servers in RendezvousURL=. */
+#define WGD_CONFIG_RENDEZVOUS_URLS_MAX 16
+
 typedef struct {
   gchar *state_directory;
-  gchar *rendezvous_url;        /* or NULL */
+  /* RendezvousURL=: the servers in the order given, each without a
+   * trailing '/'; NULL without one. */
+  GStrv rendezvous_urls;
   /* Whether a rendezvous server may learn our private addresses. */
   gboolean rendezvous_private_addresses;
   GPtrArray *interfaces;        /* WgdInterfaceConfig */

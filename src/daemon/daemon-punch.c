@@ -60,7 +60,7 @@ daemon_punch_new (WgdDaemon *d)
                                        (GDestroyNotify) attempt_free);
   p->sockets = wgd_punch_sockets_open (&error);
   /* Said once; a warning only where a rendezvous server is used. */
-  if (p->sockets == NULL && d->config->rendezvous_url == NULL)
+  if (p->sockets == NULL && d->config->rendezvous_urls == NULL)
     g_info ("no hole punching through NATs: %s", error->message);
   else if (p->sockets == NULL)
     g_warning (_("no hole punching through NATs: %s; peers found through a rendezvous server "

@@ -1399,7 +1399,8 @@ static void
 on_rendezvous_record (const guint8 *record, gsize len, gpointer user_data)
 {
   WgdDaemon *d = user_data;
-  WgdMdnsOrigin origin = { .service = d->config->rendezvous_url, .ifname = "rendezvous" };
+  WgdMdnsOrigin origin = { .service = wgd_rendezvous_get_url (d->rendezvous),
+                           .ifname = "rendezvous" };
 
   daemon_take_record (d, record, len, NULL, &origin, WGD_SOURCE_RENDEZVOUS, FALSE);
 }
@@ -1510,11 +1511,15 @@ static const WgdRendezvousCallbacks rendezvous_callbacks = {
 static void
 daemon_setup_rendezvous (WgdDaemon *d, const WgdConfig *old)
 {
-  if (old != NULL && g_strcmp0 (old->rendezvous_url, d->config->rendezvous_url) == 0)
+  if (old != NULL && (old->rendezvous_urls == NULL) == (d->config->rendezvous_urls == NULL)
+      && (old->rendezvous_urls == NULL
+          || g_strv_equal ((const gchar *const *) old->rendezvous_urls,
+                           (const gchar *const *) d->config->rendezvous_urls)))
     return;
   g_clear_pointer (&d->rendezvous, wgd_rendezvous_free);
-  if (d->config->rendezvous_url != NULL)
-    d->rendezvous = wgd_rendezvous_new (d->config->rendezvous_url, &rendezvous_callbacks, d);
+  if (d->config->rendezvous_urls != NULL)
+    d->rendezvous = wgd_rendezvous_new ((const gchar *const *) d->config->rendezvous_urls,
+                                        &rendezvous_callbacks, d);
   daemon_schedule_notify (d, FALSE, TRUE);
 }
 

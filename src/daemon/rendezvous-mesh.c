@@ -20,8 +20,6 @@
 
 struct _WgdRdvMesh {
   SoupSession *session;
-  gchar *url;
-  gchar *host;                  /* as the proof binds it; NULL: the URL has none */
   gchar *ifname;
   guint8 mesh_key[WGD_KEY_LEN];
   const WgdKeyPair *identity;
@@ -32,7 +30,14 @@ struct _WgdRdvMesh {
   WgdRdvMeshState logged;       /* the state last logged */
   GCancellable *cancellable;
   SoupWebsocketConnection *conn; /* the open watch */
+  gchar *watch_url;             /* the server of the watch open or being opened */
 };
+
+static const gchar *
+mesh_url (WgdRdvMesh *m)
+{
+  return m->callbacks.url (m->user_data);
+}
 
 static gint64
 mesh_now_ms (void)
@@ -53,13 +58,13 @@ mesh_note_state (WgdRdvMesh *m, const gchar *why)
       g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_MESSAGE, "WGD_SOURCE", "rendezvous",
                         "WGD_REASON", "watched", "MESSAGE",
                         _("%s: watching the mesh on the rendezvous server %s"), m->ifname,
-                        m->url);
+                        m->watch_url);
       break;
     case WGD_RDV_MESH_POLLED:
       g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                         "WGD_REASON", "polled", "MESSAGE",
                         _("%s: cannot watch the mesh on the rendezvous server %s (%s); polling "
-                          "its listing until a watch can be held"), m->ifname, m->url,
+                          "its listing until a watch can be held"), m->ifname, mesh_url (m),
                         why != NULL ? why : "-");
       break;
     case WGD_RDV_MESH_CONNECTING:
@@ -74,16 +79,19 @@ mesh_note_state (WgdRdvMesh *m, const gchar *why)
 static SoupMessage *
 mesh_message_new (WgdRdvMesh *m, const gchar *what, GError **error)
 {
+  const gchar *url = mesh_url (m);
   g_autofree gchar *route = wgd_membership_mesh_path (m->mesh_key, what);
-  g_autofree gchar *uri = g_strconcat (m->url, route, NULL);
+  g_autofree gchar *uri = g_strconcat (url, route, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autofree gchar *auth = NULL;
-  WgdMembershipRequest request = { .method = "GET", .host = m->host };
+  /* As the proof binds it: the host of the server it goes to. */
+  g_autofree gchar *host = wgd_membership_host_from_url (url, NULL);
+  WgdMembershipRequest request = { .method = "GET", .host = host };
 
-  if (msg == NULL || m->host == NULL)
+  if (msg == NULL || host == NULL)
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, _("'%s' is not a URL of a server"),
-                   m->url);
+                   url);
       return NULL;
     }
   /* The path as sent, any path of RendezvousURL= included. */
@@ -116,14 +124,14 @@ mesh_list_finish (WgdRdvMesh *m, SoupMessage *msg, GBytes *body, const GError *e
           g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                             "WGD_REASON", "list-refused", "MESSAGE",
                             _("%s: the rendezvous server %s refused to list the mesh: %u %s"),
-                            m->ifname, m->url, soup_message_get_status (msg),
+                            m->ifname, mesh_url (m), soup_message_get_status (msg),
                             code != NULL ? code : "-");
         }
       else if ((records = wgd_rdv_answer_parse_listing (data, len, m->mesh_key, &bad)) == NULL)
         g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                           "WGD_REASON", "bad-answer", "MESSAGE",
                           _("%s: a bad listing of the mesh from the rendezvous server %s: %s"),
-                          m->ifname, m->url, bad->message);
+                          m->ifname, mesh_url (m), bad->message);
       else
         {
           ok = TRUE;
@@ -264,6 +272,7 @@ mesh_watch_over (WgdRdvMesh *m, gushort code, const gchar *why)
   mesh_release_watch (m, code, TRUE);
   wgd_rdv_follow_watch_closed (&m->follow, mesh_now_ms (), m->callbacks.random, NULL);
   mesh_note_state (m, why);
+  m->callbacks.watch_lost (why, NULL, m->user_data);
   m->callbacks.rescheduled (m->user_data);
 }
 
@@ -288,7 +297,7 @@ on_watch_message (SoupWebsocketConnection *conn, gint type, GBytes *message, gpo
        * and the backoff spaces the next. */
       g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                         "WGD_REASON", "bad-answer", "MESSAGE",
-                        _("%s: the rendezvous server %s sent %s"), m->ifname, m->url, why);
+                        _("%s: the rendezvous server %s sent %s"), m->ifname, m->watch_url, why);
       mesh_watch_over (m, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, why);
       return;
     }
@@ -347,6 +356,10 @@ watch_connected (GObject *source, GAsyncResult *result, gpointer user_data)
       wgd_rdv_follow_watch_failed (&m->follow, retry_after, mesh_now_ms (), m->callbacks.random,
                                    NULL);
       mesh_note_state (m, why);
+      /* No connection or a 5xx is the server's fault: another may do;
+       * a 4xx (a 429 included) would be the same anywhere. */
+      if (status < 100 || status >= 500)
+        m->callbacks.watch_lost (why, status == 503 ? retry_after : NULL, m->user_data);
       m->callbacks.rescheduled (m->user_data);
       mesh_call_free (call);
       return;
@@ -377,12 +390,14 @@ mesh_watch (WgdRdvMesh *m)
       mesh_note_state (m, error->message);
       return;
     }
+  g_free (m->watch_url);
+  m->watch_url = g_strdup (mesh_url (m));
   soup_session_websocket_connect_async (m->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         m->cancellable, watch_connected, mesh_call_new (m, msg));
 }
 
 WgdRdvMesh *
-wgd_rdv_mesh_new (SoupSession *session, const gchar *url, const gchar *ifname,
+wgd_rdv_mesh_new (SoupSession *session, const gchar *ifname,
                   const guint8 mesh_key[WGD_KEY_LEN], const WgdKeyPair *identity,
                   const WgdCertificate *certificate, const WgdRdvMeshCallbacks *callbacks,
                   gpointer user_data)
@@ -390,8 +405,6 @@ wgd_rdv_mesh_new (SoupSession *session, const gchar *url, const gchar *ifname,
   WgdRdvMesh *m = g_new0 (WgdRdvMesh, 1);
 
   m->session = g_object_ref (session);
-  m->url = g_strdup (url);
-  m->host = wgd_membership_host_from_url (url, NULL);
   m->ifname = g_strdup (ifname);
   memcpy (m->mesh_key, mesh_key, WGD_KEY_LEN);
   m->identity = identity;
@@ -413,8 +426,7 @@ wgd_rdv_mesh_free (WgdRdvMesh *m)
   g_object_unref (m->cancellable);
   mesh_release_watch (m, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, FALSE);
   g_object_unref (m->session);
-  g_free (m->url);
-  g_free (m->host);
+  g_free (m->watch_url);
   g_free (m->ifname);
   g_free (m);
 }

@@ -17,6 +17,12 @@
 typedef struct _WgdRdvMesh WgdRdvMesh;
 
 typedef struct {
+  /* The server to send the next request to (no trailing /). */
+  const gchar *(*url) (gpointer user_data);
+  /* The watch could not be opened (no connection, a 5xx: retry_after is
+   * a 503's header or NULL) or was dropped: the client moves to its
+   * next server and backs off. */
+  void (*watch_lost) (const gchar *why, const gchar *retry_after, gpointer user_data);
   /* Whether a listing may be sent now (the server is not backed off). */
   gboolean (*may_send) (gpointer user_data);
   /* Sorts a listing's answer as the client's other requests (backoff on
@@ -33,10 +39,10 @@ typedef struct {
   WgdRdvRandomFunc random;
 } WgdRdvMeshCallbacks;
 
-/* Follows the mesh of mesh_key for ifname at the server at url (no
- * trailing /) through session, proving membership with identity (which
+/* Follows the mesh of mesh_key for ifname at the server the url
+ * callback names at each request, through session, proving membership with identity (which
  * must outlive the follower) and certificate (copied). */
-WgdRdvMesh *wgd_rdv_mesh_new (SoupSession *session, const gchar *url, const gchar *ifname,
+WgdRdvMesh *wgd_rdv_mesh_new (SoupSession *session, const gchar *ifname,
                               const guint8 mesh_key[WGD_KEY_LEN], const WgdKeyPair *identity,
                               const WgdCertificate *certificate,
                               const WgdRdvMeshCallbacks *callbacks, gpointer user_data);
@@ -46,7 +52,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdRdvMesh, wgd_rdv_mesh_free)
 /* Whether it follows this very mesh with this identity and certificate. */
 gboolean wgd_rdv_mesh_is_for (const WgdRdvMesh *mesh, const guint8 mesh_key[WGD_KEY_LEN],
                               const WgdKeyPair *identity, const WgdCertificate *certificate);
-/* Opens a watch, lists, or closes a dead watch, as the policy says. */
+/* Opens a watch, lists, or closes a dead watch, as the policy says. A
+ * watch open stays on its server while it holds, whichever server the
+ * other requests go to. */
 void wgd_rdv_mesh_tick (WgdRdvMesh *mesh, gint64 now_ms);
 /* When wgd_rdv_mesh_tick has something to do next, requests waiting
  * until may_send_at (the server's backoff, 0: none); G_MAXINT64: not

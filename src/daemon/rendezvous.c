@@ -1,5 +1,6 @@
 /* rendezvous.c — the HTTP side of wgdiscoverd's rendezvous client (see
- * rendezvous.h): one SoupSession, one timer set for whatever is due
+ * rendezvous.h): one server of RendezvousURL= at a time, the next after
+ * a failure (rendezvous-servers), one SoupSession, one timer set for whatever is due
  * next (a lookup, a mesh's watch or listing, the end of a backoff; an
  * idle client does not wake), at most one request per interface's
  * record and per peer in flight, and a follower (rendezvous-mesh.c) per
@@ -18,23 +19,24 @@
 #include "base64.h"
 #include "rendezvous-answer.h"
 #include "rendezvous-mesh.h"
+#include "rendezvous-servers.h"
 #include "clock.h"
 
 #define G_LOG_DOMAIN_RDV "wgdiscoverd"
 #define REQUEST_TIMEOUT_S 10
 
 struct _WgdRendezvous {
-  gchar *url;                   /* without a trailing / */
+  WgdRdvServers *servers;
   WgdRendezvousCallbacks callbacks;
   gpointer user_data;
   SoupSession *session;
   GCancellable *cancellable;
   GHashTable *unsent;           /* ifname → GBytes: the newest record not yet PUT */
   GHashTable *putting;          /* ifname: a PUT in flight */
+  GHashTable *published;        /* ifname → GBytes: the record last stored */
   WgdRdvSchedule *schedule;
   GHashTable *meshes;           /* ifname → WgdRdvMesh */
   GHashTable *meshes_wanted;    /* ifnames followed in this round */
-  WgdRdvBackoff backoff;
   gint64 backoff_until_ms;      /* monotonic; 0: not backing off */
   guint64 backoff_until_wall;   /* the same, on the clock, for people */
   WgdRdvState state;
@@ -57,8 +59,16 @@ now_ms (void)
   return g_get_monotonic_time () / 1000;
 }
 
+static const gchar *
+rendezvous_url (const WgdRendezvous *rdv)
+{
+  return wgd_rdv_servers_current (rdv->servers);
+}
+
+/* url: the server that answered, or the one that failed. */
 static void
-rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *error)
+rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *url,
+                      const gchar *error)
 {
   gboolean changed = state != rdv->state
                      || (error != NULL && g_strcmp0 (error, rdv->error) != 0);
@@ -76,7 +86,7 @@ rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *error)
     case WGD_RDV_CONNECTED:
       g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_MESSAGE, "WGD_SOURCE", "rendezvous",
                         "WGD_REASON", "connected", "MESSAGE", _("rendezvous server %s: connected"),
-                        rdv->url);
+                        url);
       break;
     case WGD_RDV_BACKING_OFF:
       {
@@ -85,7 +95,7 @@ rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *error)
 
         g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_SOURCE", "rendezvous",
                           "WGD_REASON", "backing-off", "MESSAGE",
-                          _("rendezvous server %s: %s; backing off until %s"), rdv->url,
+                          _("rendezvous server %s: %s; backing off until %s"), url,
                           rdv->error, when);
         break;
       }
@@ -98,32 +108,49 @@ rendezvous_set_state (WgdRendezvous *rdv, WgdRdvState state, const gchar *error)
     rdv->callbacks.state_changed (rdv->user_data);
 }
 
+/* A server answered. If it is another than the one before, it may not
+ * have our records (a store of its own, or one that lost them): they
+ * are PUT again, once. */
 static void
 rendezvous_succeeded (WgdRendezvous *rdv)
 {
-  wgd_rdv_backoff_reset (&rdv->backoff);
   rdv->backoff_until_ms = 0;
-  rendezvous_set_state (rdv, WGD_RDV_CONNECTED, NULL);
+  if (wgd_rdv_servers_succeeded (rdv->servers))
+    {
+      GHashTableIter iter;
+      const gchar *ifname;
+      GBytes *record;
+
+      g_hash_table_iter_init (&iter, rdv->published);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &ifname, (gpointer *) &record))
+        if (!g_hash_table_contains (rdv->unsent, ifname)
+            && !g_hash_table_contains (rdv->putting, ifname))
+          g_hash_table_insert (rdv->unsent, g_strdup (ifname), g_bytes_ref (record));
+      g_hash_table_remove_all (rdv->published);
+    }
+  rendezvous_set_state (rdv, WGD_RDV_CONNECTED, rendezvous_url (rdv), "");
 }
 
-/* The server did not answer, or answered 429 or 5xx: nothing is sent
- * until the wait is over. retry_after is the 429's header, or NULL. */
+/* The server did not answer (move), answered 5xx (move) or 429 (stay):
+ * nothing is sent until the wait is over. retry_after is the 429's or
+ * 503's header, or NULL. */
 static void
-rendezvous_back_off (WgdRendezvous *rdv, const gchar *error, gboolean rate_limited,
+rendezvous_back_off (WgdRendezvous *rdv, const gchar *error, gboolean move,
                      const gchar *retry_after)
 {
+  g_autofree gchar *url = g_strdup (rendezvous_url (rdv));
   guint64 wait;
 
   /* Requests in flight together fail together: the first sets the wait,
    * and counts as one failure. */
   if (rdv->backoff_until_ms > now_ms ())
     return;
-  wait = rate_limited ? wgd_rdv_wait_after_429 (&rdv->backoff, retry_after, random_uniform, NULL)
-                      : wgd_rdv_backoff_next (&rdv->backoff, random_uniform, NULL);
+  wait = wgd_rdv_servers_failed (rdv->servers, move, retry_after, random_uniform, NULL);
   rdv->backoff_until_ms = now_ms () + (gint64) wait;
   rdv->backoff_until_wall = wgd_clock_now () + (wait + 999) / 1000;
-  g_debug ("rendezvous: waiting %" G_GUINT64_FORMAT " ms (%s)", wait, error);
-  rendezvous_set_state (rdv, WGD_RDV_BACKING_OFF, error);
+  g_debug ("rendezvous: waiting %" G_GUINT64_FORMAT " ms, then %s (%s)", wait,
+           rendezvous_url (rdv), error);
+  rendezvous_set_state (rdv, WGD_RDV_BACKING_OFF, url, error);
 }
 
 /* Sorts an answer into success (TRUE), or backs off / notes the error. */
@@ -132,34 +159,34 @@ rendezvous_check_answer (WgdRendezvous *rdv, SoupMessage *msg, GBytes *body, con
                          gsize max, gboolean *refused)
 {
   guint status;
+  const gchar *retry_after;
   g_autofree gchar *text = NULL;
 
   *refused = FALSE;
   if (body == NULL)
     {
-      rendezvous_back_off (rdv, error->message, FALSE, NULL);
+      rendezvous_back_off (rdv, error->message, TRUE, NULL);
       return FALSE;
     }
   status = soup_message_get_status (msg);
+  retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                              "Retry-After");
   if (status == 429)
     {
-      const gchar *retry_after =
-        soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
-
       text = g_strdup_printf (_("rate-limited (429, Retry-After %s)"),
                               retry_after != NULL ? retry_after : "-");
-      rendezvous_back_off (rdv, text, TRUE, retry_after);
+      rendezvous_back_off (rdv, text, FALSE, retry_after);
       return FALSE;
     }
   if (status >= 500 || status < 200)
     {
       text = g_strdup_printf (_("server error %u"), status);
-      rendezvous_back_off (rdv, text, FALSE, NULL);
+      rendezvous_back_off (rdv, text, TRUE, status == 503 ? retry_after : NULL);
       return FALSE;
     }
   if (g_bytes_get_size (body) > max)
     {
-      rendezvous_back_off (rdv, _("answer too large"), FALSE, NULL);
+      rendezvous_back_off (rdv, _("answer too large"), TRUE, NULL);
       return FALSE;
     }
   rendezvous_succeeded (rdv);
@@ -216,14 +243,18 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                                &error);
   gboolean refused;
+  gboolean answered;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       put_call_free (call);
       return;
     }
+  /* Still putting while the answer is sorted: a first answer from a
+   * server we moved to does not send this record's predecessor again. */
+  answered = rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused);
   g_hash_table_remove (rdv->putting, call->ifname);
-  if (rendezvous_check_answer (rdv, msg, body, error, WGD_RDV_ANSWER_MAX, &refused))
+  if (answered)
     {
       if (refused)
         {
@@ -241,7 +272,10 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       else
         {
+          GBytes *record = g_object_get_data (G_OBJECT (msg), "wgd-record");
+
           g_debug ("rendezvous: %s: record stored", call->ifname);
+          g_hash_table_replace (rdv->published, g_strdup (call->ifname), g_bytes_ref (record));
           put_seen_from (rdv, call->ifname, body);
         }
     }
@@ -262,7 +296,7 @@ put_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 rendezvous_put (WgdRendezvous *rdv, const gchar *ifname)
 {
-  g_autofree gchar *uri = g_strconcat (rdv->url, "/v1/announcements", NULL);
+  g_autofree gchar *uri = g_strconcat (rendezvous_url (rdv), "/v1/announcements", NULL);
   g_autoptr (SoupMessage) msg = soup_message_new ("PUT", uri);
   g_autoptr (GBytes) record = NULL;
   g_autofree gchar *unsent_key = NULL;
@@ -322,7 +356,8 @@ get_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
           g_log_structured (G_LOG_DOMAIN_RDV, G_LOG_LEVEL_WARNING, "WGD_PEER_KEY", key,
                             "WGD_SOURCE", "rendezvous", "WGD_REASON", "bad-answer", "MESSAGE",
-                            _("rendezvous server %s: a bad answer for peer %s: %s"), rdv->url, key,
+                            _("rendezvous server %s: a bad answer for peer %s: %s"),
+                            rendezvous_url (rdv), key,
                             bad->message);
         }
     }
@@ -344,7 +379,7 @@ static void
 rendezvous_get (WgdRendezvous *rdv, const guint8 key[WGD_KEY_LEN])
 {
   g_autofree gchar *text = wgd_base64url_encode (key, WGD_KEY_LEN);
-  g_autofree gchar *uri = g_strconcat (rdv->url, "/v1/peers/", text, NULL);
+  g_autofree gchar *uri = g_strconcat (rendezvous_url (rdv), "/v1/peers/", text, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   GetCall *call;
 
@@ -362,6 +397,18 @@ static int
 compare_names (const void *a, const void *b)
 {
   return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+static const gchar *
+mesh_url (gpointer user_data)
+{
+  return rendezvous_url (user_data);
+}
+
+static void
+mesh_watch_lost (const gchar *why, const gchar *retry_after, gpointer user_data)
+{
+  rendezvous_back_off (user_data, why, TRUE, retry_after);
 }
 
 static gboolean
@@ -403,6 +450,8 @@ mesh_rescheduled (gpointer user_data)
 }
 
 static const WgdRdvMeshCallbacks mesh_callbacks = {
+  .url = mesh_url,
+  .watch_lost = mesh_watch_lost,
   .may_send = mesh_may_send,
   .answered = mesh_answered,
   .record = mesh_record,
@@ -422,7 +471,7 @@ wgd_rendezvous_follow_mesh (WgdRendezvous *rdv, const gchar *ifname,
   if (mesh != NULL && wgd_rdv_mesh_is_for (mesh, mesh_key, identity, certificate))
     return;
   g_hash_table_replace (rdv->meshes, g_strdup (ifname),
-                        wgd_rdv_mesh_new (rdv->session, rdv->url, ifname, mesh_key, identity,
+                        wgd_rdv_mesh_new (rdv->session, ifname, mesh_key, identity,
                                           certificate, &mesh_callbacks, rdv));
 }
 
@@ -567,15 +616,12 @@ rendezvous_proxy_resolver (void)
 }
 
 WgdRendezvous *
-wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
+wgd_rendezvous_new (const gchar *const *urls, const WgdRendezvousCallbacks *callbacks,
                     gpointer user_data)
 {
   WgdRendezvous *rdv = g_new0 (WgdRendezvous, 1);
-  gsize len = strlen (url);
 
-  while (len > 0 && url[len - 1] == '/')
-    len--;
-  rdv->url = g_strndup (url, len);
+  rdv->servers = wgd_rdv_servers_new (urls);
   rdv->callbacks = *callbacks;
   rdv->user_data = user_data;
   rdv->session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
@@ -587,6 +633,8 @@ wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
   rdv->unsent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_bytes_unref);
   rdv->putting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  rdv->published = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_bytes_unref);
   rdv->schedule = wgd_rdv_schedule_new ();
   rdv->meshes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) wgd_rdv_mesh_free);
@@ -611,9 +659,10 @@ wgd_rendezvous_free (WgdRendezvous *rdv)
   g_object_unref (rdv->session);
   g_hash_table_unref (rdv->unsent);
   g_hash_table_unref (rdv->putting);
+  g_hash_table_unref (rdv->published);
   wgd_rdv_schedule_free (rdv->schedule);
   g_free (rdv->error);
-  g_free (rdv->url);
+  wgd_rdv_servers_free (rdv->servers);
   g_free (rdv);
 }
 
@@ -627,6 +676,12 @@ wgd_rendezvous_publish (WgdRendezvous *rdv, const gchar *ifname, const guint8 *r
       rendezvous_put (rdv, ifname);
     }
   rendezvous_reschedule (rdv);
+}
+
+const gchar *
+wgd_rendezvous_get_url (WgdRendezvous *rdv)
+{
+  return rendezvous_url (rdv);
 }
 
 WgdRdvState

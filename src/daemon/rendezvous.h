@@ -35,8 +35,10 @@ typedef struct {
   void (*state_changed) (gpointer user_data);
 } WgdRendezvousCallbacks;
 
-WgdRendezvous *wgd_rendezvous_new (const gchar *url, const WgdRendezvousCallbacks *callbacks,
-                                   gpointer user_data);
+/* urls: RendezvousURL='s servers, tried in this order, each without a
+ * trailing '/'. */
+WgdRendezvous *wgd_rendezvous_new (const gchar *const *urls,
+                                   const WgdRendezvousCallbacks *callbacks, gpointer user_data);
 void wgd_rendezvous_free (WgdRendezvous *rdv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdRendezvous, wgd_rendezvous_free)
 
@@ -57,6 +59,8 @@ void wgd_rendezvous_follow_mesh (WgdRendezvous *rdv, const gchar *ifname,
 /* How the mesh of ifname is followed; FALSE if it is not. */
 gboolean wgd_rendezvous_get_mesh_state (WgdRendezvous *rdv, const gchar *ifname,
                                         WgdRdvMeshState *state);
+/* The server the next request goes to. */
+const gchar *wgd_rendezvous_get_url (WgdRendezvous *rdv);
 WgdRdvState wgd_rendezvous_get_state (WgdRendezvous *rdv);
 /* The last error, "" if none. */
 const gchar *wgd_rendezvous_get_error (WgdRendezvous *rdv);

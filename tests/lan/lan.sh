@@ -173,6 +173,20 @@ lan_avahi_start() {
     --file="$lan_dir/avahi-daemon.conf"
 }
 
+# lan_cut_mdns: the bridge drops mDNS between the hosts, so that what
+# they learn of each other they learn from a rendezvous server.
+lan_cut_mdns() {
+  ip netns exec "${lan_id}-lan" nft -f - <<'NFT'
+table bridge nomdns {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    udp dport 5353 drop
+    udp sport 5353 drop
+  }
+}
+NFT
+}
+
 lan_start() {
   local i=$1
   shift

@@ -27,15 +27,7 @@ port=18480
 url=http://10.77.0.3:$port
 
 # mDNS cut between the hosts: what they learn, they learn from the server.
-ip netns exec "${lan_id}-lan" nft -f - <<'NFT'
-table bridge nomdns {
-  chain forward {
-    type filter hook forward priority 0; policy accept;
-    udp dport 5353 drop
-    udp sport 5353 drop
-  }
-}
-NFT
+lan_cut_mdns
 
 declare -a daemon_pid
 for i in 1 2 4; do lan_node "$i" "$ctl"; done

@@ -42,7 +42,7 @@ test_full (void)
 
   g_assert_no_error (error);
   g_assert_cmpstr (c->state_directory, ==, "/srv/wgd");
-  g_assert_cmpstr (c->rendezvous_url, ==, "https://r.example");
+  g_assert_cmpstrv (c->rendezvous_urls, ((const gchar *[]) { "https://r.example", NULL }));
   g_assert_true (c->rendezvous_private_addresses);
   wg0 = wgd_config_find_interface (c, "wg0");
   g_assert_nonnull (wg0);
@@ -83,8 +83,22 @@ test_defaults (void)
 
   g_assert_no_error (error);
   g_assert_cmpstr (c->state_directory, ==, WGD_STATE_DIR);
-  g_assert_null (c->rendezvous_url);
+  g_assert_null (c->rendezvous_urls);
   g_assert_cmpuint (c->interfaces->len, ==, 0);
+}
+
+/* Several servers, in the order given, their trailing '/' dropped. */
+static void
+test_rendezvous_urls (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WgdConfig) c = load ("[Daemon]\nRendezvousURL=https://a.example:8443/  "
+                                  "\thttp://[::1]:8080/rdv https://b.example\n", &error);
+  const gchar *const expected[] = { "https://a.example:8443", "http://[::1]:8080/rdv",
+                                    "https://b.example", NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpstrv (c->rendezvous_urls, expected);
 }
 
 static void
@@ -143,6 +157,16 @@ test_errors (void)
                 "test.conf:2: [Daemon] RendezvousPrivateAddresses:", "some");
   expect_error ("[Daemon]\nRendezvousURL=ftp://x\n", "test.conf:2: [Daemon] RendezvousURL:",
                 "http");
+  expect_error ("[Daemon]\nRendezvousURL=https://a http:/b\n",
+                "test.conf:2: [Daemon] RendezvousURL:", "'http:/b' is not an http");
+  expect_error ("[Daemon]\nRendezvousURL=https://a https://b https://a/\n",
+                "test.conf:2: [Daemon] RendezvousURL:", "'https://a/' is listed twice");
+  expect_error ("[Daemon]\nRendezvousURL= \t\n", "test.conf:2: [Daemon] RendezvousURL:",
+                "no URL");
+  expect_error ("[Daemon]\nRendezvousURL=http://1 http://2 http://3 http://4 http://5 http://6 "
+                "http://7 http://8 http://9 http://10 http://11 http://12 http://13 http://14 "
+                "http://15 http://16 http://17\n",
+                "test.conf:2: [Daemon] RendezvousURL:", "more than 16 servers");
   expect_error ("[Peer p]\nWireGuardKey=" WG "\n", "test.conf:1: [Peer p] SigningKey:",
                 "required");
   expect_error ("not a key file\n", "test.conf:", "");
@@ -343,6 +367,7 @@ main (int argc, char **argv)
   g_test_add_func ("/configuration/full", test_full);
   g_test_add_func ("/configuration/defaults", test_defaults);
   g_test_add_func ("/configuration/errors", test_errors);
+  g_test_add_func ("/configuration/rendezvous-urls", test_rendezvous_urls);
   g_test_add_func ("/configuration/dropins", test_dropins);
   g_test_add_func ("/configuration/mesh-files", test_mesh_files);
   g_test_add_func ("/configuration/example", test_example);
