@@ -105,6 +105,12 @@ start () {
   fi
   shift
   [ -n "${fresh_state:-}" ] && state_reset
+  # A server started anew has a full request bucket of its own; on
+  # Redis the fleet's buckets outlive it (docs/rendezvous.md 4.3), so
+  # they go too, for the suite to mean the same on both stores.
+  if [ -n "$store_conf" ]; then
+    rcli --scan --pattern 'wgdiscover:rdv:rl:*' | xargs -r redis-cli -s "$redis_sock" del >/dev/null
+  fi
   "$server" --config conf --state-dir "$tmp/state" "$@" >>log 2>&1 &
   spid=$!
   pids+=("$spid")
