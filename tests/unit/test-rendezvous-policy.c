@@ -23,21 +23,6 @@ seeded_random (guint32 upper, gpointer user_data)
   return (guint32) (*x % upper);
 }
 
-static guint32
-max_random (guint32 upper, gpointer user_data)
-{
-  (void) user_data;
-  return upper - 1;
-}
-
-static guint32
-zero_random (guint32 upper, gpointer user_data)
-{
-  (void) upper;
-  (void) user_data;
-  return 0;
-}
-
 static void
 test_backoff_bounds (void)
 {
@@ -47,7 +32,7 @@ test_backoff_bounds (void)
   /* The largest draw: the ceiling doubles per failure up to the cap. */
   for (guint i = 0; i < 40; i++)
     {
-      guint64 wait = wgd_rdv_backoff_next (&b, max_random, NULL);
+      guint64 wait = wgd_rdv_backoff_next (&b, test_random_max, NULL);
 
       g_assert_cmpuint (wait, ==, WGD_RDV_BACKOFF_FLOOR_MS + expected_ceiling);
       expected_ceiling = MIN (expected_ceiling * 2, (guint64) WGD_RDV_BACKOFF_CAP_MS);
@@ -55,7 +40,7 @@ test_backoff_bounds (void)
   /* The smallest: never below the floor, so never a tight loop. */
   wgd_rdv_backoff_reset (&b);
   for (guint i = 0; i < 40; i++)
-    g_assert_cmpuint (wgd_rdv_backoff_next (&b, zero_random, NULL), ==,
+    g_assert_cmpuint (wgd_rdv_backoff_next (&b, test_random_zero, NULL), ==,
                       WGD_RDV_BACKOFF_FLOOR_MS);
   wgd_rdv_backoff_reset (&b);
   g_assert_cmpuint (b.failures, ==, 0);
@@ -118,16 +103,16 @@ test_retry_after (void)
   g_assert_false (wgd_rdv_parse_retry_after (NULL, &seconds));
 
   /* What the server asks for, when longer than the backoff. */
-  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "30", zero_random, NULL), ==, 30000);
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "30", test_random_zero, NULL), ==, 30000);
   /* Never shorter than the backoff: Retry-After 0 is no tight loop. */
   wgd_rdv_backoff_reset (&b);
-  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "0", zero_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "0", test_random_zero, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS);
   /* Without a usable header, the backoff, which grows. */
   wgd_rdv_backoff_reset (&b);
-  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, NULL, max_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, NULL, test_random_max, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS);
-  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "soon", max_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_wait_after_429 (&b, "soon", test_random_max, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS);
 }
 
@@ -238,39 +223,39 @@ test_schedule (void)
   /* Running: not due again until done. */
   g_assert_cmpuint (due_count (s, t + 100000), ==, 0);
   t += WGD_RDV_LAN_GRACE_MS;
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, test_random_zero, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
   t += WGD_RDV_LOOKUP_INTERVAL_MS;
   /* Errors: the peer's own backoff, growing. */
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, test_random_max, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS), ==, 1);
   t += WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS;
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, max_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FAILED, t, test_random_max, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS), ==, 1);
   /* Missing: soon again, growing, but never later than the interval. */
   t += WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS;
   for (guint i = 0; i < 20; i++)
     {
-      wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, max_random, NULL);
+      wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, test_random_max, NULL);
       g_assert_cmpuint (due_count (s, t + WGD_RDV_LOOKUP_INTERVAL_MS), ==, 1);
     }
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, max_random, NULL);
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, test_random_max, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_MISSING, t, test_random_zero, NULL);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS - 1), ==, 0);
   g_assert_cmpuint (due_count (s, t + WGD_RDV_BACKOFF_FLOOR_MS), ==, 1);
   /* Found on the LAN meanwhile: forgotten once its lookup ends. */
   want_one (s, key, WGD_RENDEZVOUS_FALLBACK, TRUE, t);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 1);
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, test_random_zero, NULL);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
   /* always: at once, LAN or not. */
   want_one (s, key, WGD_RENDEZVOUS_ALWAYS, TRUE, t);
   g_assert_cmpuint (due_count (s, t), ==, 1);
   /* Not wanted any more (and not running): forgotten at the round's end. */
-  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, key, WGD_RDV_LOOKUP_FOUND, t, test_random_zero, NULL);
   wgd_rdv_schedule_begin_round (s);
   wgd_rdv_schedule_end_round (s);
   g_assert_cmpuint (wgd_rdv_schedule_size (s), ==, 0);
@@ -319,9 +304,9 @@ test_schedule_next_due (void)
   g_assert_cmpuint (due_count (s, t + 1000 + WGD_RDV_LAN_GRACE_MS), ==, 1);
   g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, G_MAXINT64);
   t += 1000 + WGD_RDV_LAN_GRACE_MS;
-  wgd_rdv_schedule_done (s, a, WGD_RDV_LOOKUP_FOUND, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, a, WGD_RDV_LOOKUP_FOUND, t, test_random_zero, NULL);
   g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_LOOKUP_INTERVAL_MS);
-  wgd_rdv_schedule_done (s, b, WGD_RDV_LOOKUP_MISSING, t, zero_random, NULL);
+  wgd_rdv_schedule_done (s, b, WGD_RDV_LOOKUP_MISSING, t, test_random_zero, NULL);
   g_assert_cmpint (wgd_rdv_schedule_next_due (s), ==, t + WGD_RDV_BACKOFF_FLOOR_MS);
   /* b found on the LAN now: only a is left. */
   wgd_rdv_schedule_begin_round (s);
@@ -409,7 +394,7 @@ test_follow_next_due (void)
   g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 10);
   g_assert_true (wgd_rdv_follow_take_list (&f, 10));
   g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 10 + WGD_RDV_WATCH_SILENCE_MS + 1);
-  wgd_rdv_follow_list_done (&f, TRUE, 20, zero_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, 20, test_random_zero, NULL);
   wgd_rdv_follow_heard (&f, 40000);
   g_assert_cmpint (wgd_rdv_follow_next_due (&f, 0), ==, 40000 + WGD_RDV_WATCH_SILENCE_MS + 1);
   /* The backoff does not delay the silence check. */
@@ -462,7 +447,7 @@ test_follow_watched (void)
   g_assert_false (wgd_rdv_follow_take_watch (&f, t + 200));      /* open already */
   g_assert_true (wgd_rdv_follow_take_list (&f, t + 100));
   g_assert_false (wgd_rdv_follow_take_list (&f, t + 150));       /* in flight */
-  wgd_rdv_follow_list_done (&f, TRUE, t + 200, max_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, t + 200, test_random_max, NULL);
   /* Watched and listed: no more listings, however long. */
   for (gint64 later = t + 200; later < t + 3600 * 1000; later += 997)
     {
@@ -486,11 +471,11 @@ test_follow_list_race (void)
 
   wgd_rdv_follow_init (&f, t);
   g_assert_true (wgd_rdv_follow_take_watch (&f, t));
-  wgd_rdv_follow_watch_failed (&f, NULL, t, zero_random, NULL);
+  wgd_rdv_follow_watch_failed (&f, NULL, t, test_random_zero, NULL);
   g_assert_true (wgd_rdv_follow_take_list (&f, t));
   g_assert_true (wgd_rdv_follow_take_watch (&f, t + WGD_RDV_BACKOFF_FLOOR_MS));
   wgd_rdv_follow_watch_opened (&f, t + 1500);
-  wgd_rdv_follow_list_done (&f, TRUE, t + 2000, zero_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, t + 2000, test_random_zero, NULL);
   g_assert_true (wgd_rdv_follow_take_list (&f, t + 2000));
   /* That one fails: again after a backoff, at least the floor. */
   wgd_rdv_follow_list_done (&f, FALSE, t + 2500, seeded_random, &seed);
@@ -498,7 +483,7 @@ test_follow_list_race (void)
   g_assert_true (wgd_rdv_follow_take_list (&f,
                                            t + 2500 + WGD_RDV_BACKOFF_FLOOR_MS
                                            + WGD_RDV_BACKOFF_BASE_MS));
-  wgd_rdv_follow_list_done (&f, TRUE, t + 6000, zero_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, t + 6000, test_random_zero, NULL);
   g_assert_false (wgd_rdv_follow_take_list (&f, t + 3600 * 1000));
 }
 
@@ -549,15 +534,15 @@ test_follow_polled (void)
   /* A 503 with Retry-After: 30 is obeyed. */
   wgd_rdv_follow_init (&f, 0);
   g_assert_true (wgd_rdv_follow_take_watch (&f, 0));
-  wgd_rdv_follow_watch_failed (&f, "30", 0, zero_random, NULL);
+  wgd_rdv_follow_watch_failed (&f, "30", 0, test_random_zero, NULL);
   g_assert_false (wgd_rdv_follow_take_watch (&f, 29999));
   g_assert_true (wgd_rdv_follow_take_watch (&f, 30000));
   /* It opens: the listing once more, then no polling. */
   g_assert_true (wgd_rdv_follow_take_list (&f, 30000));
-  wgd_rdv_follow_list_done (&f, TRUE, 30000, zero_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, 30000, test_random_zero, NULL);
   wgd_rdv_follow_watch_opened (&f, 30100);
   g_assert_true (wgd_rdv_follow_take_list (&f, 30100));
-  wgd_rdv_follow_list_done (&f, TRUE, 30200, zero_random, NULL);
+  wgd_rdv_follow_list_done (&f, TRUE, 30200, test_random_zero, NULL);
   g_assert_false (wgd_rdv_follow_take_list (&f, 30000 + 10 * WGD_RDV_POLL_INTERVAL_MS));
 }
 
@@ -575,7 +560,7 @@ test_follow_drops (void)
     {
       g_assert_true (wgd_rdv_follow_take_watch (&f, t));
       wgd_rdv_follow_watch_opened (&f, t);
-      wgd_rdv_follow_watch_closed (&f, t + 10, max_random, NULL);
+      wgd_rdv_follow_watch_closed (&f, t + 10, test_random_max, NULL);
       g_assert_cmpuint (f.state, ==, WGD_RDV_MESH_POLLED);
       g_assert_cmpuint (f.watch_backoff.failures, ==, i + 1);
       wait = f.watch_at - (t + 10);
@@ -587,19 +572,19 @@ test_follow_drops (void)
   g_assert_true (wgd_rdv_follow_take_watch (&f, t));
   wgd_rdv_follow_watch_opened (&f, t);
   g_assert_true (wgd_rdv_follow_is_silent (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1));
-  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1, max_random, NULL);
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_SILENCE_MS + 1, test_random_max, NULL);
   g_assert_cmpuint (f.watch_backoff.failures, ==, 13);
   t = f.watch_at;
   /* Answered on for a minute, then dropped: the backoff starts afresh. */
   g_assert_true (wgd_rdv_follow_take_watch (&f, t));
   wgd_rdv_follow_watch_opened (&f, t);
   wgd_rdv_follow_heard (&f, t + WGD_RDV_WATCH_STABLE_MS);
-  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS, max_random, NULL);
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS, test_random_max, NULL);
   g_assert_cmpuint (f.watch_backoff.failures, ==, 1);
   g_assert_cmpint (f.watch_at, ==,
                    t + WGD_RDV_WATCH_STABLE_MS + WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS);
   /* Closed twice (the close and then the silence): counted once. */
-  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS + 5, max_random, NULL);
+  wgd_rdv_follow_watch_closed (&f, t + WGD_RDV_WATCH_STABLE_MS + 5, test_random_max, NULL);
   g_assert_cmpuint (f.watch_backoff.failures, ==, 1);
 }
 

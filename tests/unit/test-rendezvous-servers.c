@@ -6,23 +6,9 @@
 #include "config.h"
 
 #include "rendezvous-servers.h"
+#include "test-util.h"
 
 static const gchar *const three[] = { "https://a", "https://b", "https://c", NULL };
-
-static guint32
-max_random (guint32 upper, gpointer user_data)
-{
-  (void) user_data;
-  return upper - 1;
-}
-
-static guint32
-zero_random (guint32 upper, gpointer user_data)
-{
-  (void) upper;
-  (void) user_data;
-  return 0;
-}
 
 static void
 test_order (void)
@@ -32,20 +18,20 @@ test_order (void)
   g_assert_cmpuint (wgd_rdv_servers_count (s), ==, 3);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://a");
   g_assert_false (wgd_rdv_servers_succeeded (s));
-  wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
+  wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://b");
-  wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
+  wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://c");
-  wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
+  wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://a");
   /* The server that answers is kept; another than the last one answering
    * says so once. */
-  wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
+  wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
   g_assert_true (wgd_rdv_servers_succeeded (s));
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://b");
   g_assert_false (wgd_rdv_servers_succeeded (s));
   /* A 429 stays: the same server again. */
-  wgd_rdv_servers_failed (s, FALSE, "3", zero_random, NULL);
+  wgd_rdv_servers_failed (s, FALSE, "3", test_random_zero, NULL);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "https://b");
   g_assert_false (wgd_rdv_servers_succeeded (s));
 }
@@ -60,20 +46,20 @@ test_waits (void)
    * round up to the cap. */
   for (guint round = 0; round < 12; round++)
     {
-      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, max_random, NULL), ==,
+      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_max, NULL), ==,
                         2 * WGD_RDV_SERVERS_NEXT_MS);
-      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, max_random, NULL), ==,
+      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_max, NULL), ==,
                         2 * WGD_RDV_SERVERS_NEXT_MS);
-      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, max_random, NULL), ==,
+      g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_max, NULL), ==,
                         WGD_RDV_BACKOFF_FLOOR_MS + ceiling);
       ceiling = MIN (ceiling * 2, (guint64) WGD_RDV_BACKOFF_CAP_MS);
     }
   /* An answer starts afresh. */
   wgd_rdv_servers_succeeded (s);
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL), ==,
                     WGD_RDV_SERVERS_NEXT_MS);
-  wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL), ==,
+  wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS);
 }
 
@@ -88,7 +74,7 @@ test_bounded (void)
 
   while (elapsed < 3600 * 1000)
     {
-      elapsed += wgd_rdv_servers_failed (s, TRUE, NULL, zero_random, NULL);
+      elapsed += wgd_rdv_servers_failed (s, TRUE, NULL, test_random_zero, NULL);
       attempts++;
     }
   /* The floor alone: per round of three at least 2 × 0.5 s + 1 s. */
@@ -103,9 +89,9 @@ test_single (void)
   g_autoptr (WgdRdvServers) s = wgd_rdv_servers_new (one);
 
   /* One server: every failure is a round, as before several. */
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, max_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_max, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS + WGD_RDV_BACKOFF_BASE_MS);
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, max_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, NULL, test_random_max, NULL), ==,
                     WGD_RDV_BACKOFF_FLOOR_MS + 2 * WGD_RDV_BACKOFF_BASE_MS);
   g_assert_cmpstr (wgd_rdv_servers_current (s), ==, "http://only");
   g_assert_false (wgd_rdv_servers_succeeded (s));
@@ -117,18 +103,18 @@ test_retry_after (void)
   g_autoptr (WgdRdvServers) s = wgd_rdv_servers_new (three);
 
   /* A 503's Retry-After is waited even when the next server is untried. */
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "7", zero_random, NULL), ==, 7000);
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "7", test_random_zero, NULL), ==, 7000);
   /* Capped at an hour; garbage or a date: the plain wait. */
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "99999", zero_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "99999", test_random_zero, NULL), ==,
                     (guint64) WGD_RDV_RETRY_AFTER_MAX_S * 1000);
   wgd_rdv_servers_succeeded (s);
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "soon", zero_random, NULL), ==,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "soon", test_random_zero, NULL), ==,
                     WGD_RDV_SERVERS_NEXT_MS);
   wgd_rdv_servers_succeeded (s);
   g_assert_cmpuint (wgd_rdv_servers_failed (s, TRUE, "Wed, 21 Oct 2015 07:28:00 GMT",
-                                            zero_random, NULL), ==, WGD_RDV_SERVERS_NEXT_MS);
+                                            test_random_zero, NULL), ==, WGD_RDV_SERVERS_NEXT_MS);
   /* Never less than the wait itself: a server asking for 0 gets none. */
-  g_assert_cmpuint (wgd_rdv_servers_failed (s, FALSE, "0", zero_random, NULL), >=,
+  g_assert_cmpuint (wgd_rdv_servers_failed (s, FALSE, "0", test_random_zero, NULL), >=,
                     WGD_RDV_BACKOFF_FLOOR_MS);
 }
 

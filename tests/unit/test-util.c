@@ -148,3 +148,18 @@ test_announcement_new (const WgdKeyPair *id, guint64 timestamp, guint32 lifetime
   g_assert_no_error (error);
   return g_steal_pointer (&ann);
 }
+
+guint32
+test_random_max (guint32 upper, gpointer user_data)
+{
+  (void) user_data;
+  return upper - 1;
+}
+
+guint32
+test_random_zero (guint32 upper, gpointer user_data)
+{
+  (void) upper;
+  (void) user_data;
+  return 0;
+}

@@ -34,3 +34,8 @@ GBytes *test_record_sign (const WgdKeyPair *id, GByteArray *body);
 /* A signed announcement with derived keys and one endpoint. */
 WgdAnnouncement *test_announcement_new (const WgdKeyPair *id, guint64 timestamp,
                                         guint32 lifetime);
+
+/* Random sources for the rendezvous client's jitter (WgdRdvRandomFunc):
+ * always the largest draw below upper, or always 0. */
+guint32 test_random_max (guint32 upper, gpointer user_data);
+guint32 test_random_zero (guint32 upper, gpointer user_data);
