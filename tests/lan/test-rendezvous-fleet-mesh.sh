@@ -10,8 +10,10 @@
 # (seen in h1's log and status and in the servers' /metrics; the time
 # is printed). h4 then joins through the third server only: its record
 # is pushed through Redis to the second and over h1's watch to h1 (the
-# time from the PUT to h1 adding h4 is printed), without h1 listing the
-# mesh meanwhile. Prints TAP; needs root; skipped without redis-server.
+# time from the PUT to h1 adding h4 is printed, and must be far below the
+# 15 to 30 s between polls): h1's log names the second server as the
+# record's source, that server counts a push, and h1 lists nothing
+# meanwhile. Prints TAP; needs root; skipped without redis-server.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -113,7 +115,8 @@ check_show "h1 lists the mesh on the second server after its watch opened there"
   "within 20 '[[ \$(listings 1) -ge 2 ]]'" "$w/log1" "$w/server1.log"
 
 # h4 joins through the third server: its record reaches h1 only if the
-# second server pushes it over h1's watch (polls are 15 to 30 s apart).
+# second server pushes it over h1's watch (polls are 15 to 30 s apart;
+# 5 s leaves room for a loaded machine under the sanitizers).
 # The time from the third server accepting h4's PUT to h1 adding h4,
 # both seen by polling the log and wg every 20 ms.
 listed_before=$(listings 1)
@@ -130,12 +133,13 @@ done
 if [[ -n $put_at && -n $added_at ]]; then
   latency=$((added_at - put_at))
   echo "# h4's record reached h1 ${latency} ms after the third server accepted it"
-  check "h4 is pushed to h1 within 3 s of its PUT (${latency} ms)" '[[ $latency -lt 3000 ]]'
+  check "h4 is pushed to h1 within 5 s of its PUT (${latency} ms)" '[[ $latency -lt 5000 ]]'
 else
-  not_ok "h4 is pushed to h1 within 3 s of its PUT (PUT seen: ${put_at:-no}, added: ${added_at:-no})"
+  not_ok "h4 is pushed to h1 within 5 s of its PUT (PUT seen: ${put_at:-no}, added: ${added_at:-no})"
   show_logs "$w/log1" "$w/log4" "$w/server1.log" "$w/server2.log"
 fi
-check "h1 found h4 through the rendezvous server" "logged 1 'found peer h4 \\(.*on rendezvous'"
+check "h1 found h4 through the second server" \
+  "logged 1 \"found peer h4 \\(.* in service '\${urls[1]}' on rendezvous\""
 check "the second server pushed it (its pushes counted $pushed_before, now more)" \
   "within 5 '[[ \$(pushes 1) -gt $pushed_before ]]'"
 check "h1 did not list or poll the mesh meanwhile" \
