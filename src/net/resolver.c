@@ -534,10 +534,13 @@ WgdResolverLookup *
 wgd_resolver_lookup (WgdResolver *r, const gchar *host, WgdResolverFunc func,
                      gpointer user_data)
 {
-  WgdResolverLookup *l = g_new0 (WgdResolverLookup, 1);
+  WgdResolverLookup *l;
   g_autoptr (GInetAddress) literal = NULL;
   g_autoptr (GError) error = NULL;
 
+  g_return_val_if_fail (host != NULL && func != NULL, NULL);
+
+  l = g_new0 (WgdResolverLookup, 1);
   l->resolver = r;
   l->host = g_strdup (host);
   l->func = func;
