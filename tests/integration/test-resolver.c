@@ -3,8 +3,8 @@
  * its own, named in a resolv.conf the test writes and the resolver reads
  * as it would /etc/resolv.conf. Records with TTLs: A only, AAAA only,
  * both, a CNAME, NXDOMAIN, no address, a record changed while dnsmasq
- * runs; a server that never answers (a socket nobody reads), cancelling,
- * freeing and reloading. */
+ * runs, an answer too large for UDP; a server that never answers (a
+ * socket nobody reads), cancelling, freeing and reloading. */
 #include "config.h"
 
 #include <signal.h>
@@ -322,6 +322,13 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; records_a[i] != NULL; i++)
+    g_ptr_array_add (records, g_strdup (records_a[i]));
+  for (guint i = 1; i <= 40; i++)
+    g_ptr_array_add (records, g_strdup_printf ("--host-record=many.wgd.test,10.55.0.%u,50", i));
+  g_ptr_array_add (records, NULL);
 
   f->ns = test_netns_enter ();
   test_run ("ip link set lo up");
@@ -329,7 +336,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->servers = g_ptr_array_new_with_free_func (stop_server);
   write_file (f, "hosts-a", "10.53.0.7 changing.wgd.test\n");
-  start_dnsmasq (f, "a", "127.0.0.1", records_a);
+  start_dnsmasq (f, "a", "127.0.0.1", (const gchar *const *) records->pdata);
   write_resolv_conf (f, "127.0.0.1");
   f->resolv_conf = g_build_filename (f->dir, "resolv.conf", NULL);
   f->resolver = wgd_resolver_new (f->resolv_conf, &error);
@@ -399,6 +406,32 @@ test_families (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_array_index (a.addresses, WgdResolverAddress, 0).family, !=,
                    g_array_index (a.addresses, WgdResolverAddress, 1).family);
   answer_clear (&a);
+}
+
+/* More addresses than a 512-byte UDP answer holds: dnsmasq truncates
+ * it, and c-ares asks again over TCP, whose connect the resolver
+ * watches for writing. */
+static void
+test_tcp (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *log = NULL;
+  Answer a = lookup (f, "many.wgd.test");
+
+  g_assert_no_error (a.error);
+  g_assert_cmpuint (a.addresses->len, ==, 40);
+  for (guint i = 0; i < a.addresses->len; i++)
+    {
+      const WgdResolverAddress *r = &g_array_index (a.addresses, WgdResolverAddress, i);
+
+      g_assert_cmpint (r->family, ==, G_SOCKET_FAMILY_IPV4);
+      g_assert_cmpuint (r->ttl, ==, 50);
+    }
+  answer_clear (&a);
+  log = wait_log (f, "a", "query[A] many.wgd.test");
+  /* Once over UDP, once over TCP. */
+  g_assert_nonnull (strstr (strstr (log, "query[A] many.wgd.test") + 1,
+                            "query[A] many.wgd.test"));
+  assert_idle ();
 }
 
 static void
@@ -654,6 +687,7 @@ main (int argc, char **argv)
   g_test_add ("/resolver/records", Fixture, NULL, fixture_set_up, test_records, fixture_tear_down);
   g_test_add ("/resolver/families", Fixture, NULL, fixture_set_up, test_families,
               fixture_tear_down);
+  g_test_add ("/resolver/tcp", Fixture, NULL, fixture_set_up, test_tcp, fixture_tear_down);
   g_test_add ("/resolver/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
   g_test_add ("/resolver/literals", Fixture, NULL, fixture_set_up, test_literals,
               fixture_tear_down);
