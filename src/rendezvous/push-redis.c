@@ -30,11 +30,12 @@
  * is a SUBSCRIBE of a channel already held, not a PING: hiredis 0.14.1
  * queues a PING's callback in subscribed mode where no reply ever takes
  * it (the pong, an array, is routed by its second element like a
- * channel's message), so each PING would keep one callback until the
- * connection ends; a repeated SUBSCRIBE is answered through the
- * channel's own callback, in this hiredis and in later ones. With no
- * channel held and nothing awaited the timer does not run, so a server
- * without watchers does not wake. */
+ * channel's message; that names no channel, so it goes to the callback
+ * of the reply before it, or nowhere), so each PING would keep one
+ * callback until the connection ends; a repeated SUBSCRIBE is answered
+ * through the channel's own callback, in this hiredis and in later
+ * ones. With no channel held and nothing awaited the timer stops, so a
+ * server without watchers does not wake. */
 #include "config.h"
 
 #define G_LOG_DOMAIN "wgdiscover-rendezvous"
