@@ -173,7 +173,7 @@ wgd_host_endpoint_parse (const gchar *text, GError **error)
   for (const gchar *p = port_text; *p != '\0'; p++)
     if (!g_ascii_isdigit (*p))
       return endpoint_error (error, text, _("the port is not a decimal number"));
-  if (strlen (port_text) > 5 || !g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL)
+  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL)
       || port == 0)
     return endpoint_error (error, text, _("port %s is out of range (1 to 65535)"), port_text);
   if (host[0] == '\0')

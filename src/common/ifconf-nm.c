@@ -94,6 +94,7 @@ wgd_ifconf_nm_parse (const gchar *path, const gchar *data, gsize len, GError **e
       const gchar *key_text = group + strlen (PEER_PREFIX);
       guint line = GPOINTER_TO_UINT (g_hash_table_lookup (lines, group));
       g_autoptr (WgdHostEndpoint) endpoint = NULL;
+      g_autoptr (GError) value_error = NULL;
       g_autofree gchar *value = NULL;
       guint8 key[WGD_KEY_LEN];
 
@@ -107,14 +108,17 @@ wgd_ifconf_nm_parse (const gchar *path, const gchar *data, gsize len, GError **e
                                    "base64)"), key_text, PEER_PREFIX);
       if (!g_key_file_has_key (kf, group, "endpoint", NULL))
         continue;
-      value = g_key_file_get_string (kf, group, "endpoint", &local);
-      if (value == NULL)
-        return wgd_ifconf_error (error, path, line, group, "endpoint", "%s", local->message);
+      value = g_key_file_get_string (kf, group, "endpoint", &value_error);
+      /* GKeyFile may return the text and an error about its escapes. */
+      if (value_error != NULL)
+        return wgd_ifconf_error (error, path, line, group, "endpoint", "%s",
+                                 value_error->message);
       if (value[0] == '\0')
         continue;
-      endpoint = wgd_host_endpoint_parse (value, &local);
+      endpoint = wgd_host_endpoint_parse (value, &value_error);
       if (endpoint == NULL)
-        return wgd_ifconf_error (error, path, line, group, "endpoint", "%s", local->message);
+        return wgd_ifconf_error (error, path, line, group, "endpoint", "%s",
+                                 value_error->message);
       g_ptr_array_add (connection->peers, wgd_ifconf_peer_new (WGD_IFCONF_NM, path, line, key,
                                                                g_steal_pointer (&endpoint)));
     }

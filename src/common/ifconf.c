@@ -306,7 +306,7 @@ read_networkd (Reader *r)
 }
 
 /* NetworkManager skips a keyfile that root does not own or that others
- * may read or write; so does this. */
+ * may read or write; so does this, saying so for the interface's own. */
 static gboolean
 nm_check_owner (Reader *r, const gchar *path)
 {
@@ -344,7 +344,7 @@ read_nm (Reader *r)
           const gchar *data;
           gsize len;
 
-          if (!nm_check_owner (r, path) || !reader_read (r, path, &bytes) || bytes == NULL)
+          if (!reader_read (r, path, &bytes) || bytes == NULL)
             continue;
           data = g_bytes_get_data (bytes, &len);
           connection = wgd_ifconf_nm_parse (path, data != NULL ? data : "", len, &error);
@@ -360,7 +360,8 @@ read_nm (Reader *r)
               g_hash_table_add (uuids, g_strdup (connection->uuid));
             }
           if (g_strcmp0 (connection->type, "wireguard") == 0
-              && g_strcmp0 (connection->interface_name, r->ifname) == 0)
+              && g_strcmp0 (connection->interface_name, r->ifname) == 0
+              && nm_check_owner (r, path))
             reader_add_peers (r, connection->peers);
         }
     }
