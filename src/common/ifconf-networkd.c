@@ -47,9 +47,11 @@ read_key_file (const gchar *root, const WgdIni *ini, const WgdIniAssignment *a,
   const gchar *data;
   gsize len;
 
-  if (!g_path_is_absolute (a->value))
+  /* networkd refuses paths that are not normalized as well. */
+  if (!g_path_is_absolute (a->value) || strstr (a->value, "/../") != NULL
+      || g_str_has_suffix (a->value, "/.."))
     return wgd_ifconf_error (error, ini->path, a->line, "WireGuardPeer", a->key,
-                             _("'%s' is not an absolute path"), echo) != NULL;
+                             _("'%s' is not an absolute path without '..'"), echo) != NULL;
   full = g_build_filename (root, a->value, NULL);
   bytes = wgd_ifconf_read_file (full, KEY_FILE_MAX, &local);
   if (bytes == NULL)

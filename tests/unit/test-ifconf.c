@@ -257,6 +257,9 @@ test_networkd_bad (void)
       "wg0.netdev:6: [WireGuardPeer]: peer " },
     { "[WireGuardPeer]\nPublicKeyFile=relative/key\n",
       "wg0.netdev:5: [WireGuardPeer] PublicKeyFile: 'relative/key' is not an absolute path" },
+    { "[WireGuardPeer]\nPublicKeyFile=/etc/../../key\n",
+      "wg0.netdev:5: [WireGuardPeer] PublicKeyFile: '/etc/../../key' is not an absolute path "
+      "without '..'" },
     { "[WireGuardPeer]\nPublicKeyFile=/missing.key\n",
       "wg0.netdev:5: [WireGuardPeer] PublicKeyFile: cannot open " },
     { "[WireGuardPeer]\nPublicKey=@1\n# \\\nEndpoint=a.example:1\nstray\n",
