@@ -59,16 +59,18 @@ is_ipv6 (const gchar *host)
   return inet_pton (AF_INET6, host, &a) == 1;
 }
 
-/* As the kernel's dev_valid_name(): what an interface can be called. */
+/* An interface name or number after '%'. The kernel allows more in a
+ * name (dev_valid_name() refuses only '/', ':' and whitespace), but a
+ * ']' or '%' there would make the endpoint text ambiguous. */
 static gboolean
-is_interface_name (const gchar *name)
+is_scope_id (const gchar *name)
 {
   gsize len = strlen (name);
 
   if (len == 0 || len >= IFNAMSIZ || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
     return FALSE;
   for (const gchar *p = name; *p != '\0'; p++)
-    if (*p == '/' || *p == ':' || g_ascii_isspace (*p) || !g_ascii_isprint (*p))
+    if (!g_ascii_isalnum (*p) && strchr ("_-.+=@", *p) == NULL)
       return FALSE;
   return TRUE;
 }
@@ -189,7 +191,7 @@ wgd_host_endpoint_parse (const gchar *text, GError **error)
       if (!is_ipv6 (address))
         return endpoint_error (error, text, _("a scope id ('%%' and interface) needs an "
                                               "IPv6 address before it"));
-      if (!is_interface_name (percent + 1))
+      if (!is_scope_id (percent + 1))
         return endpoint_error (error, text, _("the scope id after '%%' is not an "
                                               "interface name or number"));
       endpoint->literal = TRUE;

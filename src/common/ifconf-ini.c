@@ -326,8 +326,8 @@ wgd_ifconf_read_file (const gchar *path, gsize max, GError **error)
   g_close (fd, NULL);
   if (len > max)
     {
-      g_set_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE, _("%s: larger than %" G_GSIZE_FORMAT
-                                                            " bytes"), path, max);
+      g_set_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE, _("%s: larger than %zu bytes"), path,
+                   max);
       return NULL;
     }
   return g_bytes_new_take (g_steal_pointer (&data), len);

@@ -81,6 +81,8 @@ test_refused (void)
     { "[fe80::1%]:1", "the scope id after '%' is not an interface name" },
     { "[fe80::1%a/b]:1", "the scope id after '%' is not an interface name" },
     { "[fe80::1%0123456789abcdef]:1", "the scope id after '%' is not an interface name" },
+    /* Found by fuzz-ifconf: "[192::%eth0]]:51820" would not read back. */
+    { "192::%eth0]:51820", "the scope id after '%' is not an interface name" },
     { "host_name.example:1", "only letters, digits, '-' and '.'" },
     { "host name:1", "only letters, digits, '-' and '.'" },
     { "h\xc3\xa9.example:1", "only letters, digits, '-' and '.'" },
