@@ -111,6 +111,7 @@ typedef struct {
   const gchar *root;
   const gchar *ifname;
   WgdIfconf *conf;
+  GHashTable *winners;  /* public key (in conf->peers) → its WgdIfconfPeer */
 } Reader;
 
 static void
@@ -127,8 +128,9 @@ reader_add_peers (Reader *r, GPtrArray *peers)
     {
       WgdIfconfPeer *peer = g_ptr_array_index (peers, i);
 
-      if (wgd_ifconf_find_peer (r->conf, peer->public_key) != NULL)
+      if (g_hash_table_contains (r->winners, peer->public_key))
         continue;
+      g_hash_table_insert (r->winners, peer->public_key, peer);
       g_ptr_array_add (r->conf->peers, g_steal_pointer (&peers->pdata[i]));
     }
 }
@@ -370,7 +372,8 @@ read_nm (Reader *r)
 WgdIfconf *
 wgd_ifconf_read (const gchar *root, const gchar *ifname, GError **error)
 {
-  Reader r = { root, ifname, NULL };
+  g_autoptr (GHashTable) winners = g_hash_table_new (wgd_key_hash, wgd_key_equal);
+  Reader r = { root, ifname, NULL, winners };
 
   if (!is_interface_name (ifname))
     {
