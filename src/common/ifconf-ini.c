@@ -84,6 +84,14 @@ wgd_ifconf_check_text (const gchar *path, const gchar *data, gsize len, GError *
                    (gsize) (nul - data));
       return FALSE;
     }
+  /* Messages quote sections and keys as written: no terminal escapes. */
+  for (gsize i = 0; i < len; i++)
+    if (g_ascii_iscntrl (data[i]) && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+      {
+        g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
+                     _("%s: a control character at offset %zu"), path, i);
+        return FALSE;
+      }
   if (!g_utf8_validate_len (data, len, &end))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,

@@ -135,6 +135,7 @@ test_wg_quick_bad (void)
     { "[]\n", "wg0.conf:1: a section header '[]' without a name" },
     { "[Peer]\n=x\n", "wg0.conf:2: no key before '='" },
     { "[Peer]\nPublicKey=@1\nEndpoint=a.example:1\xff\n", "wg0.conf: invalid UTF-8 at offset" },
+    { "[Peer\x1b[2J]\n", "wg0.conf: a control character at offset 5" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -148,6 +149,16 @@ test_wg_quick_bad (void)
       assert_message (error, text, cases[i].message);
       g_assert_true (g_str_has_prefix (error->message, "/etc/wireguard/wg0.conf"));
     }
+  {
+    g_autoptr (GError) error = NULL;
+    gsize big = 1024 * 1024 + 1;
+    g_autofree gchar *text = g_malloc (big);
+
+    memset (text, '#', big);
+    g_assert_null (wgd_ifconf_wg_quick_parse ("x.conf", text, big, &error));
+    g_assert_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE);
+    assert_message (error, "(1 MiB of '#')", "x.conf: larger than 1 MiB");
+  }
   {
     g_autoptr (GError) error = NULL;
 
@@ -231,6 +242,12 @@ test_networkd_good (void)
   g_assert_no_error (error);
   g_assert_cmpstr (nd->name, ==, "wg7");
   g_assert_cmpuint (nd->peers->len, ==, 0);
+  g_clear_pointer (&nd, wgd_ifconf_netdev_free);
+  /* An even number of '\\' at the end does not continue the line. */
+  nd = netdev_parse ("/nonexistent", "wg0",
+                     "[NetDev]\nDescription=x\\\\\nName=wg0\r\nKind=wireguard\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nd->name, ==, "wg0");
   g_clear_pointer (&nd, wgd_ifconf_netdev_free);
   /* Without an interface name, every wireguard .netdev is checked. */
   nd = netdev_parse ("/nonexistent", NULL,
