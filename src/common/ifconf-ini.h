@@ -77,3 +77,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIfconfSeen, wgd_ifconf_seen_free)
 /* Reads a regular file of at most max bytes without blocking on a FIFO
  * or reading a device forever; errors name the path. */
 GBytes *wgd_ifconf_read_file (const gchar *path, gsize max, GError **error);
+
+/* Writes the control characters of an error's message as \xNN: GKeyFile
+ * quotes lines (a lone CR among them) and file names may hold anything,
+ * and a message must not carry terminal escapes into a log. */
+void wgd_ifconf_error_clean (GError *error);

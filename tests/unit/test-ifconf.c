@@ -62,6 +62,9 @@ assert_message (const GError *error, const gchar *text, const gchar *expected)
   g_assert_nonnull (error);
   if (strstr (error->message, expected) == NULL)
     g_error ("for\n%s\nthe message '%s' lacks '%s'", text, error->message, expected);
+  /* Whatever the file holds, the message is one line without escapes. */
+  for (const gchar *p = error->message; *p != '\0'; p++)
+    g_assert_false (g_ascii_iscntrl (*p));
 }
 
 /* --- wg-quick ------------------------------------------------------------- */
@@ -345,6 +348,8 @@ test_nm (void)
       "line 3)" },
     { "[wireguard]\nprivate-key=@9\n", "wg0.nmconnection: no [connection] group" },
     { "[connection]\ntype=wireguard\nno equals sign\n", "wg0.nmconnection: " },
+    /* Found by fuzz-ifconf: GKeyFile quotes the line, CR and all. */
+    { "\r\r0\nA", "\\x0d\\x0d0" },
     { "[connection]\ntype=wireguard\n[wireguard-peer.@1]\nendpoint=a\\qb:1\n",
       "wg0.nmconnection:3: [wireguard-peer.@1] endpoint: " },
   };
