@@ -37,8 +37,7 @@ struct _RdvServer {
   gchar *private_key_file;
   gboolean allow_plain_http;
   gboolean loopback;
-  guint max_records;
-  guint max_records_per_mesh;
+  RdvStoreCaps caps;
   gdouble requests_per_second;
   gdouble request_burst;
   GStrv trusted_proxies;
@@ -208,41 +207,6 @@ refuse_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const WgdAn
   respond_error (s, msg, RDV_ROUTE_ANNOUNCE, code, detail);
 }
 
-/* Whether one more record fits: the global cap, and the mesh's. A
- * record that replaces one of its key takes no more room. */
-static gboolean
-capacity_check (RdvServer *s, const RdvStoredRecord *r, guint64 now, RdvCode *code,
-                GError **error)
-{
-  g_autoptr (RdvStoredRecord) held = NULL;
-  guint64 n = 0;
-
-  *code = RDV_CODE_OK;
-  if (!rdv_store_get (s->store, r->wg_key, now, &held, error))
-    return FALSE;
-  if (held != NULL && held->has_mesh == r->has_mesh
-      && (!r->has_mesh || memcmp (held->mesh_key, r->mesh_key, WGD_KEY_LEN) == 0))
-    return TRUE;
-  if (r->has_mesh)
-    {
-      if (!rdv_store_count (s->store, r->mesh_key, now, &n, error))
-        return FALSE;
-      if (n >= s->max_records_per_mesh)
-        {
-          *code = RDV_CODE_MESH_FULL;
-          return TRUE;
-        }
-    }
-  if (held == NULL)
-    {
-      if (!rdv_store_count (s->store, NULL, now, &n, error))
-        return FALSE;
-      if (n >= s->max_records)
-        *code = RDV_CODE_SERVER_FULL;
-    }
-  return TRUE;
-}
-
 static void
 answer_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const RdvStoredRecord *r,
             gboolean already_known)
@@ -286,7 +250,6 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
   gboolean found = FALSE;
   RdvDecision d;
   RdvPutResult result;
-  RdvCode code;
   gsize len;
   const guint8 *data = g_bytes_get_data (body, &len);
 
@@ -304,19 +267,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
       return;
     }
   r = rdv_accept_to_stored (ann, &d);
-  if (!d.already_known)
-    {
-      if (!capacity_check (s, r, now, &code, &error))
-        goto unavailable;
-      if (code != RDV_CODE_OK)
-        {
-          refuse_put (s, msg, src, ann, code, code == RDV_CODE_MESH_FULL
-                      ? "the mesh has as many records as this server keeps for one"
-                      : "this server keeps no more records");
-          return;
-        }
-    }
-  if (!rdv_store_put_if_newer (s->store, r, now, &result, &error))
+  if (!rdv_store_put_if_newer (s->store, r, &s->caps, now, &result, &error))
     goto unavailable;
   switch (result)
     {
@@ -327,6 +278,13 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
     case RDV_PUT_KEY_HELD:
       refuse_put (s, msg, src, ann, RDV_CODE_KEY_HELD,
                   "the key is held by a record signed with the key it derives from");
+      return;
+    case RDV_PUT_MESH_FULL:
+      refuse_put (s, msg, src, ann, RDV_CODE_MESH_FULL,
+                  "the mesh has as many records as this server keeps for one");
+      return;
+    case RDV_PUT_SERVER_FULL:
+      refuse_put (s, msg, src, ann, RDV_CODE_SERVER_FULL, "this server keeps no more records");
       return;
     case RDV_PUT_STORED:
     case RDV_PUT_ALREADY_KNOWN:
@@ -411,7 +369,7 @@ handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WG
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree gchar *mesh = wgd_key_to_base64 (mesh_key);
 
-  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), (guint) s->caps.max_per_mesh,
                             &records, &error))
     {
       store_failed (s, msg, error);
@@ -656,7 +614,7 @@ on_push_resumed (const guint8 mesh_key[WGD_KEY_LEN], gpointer user_data)
   g_autoptr (GError) error = NULL;
   gint64 now_us = g_get_monotonic_time ();
 
-  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), (guint) s->caps.max_per_mesh,
                             &list, &error))
     {
       g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
@@ -689,8 +647,8 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   s->private_key_file = g_strdup (config->private_key_file);
   s->allow_plain_http = config->allow_plain_http;
   s->loopback = rdv_config_listen_is_loopback (config);
-  s->max_records = config->max_records;
-  s->max_records_per_mesh = config->max_records_per_mesh;
+  s->caps.max_records = config->max_records;
+  s->caps.max_per_mesh = config->max_records_per_mesh;
   s->requests_per_second = config->requests_per_second;
   s->request_burst = config->request_burst;
   s->trusted_proxies = g_strdupv (config->trusted_proxies);

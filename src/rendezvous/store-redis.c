@@ -17,9 +17,10 @@
  * with the caller's now, so a key Redis has not deleted yet is never
  * served after its record expired.
  *
- * Newest-wins is one Lua script, which Redis runs atomically: two
- * servers racing PUTs of one key are ordered by Redis, and the second
- * is decided on what the first wrote.
+ * Newest-wins and the caps on records are one Lua script, which Redis
+ * runs atomically: two servers racing PUTs of one key, or of two keys at
+ * a cap, are ordered by Redis, and the second is decided on what the
+ * first wrote.
  *
  * Synchronous on purpose: the store interface is synchronous (the
  * SQLite store is), and one round trip to a Redis on the same network
@@ -59,9 +60,11 @@
 /* KEYS: the record, the signer, "all" and, with a mesh, its set.
  * ARGV: wg key (hex), signing key, mesh (hex or ""), derived, timestamp,
  * expiry, record, digest, now, the prefix of mesh sets, the mesh's push
- * channel ("" without a mesh). The rules are those of store-sqlite.c's
- * put_decide. A stored record is published in the same script, so that
- * every record stored is published and only those (push-message.h). */
+ * channel ("" without a mesh), MaxRecords=, MaxRecordsPerMesh=. The
+ * rules are those of store-sqlite.c's put_decide and put_fits, the caps
+ * counted here so that servers racing at a cap cannot pass it together.
+ * A stored record is published in the same script, so that every
+ * record stored is published and only those (push-message.h). */
 static const gchar put_script[] =
   "local ts, exp, now = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[9])\n"
   "local s = redis.call('HMGET', KEYS[2], 'ts', 'digest', 'exp')\n"
@@ -71,9 +74,19 @@ static const gchar put_script[] =
   "  if ts == held then return 'known' end\n"
   "end\n"
   "local r = redis.call('HMGET', KEYS[1], 'ts', 'derived', 'exp', 'mesh')\n"
-  "if r[1] and tonumber(r[3]) > now then\n"
+  "local held = r[1] and tonumber(r[3]) > now\n"
+  "if held then\n"
   "  if r[2] == '1' and ARGV[4] ~= '1' then return 'held' end\n"
   "  if tonumber(r[1]) >= ts then return 'stale' end\n"
+  "end\n"
+  "if not (held and r[4] == ARGV[3]) then\n"
+  "  local after = '(' .. ARGV[9]\n"
+  "  if KEYS[4] and redis.call('ZCOUNT', KEYS[4], after, '+inf') >= tonumber(ARGV[13]) then\n"
+  "    return 'mesh-full'\n"
+  "  end\n"
+  "  if not held and redis.call('ZCOUNT', KEYS[3], after, '+inf') >= tonumber(ARGV[12]) then\n"
+  "    return 'server-full'\n"
+  "  end\n"
   "end\n"
   "if r[4] and r[4] ~= '' and r[4] ~= ARGV[3] then\n"
   "  redis.call('ZREM', ARGV[10] .. r[4], ARGV[1])\n"
@@ -125,7 +138,7 @@ static const gchar take_script[] =
 
 /* KEYS: the mesh's set. ARGV: now, limit, the prefix of records, the
  * mesh (hex). The set holds at most the mesh's cap of unexpired
- * members (the server checks it before a PUT), so reading it whole is
+ * members (the put script checks it), so reading it whole is
  * bounded; sorted by key as the SQLite store lists. */
 static const gchar list_script[] =
   "local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
@@ -494,8 +507,8 @@ record_from_fields (const redisReply *r, size_t first, const guint8 wg_key[WGD_K
 }
 
 static gboolean
-redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                    RdvPutResult *result, GError **error)
+redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                    guint64 now, RdvPutResult *result, GError **error)
 {
   RedisStore *s = (RedisStore *) store;
   g_autofree gchar *record_key = key_name ("r:", r->wg_key);
@@ -506,6 +519,8 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   g_autofree gchar *ts = g_strdup_printf ("%" G_GUINT64_FORMAT, r->timestamp);
   g_autofree gchar *exp = g_strdup_printf ("%" G_GUINT64_FORMAT, r->expires);
   g_autofree gchar *now_text = g_strdup_printf ("%" G_GUINT64_FORMAT, now);
+  g_autofree gchar *max_records = g_strdup_printf ("%" G_GUINT64_FORMAT, caps->max_records);
+  g_autofree gchar *max_per_mesh = g_strdup_printf ("%" G_GUINT64_FORMAT, caps->max_per_mesh);
   g_autofree gchar *channel = r->has_mesh ? rdv_push_channel (s->where->db, r->mesh_key)
                                           : g_strdup ("");
   g_autoptr (redisReply) reply = NULL;
@@ -531,6 +546,8 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   args_add_str (&a, now_text);
   args_add_str (&a, KEY_PREFIX "m:");
   args_add_str (&a, channel);
+  args_add_str (&a, max_records);
+  args_add_str (&a, max_per_mesh);
   reply = redis_script (s, &s->put, mesh_key ? 4 : 3, &a, "storing a record", error);
   if (reply == NULL)
     return FALSE;
@@ -542,6 +559,10 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
     *result = RDV_PUT_STALE;
   else if (reply_is_text (reply) && g_strcmp0 (reply->str, "held") == 0)
     *result = RDV_PUT_KEY_HELD;
+  else if (reply_is_text (reply) && g_strcmp0 (reply->str, "server-full") == 0)
+    *result = RDV_PUT_SERVER_FULL;
+  else if (reply_is_text (reply) && g_strcmp0 (reply->str, "mesh-full") == 0)
+    *result = RDV_PUT_MESH_FULL;
   else
     return store_error (s, error, "storing a record: an answer of type %d", reply->type);
   return TRUE;

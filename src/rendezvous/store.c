@@ -31,10 +31,10 @@ rdv_record_digest (GBytes *record, guint8 digest[WGD_KEY_LEN])
 }
 
 gboolean
-rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                        RdvPutResult *result, GError **error)
+rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                        guint64 now, RdvPutResult *result, GError **error)
 {
-  return store->klass->put_if_newer (store, r, now, result, error);
+  return store->klass->put_if_newer (store, r, caps, now, result, error);
 }
 
 gboolean

@@ -38,7 +38,19 @@ typedef enum {
   RDV_PUT_ALREADY_KNOWN,          /* this very record is held already */
   RDV_PUT_STALE,                  /* an equal or newer one is held */
   RDV_PUT_KEY_HELD,               /* a derived record holds the key */
+  RDV_PUT_SERVER_FULL,            /* a new key, and max_records are held */
+  RDV_PUT_MESH_FULL,              /* new to its mesh, which has max_per_mesh */
 } RdvPutResult;
+
+/* MaxRecords= and MaxRecordsPerMesh=, decided inside the put, so that
+ * servers racing on one store cannot pass them together. Only unexpired
+ * records count; a record replacing one of its key in the same mesh
+ * takes no room, one moving in from another mesh takes room in its new
+ * mesh only. */
+typedef struct {
+  guint64 max_records;
+  guint64 max_per_mesh;
+} RdvStoreCaps;
 
 typedef struct _RdvStore RdvStore;
 
@@ -46,9 +58,10 @@ typedef struct {
   /* Keeps r unless the store holds a newer record for its WireGuard key,
    * a newer (or equally new but different) timestamp for its signing
    * key, or a derived record for its WireGuard key while r is not
-   * derived; durable when it returns RDV_PUT_STORED. */
-  gboolean (*put_if_newer) (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                            RdvPutResult *result, GError **error);
+   * derived, or r does not fit caps; durable when it returns
+   * RDV_PUT_STORED. */
+  gboolean (*put_if_newer) (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                            guint64 now, RdvPutResult *result, GError **error);
   /* *out is NULL when nothing (unexpired at now) is held. */
   gboolean (*get) (RdvStore *store, const guint8 wg_key[WGD_KEY_LEN], guint64 now,
                    RdvStoredRecord **out, GError **error);
@@ -75,8 +88,9 @@ struct _RdvStore {
   const RdvStoreClass *klass;
 };
 
-gboolean rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                                 RdvPutResult *result, GError **error);
+gboolean rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r,
+                                 const RdvStoreCaps *caps, guint64 now, RdvPutResult *result,
+                                 GError **error);
 gboolean rdv_store_get (RdvStore *store, const guint8 wg_key[WGD_KEY_LEN], guint64 now,
                         RdvStoredRecord **out, GError **error);
 gboolean rdv_store_get_signer (RdvStore *store, const guint8 signing_key[WGD_KEY_LEN],

@@ -2,7 +2,8 @@
  * SQLite file, and a redis-server this test starts on a socket of its
  * own, skipped without one): newest-wins by WireGuard key and by
  * signing key, a derived record not displaced by another binding,
- * expiry, counts per mesh, a key moving to another mesh, purge, and
+ * expiry, counts per mesh, a key moving to another mesh, purge, the
+ * caps on records in all and per mesh at their boundary, and
  * everything still there after a close and reopen; then what only
  * SQLite has (its schema version) and what only Redis has (its script
  * cache emptied).
@@ -133,16 +134,25 @@ record (guint8 w, guint8 s, guint64 timestamp, guint32 lifetime, guint8 mesh, gb
   return r;
 }
 
+/* Caps no test but test_caps reaches. */
+static const RdvStoreCaps roomy = { 1000, 1000 };
+
 static RdvPutResult
-put (Fixture *f, RdvStoredRecord *r)
+put_capped (Fixture *f, RdvStoredRecord *r, const RdvStoreCaps *caps, guint64 now)
 {
   g_autoptr (RdvStoredRecord) owned = r;
   g_autoptr (GError) error = NULL;
   RdvPutResult result;
 
-  g_assert_true (rdv_store_put_if_newer (f->store, owned, NOW, &result, &error));
+  g_assert_true (rdv_store_put_if_newer (f->store, owned, caps, now, &result, &error));
   g_assert_no_error (error);
   return result;
+}
+
+static RdvPutResult
+put (Fixture *f, RdvStoredRecord *r)
+{
+  return put_capped (f, r, &roomy, NOW);
 }
 
 /* The tag of the record held for wg key w, or NULL. */
@@ -331,6 +341,71 @@ test_mesh_move (Fixture *f, gconstpointer data)
   g_assert_cmpuint (six->len, ==, 1);
 }
 
+static guint64
+count (Fixture *f, guint8 mesh, guint64 now)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 key[WGD_KEY_LEN];
+  guint64 n = 0;
+
+  memset (key, mesh, WGD_KEY_LEN);
+  g_assert_true (rdv_store_count (f->store, mesh ? key : NULL, now, &n, &error));
+  g_assert_no_error (error);
+  return n;
+}
+
+/* At most 3 records in all and 2 per mesh, decided in the put. */
+static void
+test_caps (Fixture *f, gconstpointer data)
+{
+  const RdvStoreCaps caps = { 3, 2 };
+  g_autofree gchar *refused = NULL;
+
+  if (skipped (f))
+    return;
+  /* Mesh 5 holds two: a third key is refused, a newer record of one of
+   * the two is not. */
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (3, 3, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_MESH_FULL);
+  refused = held (f, 3, NOW);
+  g_assert_null (refused);
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW + 1, 600, 5, FALSE, "b"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpuint (count (f, 5, NOW), ==, 2);
+  /* Three in all: a new key is refused in another mesh or in none. */
+  g_assert_cmpint (put_capped (f, record (3, 3, NOW, 600, 6, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW, 600, 0, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_SERVER_FULL);
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW, 600, 7, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_SERVER_FULL);
+  g_assert_cmpuint (count (f, 0, NOW), ==, 3);
+  /* A key moving to another mesh takes room there only, not in all. */
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW + 2, 600, 6, FALSE, "c"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW + 1, 600, 6, FALSE, "d"), &caps, NOW), ==,
+                   RDV_PUT_MESH_FULL);
+  g_assert_cmpuint (count (f, 6, NOW), ==, 2);
+  g_assert_cmpuint (count (f, 5, NOW), ==, 1);
+  /* A replay at a cap is refused as one. */
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW - 1, 600, 6, FALSE, "e"), &caps, NOW), ==,
+                   RDV_PUT_STALE);
+  /* Expired records take no room: at NOW + 601 only key 1's (until
+   * NOW + 602) is left. */
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW + 1, 1200, 6, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (5, 5, NOW + 1, 1200, 6, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_MESH_FULL);
+  g_assert_cmpint (put_capped (f, record (5, 5, NOW + 1, 1200, 0, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (6, 6, NOW + 1, 1200, 0, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_SERVER_FULL);
+}
+
 /* Redis without the scripts (restarted, or flushed): EVALSHA's NOSCRIPT
  * is answered by EVAL, and the next call finds them again. */
 static void
@@ -510,6 +585,7 @@ main (int argc, char **argv)
     { "expiry-and-purge", test_expiry_and_purge },
     { "mesh-count-and-list", test_mesh_count_and_list },
     { "mesh-move", test_mesh_move },
+    { "caps", test_caps },
     { "reopen", test_reopen },
   };
   const RdvStoreKind kinds[] = { RDV_STORE_KIND_SQLITE, RDV_STORE_KIND_REDIS_UNIX };
