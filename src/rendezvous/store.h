@@ -81,6 +81,22 @@ typedef struct {
    * others, whose server counts alone (rate-limit.h). */
   gboolean (*take_token) (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
                           gboolean *taken, guint *retry_after, GError **error);
+  /* The fleet's watch slots (MaxWebSockets= and MaxWebSocketsPerSource=
+   * across servers), for stores several servers share; NULL in the
+   * others, whose server counts its watches alone (watch.h). A slot is
+   * leased for lease seconds: refresh_watches renews every slot this
+   * store holds, release_watch gives one back, and the slots of a server
+   * that died expire with their lease. claim_watch takes a slot when
+   * source has fewer than max_per_source and the fleet fewer than max
+   * (*claimed, and *slot its id); when it fails it still sets *slot, a
+   * slot held here only, which the next refresh claims: the caller
+   * releases it unless it keeps the watch on its own count. */
+  gboolean (*claim_watch) (RdvStore *store, const gchar *source, guint max, guint max_per_source,
+                           guint lease, gboolean *claimed, guint64 *slot, GError **error);
+  gboolean (*refresh_watches) (RdvStore *store, guint lease, GError **error);
+  /* Best effort: a slot the store could not give back is no longer
+   * renewed, and expires with its lease. 0 is no slot. */
+  void (*release_watch) (RdvStore *store, guint64 slot);
   void (*close) (RdvStore *store);
 } RdvStoreClass;
 
@@ -103,11 +119,16 @@ gboolean rdv_store_count (RdvStore *store, const guint8 *mesh_key, guint64 now, 
 gboolean rdv_store_purge_expired (RdvStore *store, guint64 now, guint64 *removed,
                                   GError **error);
 /* Whether the store is shared by several servers: then it keeps the
- * rate limit's buckets (take_token) and pushes stored records to every
- * server (push-redis.h). */
+ * rate limit's buckets (take_token) and the watch slots (claim_watch),
+ * and pushes stored records to every server (push-redis.h). */
 gboolean rdv_store_is_shared (const RdvStore *store);
 gboolean rdv_store_take_token (RdvStore *store, const gchar *source, gdouble rate, gdouble burst,
                                gboolean *taken, guint *retry_after, GError **error);
+gboolean rdv_store_claim_watch (RdvStore *store, const gchar *source, guint max,
+                                guint max_per_source, guint lease, gboolean *claimed,
+                                guint64 *slot, GError **error);
+gboolean rdv_store_refresh_watches (RdvStore *store, guint lease, GError **error);
+void rdv_store_release_watch (RdvStore *store, guint64 slot);
 /* Closes and frees; NULL is fine. */
 void rdv_store_close (RdvStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvStore, rdv_store_close)
