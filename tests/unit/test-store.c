@@ -6,7 +6,7 @@
  * caps on records in all and per mesh at their boundary, and
  * everything still there after a close and reopen; then what only
  * SQLite has (its schema version) and what only Redis has (its script
- * cache emptied).
+ * cache emptied, the fleet's watch slots).
  *
  * The time is the real one: Redis expires its keys by its own clock. */
 #include "config.h"
@@ -428,6 +428,76 @@ test_scripts_flushed (Fixture *f, gconstpointer data)
   g_assert_cmpint (put (f, record (1, 1, NOW + 1, 600, 5, FALSE, "b")), ==, RDV_PUT_STORED);
 }
 
+static gboolean
+claim (RdvStore *store, const gchar *source, guint64 *slot)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean claimed = FALSE;
+
+  g_assert_true (rdv_store_claim_watch (store, source, 3, 2, 60, &claimed, slot, &error));
+  g_assert_no_error (error);
+  g_assert_true (claimed == (*slot != 0));
+  return claimed;
+}
+
+/* Two stores (two servers) on one Redis share 3 slots in all and 2 per
+ * source; a slot given back, or every slot of a store closed, is free
+ * again at once. */
+static void
+test_watch_slots (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStore) other = NULL;
+  guint64 a1, a2, a3, b1, b2;
+
+  if (skipped (f))
+    return;
+  other = store_open (f, &error);
+  g_assert_no_error (error);
+  g_assert_true (claim (f->store, "192.0.2.1", &a1));
+  g_assert_true (claim (other, "192.0.2.1", &a2));
+  g_assert_false (claim (f->store, "192.0.2.1", &a3));
+  g_assert_false (claim (other, "192.0.2.1", &a3));
+  g_assert_true (claim (other, "192.0.2.2", &b1));
+  /* 3 in all now. */
+  g_assert_false (claim (f->store, "192.0.2.3", &b2));
+  g_assert_true (rdv_store_refresh_watches (f->store, 60, &error));
+  g_assert_true (rdv_store_refresh_watches (other, 60, &error));
+  g_assert_no_error (error);
+  g_assert_false (claim (f->store, "192.0.2.3", &b2));
+  rdv_store_release_watch (f->store, a1);
+  g_assert_true (claim (f->store, "192.0.2.1", &a3));
+  g_assert_false (claim (other, "192.0.2.2", &b2));
+  g_clear_pointer (&other, rdv_store_close);
+  g_assert_true (claim (f->store, "192.0.2.2", &b2));
+  g_assert_true (claim (f->store, "192.0.2.1", &a1));
+}
+
+/* A lease ends by itself: a store that never renews (a server killed)
+ * holds its slot for the lease only. */
+static void
+test_watch_lease (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean claimed = FALSE;
+  guint64 slot = 0;
+
+  if (skipped (f))
+    return;
+  g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot, &error));
+  g_assert_true (claimed);
+  g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot, &error));
+  g_assert_false (claimed);
+  for (guint i = 0; i < 100 && !claimed; i++)
+    {
+      g_usleep (50000);
+      g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot,
+                                            &error));
+    }
+  g_assert_no_error (error);
+  g_assert_true (claimed);
+}
+
 static void
 test_reopen (Fixture *f, gconstpointer data)
 {
@@ -610,6 +680,10 @@ main (int argc, char **argv)
   g_test_add ("/store/redis/scripts-flushed", Fixture,
               GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX), fixture_set_up, test_scripts_flushed,
               fixture_tear_down);
+  g_test_add ("/store/redis/watch-slots", Fixture, GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX),
+              fixture_set_up, test_watch_slots, fixture_tear_down);
+  g_test_add ("/store/redis/watch-lease", Fixture, GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX),
+              fixture_set_up, test_watch_lease, fixture_tear_down);
   status = g_test_run ();
   redis_stop ();
   return status;
