@@ -8,6 +8,9 @@
  *                       expiry of the records it signed)
  *   m:HEX(mesh key)     a sorted set: member HEX(wg key), score its expiry
  *   all                 the same over every record, for the global count
+ *   rl:SOURCE           a hash: a source's request bucket (take_script)
+ *   ws:all, ws:SOURCE   sorted sets: the watch slots of the fleet and of
+ *                       a source (claim_script)
  * so that get, get_signer, count and list_mesh are one round trip each.
  * Every key expires in Redis (EXPIREAT) when the last record it speaks
  * for does: nothing needs a purge job. The members of the sorted sets
