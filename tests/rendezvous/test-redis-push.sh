@@ -228,7 +228,8 @@ redis_start || echo "# redis-server did not start again"
 rcli flushall >/dev/null
 
 # PUTs of 12 new keys of the mesh at once, round-robin over the three
-# servers, at MaxRecordsPerMesh=5: exactly 5 are stored.
+# servers, at MaxRecordsPerMesh=5: exactly 5 are stored. (Checked before
+# the put script, the cap let 6 through in some of the rounds.)
 for i in 0 1 2; do serve $i 10000 10000 MaxRecordsPerMesh=5; done
 mesh_set=wgdiscover:rdv:m:$(printf '%s' "$ca" | base64 -d | od -An -tx1 -v | tr -d ' \n')
 for k in $(seq 12); do
@@ -239,19 +240,31 @@ for k in $(seq 12); do
     >"n$k.rec"
   binary "n$k.rec"
 done
-cpids=()
+# One curl, its 12 transfers started at once (--parallel-immediate), so
+# that the three servers check the cap at the same moments; ten
+# rounds, each on an empty Redis.
+race=()
 for k in $(seq 12); do
-  curl -s -m 10 -o "cap.$k.body" -w '%{http_code}\n' -X PUT --data-binary @"n$k.rec.bin" \
-    "$(url $((k % 3)))/v1/announcements" >"cap.$k" &
-  cpids+=($!)
+  [ "$k" = 1 ] || race+=(--next)
+  race+=(-s -m 20 -X PUT --data-binary @"n$k.rec.bin" -o "cap.$k.body" -w '%{http_code}\n'
+         "$(url $((k % 3)))/v1/announcements")
 done
-for c in "${cpids[@]}"; do wait "$c"; done
-stored=$(cat cap.* | grep -cx 200)
-full=$(grep -lx 507 cap.[0-9]* | sed 's/$/.body/' | xargs -r grep -l '"mesh-full"' | wc -l)
-echo "# 12 racing PUTs at MaxRecordsPerMesh=5: $stored answered 200, $full 507 mesh-full"
-check "12 PUTs of new keys racing on three servers at MaxRecordsPerMesh=5: 5 stored, 7 mesh-full" \
-  '[ "$stored" = 5 ] && [ "$full" = 7 ]'
-check "and the mesh holds exactly 5 (ZCARD)" '[ "$(rcli zcard "$mesh_set")" = 5 ]'
+wrong_answers=0 wrong_held=0 rounds=
+for _ in $(seq 10); do
+  rcli flushall >/dev/null
+  rm -f cap.*.body
+  curl -s -Z --parallel-immediate --parallel-max 12 "${race[@]}" >codes 2>/dev/null
+  stored=$(grep -cx 200 codes)
+  full=$(cat cap.*.body | grep -c '"mesh-full"')
+  held=$(rcli zcard "$mesh_set")
+  rounds="$rounds $stored/$full/$held"
+  [ "$stored" = 5 ] && [ "$full" = 7 ] || wrong_answers=$((wrong_answers + 1))
+  [ "$held" = 5 ] || wrong_held=$((wrong_held + 1))
+done
+echo "# 12 racing PUTs at MaxRecordsPerMesh=5, answered 200/507 mesh-full/held, per round:$rounds"
+check "10 rounds of 12 PUTs of new keys racing on three servers at MaxRecordsPerMesh=5: 5 stored, 7 mesh-full" \
+  '[ "$wrong_answers" = 0 ]'
+check "and after each round the mesh holds exactly 5 (ZCARD)" '[ "$wrong_held" = 0 ]'
 stop_all
 
 # open I FILE: a watch on server I, tried again for up to about 15 s
