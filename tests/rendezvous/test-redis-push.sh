@@ -295,8 +295,8 @@ refused () {
 # fleet_cap KEY: with KEY=2 (and a lease of 6 s: WebSocketKeepalive=2)
 # on three servers, watches are counted for the fleet.
 fleet_cap () {
-  local key=$1 set holder
-  [ "$key" = MaxWebSocketsPerSource ] && set=wgdiscover:rdv:ws:127.0.0.1 || set=wgdiscover:rdv:ws:all
+  local key=$1 slots
+  [ "$key" = MaxWebSocketsPerSource ] && slots=wgdiscover:rdv:ws:127.0.0.1 || slots=wgdiscover:rdv:ws:all
   rcli flushall >/dev/null
   for i in 0 1 2; do
     serve $i 10000 10000 "$key=2" WebSocketKeepalive=2 WebSocketTimeout=5
@@ -304,10 +304,10 @@ fleet_cap () {
   watch 0 "$key.1.out" --timeout 120
   first=$wpid
   watch 1 "$key.2.out" --timeout 120
-  check "$key=2: watches on servers 1 and 2 hold two slots in Redis ($set)" \
-    '[ "$(rcli zcard "$set")" = 2 ]'
+  check "$key=2: watches on servers 1 and 2 hold two slots in Redis ($slots)" \
+    '[ "$(rcli zcard "$slots")" = 2 ]'
   check "$key=2: a third watch, on server 3, is refused 503 too-many-websockets" \
-    'refused 2 && grep -q "too-many-websockets\|503" refused.out'
+    'refused 2'
   kill "$first"
   check "$key=2: the watch on server 1 closed, a new one on server 3 is accepted" \
     'open 2 "$key.3.out"'
