@@ -57,6 +57,8 @@ struct _RdvServer {
   WgdMembershipCache *proofs;   /* the one replay cache of the mesh routes */
   RdvWatchers *watchers;
   RdvPushRedis *push;           /* on a shared store: the records of every server */
+  GHashTable *catch_up;         /* mesh keys (GBytes) whose catch-up the store failed */
+  guint catch_up_source;
   SoupServer *soup;
   RdvListener *listener;
   guint purge_source;
@@ -676,9 +678,14 @@ on_push_record (const RdvStoredRecord *r, gpointer user_data)
   rdv_watchers_push (s->watchers, r, g_get_monotonic_time ());
 }
 
+static gboolean catch_up_cb (gpointer user_data);
+
 /* What was published while the subscription was down is lost: the
  * mesh's records are pushed again from the store, and a watcher gets
- * some twice, as it may after its own listing (the same record). */
+ * some twice, as it may after its own listing (the same record). The
+ * store may fail just then (its connection went with Redis too): the
+ * catch-up is tried again every second, the store's own back-off, until
+ * it is served, so that nothing stored meanwhile is missed. */
 static void
 on_push_resumed (const guint8 mesh_key[WGD_KEY_LEN], gpointer user_data)
 {
@@ -690,12 +697,39 @@ on_push_resumed (const guint8 mesh_key[WGD_KEY_LEN], gpointer user_data)
   if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), (guint) s->caps.max_per_mesh,
                             &list, &error))
     {
-      g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
-                        "store: %s; the mesh's watchers do not catch up", error->message);
+      if (g_hash_table_add (s->catch_up, g_bytes_new (mesh_key, WGD_KEY_LEN)))
+        g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                          "store: %s; the mesh's watchers catch up once it answers",
+                          error->message);
+      if (s->catch_up_source == 0)
+        s->catch_up_source = g_timeout_add_seconds (1, catch_up_cb, s);
       return;
+    }
+  if (g_hash_table_size (s->catch_up) > 0)
+    {
+      g_autoptr (GBytes) key = g_bytes_new (mesh_key, WGD_KEY_LEN);
+
+      g_hash_table_remove (s->catch_up, key);
     }
   for (guint i = 0; i < list->len; i++)
     rdv_watchers_push (s->watchers, g_ptr_array_index (list, i), now_us);
+}
+
+static gboolean
+catch_up_cb (gpointer user_data)
+{
+  RdvServer *s = user_data;
+  g_autoptr (GPtrArray) meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  gpointer key;
+
+  s->catch_up_source = 0;
+  g_hash_table_iter_init (&iter, s->catch_up);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (meshes, g_bytes_ref (key));
+  for (guint i = 0; i < meshes->len; i++)
+    on_push_resumed (g_bytes_get_data (g_ptr_array_index (meshes, i), NULL), s);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -713,6 +747,8 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   g_autoptr (GTlsCertificate) cert = NULL;
   RdvWatchLimits limits;
 
+  s->catch_up = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                       (GDestroyNotify) g_bytes_unref, NULL);
   s->store = store;
   s->listen_host = g_strdup (config->listen_host);
   s->listen_port = config->listen_port;
@@ -790,6 +826,8 @@ rdv_server_free (RdvServer *s)
     return;
   g_clear_handle_id (&s->purge_source, g_source_remove);
   g_clear_handle_id (&s->watch_refresh_source, g_source_remove);
+  g_clear_handle_id (&s->catch_up_source, g_source_remove);
+  g_clear_pointer (&s->catch_up, g_hash_table_unref);
   rdv_listener_free (s->listener);
   if (s->soup != NULL)
     soup_server_disconnect (s->soup);
