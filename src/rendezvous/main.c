@@ -59,6 +59,7 @@ store_open (const RdvConfig *config, GError **error)
       return rdv_store_sqlite_open (path, error);
     case RDV_STORE_KIND_REDIS_TCP:
     case RDV_STORE_KIND_REDIS_UNIX:
+    case RDV_STORE_KIND_REDIS_SENTINEL:
       g_message ("store: Redis at %s", where);
       return rdv_store_redis_open (config->store, config->store_password, error);
     case RDV_STORE_KIND_COUNT:

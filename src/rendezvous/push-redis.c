@@ -32,9 +32,12 @@
 
 #include "push-message.h"
 #include "push-redis.h"
+#include "redis-sentinel.h"
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+/* Each Sentinel's answer, as the store's commands (store-redis.c). */
+#define SENTINEL_TIMEOUT_MS 500
 
 typedef struct {
   gboolean want;                /* a watcher of the mesh is here */
@@ -256,7 +259,7 @@ on_connect (const redisAsyncContext *ac, int status)
       push_lost (p, ac);
       return;
     }
-  if (p->where->kind == RDV_STORE_KIND_REDIS_TCP)
+  if (p->where->kind != RDV_STORE_KIND_REDIS_UNIX)
     redisEnableKeepAlive ((redisContext *) &ac->c);
   if (p->password != NULL)
     {
@@ -277,11 +280,26 @@ on_disconnect (const redisAsyncContext *ac, int status)
 static void
 push_connect (RdvPushRedis *p)
 {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStoreLocation) at = NULL;
+
   bury_dead_source (p);
-  if (p->where->kind == RDV_STORE_KIND_REDIS_UNIX)
-    p->ac = redisAsyncConnectUnix (p->where->socket_path);
+  /* Behind Sentinel, asked anew at each connect: after a failover the
+   * old primary is gone and the retry finds the new one. A replica
+   * would do as well, since what the primary publishes reaches them. */
+  at = rdv_redis_locate_primary (p->where, SENTINEL_TIMEOUT_MS, &error);
+  if (at == NULL)
+    {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                        "Redis at %s: no subscription (%s); again within %u ms", p->name,
+                        error->message, p->backoff_ms);
+      schedule_retry (p);
+      return;
+    }
+  if (at->kind == RDV_STORE_KIND_REDIS_UNIX)
+    p->ac = redisAsyncConnectUnix (at->socket_path);
   else
-    p->ac = redisAsyncConnect (p->where->host, p->where->port);
+    p->ac = redisAsyncConnect (at->host, at->port);
   if (p->ac == NULL || p->ac->err != 0)
     {
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",

@@ -247,7 +247,8 @@ get_store_password (const Reader *r, RdvConfig *c, GError **error)
     return TRUE;
   if (c->store->kind == RDV_STORE_KIND_SQLITE)
     return reader_error (r, error, "Server", "StorePasswordFile",
-                         "only a Redis store (Store=redis://... or unix:...) takes a password");
+                         "only a Redis store (Store=redis://..., unix:... or "
+                         "sentinel://...) takes a password");
   if (g_stat (path, &st) != 0)
     return reader_error (r, error, "Server", "StorePasswordFile", "%s: %s", path,
                          g_strerror (errno));

@@ -8,12 +8,14 @@
 #include "store-location.h"
 #include "wgd-error.h"
 
-#define FORMS "sqlite, redis://HOST[:PORT][/DB] or unix:/PATH[?db=N]"
+#define FORMS "sqlite, redis://HOST[:PORT][/DB], unix:/PATH[?db=N] or " \
+  "sentinel://HOST[:PORT][,HOST[:PORT]]/NAME[/DB]"
 
 static const gchar *const kind_names[RDV_STORE_KIND_COUNT] = {
   [RDV_STORE_KIND_SQLITE] = "sqlite",
   [RDV_STORE_KIND_REDIS_TCP] = "redis",
   [RDV_STORE_KIND_REDIS_UNIX] = "unix",
+  [RDV_STORE_KIND_REDIS_SENTINEL] = "sentinel",
 };
 
 const gchar *
@@ -48,6 +50,9 @@ rdv_store_location_copy (const RdvStoreLocation *where)
 
   copy->host = g_strdup (where->host);
   copy->socket_path = g_strdup (where->socket_path);
+  copy->primary_name = g_strdup (where->primary_name);
+  for (guint i = 0; i < where->n_sentinels; i++)
+    copy->sentinels[i].host = g_strdup (where->sentinels[i].host);
   return copy;
 }
 
@@ -58,6 +63,9 @@ rdv_store_location_free (RdvStoreLocation *where)
     return;
   g_free (where->host);
   g_free (where->socket_path);
+  g_free (where->primary_name);
+  for (guint i = 0; i < where->n_sentinels; i++)
+    g_free (where->sentinels[i].host);
   g_free (where);
 }
 
@@ -110,10 +118,11 @@ host_name_is_valid (const gchar *host)
   return TRUE;
 }
 
-/* HOST[:PORT], HOST a name, an IPv4 address or [an IPv6 address]. */
+/* HOST[:PORT], HOST a name, an IPv4 address or [an IPv6 address];
+ * the port default_port when not given. */
 static gboolean
-parse_authority (const gchar *text, const gchar *authority, RdvStoreLocation *where,
-                 GError **error)
+parse_authority (const gchar *text, const gchar *authority, guint16 default_port,
+                 gchar **host_out, guint16 *port_out, GError **error)
 {
   g_autofree gchar *host = NULL;
   const gchar *port = NULL;
@@ -145,20 +154,20 @@ parse_authority (const gchar *text, const gchar *authority, RdvStoreLocation *wh
       if (colon != NULL)
         port = colon + 1;
       if (host[0] == '\0')
-        return location_error (error, text, "the host is missing: redis://HOST[:PORT][/DB]");
+        return location_error (error, text, "a host is missing");
       if (!host_name_is_valid (host))
         return location_error (error, text, "'%s' is not a host name or an IPv4 address",
                                host);
     }
-  where->port = RDV_STORE_REDIS_DEFAULT_PORT;
+  *port_out = default_port;
   if (port != NULL)
     {
       if (!g_ascii_string_to_unsigned (port, 10, 1, 65535, &n, NULL))
         return location_error (error, text, "the port '%s' is not a number from 1 to 65535",
                                port);
-      where->port = (guint16) n;
+      *port_out = (guint16) n;
     }
-  where->host = g_steal_pointer (&host);
+  *host_out = g_steal_pointer (&host);
   return TRUE;
 }
 
@@ -184,10 +193,68 @@ parse_redis_url (const gchar *text, const gchar *rest, RdvStoreLocation *where, 
                            "never in the URL");
   if (strpbrk (rest, "?#") != NULL)
     return location_error (error, text, "a redis:// URL has no query and no fragment");
-  if (!parse_authority (text, authority, where, error))
+  if (!parse_authority (text, authority, RDV_STORE_REDIS_DEFAULT_PORT, &where->host,
+                        &where->port, error))
     return FALSE;
   if (slash != NULL && !parse_db (text, slash + 1, &where->db, error))
     return FALSE;
+  return TRUE;
+}
+
+/* Sentinel's own names are free-form; these go into logs and commands. */
+static gboolean
+primary_name_is_valid (const gchar *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > RDV_STORE_PRIMARY_NAME_MAX)
+    return FALSE;
+  for (const gchar *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+parse_sentinel_url (const gchar *text, const gchar *rest, RdvStoreLocation *where,
+                    GError **error)
+{
+  const gchar *slash;
+  g_autofree gchar *authorities = split_at (rest, '/', &slash);
+  g_auto (GStrv) hosts = NULL;
+  const gchar *db_slash;
+  g_autofree gchar *name = NULL;
+
+  where->kind = RDV_STORE_KIND_REDIS_SENTINEL;
+  if (strchr (rest, '@') != NULL)
+    return location_error (error, text, "a password or user goes in StorePasswordFile=, "
+                           "never in the URL");
+  if (strpbrk (rest, "?#") != NULL)
+    return location_error (error, text, "a sentinel:// URL has no query and no fragment");
+  hosts = g_strsplit (authorities, ",", -1);
+  if (g_strv_length (hosts) > RDV_STORE_SENTINELS_MAX)
+    return location_error (error, text, "more than %d Sentinels", RDV_STORE_SENTINELS_MAX);
+  for (guint i = 0; hosts[i] != NULL; i++)
+    {
+      RdvStoreHost *h = &where->sentinels[where->n_sentinels];
+
+      if (!parse_authority (text, hosts[i], RDV_STORE_SENTINEL_DEFAULT_PORT, &h->host, &h->port,
+                            error))
+        return FALSE;
+      where->n_sentinels++;
+    }
+  if (where->n_sentinels == 0)
+    return location_error (error, text, "a host is missing");
+  if (slash == NULL)
+    return location_error (error, text, "the primary's name is missing: "
+                           "sentinel://HOST[:PORT][,HOST[:PORT]]/NAME[/DB]");
+  name = split_at (slash + 1, '/', &db_slash);
+  if (!primary_name_is_valid (name))
+    return location_error (error, text, "the primary's name '%s' is not 1 to %d letters, "
+                           "digits, '-', '_' or '.'", name, RDV_STORE_PRIMARY_NAME_MAX);
+  if (db_slash != NULL && !parse_db (text, db_slash + 1, &where->db, error))
+    return FALSE;
+  where->primary_name = g_steal_pointer (&name);
   return TRUE;
 }
 
@@ -234,6 +301,11 @@ rdv_store_location_parse (const gchar *text, GError **error)
       if (!parse_redis_url (text, text + strlen ("redis://"), where, error))
         return NULL;
     }
+  else if (g_str_has_prefix (text, "sentinel://"))
+    {
+      if (!parse_sentinel_url (text, text + strlen ("sentinel://"), where, error))
+        return NULL;
+    }
   else if (g_str_has_prefix (text, "unix:"))
     {
       if (!parse_unix (text, text + strlen ("unix:"), where, error))
@@ -247,21 +319,40 @@ rdv_store_location_parse (const gchar *text, GError **error)
   return g_steal_pointer (&where);
 }
 
+static void
+append_host (GString *out, const gchar *host, guint16 port)
+{
+  gboolean v6 = strchr (host, ':') != NULL;
+
+  g_string_append_printf (out, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
 gchar *
 rdv_store_location_to_string (const RdvStoreLocation *where)
 {
-  gboolean v6;
+  GString *out;
 
   switch (where->kind)
     {
     case RDV_STORE_KIND_SQLITE:
       return g_strdup ("sqlite");
     case RDV_STORE_KIND_REDIS_TCP:
-      v6 = strchr (where->host, ':') != NULL;
-      return g_strdup_printf ("redis://%s%s%s:%u/%u", v6 ? "[" : "", where->host,
-                              v6 ? "]" : "", where->port, where->db);
+      out = g_string_new ("redis://");
+      append_host (out, where->host, where->port);
+      g_string_append_printf (out, "/%u", where->db);
+      return g_string_free (out, FALSE);
     case RDV_STORE_KIND_REDIS_UNIX:
       return g_strdup_printf ("unix:%s?db=%u", where->socket_path, where->db);
+    case RDV_STORE_KIND_REDIS_SENTINEL:
+      out = g_string_new ("sentinel://");
+      for (guint i = 0; i < where->n_sentinels; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          append_host (out, where->sentinels[i].host, where->sentinels[i].port);
+        }
+      g_string_append_printf (out, "/%s/%u", where->primary_name, where->db);
+      return g_string_free (out, FALSE);
     case RDV_STORE_KIND_COUNT:
       break;
     }
@@ -271,6 +362,13 @@ rdv_store_location_to_string (const RdvStoreLocation *where)
 gboolean
 rdv_store_location_equal (const RdvStoreLocation *a, const RdvStoreLocation *b)
 {
-  return a->kind == b->kind && g_strcmp0 (a->host, b->host) == 0 && a->port == b->port
-         && g_strcmp0 (a->socket_path, b->socket_path) == 0 && a->db == b->db;
+  if (a->kind != b->kind || g_strcmp0 (a->host, b->host) != 0 || a->port != b->port
+      || g_strcmp0 (a->socket_path, b->socket_path) != 0 || a->db != b->db
+      || g_strcmp0 (a->primary_name, b->primary_name) != 0 || a->n_sentinels != b->n_sentinels)
+    return FALSE;
+  for (guint i = 0; i < a->n_sentinels; i++)
+    if (g_strcmp0 (a->sentinels[i].host, b->sentinels[i].host) != 0
+        || a->sentinels[i].port != b->sentinels[i].port)
+      return FALSE;
+  return TRUE;
 }

@@ -47,6 +47,7 @@
 #include <sodium.h>
 
 #include "push-message.h"
+#include "redis-sentinel.h"
 #include "store.h"
 #include "wgd-error.h"
 
@@ -152,6 +153,7 @@ typedef struct {
   RdvStore parent;
   RdvStoreLocation *where;
   gchar *name;                  /* the location, for messages */
+  gchar *primary;               /* behind Sentinel: HOST:PORT of the primary last reached */
   gchar *password;
   redisContext *c;              /* NULL: not connected */
   gint64 retry_at;              /* monotonic: no attempt before */
@@ -294,17 +296,57 @@ redis_check_durability (RedisStore *s)
                       "appendfsync always", s->name, aof, fsync);
 }
 
+/* Behind Sentinel: whether the server reached is the primary (Sentinel's
+ * answer may be older than a failover), and say where it is when that
+ * changed. */
+static gboolean
+redis_check_primary (RedisStore *s, const RdvStoreLocation *at, GError **error)
+{
+  Args a = { 0 };
+  g_autoptr (redisReply) reply = NULL;
+  g_autofree gchar *where = NULL;
+
+  args_add_str (&a, "ROLE");
+  reply = redis_send (s, &a, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+      || reply->element[0]->type != REDIS_REPLY_STRING)
+    return store_error (s, error, "%s:%u answered ROLE with something else than a role",
+                        at->host, at->port);
+  if (g_strcmp0 (reply->element[0]->str, "master") != 0)
+    return store_error (s, error, "%s:%u, which Sentinel named, is a %.20s, not the primary",
+                        at->host, at->port, reply->element[0]->str);
+  where = g_strdup_printf ("%s:%u", at->host, at->port);
+  if (g_strcmp0 (where, s->primary) != 0)
+    {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                        "Redis at %s: the primary is %s", s->name, where);
+      g_free (s->primary);
+      s->primary = g_steal_pointer (&where);
+    }
+  return TRUE;
+}
+
 static gboolean
 redis_connect (RedisStore *s, GError **error)
 {
   struct timeval tv = { 0, TIMEOUT_MS * 1000 };
   g_autofree gchar *db = g_strdup_printf ("%u", s->where->db);
+  g_autoptr (RdvStoreLocation) at = NULL;
+  g_autoptr (GError) local = NULL;
   Args a = { 0 };
 
-  if (s->where->kind == RDV_STORE_KIND_REDIS_UNIX)
-    s->c = redisConnectUnixWithTimeout (s->where->socket_path, tv);
+  at = rdv_redis_locate_primary (s->where, TIMEOUT_MS, &local);
+  if (at == NULL)
+    {
+      s->retry_at = g_get_monotonic_time () + BACKOFF_US;
+      return store_error (s, error, "%s", local->message);
+    }
+  if (at->kind == RDV_STORE_KIND_REDIS_UNIX)
+    s->c = redisConnectUnixWithTimeout (at->socket_path, tv);
   else
-    s->c = redisConnectWithTimeout (s->where->host, s->where->port, tv);
+    s->c = redisConnectWithTimeout (at->host, at->port, tv);
   if (s->c == NULL)
     {
       s->retry_at = g_get_monotonic_time () + BACKOFF_US;
@@ -317,7 +359,7 @@ redis_connect (RedisStore *s, GError **error)
       return FALSE;
     }
   if (redisSetTimeout (s->c, tv) != REDIS_OK
-      || (s->where->kind == RDV_STORE_KIND_REDIS_TCP && redisEnableKeepAlive (s->c) != REDIS_OK))
+      || (at->kind == RDV_STORE_KIND_REDIS_TCP && redisEnableKeepAlive (s->c) != REDIS_OK))
     {
       store_error (s, error, "%s", s->c->errstr);
       redis_drop (s);
@@ -335,6 +377,8 @@ redis_connect (RedisStore *s, GError **error)
   args_add_str (&a, "SELECT");
   args_add_str (&a, db);
   if (!redis_call_ok (s, &a, "SELECT", error))
+    goto fail;
+  if (s->where->kind == RDV_STORE_KIND_REDIS_SENTINEL && !redis_check_primary (s, at, error))
     goto fail;
   return TRUE;
 
@@ -388,6 +432,10 @@ redis_call (RedisStore *s, Args *a, GError **error)
         return NULL;
       reply = redis_send (s, a, NULL, error);
     }
+  /* The primary became a replica (a failover, Sentinel moved it): the
+   * next connect asks Sentinel again. */
+  if (reply != NULL && reply->type == REDIS_REPLY_ERROR && rdv_redis_error_is_readonly (reply->str))
+    redis_drop (s);
   return reply;
 }
 
@@ -730,6 +778,7 @@ redis_close (RdvStore *store)
   g_clear_pointer (&s->c, redisFree);
   rdv_store_location_free (s->where);
   g_free (s->name);
+  g_free (s->primary);
   g_free (s->last_error);
   if (s->password != NULL)
     sodium_memzero (s->password, strlen (s->password));
@@ -758,7 +807,8 @@ rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password, GErr
   RedisStore *s = g_new0 (RedisStore, 1);
 
   g_return_val_if_fail (where->kind == RDV_STORE_KIND_REDIS_TCP
-                        || where->kind == RDV_STORE_KIND_REDIS_UNIX, NULL);
+                        || where->kind == RDV_STORE_KIND_REDIS_UNIX
+                        || where->kind == RDV_STORE_KIND_REDIS_SENTINEL, NULL);
   s->parent.klass = &redis_class;
   store = &s->parent;
   s->where = rdv_store_location_copy (where);

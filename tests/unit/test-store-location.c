@@ -72,6 +72,42 @@ test_good (void)
     }
 }
 
+/* Sentinels in order, with their default port, the primary's name and
+ * the database; the canonical text parses back to the same. */
+static void
+test_sentinel (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStoreLocation) where =
+    rdv_store_location_parse ("sentinel://10.0.0.7,[2001:db8::7]:26380,s3.example.org/rdv-1/2",
+                              &error);
+  g_autoptr (RdvStoreLocation) back = NULL;
+  g_autoptr (RdvStoreLocation) copy = NULL;
+  g_autofree gchar *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (where->kind, ==, RDV_STORE_KIND_REDIS_SENTINEL);
+  g_assert_cmpuint (where->n_sentinels, ==, 3);
+  g_assert_cmpstr (where->sentinels[0].host, ==, "10.0.0.7");
+  g_assert_cmpuint (where->sentinels[0].port, ==, 26379);
+  g_assert_cmpstr (where->sentinels[1].host, ==, "2001:db8::7");
+  g_assert_cmpuint (where->sentinels[1].port, ==, 26380);
+  g_assert_cmpstr (where->sentinels[2].host, ==, "s3.example.org");
+  g_assert_cmpstr (where->primary_name, ==, "rdv-1");
+  g_assert_cmpuint (where->db, ==, 2);
+  text = rdv_store_location_to_string (where);
+  g_assert_cmpstr (text, ==,
+                   "sentinel://10.0.0.7:26379,[2001:db8::7]:26380,s3.example.org:26379/rdv-1/2");
+  back = rdv_store_location_parse (text, &error);
+  g_assert_no_error (error);
+  g_assert_true (rdv_store_location_equal (where, back));
+  copy = rdv_store_location_copy (where);
+  g_assert_true (rdv_store_location_equal (where, copy));
+  g_free (copy->sentinels[2].host);
+  copy->sentinels[2].host = g_strdup ("s4.example.org");
+  g_assert_false (rdv_store_location_equal (where, copy));
+}
+
 static void
 test_bad (void)
 {
@@ -81,12 +117,13 @@ test_bad (void)
   const struct {
     const gchar *text, *error;
   } bad[] = {
-    { "", "'': not sqlite, redis://HOST[:PORT][/DB] or unix:/PATH[?db=N]" },
+    { "", "'': not sqlite, redis://HOST[:PORT][/DB], unix:/PATH[?db=N] or "
+          "sentinel://HOST[:PORT][,HOST[:PORT]]/NAME[/DB]" },
     { "SQLite", "'SQLite': not sqlite" },
     { "redis:/h", "'redis:/h': not sqlite" },
     { "rediss://h", "'rediss://h': not sqlite" },
-    { "redis://", "'redis://': the host is missing" },
-    { "redis://:6379", "'redis://:6379': the host is missing" },
+    { "redis://", "'redis://': a host is missing" },
+    { "redis://:6379", "'redis://:6379': a host is missing" },
     { "redis://h:0", "'redis://h:0': the port '0' is not a number from 1 to 65535" },
     { "redis://h:65536", "the port '65536' is not a number" },
     { "redis://h:", "the port '' is not a number" },
@@ -113,6 +150,16 @@ test_bad (void)
     { "unix:/r.sock?db=", "the database '' is not a number" },
     { "unix:/r\tsock", "the socket's path has a control character" },
     { long_path, "the socket's path is longer than 107 bytes" },
+    { "sentinel://", "'sentinel://': a host is missing" },
+    { "sentinel://s1", "the primary's name is missing" },
+    { "sentinel://s1/", "the primary's name '' is not 1 to 64 letters" },
+    { "sentinel://s1,/m", "a host is missing" },
+    { "sentinel://s1:0/m", "the port '0' is not a number" },
+    { "sentinel://s1/m y", "the primary's name 'm y' is not" },
+    { "sentinel://s1/m/x", "the database 'x' is not a number" },
+    { "sentinel://s1/m?db=1", "a sentinel:// URL has no query and no fragment" },
+    { "sentinel://pw@s1/m", "never in the URL" },
+    { "sentinel://a,b,c,d,e,f,g,h,i/m", "more than 8 Sentinels" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -133,6 +180,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store-location/kind-round-trip", test_kind_round_trip);
   g_test_add_func ("/store-location/good", test_good);
+  g_test_add_func ("/store-location/sentinel", test_sentinel);
   g_test_add_func ("/store-location/bad", test_bad);
   return g_test_run ();
 }
