@@ -60,7 +60,8 @@ stale=$(source_files | xargs -0 -r grep -IlE 'DESIGN[.]md|DESIGN[ ]§' 2> /dev/n
 check "no file refers to design notes outside the repository${stale:+: $stale}" '[[ -z $stale ]]'
 
 # 2. The documents exist, and their relative links lead somewhere.
-for doc in README.md architecture.md trust-model.md record-format.md dbus-api.md rendezvous.md; do
+for doc in README.md architecture.md trust-model.md record-format.md dbus-api.md rendezvous.md \
+  dynamic-dns.md; do
   check "docs/$doc exists" '[[ -s $docs/$doc ]]'
 done
 for md in "$docs"/*.md "$srcdir/README.md"; do

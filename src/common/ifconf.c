@@ -1,0 +1,393 @@
+/* ifconf.c — finding the files of wg-quick, systemd-networkd and
+ * NetworkManager for one interface, where each manager looks for them,
+ * and merging their peers' endpoints (docs/dynamic-dns.md). */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "ifconf.h"
+#include "ifconf-ini.h"
+#include "keys.h"
+#include "wgd-error.h"
+
+/* wg-quick(8)'s CONFIG_SEARCH_PATHS, first found wins. */
+static const gchar *const wg_quick_dirs[] = { "/etc/wireguard", "/usr/local/etc/wireguard" };
+/* Where networkd reads .netdev files; a file name in an earlier one masks
+ * the same name in later ones. */
+static const gchar *const networkd_dirs[] = {
+  "/etc/systemd/network", "/run/systemd/network",
+  "/usr/local/lib/systemd/network", "/usr/lib/systemd/network",
+};
+/* NetworkManager's keyfile directories; a profile in /run (in memory)
+ * shadows one with the same UUID in /etc, which shadows /usr/lib. */
+static const gchar *const nm_dirs[] = {
+  "/run/NetworkManager/system-connections", "/etc/NetworkManager/system-connections",
+  "/usr/lib/NetworkManager/system-connections",
+};
+
+const gchar *
+wgd_ifconf_manager_to_string (WgdIfconfManager manager)
+{
+  switch (manager)
+    {
+    case WGD_IFCONF_WG_QUICK:
+      return "wg-quick";
+    case WGD_IFCONF_NETWORKD:
+      return "networkd";
+    case WGD_IFCONF_NM:
+      return "NetworkManager";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+WgdIfconfPeer *
+wgd_ifconf_peer_new (WgdIfconfManager manager, const gchar *path, guint line,
+                     const guint8 public_key[WGD_KEY_LEN], WgdHostEndpoint *endpoint)
+{
+  WgdIfconfPeer *peer = g_new0 (WgdIfconfPeer, 1);
+
+  memcpy (peer->public_key, public_key, WGD_KEY_LEN);
+  peer->endpoint = endpoint;
+  peer->manager = manager;
+  peer->path = g_strdup (path);
+  peer->line = line;
+  return peer;
+}
+
+void
+wgd_ifconf_peer_free (WgdIfconfPeer *peer)
+{
+  if (peer == NULL)
+    return;
+  wgd_host_endpoint_free (peer->endpoint);
+  g_free (peer->path);
+  g_free (peer);
+}
+
+void
+wgd_ifconf_free (WgdIfconf *conf)
+{
+  if (conf == NULL)
+    return;
+  g_ptr_array_unref (conf->peers);
+  g_ptr_array_unref (conf->errors);
+  g_free (conf);
+}
+
+const WgdIfconfPeer *
+wgd_ifconf_find_peer (const WgdIfconf *conf, const guint8 public_key[WGD_KEY_LEN])
+{
+  for (guint i = 0; i < conf->peers->len; i++)
+    {
+      const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, i);
+
+      if (memcmp (peer->public_key, public_key, WGD_KEY_LEN) == 0)
+        return peer;
+    }
+  return NULL;
+}
+
+/* What wg-quick accepts as an interface name (its regular expression),
+ * which also keeps the name from leaving the directories it is joined
+ * to. */
+static gboolean
+is_interface_name (const gchar *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > 15 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return FALSE;
+  for (const gchar *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_=+.-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct {
+  const gchar *root;
+  const gchar *ifname;
+  WgdIfconf *conf;
+  GHashTable *winners;  /* public key (in conf->peers) → its WgdIfconfPeer */
+} Reader;
+
+static void
+reader_fail (Reader *r, GError *error)
+{
+  g_ptr_array_add (r->conf->errors, error);
+}
+
+/* Keeps the peers no earlier file named; steals them from peers. */
+static void
+reader_add_peers (Reader *r, GPtrArray *peers)
+{
+  for (guint i = 0; i < peers->len; i++)
+    {
+      WgdIfconfPeer *peer = g_ptr_array_index (peers, i);
+
+      if (g_hash_table_contains (r->winners, peer->public_key))
+        continue;
+      g_hash_table_insert (r->winners, peer->public_key, peer);
+      g_ptr_array_add (r->conf->peers, g_steal_pointer (&peers->pdata[i]));
+    }
+}
+
+/* FALSE for a file that could not be read (the error noted); *out NULL
+ * for one that does not exist. */
+static gboolean
+reader_read (Reader *r, const gchar *path, GBytes **out)
+{
+  GError *error = NULL;
+
+  *out = wgd_ifconf_read_file (path, WGD_IFCONF_FILE_MAX, &error);
+  if (*out != NULL || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_clear_error (&error);
+      return TRUE;
+    }
+  reader_fail (r, error);
+  return FALSE;
+}
+
+static void
+read_wg_quick (Reader *r)
+{
+  g_autofree gchar *name = g_strconcat (r->ifname, ".conf", NULL);
+
+  for (gsize d = 0; d < G_N_ELEMENTS (wg_quick_dirs); d++)
+    {
+      g_autofree gchar *path = g_build_filename (r->root, wg_quick_dirs[d], name, NULL);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (GPtrArray) peers = NULL;
+      GError *error = NULL;
+      gsize len;
+      const gchar *data;
+
+      if (!reader_read (r, path, &bytes))
+        return;
+      if (bytes == NULL)
+        continue;
+      data = g_bytes_get_data (bytes, &len);
+      peers = wgd_ifconf_wg_quick_parse (path, data != NULL ? data : "", len, &error);
+      if (peers == NULL)
+        reader_fail (r, error);
+      else
+        reader_add_peers (r, peers);
+      return;
+    }
+}
+
+/* A unit file masked: a symbolic link to /dev/null (or an empty file,
+ * which reads as nothing anyway). */
+static gboolean
+is_masked (const gchar *path)
+{
+  g_autofree gchar *target = g_file_read_link (path, NULL);
+
+  return target != NULL && strcmp (target, "/dev/null") == 0;
+}
+
+/* Base name → full path of the first directory holding it, over the
+ * directories dirs (under root, each joined with sub), for names ending
+ * in suffix. */
+static GHashTable *
+list_masking (const gchar *root, const gchar *const *dirs, gsize n_dirs, const gchar *sub,
+              const gchar *suffix)
+{
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (gsize d = 0; d < n_dirs; d++)
+    {
+      g_autofree gchar *dir_path = g_build_filename (root, dirs[d], sub, NULL);
+      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+      const gchar *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_suffix (entry, suffix) && entry[0] != '.'
+            && !g_hash_table_contains (found, entry))
+          g_hash_table_insert (found, g_strdup (entry), g_build_filename (dir_path, entry, NULL));
+    }
+  return found;
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  /* g_ptr_array_sort passes pointers to the elements. */
+  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+/* The keys of found, sorted; the strings stay found's. */
+static GPtrArray *
+sorted_names (GHashTable *found)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer name;
+
+  g_hash_table_iter_init (&iter, found);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    g_ptr_array_add (names, name);
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+/* One .netdev and its drop-ins (NAME.d/\*.conf in every directory,
+ * masking by name like the .netdev files, applied in name order). */
+static void
+read_netdev (Reader *r, const gchar *name, const gchar *path, gchar **defined_by)
+{
+  g_autofree gchar *dropin_sub = g_strconcat (name, ".d", NULL);
+  g_autoptr (GHashTable) dropins = list_masking (r->root, networkd_dirs,
+                                                 G_N_ELEMENTS (networkd_dirs), dropin_sub,
+                                                 ".conf");
+  g_autoptr (GPtrArray) dropin_names = sorted_names (dropins);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr (GPtrArray) contents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (WgdIfconfNetdev) netdev = NULL;
+  GError *error = NULL;
+
+  if (is_masked (path))
+    return;
+  g_ptr_array_add (paths, (gpointer) path);
+  for (guint i = 0; i < dropin_names->len; i++)
+    {
+      const gchar *dropin = g_hash_table_lookup (dropins, g_ptr_array_index (dropin_names, i));
+
+      if (!is_masked (dropin))
+        g_ptr_array_add (paths, (gpointer) dropin);
+    }
+  for (guint i = 0; i < paths->len; i++)
+    {
+      GBytes *bytes = NULL;
+
+      if (!reader_read (r, g_ptr_array_index (paths, i), &bytes))
+        return;
+      /* A file gone since the listing reads as empty. */
+      g_ptr_array_add (contents, bytes != NULL ? bytes : g_bytes_new_static ("", 0));
+    }
+  netdev = wgd_ifconf_networkd_parse (r->root, r->ifname, paths->len,
+                                      (const gchar *const *) paths->pdata,
+                                      (GBytes *const *) contents->pdata, &error);
+  if (netdev == NULL)
+    {
+      reader_fail (r, error);
+      return;
+    }
+  if (g_strcmp0 (netdev->kind, "wireguard") != 0 || g_strcmp0 (netdev->name, r->ifname) != 0)
+    return;
+  /* networkd keeps the first .netdev for a name and refuses the others. */
+  if (*defined_by != NULL)
+    {
+      reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
+                                   _("%s: interface %s is already defined by %s; networkd "
+                                     "ignores this file"), path, r->ifname, *defined_by));
+      return;
+    }
+  *defined_by = g_strdup (path);
+  reader_add_peers (r, netdev->peers);
+}
+
+static void
+read_networkd (Reader *r)
+{
+  g_autoptr (GHashTable) found = list_masking (r->root, networkd_dirs,
+                                               G_N_ELEMENTS (networkd_dirs), "", ".netdev");
+  g_autoptr (GPtrArray) names = sorted_names (found);
+  g_autofree gchar *defined_by = NULL;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const gchar *name = g_ptr_array_index (names, i);
+
+      read_netdev (r, name, g_hash_table_lookup (found, name), &defined_by);
+    }
+}
+
+/* NetworkManager skips a keyfile that root does not own or that others
+ * may read or write; so does this, saying so for the interface's own. */
+static gboolean
+nm_check_owner (Reader *r, const gchar *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return TRUE;
+  if (st.st_uid != 0 || (st.st_mode & 077) != 0)
+    {
+      reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INSECURE,
+                                   _("%s: NetworkManager ignores a keyfile that root does not "
+                                     "own or that others may access (owner %u, mode %03o)"),
+                                   path, (guint) st.st_uid, (guint) (st.st_mode & 07777)));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+read_nm (Reader *r)
+{
+  g_autoptr (GHashTable) uuids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (gsize d = 0; d < G_N_ELEMENTS (nm_dirs); d++)
+    {
+      g_autoptr (GHashTable) found = list_masking (r->root, &nm_dirs[d], 1, "", ".nmconnection");
+      g_autoptr (GPtrArray) names = sorted_names (found);
+
+      for (guint i = 0; i < names->len; i++)
+        {
+          const gchar *path = g_hash_table_lookup (found, g_ptr_array_index (names, i));
+          g_autoptr (WgdIfconfNmConnection) connection = NULL;
+          g_autoptr (GBytes) bytes = NULL;
+          GError *error = NULL;
+          const gchar *data;
+          gsize len;
+
+          if (!reader_read (r, path, &bytes) || bytes == NULL)
+            continue;
+          data = g_bytes_get_data (bytes, &len);
+          connection = wgd_ifconf_nm_parse (path, data != NULL ? data : "", len, &error);
+          if (connection == NULL)
+            {
+              reader_fail (r, error);
+              continue;
+            }
+          if (connection->uuid != NULL)
+            {
+              if (g_hash_table_contains (uuids, connection->uuid))
+                continue;
+              g_hash_table_add (uuids, g_strdup (connection->uuid));
+            }
+          if (g_strcmp0 (connection->type, "wireguard") == 0
+              && g_strcmp0 (connection->interface_name, r->ifname) == 0
+              && nm_check_owner (r, path))
+            reader_add_peers (r, connection->peers);
+        }
+    }
+}
+
+WgdIfconf *
+wgd_ifconf_read (const gchar *root, const gchar *ifname, GError **error)
+{
+  g_autoptr (GHashTable) winners = g_hash_table_new (wgd_key_hash, wgd_key_equal);
+  Reader r = { root, ifname, NULL, winners };
+
+  if (!is_interface_name (ifname))
+    {
+      g_autofree gchar *echo = g_strescape (ifname, NULL);
+
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, _("'%s' is not an interface name"),
+                   echo);
+      return NULL;
+    }
+  r.conf = g_new0 (WgdIfconf, 1);
+  r.conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
+  r.conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  read_wg_quick (&r);
+  read_networkd (&r);
+  read_nm (&r);
+  return r.conf;
+}
