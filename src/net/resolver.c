@@ -198,7 +198,9 @@ resolver_schedule (WgdResolver *r)
   if (next == NULL)
     g_source_set_ready_time (r->source, -1);
   else
-    g_source_set_ready_time (r->source, g_get_monotonic_time ()
+    /* ares_timeout() rounds down to the millisecond: one more, or the
+     * source wakes just before the timeout, for nothing. */
+    g_source_set_ready_time (r->source, g_get_monotonic_time () + 1000
                              + (gint64) next->tv_sec * G_USEC_PER_SEC + next->tv_usec);
 }
 
