@@ -45,6 +45,27 @@ wgd_ini_free (WgdIni *ini)
   g_free (ini);
 }
 
+void
+wgd_ifconf_error_clean (GError *error)
+{
+  GString *clean;
+
+  for (const gchar *p = error->message; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      goto dirty;
+  return;
+
+dirty:
+  clean = g_string_new (NULL);
+  for (const gchar *p = error->message; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p))
+      g_string_append_printf (clean, "\\x%02x", (guint) (guchar) *p);
+    else
+      g_string_append_c (clean, *p);
+  g_free (error->message);
+  error->message = g_string_free (clean, FALSE);
+}
+
 gpointer
 wgd_ifconf_error (GError **error, const gchar *path, guint line, const gchar *section,
                   const gchar *key, const gchar *format, ...)
@@ -63,6 +84,8 @@ wgd_ifconf_error (GError **error, const gchar *path, guint line, const gchar *se
   if (key != NULL)
     g_string_append_printf (where, " %s", key);
   g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, "%s: %s", where->str, why);
+  if (error != NULL)
+    wgd_ifconf_error_clean (*error);
   return NULL;
 }
 
@@ -84,6 +107,14 @@ wgd_ifconf_check_text (const gchar *path, const gchar *data, gsize len, GError *
                    (gsize) (nul - data));
       return FALSE;
     }
+  /* Messages quote sections and keys as written: no terminal escapes. */
+  for (gsize i = 0; i < len; i++)
+    if (g_ascii_iscntrl (data[i]) && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+      {
+        g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,
+                     _("%s: a control character at offset %zu"), path, i);
+        return FALSE;
+      }
   if (!g_utf8_validate_len (data, len, &end))
     {
       g_set_error (error, WGD_ERROR, WGD_ERROR_MALFORMED,

@@ -42,7 +42,7 @@ typedef struct {
   GPtrArray *sections;  /* WgdIniSection, in file order */
 } WgdIni;
 
-/* Refuses a NUL byte, invalid UTF-8, a line outside the syntax, an
+/* Refuses what wgd_ifconf_check_text refuses, a line outside the syntax, an
  * assignment before the first section and files over
  * WGD_IFCONF_FILE_MAX; every error starts with "PATH:LINE: ". */
 WgdIni *wgd_ini_parse (const gchar *path, const gchar *data, gsize len,
@@ -51,7 +51,8 @@ void wgd_ini_free (WgdIni *ini);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIni, wgd_ini_free)
 
 /* Checks what every file of the three managers must be: no larger than
- * WGD_IFCONF_FILE_MAX, no NUL byte, UTF-8. */
+ * WGD_IFCONF_FILE_MAX, no NUL byte or other control character but tab,
+ * CR and LF, UTF-8. */
 gboolean wgd_ifconf_check_text (const gchar *path, const gchar *data, gsize len,
                                 GError **error);
 
@@ -76,3 +77,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIfconfSeen, wgd_ifconf_seen_free)
 /* Reads a regular file of at most max bytes without blocking on a FIFO
  * or reading a device forever; errors name the path. */
 GBytes *wgd_ifconf_read_file (const gchar *path, gsize max, GError **error);
+
+/* Writes the control characters of an error's message as \xNN: GKeyFile
+ * quotes lines (a lone CR among them) and file names may hold anything,
+ * and a message must not carry terminal escapes into a log. */
+void wgd_ifconf_error_clean (GError *error);

@@ -117,6 +117,7 @@ typedef struct {
 static void
 reader_fail (Reader *r, GError *error)
 {
+  wgd_ifconf_error_clean (error);
   g_ptr_array_add (r->conf->errors, error);
 }
 

@@ -20,7 +20,22 @@
  *
  * After a lost connection a new one is made after a back-off (100 ms
  * doubling up to 5 s, each with jitter: a fleet does not come back at
- * once), and every wanted channel is subscribed again. */
+ * once), and every wanted channel is subscribed again.
+ *
+ * A Redis that stops answering without closing the connection (stopped,
+ * its host frozen, the network a black hole) is noticed by one timer:
+ * while an answer is awaited (the connection, AUTH, a channel's request)
+ * it drops the connection after 5 s without one, and while a channel is
+ * held and nothing is awaited it probes after 5 s of silence. The probe
+ * is a SUBSCRIBE of a channel already held, not a PING: hiredis 0.14.1
+ * queues a PING's callback in subscribed mode where no reply ever takes
+ * it (the pong, an array, is routed by its second element like a
+ * channel's message; that names no channel, so it goes to the callback
+ * of the reply before it, or nowhere), so each PING would keep one
+ * callback until the connection ends; a repeated SUBSCRIBE is answered
+ * through the channel's own callback, in this hiredis and in later
+ * ones. With no channel held and nothing awaited the timer stops, so a
+ * server without watchers does not wake. */
 #include "config.h"
 
 #define G_LOG_DOMAIN "wgdiscover-rendezvous"
@@ -36,6 +51,7 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+#define SILENCE_MS 5000
 /* Each Sentinel's answer, as the store's commands (store-redis.c). */
 #define SENTINEL_TIMEOUT_MS 500
 
@@ -59,12 +75,17 @@ struct _RdvPushRedis {
   GSource *dead_source;         /* the one of a context hiredis freed */
   gboolean ready;               /* connected (and authenticated) */
   gboolean ever_ready;
+  gboolean resuming;            /* say so at the first subscription again */
   gboolean closing;
   guint backoff_ms;
   guint retry_id;
+  guint in_flight;              /* channels with a request in flight */
+  gint64 heard_at;              /* Redis's last answer, or when a wait began */
+  guint silence_id;             /* the timer on silence (see the top) */
 };
 
 static void push_connect (RdvPushRedis *p);
+static void push_watch (RdvPushRedis *p);
 
 static void
 channel_send (RdvPushRedis *p, const gchar *name, Channel *ch);
@@ -78,7 +99,12 @@ on_channel_reply (redisAsyncContext *ac, void *reply_ptr, void *privdata)
   Channel *ch;
   guint8 mesh[WGD_KEY_LEN];
 
-  if (reply == NULL || p->closing || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+  if (reply == NULL || p->closing)
+    return;
+  /* Any answer shows that Redis is there: the back-off starts afresh. */
+  p->heard_at = g_get_monotonic_time ();
+  p->backoff_ms = BACKOFF_FIRST_MS;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
     return;
   kind = reply->element[0];
   chan = reply->element[1];
@@ -104,8 +130,17 @@ on_channel_reply (redisAsyncContext *ac, void *reply_ptr, void *privdata)
     }
   if (ch == NULL)
     return;
+  if (ch->busy)
+    p->in_flight--;
   ch->busy = FALSE;
   ch->have = g_strcmp0 (kind->str, "subscribe") == 0;
+  if (ch->have && p->resuming)
+    {
+      p->resuming = FALSE;
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                        "Redis at %s: subscribed again; watches of %u meshes catch up",
+                        p->name, g_hash_table_size (p->channels));
+    }
   if (ch->have && ch->catch_up && ch->want
       && rdv_push_channel_parse (p->where->db, chan->str, chan->len, mesh))
     {
@@ -115,13 +150,34 @@ on_channel_reply (redisAsyncContext *ac, void *reply_ptr, void *privdata)
   channel_send (p, chan->str, ch);
 }
 
+/* An answer is awaited: the connection or AUTH, or a channel's. */
+static gboolean
+push_waiting (const RdvPushRedis *p)
+{
+  return p->ac != NULL && (!p->ready || p->in_flight > 0);
+}
+
+/* Sends the channel's one request (command): it is busy until answered. */
+static void
+channel_request (RdvPushRedis *p, const gchar *name, Channel *ch, const char *command)
+{
+  const char *argv[2] = { command, name };
+
+  /* A wait beginning now is not late for the answers before it. */
+  if (!push_waiting (p))
+    p->heard_at = g_get_monotonic_time ();
+  if (redisAsyncCommandArgv (p->ac, on_channel_reply, p, 2, argv, NULL) != REDIS_OK)
+    return;
+  ch->busy = TRUE;
+  p->in_flight++;
+  push_watch (p);
+}
+
 /* The request that brings the channel where it is wanted, unless one is
  * in flight; a channel neither wanted nor held is forgotten. */
 static void
 channel_send (RdvPushRedis *p, const gchar *name, Channel *ch)
 {
-  const char *argv[2];
-
   if (ch->busy)
     return;
   if (!ch->want && !ch->have)
@@ -131,10 +187,7 @@ channel_send (RdvPushRedis *p, const gchar *name, Channel *ch)
     }
   if (ch->want == ch->have || !p->ready)
     return;
-  argv[0] = ch->want ? "SUBSCRIBE" : "UNSUBSCRIBE";
-  argv[1] = name;
-  if (redisAsyncCommandArgv (p->ac, on_channel_reply, p, 2, argv, NULL) == REDIS_OK)
-    ch->busy = TRUE;
+  channel_request (p, name, ch, ch->want ? "SUBSCRIBE" : "UNSUBSCRIBE");
 }
 
 static void
@@ -163,12 +216,11 @@ push_ready (RdvPushRedis *p)
   GHashTableIter iter;
   Channel *ch;
 
-  if (p->ever_ready)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
-                      "Redis at %s: subscribed again; watches of %u meshes catch up",
-                      p->name, g_hash_table_size (p->channels));
+  /* Said once Redis confirms a subscription: a Redis that takes the
+   * connection and then does not answer (stopped) is not back. */
+  p->resuming = p->ever_ready && g_hash_table_size (p->channels) > 0;
   p->ready = TRUE;
-  p->backoff_ms = BACKOFF_FIRST_MS;
+  p->in_flight = 0;
   /* Whatever was published while no subscription held is lost: every
    * wanted mesh catches up once subscribed again. Before the first
    * connection no watch was open long enough to miss anything. */
@@ -213,6 +265,78 @@ bury_dead_source (RdvPushRedis *p)
   g_clear_pointer (&p->dead_source, g_source_unref);
 }
 
+/* Frees the context; never from inside its source's dispatch. */
+static void
+push_close (RdvPushRedis *p)
+{
+  redisAsyncContext *ac = g_steal_pointer (&p->ac);
+
+  p->ready = FALSE;
+  g_clear_handle_id (&p->silence_id, g_source_remove);
+  if (ac != NULL)
+    redisAsyncFree (ac);
+  /* hiredis calls no disconnect callback for a context still connecting,
+   * and push_lost ignores one that is no longer p->ac: the source is ours. */
+  if (p->source != NULL)
+    p->dead_source = g_steal_pointer (&p->source);
+  bury_dead_source (p);
+}
+
+/* A held channel with nothing in flight: subscribing it again is the
+ * probe (see the top). */
+static void
+push_probe (RdvPushRedis *p)
+{
+  GHashTableIter iter;
+  gpointer name;
+  Channel *ch;
+
+  g_hash_table_iter_init (&iter, p->channels);
+  while (g_hash_table_iter_next (&iter, &name, (gpointer *) &ch))
+    if (ch->have && ch->want && !ch->busy)
+      {
+        channel_request (p, name, ch, "SUBSCRIBE");
+        return;
+      }
+}
+
+static gboolean
+on_silence (gpointer user_data)
+{
+  RdvPushRedis *p = user_data;
+  gint64 quiet_ms = (g_get_monotonic_time () - p->heard_at) / 1000;
+
+  p->silence_id = 0;
+  if (quiet_ms < SILENCE_MS)
+    {
+      /* Heard since the timer was set: not silent for long enough yet. */
+      p->silence_id = g_timeout_add ((guint) (SILENCE_MS - quiet_ms), on_silence, p);
+      return G_SOURCE_REMOVE;
+    }
+  if (!push_waiting (p))
+    {
+      /* Without a channel held the timer stops here: there is nothing
+       * to lose until a watch comes. */
+      push_probe (p);
+      return G_SOURCE_REMOVE;
+    }
+  push_close (p);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                    "Redis at %s: the subscription is lost (no answer in %d s); again within %u ms",
+                    p->name, SILENCE_MS / 1000, p->backoff_ms);
+  schedule_retry (p);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets the timer on silence unless it runs; it stops by itself once
+ * there is nothing to watch. */
+static void
+push_watch (RdvPushRedis *p)
+{
+  if (p->silence_id == 0)
+    p->silence_id = g_timeout_add (SILENCE_MS, on_silence, p);
+}
+
 /* hiredis frees the context after this returns (see the top). */
 static void
 push_lost (RdvPushRedis *p, const redisAsyncContext *ac)
@@ -223,6 +347,7 @@ push_lost (RdvPushRedis *p, const redisAsyncContext *ac)
   p->dead_source = g_steal_pointer (&p->source);
   p->ac = NULL;
   p->ready = FALSE;
+  g_clear_handle_id (&p->silence_id, g_source_remove);
   if (p->closing)
     return;
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
@@ -239,6 +364,7 @@ on_auth (redisAsyncContext *ac, void *reply_ptr, void *privdata)
 
   if (reply == NULL || p->closing)
     return;
+  p->heard_at = g_get_monotonic_time ();
   if (reply->type == REDIS_REPLY_ERROR)
     {
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
@@ -246,6 +372,7 @@ on_auth (redisAsyncContext *ac, void *reply_ptr, void *privdata)
       redisAsyncDisconnect (ac);
       return;
     }
+  p->backoff_ms = BACKOFF_FIRST_MS;
   push_ready (p);
 }
 
@@ -314,6 +441,9 @@ push_connect (RdvPushRedis *p)
   g_source_attach (p->source, NULL);
   redisAsyncSetConnectCallback (p->ac, on_connect);
   redisAsyncSetDisconnectCallback (p->ac, on_disconnect);
+  /* The connection and AUTH are awaited like any answer. */
+  p->heard_at = g_get_monotonic_time ();
+  push_watch (p);
 }
 
 RdvPushRedis *
@@ -342,12 +472,7 @@ rdv_push_redis_free (RdvPushRedis *p)
     return;
   p->closing = TRUE;
   g_clear_handle_id (&p->retry_id, g_source_remove);
-  if (p->ac != NULL)
-    redisAsyncFree (p->ac);
-  /* Still connecting: hiredis calls no disconnect callback then. */
-  if (p->source != NULL)
-    p->dead_source = g_steal_pointer (&p->source);
-  bury_dead_source (p);
+  push_close (p);
   g_hash_table_unref (p->channels);
   rdv_store_location_free (p->where);
   g_free (p->name);

@@ -60,6 +60,8 @@ check_error (const GError *error, const gchar *prefix)
   FUZZ_ASSERT (error != NULL);
   FUZZ_ASSERT (g_str_has_prefix (error->message, prefix));
   FUZZ_ASSERT (g_utf8_validate (error->message, -1, NULL));
+  for (const gchar *p = error->message; *p != '\0'; p++)
+    FUZZ_ASSERT (!g_ascii_iscntrl (*p));
 }
 
 int

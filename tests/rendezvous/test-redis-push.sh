@@ -6,7 +6,11 @@
 # and p99 over 50 PUTs; asserted only against a generous bound); a
 # server is subscribed to a mesh's channel only while it has watchers of
 # it; after Redis restarts the watchers on every server catch up and get
-# what is PUT once it is back; requests from one source spread over the
+# what is PUT once it is back; a Redis that stops answering without
+# closing a connection (SIGSTOP; server 2 alone behind a relay that is
+# stopped, tests/rendezvous/unix-relay.py) is noticed by the subscribers
+# within 20 s, and they subscribe again by themselves once it answers,
+# their watchers getting what was PUT meanwhile; requests from one source spread over the
 # three servers are limited at the fleet's rate, not three times it, and
 # by each server's own bucket while Redis is away.
 # Every server exits 0 on SIGTERM. Prints TAP; skipped without
@@ -26,21 +30,29 @@ for tool in curl basenc; do
   command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (tools/deps)"; exit 99; }
 done
 
+relay=$(cd "${srcdir:-.}" && pwd)/tests/rendezvous/unix-relay.py
 source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
 require_redis
 
-echo "1..15"
+echo "1..25"
 redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
 ports=(18520 18521 18522)
 spids=()
 PUTS=50
+
+# Server 2 reaches Redis through the relay, the others directly.
+/usr/bin/python3 "$relay" "$tmp/relay.sock" "$redis_sock" &
+relay_pid=$!
+pids+=("$relay_pid")
+for _ in $(seq 100); do [ -S "$tmp/relay.sock" ] && break; sleep 0.05; done
+socks=("$redis_sock" "$tmp/relay.sock" "$redis_sock")
 
 # serve I RATE BURST: server I on ports[I] with the shared Redis and the
 # mesh; its output in log.I; waits until it answers.
 serve () {
   local i=$1 p=${ports[$1]}
   printf '[Server]\nListen=127.0.0.1:%s\nRequestsPerSecond=%s\nRequestBurst=%s\nStore=unix:%s\n[Mesh office]\nCA=%s\n' \
-    "$p" "$2" "$3" "$redis_sock" "$ca" >"conf.$i"
+    "$p" "$2" "$3" "${socks[i]}" "$ca" >"conf.$i"
   "$server" --config "conf.$i" --state-dir "$tmp/state.$i" >>"log.$i" 2>&1 &
   spids[i]=$!
   pids+=("${spids[i]}")
@@ -99,6 +111,22 @@ until_got () {
   return 1
 }
 
+# times FILE TS: how often the watcher's output has the record of timestamp TS.
+times () {
+  grep -c "\"timestamp\":$2[,}]" "$1"
+}
+
+# logged I TEXT: how many lines of server I's log have TEXT.
+logged () {
+  grep -c "$2" "log.$1"
+}
+
+# until_logged I TEXT N: waits up to 20 s for more than N such lines.
+until_logged () {
+  for _ in $(seq 400); do [ "$(logged "$1" "$2")" -gt "$3" ] && return 0; sleep 0.05; done
+  return 1
+}
+
 # put I FILE: PUT on server I; "STATUS T SENT" in put.out.
 put () {
   "$client" --url "$(url "$1")" put "$2" >put.out
@@ -114,9 +142,9 @@ for node in alice carol; do
 done
 now=$(date +%s)
 base=$((now - 300))
-# Records of alice, one a second of timestamp: PUTS for the figure, and
-# two more for the restart.
-for i in $(seq 0 $((PUTS + 1))); do
+# Records of alice, one a second of timestamp: PUTS for the figure, two
+# more for the restart and three for Redis not answering.
+for i in $(seq 0 $((PUTS + 4))); do
   "$ctl" announce --identity alice --endpoint 192.0.2.2:$((51000 + i)) --cert alice.ca.cert \
     --timestamp $((base + i)) >"rec.$i"
   binary "rec.$i"
@@ -128,10 +156,10 @@ check "three servers start on one Redis" '[ $ok = 1 ]'
 check "no server is subscribed to anything while nobody watches" \
   '[ -z "$(rcli pubsub channels "wgdiscover:rdv:push:*")" ]'
 
-watch 2 watch3.out --timeout 120
+watch 2 watch3.out --timeout 300
 check "a watch on server 3 subscribes server 3, and only it, to the mesh's channel" \
   'until_numsub 1 && [ "$(rcli pubsub channels "wgdiscover:rdv:push:*")" = "$channel" ]'
-watch 1 watch2.out --timeout 120
+watch 1 watch2.out --timeout 300
 check "a watch on server 2 too: two subscribers" 'until_numsub 2'
 watch 0 watch1.out --count 1 --timeout 30
 until_numsub 3
@@ -176,6 +204,57 @@ for _ in $(seq 50); do put 0 rec.$PUTS.bin; [ "$(cut -d" " -f1 put.out)" = 200 ]
 check "a record PUT once Redis is back reaches the watchers on servers 2 and 3" \
   'until_got watch2.out $((base + PUTS)) && until_got watch3.out $((base + PUTS))'
 
+# Redis stops answering and closes nothing (SIGSTOP): the subscribers of
+# servers 2 and 3 notice it by themselves (TCP keepalive would take
+# minutes; on a unix socket there is none).
+silent='the subscription is lost (no answer in 5 s)'
+again='subscribed again'
+lost1=$(logged 1 "$silent") lost2=$(logged 2 "$silent")
+again1=$(logged 1 "$again") again2=$(logged 2 "$again")
+seen3=$(times watch3.out $((base + PUTS)))
+# since BEGAN: milliseconds since then.
+since () {
+  echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+kill -STOP "$rpid"
+began=$(date +%s%N) took=
+check "Redis stopped: the subscribers of servers 2 and 3 log that it does not answer, within 20 s" \
+  'until_logged 1 "$silent" "$lost1" && until_logged 2 "$silent" "$lost2" && took=$(since $began)'
+[ -z "$took" ] || echo "# Redis stopped: both subscribers had noticed it after $took ms"
+kill -CONT "$rpid"
+check "Redis answers again: servers 2 and 3 subscribe again by themselves" \
+  'until_logged 1 "$again" "$again1" && until_logged 2 "$again" "$again2" && until_numsub 2'
+check "the watcher on server 3 catches up: the mesh is pushed again from the store" \
+  'for _ in $(seq 200); do [ "$(times watch3.out $((base + PUTS)))" -gt "$seen3" ] && break; sleep 0.05; done
+   [ "$(times watch3.out $((base + PUTS)))" -gt "$seen3" ]'
+for _ in $(seq 50); do put 0 rec.$((PUTS + 2)).bin; [ "$(cut -d" " -f1 put.out)" = 200 ] && break; sleep 0.1; done
+check "a record PUT on server 1 then reaches the watchers on servers 2 and 3" \
+  'until_got watch2.out $((base + PUTS + 2)) && until_got watch3.out $((base + PUTS + 2))'
+
+# The way to Redis becomes a black hole for server 2 alone (its relay
+# stopped): a record PUT on server 1 meanwhile reaches server 2's watcher
+# only through the catch-up, since what Redis published to the old
+# subscription stays in the stopped relay.
+lost1=$(logged 1 "$silent") lost2=$(logged 2 "$silent") again1=$(logged 1 "$again")
+kill -STOP "$relay_pid"
+began=$(date +%s%N) took=
+check "server 2 alone cut off from Redis: it logs that Redis does not answer, within 20 s; server 3 does not" \
+  'until_logged 1 "$silent" "$lost1" && took=$(since $began) && [ "$(logged 2 "$silent")" = "$lost2" ]'
+[ -z "$took" ] || echo "# server 2 cut off: it had noticed after $took ms"
+put 0 rec.$((PUTS + 3)).bin
+check "meanwhile a record PUT on server 1 is stored and reaches the watcher on server 3" \
+  '[ "$(cut -d" " -f1 put.out)" = 200 ] && until_got watch3.out $((base + PUTS + 3))'
+check "server 2's watcher has not got it" '! got watch2.out $((base + PUTS + 3))'
+kill -CONT "$relay_pid"
+check "the relay goes on: server 2 subscribes again by itself (logged, two subscribers)" \
+  'until_logged 1 "$again" "$again1" && until_numsub 2'
+check "server 2's watcher catches up: it gets the record PUT while its subscription was down" \
+  'until_got watch2.out $((base + PUTS + 3))'
+put 0 rec.$((PUTS + 4)).bin
+check "and a record PUT on server 1 now reaches it through the channel again" \
+  'until_got watch2.out $((base + PUTS + 4))'
+
 # Limits across the fleet: one source, its requests round-robin over the
 # three servers, a bucket of 6 and one token a second for the whole fleet.
 stop_all
@@ -213,3 +292,5 @@ check "Redis away: server 1 falls back to its own bucket: 6 of 12 get 503 (and o
    [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
 stop_all
 check "every server exits 0 on SIGTERM" '[ $unclean = 0 ]'
+kill "$relay_pid"
+wait "$relay_pid" 2>/dev/null || true

@@ -62,6 +62,9 @@ assert_message (const GError *error, const gchar *text, const gchar *expected)
   g_assert_nonnull (error);
   if (strstr (error->message, expected) == NULL)
     g_error ("for\n%s\nthe message '%s' lacks '%s'", text, error->message, expected);
+  /* Whatever the file holds, the message is one line without escapes. */
+  for (const gchar *p = error->message; *p != '\0'; p++)
+    g_assert_false (g_ascii_iscntrl (*p));
 }
 
 /* --- wg-quick ------------------------------------------------------------- */
@@ -135,6 +138,7 @@ test_wg_quick_bad (void)
     { "[]\n", "wg0.conf:1: a section header '[]' without a name" },
     { "[Peer]\n=x\n", "wg0.conf:2: no key before '='" },
     { "[Peer]\nPublicKey=@1\nEndpoint=a.example:1\xff\n", "wg0.conf: invalid UTF-8 at offset" },
+    { "[Peer\x1b[2J]\n", "wg0.conf: a control character at offset 5" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -148,6 +152,16 @@ test_wg_quick_bad (void)
       assert_message (error, text, cases[i].message);
       g_assert_true (g_str_has_prefix (error->message, "/etc/wireguard/wg0.conf"));
     }
+  {
+    g_autoptr (GError) error = NULL;
+    gsize big = 1024 * 1024 + 1;
+    g_autofree gchar *text = g_malloc (big);
+
+    memset (text, '#', big);
+    g_assert_null (wgd_ifconf_wg_quick_parse ("x.conf", text, big, &error));
+    g_assert_error (error, WGD_ERROR, WGD_ERROR_TOO_LARGE);
+    assert_message (error, "(1 MiB of '#')", "x.conf: larger than 1 MiB");
+  }
   {
     g_autoptr (GError) error = NULL;
 
@@ -231,6 +245,12 @@ test_networkd_good (void)
   g_assert_no_error (error);
   g_assert_cmpstr (nd->name, ==, "wg7");
   g_assert_cmpuint (nd->peers->len, ==, 0);
+  g_clear_pointer (&nd, wgd_ifconf_netdev_free);
+  /* An even number of '\\' at the end does not continue the line. */
+  nd = netdev_parse ("/nonexistent", "wg0",
+                     "[NetDev]\nDescription=x\\\\\nName=wg0\r\nKind=wireguard\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nd->name, ==, "wg0");
   g_clear_pointer (&nd, wgd_ifconf_netdev_free);
   /* Without an interface name, every wireguard .netdev is checked. */
   nd = netdev_parse ("/nonexistent", NULL,
@@ -328,6 +348,8 @@ test_nm (void)
       "line 3)" },
     { "[wireguard]\nprivate-key=@9\n", "wg0.nmconnection: no [connection] group" },
     { "[connection]\ntype=wireguard\nno equals sign\n", "wg0.nmconnection: " },
+    /* Found by fuzz-ifconf: GKeyFile quotes the line, CR and all. */
+    { "\r\r0\nA", "\\x0d\\x0d0" },
     { "[connection]\ntype=wireguard\n[wireguard-peer.@1]\nendpoint=a\\qb:1\n",
       "wg0.nmconnection:3: [wireguard-peer.@1] endpoint: " },
   };
