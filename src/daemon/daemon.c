@@ -18,6 +18,7 @@
 #include "daemon-private.h"
 #include "daemon.h"
 #include "handshake.h"
+#include "ifconf.h"
 #include "mdns.h"
 #include "mesh.h"
 #include "pairing.h"
@@ -642,6 +643,8 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
+      if (d->dyndns != NULL)
+        wgd_dyndns_note_device_peer (d->dyndns, current);
       daemon_adopt_roamed (d, iface, entry, key, current, now);
       wgd_peer_entry_settle_roamed (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                     current, now);
@@ -1599,6 +1602,8 @@ on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAdd
   WgdDaemon *d = user_data;
 
   daemon_schedule_announce (d);
+  if (d->dyndns != NULL)
+    wgd_dyndns_network_changed (d->dyndns);
   /* A burst of changes read at once is told once, from where it ends. */
   if (event == WGD_ADDRESS_ADDED && d->shake_source == 0)
     d->shake_source = g_idle_add (shake_cb, d);
@@ -1939,6 +1944,92 @@ daemon_setup_browsing (WgdDaemon *d)
   wgd_mdns_set_browsing (d->mdns, browse, one_mesh ? subtype : NULL);
 }
 
+/* A configured endpoint's addresses changed (dyndns.c): they are the
+ * peer's candidates of source config from now on. */
+static void
+on_dyndns (const guint8 wg_key[WGD_KEY_LEN], const gchar *name, const WgdSockaddr *addresses,
+           gsize n_addresses, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  WgdPeerEntry *entry = wgd_peer_table_set_configured (d->peers, wg_key, addresses, n_addresses,
+                                                       (gint64) wgd_clock_now ());
+  g_autoptr (GPtrArray) devices = daemon_read_devices (d);
+
+  /* A peer that announces itself has the name it signs. */
+  if (entry->name[0] == '\0' && name != NULL)
+    g_strlcpy (entry->name, name, sizeof entry->name);
+
+  daemon_apply_peer (d, entry, devices);
+  daemon_schedule_notify_peer (d, wg_key);
+}
+
+/* The endpoints the configuration gives by name or address: [Peer NAME]
+ * Endpoint=, which wins, and the files of the managers that made our
+ * interfaces (ifconf.h). A file that cannot be read is said once per
+ * start or reload. The resolver is made for the first name only. */
+static void
+daemon_setup_dyndns (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_dyndns_peer_free);
+  g_autoptr (GHashTable) taken = g_hash_table_new (wgd_key_hash, wgd_key_equal);
+  g_autoptr (GError) error = NULL;
+
+  g_hash_table_remove_all (d->files_logged);
+  for (guint i = 0; i < d->config->endpoints->len; i++)
+    {
+      const WgdPeerEndpoint *p = g_ptr_array_index (d->config->endpoints, i);
+      g_autofree gchar *origin = g_strdup_printf (_("[Peer %s] Endpoint="), p->name);
+      WgdDyndnsPeer *peer = wgd_dyndns_peer_new (p->wg_key, p->name, p->endpoint, origin);
+
+      g_ptr_array_add (peers, peer);
+      g_hash_table_add (taken, peer->wg_key);
+    }
+  for (guint i = 0; i < d->interfaces->len; i++)
+    {
+      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
+      g_autoptr (WgdIfconf) conf = wgd_ifconf_read ("/", iface->config->name, NULL);
+
+      if (conf == NULL)
+        continue;
+      for (guint j = 0; j < conf->errors->len; j++)
+        {
+          const GError *e = g_ptr_array_index (conf->errors, j);
+
+          if (g_hash_table_add (d->files_logged, g_strdup (e->message)))
+            g_warning (_("%s: skipped: %s"), iface->config->name, e->message);
+        }
+      for (guint j = 0; j < conf->peers->len; j++)
+        {
+          const WgdIfconfPeer *p = g_ptr_array_index (conf->peers, j);
+          g_autofree gchar *origin = NULL;
+          WgdDyndnsPeer *peer;
+
+          if (g_hash_table_contains (taken, p->public_key))
+            continue;
+          origin = p->line != 0 ? g_strdup_printf ("%s:%u, %s", p->path, p->line,
+                                                   wgd_ifconf_manager_to_string (p->manager))
+                                : g_strdup_printf ("%s, %s", p->path,
+                                                   wgd_ifconf_manager_to_string (p->manager));
+          peer = wgd_dyndns_peer_new (p->public_key, NULL, p->endpoint, origin);
+          g_ptr_array_add (peers, peer);
+          g_hash_table_add (taken, peer->wg_key);
+        }
+    }
+  if (d->dyndns == NULL && peers->len == 0)
+    return;
+  if (d->resolver == NULL)
+    {
+      d->resolver = wgd_resolver_new (NULL, &error);
+      if (d->resolver == NULL)
+        {
+          g_warning (_("endpoints given by name are not resolved: %s"), error->message);
+          return;
+        }
+      d->dyndns = wgd_dyndns_new (d->resolver, on_dyndns, d);
+    }
+  wgd_dyndns_set_peers (d->dyndns, g_steal_pointer (&peers));
+}
+
 WgdDaemon *
 wgd_daemon_new (WgdConfig *config, GError **error)
 {
@@ -1952,6 +2043,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  d->files_logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->log_budget = REJECTION_LINES_PER_WINDOW;
   d->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -2015,6 +2107,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   daemon_setup_browsing (d);
   d->punch = daemon_punch_new (d);
   daemon_setup_rendezvous (d, NULL);
+  daemon_setup_dyndns (d);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   daemon_wake_before (d, daemon_next_expiry (d, (gint64) wgd_clock_now ()));
@@ -2111,6 +2204,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   daemon_retake_pinned_pending (d);
   daemon_expire_pending (d);
   daemon_setup_browsing (d);
+  daemon_setup_dyndns (d);
   daemon_schedule_notify (d, TRUE, FALSE);
   /* A new record, published in place: no withdrawal, no probing. */
   if (advertising)
@@ -2205,6 +2299,9 @@ wgd_daemon_free (WgdDaemon *d)
   if (d->watch_source != 0)
     g_source_remove (d->watch_source);
   wgd_rendezvous_free (d->rendezvous);
+  wgd_dyndns_free (d->dyndns);
+  wgd_resolver_free (d->resolver);
+  g_clear_pointer (&d->files_logged, g_hash_table_unref);
   daemon_punch_free (d->punch);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);
