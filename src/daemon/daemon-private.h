@@ -74,7 +74,6 @@ struct _WgdDaemon {
   /* Configured endpoints by name (dyndns.h): NULL until one is. */
   WgdResolver *resolver;
   WgdDyndns *dyndns;
-  GHashTable *files_logged;     /* what was said of the managers' files, once each */
   DaemonPunch *punch;
   GArray *interfaces;           /* Interface */
   gchar *node_name;

@@ -18,7 +18,6 @@
 #include "daemon-private.h"
 #include "daemon.h"
 #include "handshake.h"
-#include "ifconf.h"
 #include "mdns.h"
 #include "mesh.h"
 #include "pairing.h"
@@ -1963,57 +1962,21 @@ on_dyndns (const guint8 wg_key[WGD_KEY_LEN], const gchar *name, const WgdSockadd
   daemon_schedule_notify_peer (d, wg_key);
 }
 
-/* The endpoints the configuration gives by name or address: [Peer NAME]
- * Endpoint=, which wins, and the files of the managers that made our
- * interfaces (ifconf.h). A file that cannot be read is said once per
- * start or reload. The resolver is made for the first name only. */
+/* The endpoints the configuration gives by name or address ([Peer NAME]
+ * Endpoint=), kept resolved by dyndns.c. The resolver is made for the
+ * first one only: without any, the daemon sends no DNS query. */
 static void
 daemon_setup_dyndns (WgdDaemon *d)
 {
   g_autoptr (GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_dyndns_peer_free);
-  g_autoptr (GHashTable) taken = g_hash_table_new (wgd_key_hash, wgd_key_equal);
   g_autoptr (GError) error = NULL;
 
-  g_hash_table_remove_all (d->files_logged);
   for (guint i = 0; i < d->config->endpoints->len; i++)
     {
       const WgdPeerEndpoint *p = g_ptr_array_index (d->config->endpoints, i);
       g_autofree gchar *origin = g_strdup_printf (_("[Peer %s] Endpoint="), p->name);
-      WgdDyndnsPeer *peer = wgd_dyndns_peer_new (p->wg_key, p->name, p->endpoint, origin);
 
-      g_ptr_array_add (peers, peer);
-      g_hash_table_add (taken, peer->wg_key);
-    }
-  for (guint i = 0; i < d->interfaces->len; i++)
-    {
-      const Interface *iface = &g_array_index (d->interfaces, Interface, i);
-      g_autoptr (WgdIfconf) conf = wgd_ifconf_read ("/", iface->config->name, NULL);
-
-      if (conf == NULL)
-        continue;
-      for (guint j = 0; j < conf->errors->len; j++)
-        {
-          const GError *e = g_ptr_array_index (conf->errors, j);
-
-          if (g_hash_table_add (d->files_logged, g_strdup (e->message)))
-            g_warning (_("%s: skipped: %s"), iface->config->name, e->message);
-        }
-      for (guint j = 0; j < conf->peers->len; j++)
-        {
-          const WgdIfconfPeer *p = g_ptr_array_index (conf->peers, j);
-          g_autofree gchar *origin = NULL;
-          WgdDyndnsPeer *peer;
-
-          if (g_hash_table_contains (taken, p->public_key))
-            continue;
-          origin = p->line != 0 ? g_strdup_printf ("%s:%u, %s", p->path, p->line,
-                                                   wgd_ifconf_manager_to_string (p->manager))
-                                : g_strdup_printf ("%s, %s", p->path,
-                                                   wgd_ifconf_manager_to_string (p->manager));
-          peer = wgd_dyndns_peer_new (p->public_key, NULL, p->endpoint, origin);
-          g_ptr_array_add (peers, peer);
-          g_hash_table_add (taken, peer->wg_key);
-        }
+      g_ptr_array_add (peers, wgd_dyndns_peer_new (p->wg_key, p->name, p->endpoint, origin));
     }
   if (d->dyndns == NULL && peers->len == 0)
     return;
@@ -2043,7 +2006,6 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   d->unplaced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) heard_free);
   d->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  d->files_logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   d->log_budget = REJECTION_LINES_PER_WINDOW;
   d->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   d->listed_interfaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -2301,7 +2263,6 @@ wgd_daemon_free (WgdDaemon *d)
   wgd_rendezvous_free (d->rendezvous);
   wgd_dyndns_free (d->dyndns);
   wgd_resolver_free (d->resolver);
-  g_clear_pointer (&d->files_logged, g_hash_table_unref);
   daemon_punch_free (d->punch);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);

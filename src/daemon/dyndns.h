@@ -1,8 +1,7 @@
 /* dyndns.h — endpoints configured by host name, kept resolved (README.md,
  * "Dynamic DNS endpoints"; docs/dynamic-dns.md): the configured-endpoint
  * source of the core. It is handed the peers whose endpoint the
- * configuration gives ([Peer NAME] Endpoint= and the files of wg-quick,
- * networkd and NetworkManager), resolves each name through the resolver
+ * configuration gives ([Peer NAME] Endpoint=), resolves each name through the resolver
  * when resolve-policy says so, and hands the core the addresses
  * whenever they change. A name that stops resolving keeps its last
  * addresses: the core is told nothing then. */
@@ -18,7 +17,7 @@
 /* What the configuration says of one peer. */
 typedef struct {
   guint8 wg_key[WGD_KEY_LEN];
-  gchar *name;                  /* [Peer NAME]'s; NULL for a peer of a manager's file */
+  gchar *name;                  /* [Peer NAME]'s; NULL if none */
   WgdHostEndpoint *endpoint;
   gchar *origin;                /* where it was configured, for the log */
 } WgdDyndnsPeer;

@@ -19,7 +19,7 @@ source "$srcdir/tests/lan/tap.sh"
 
 tap_lan_up 3
 w=$lan_dir
-echo "1..9"
+echo "1..10"
 lan_cut_mdns
 
 # dnsmasq answers only for .test, from its hosts file, and refuses
@@ -48,6 +48,10 @@ check_show "and says what the name resolved to, with its TTL" \
   "grep -q 'peer h2 (.*): peer2.test:51820 resolved to 10.77.0.2:51820 (TTL 5 s' '$w/log1'" "$w/log1"
 check "h1 pings h2 over WireGuard (h2 runs no wgdiscover)" \
   "within 10 'lan_exec 1 ping -c 1 -W 1 10.78.0.2 >/dev/null'"
+lan_exec 1 "$ctl" peer h2 > "$w/peer" 2>&1
+check_show "wgdiscoverctl peer shows the name, what it resolved to and the TTL, trust none" \
+  "grep -q '^ConfiguredEndpoint: *peer2.test:51820 (10.77.0.2:51820; TTL 5 s)' '$w/peer' &&
+   grep -q '^Trust: *none' '$w/peer' && grep -q '^SigningKey: *-\?$' '$w/peer'" "$w/peer"
 
 # h2 moves; its name follows.
 # (Deleting a primary address takes the secondary ones of its subnet
