@@ -29,6 +29,11 @@
 /* A store that failed is usually away for a moment (Redis restarting,
  * a failover): soon, but not at once. */
 #define STORE_RETRY_AFTER "2"
+/* A watch slot's lease in the shared store, in periods of its renewal
+ * (WebSocketKeepalive=): a server that died frees its slots after about
+ * this many, and one that misses a renewal or two keeps them. */
+#define WATCH_LEASE_PERIODS 3
+#define WATCH_SLOT_KEY "wgd-rdv-watch-slot"
 
 struct _RdvServer {
   gchar *listen_host;
@@ -37,8 +42,10 @@ struct _RdvServer {
   gchar *private_key_file;
   gboolean allow_plain_http;
   gboolean loopback;
-  guint max_records;
-  guint max_records_per_mesh;
+  RdvStoreCaps caps;
+  guint max_websockets;
+  guint max_websockets_per_source;
+  guint watch_lease;            /* seconds */
   gdouble requests_per_second;
   gdouble request_burst;
   GStrv trusted_proxies;
@@ -53,6 +60,7 @@ struct _RdvServer {
   SoupServer *soup;
   RdvListener *listener;
   guint purge_source;
+  guint watch_refresh_source;
   gint64 store_warned_at;       /* monotonic: the last line on a store failure */
   guint store_failures;         /* failures not logged since */
 };
@@ -93,12 +101,10 @@ respond_json (RdvServer *s, SoupServerMessage *msg, RdvRoute route, guint status
   g_free (text);
 }
 
-/* Before a 503 for a store that failed: the log line and Retry-After.
- * Nothing was stored; the server stays up and asks the store again at
- * the next request. While the store is away every request fails: one
+/* A store that failed: while it is away every request fails, and one
  * line a second says so, with how many failed since the last. */
 static void
-store_failed (RdvServer *s, SoupServerMessage *msg, const GError *error)
+store_warn (RdvServer *s, const GError *error)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -111,6 +117,15 @@ store_failed (RdvServer *s, SoupServerMessage *msg, const GError *error)
     }
   else
     s->store_failures++;
+}
+
+/* Before a 503 for a store that failed: the log line and Retry-After.
+ * Nothing was stored; the server stays up and asks the store again at
+ * the next request. */
+static void
+store_failed (RdvServer *s, SoupServerMessage *msg, const GError *error)
+{
+  store_warn (s, error);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                 STORE_RETRY_AFTER);
 }
@@ -208,41 +223,6 @@ refuse_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const WgdAn
   respond_error (s, msg, RDV_ROUTE_ANNOUNCE, code, detail);
 }
 
-/* Whether one more record fits: the global cap, and the mesh's. A
- * record that replaces one of its key takes no more room. */
-static gboolean
-capacity_check (RdvServer *s, const RdvStoredRecord *r, guint64 now, RdvCode *code,
-                GError **error)
-{
-  g_autoptr (RdvStoredRecord) held = NULL;
-  guint64 n = 0;
-
-  *code = RDV_CODE_OK;
-  if (!rdv_store_get (s->store, r->wg_key, now, &held, error))
-    return FALSE;
-  if (held != NULL && held->has_mesh == r->has_mesh
-      && (!r->has_mesh || memcmp (held->mesh_key, r->mesh_key, WGD_KEY_LEN) == 0))
-    return TRUE;
-  if (r->has_mesh)
-    {
-      if (!rdv_store_count (s->store, r->mesh_key, now, &n, error))
-        return FALSE;
-      if (n >= s->max_records_per_mesh)
-        {
-          *code = RDV_CODE_MESH_FULL;
-          return TRUE;
-        }
-    }
-  if (held == NULL)
-    {
-      if (!rdv_store_count (s->store, NULL, now, &n, error))
-        return FALSE;
-      if (n >= s->max_records)
-        *code = RDV_CODE_SERVER_FULL;
-    }
-  return TRUE;
-}
-
 static void
 answer_put (RdvServer *s, SoupServerMessage *msg, const Source *src, const RdvStoredRecord *r,
             gboolean already_known)
@@ -286,7 +266,6 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
   gboolean found = FALSE;
   RdvDecision d;
   RdvPutResult result;
-  RdvCode code;
   gsize len;
   const guint8 *data = g_bytes_get_data (body, &len);
 
@@ -304,19 +283,7 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
       return;
     }
   r = rdv_accept_to_stored (ann, &d);
-  if (!d.already_known)
-    {
-      if (!capacity_check (s, r, now, &code, &error))
-        goto unavailable;
-      if (code != RDV_CODE_OK)
-        {
-          refuse_put (s, msg, src, ann, code, code == RDV_CODE_MESH_FULL
-                      ? "the mesh has as many records as this server keeps for one"
-                      : "this server keeps no more records");
-          return;
-        }
-    }
-  if (!rdv_store_put_if_newer (s->store, r, now, &result, &error))
+  if (!rdv_store_put_if_newer (s->store, r, &s->caps, now, &result, &error))
     goto unavailable;
   switch (result)
     {
@@ -327,6 +294,13 @@ handle_put (RdvServer *s, SoupServerMessage *msg, const Source *src, gint64 arri
     case RDV_PUT_KEY_HELD:
       refuse_put (s, msg, src, ann, RDV_CODE_KEY_HELD,
                   "the key is held by a record signed with the key it derives from");
+      return;
+    case RDV_PUT_MESH_FULL:
+      refuse_put (s, msg, src, ann, RDV_CODE_MESH_FULL,
+                  "the mesh has as many records as this server keeps for one");
+      return;
+    case RDV_PUT_SERVER_FULL:
+      refuse_put (s, msg, src, ann, RDV_CODE_SERVER_FULL, "this server keeps no more records");
       return;
     case RDV_PUT_STORED:
     case RDV_PUT_ALREADY_KNOWN:
@@ -411,7 +385,7 @@ handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WG
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree gchar *mesh = wgd_key_to_base64 (mesh_key);
 
-  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), (guint) s->caps.max_per_mesh,
                             &records, &error))
     {
       store_failed (s, msg, error);
@@ -431,6 +405,50 @@ handle_mesh_list (RdvServer *s, SoupServerMessage *msg, const guint8 mesh_key[WG
   respond_json (s, msg, RDV_ROUTE_MESH_LIST, 200, b);
 }
 
+/* A slot of the shared store's, held by a watch request until its watch
+ * opens (on_websocket hands it on) or the request ends without one. */
+typedef struct {
+  RdvStore *store;
+  guint64 id;
+} WatchSlot;
+
+static void
+watch_slot_free (WatchSlot *slot)
+{
+  rdv_store_release_watch (slot->store, slot->id);
+  g_free (slot);
+}
+
+/* Room for one more watch from source: on a shared store a slot of the
+ * fleet's, which msg holds; while that store fails, and on a store of
+ * this server's own, this server's own count. */
+static gboolean
+watch_claim (RdvServer *s, SoupServerMessage *msg, const gchar *source)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean claimed = FALSE;
+  WatchSlot *slot;
+
+  if (!rdv_store_is_shared (s->store))
+    return rdv_watchers_has_room (s->watchers, source);
+  slot = g_new0 (WatchSlot, 1);
+  slot->store = s->store;
+  if (!rdv_store_claim_watch (s->store, source, s->max_websockets,
+                              s->max_websockets_per_source, s->watch_lease, &claimed, &slot->id,
+                              &error))
+    {
+      store_warn (s, error);
+      claimed = rdv_watchers_has_room (s->watchers, source);
+    }
+  if (!claimed)
+    {
+      watch_slot_free (slot);
+      return FALSE;
+    }
+  g_object_set_data_full (G_OBJECT (msg), WATCH_SLOT_KEY, slot, (GDestroyNotify) watch_slot_free);
+  return TRUE;
+}
+
 /* Before the upgrade: a handshake, a member, room for one more watch.
  * Leaving the status unset lets libsoup answer 101. */
 static void
@@ -447,7 +465,7 @@ handle_mesh_watch (RdvServer *s, SoupServerMessage *msg, const Source *src,
     }
   if (!mesh_access (s, msg, RDV_ROUTE_MESH_WATCH, src, mesh_key))
     return;
-  if (!rdv_watchers_has_room (s->watchers, bucket))
+  if (!watch_claim (s, msg, bucket))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "30");
@@ -466,6 +484,7 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const char *path,
   GSocket *socket = rdv_listener_lookup_socket (s->listener, msg);
   g_auto (Source) src = { 0 };
   g_autofree gchar *bucket = NULL;
+  g_autofree WatchSlot *slot = NULL;
   guint8 key[WGD_KEY_LEN];
   RdvCode code;
 
@@ -478,7 +497,8 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const char *path,
     }
   source_get (s, msg, &src);
   bucket = rdv_rate_limit_source (src.address);
-  rdv_watchers_add (s->watchers, conn, socket, key, bucket);
+  slot = g_object_steal_data (G_OBJECT (msg), WATCH_SLOT_KEY);
+  rdv_watchers_add (s->watchers, conn, socket, key, bucket, slot ? slot->id : 0);
 }
 
 static void
@@ -637,6 +657,17 @@ on_purge (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_watch_refresh (gpointer user_data)
+{
+  RdvServer *s = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!rdv_store_refresh_watches (s->store, s->watch_lease, &error))
+    store_warn (s, error);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_push_record (const RdvStoredRecord *r, gpointer user_data)
 {
@@ -656,7 +687,7 @@ on_push_resumed (const guint8 mesh_key[WGD_KEY_LEN], gpointer user_data)
   g_autoptr (GError) error = NULL;
   gint64 now_us = g_get_monotonic_time ();
 
-  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), s->max_records_per_mesh,
+  if (!rdv_store_list_mesh (s->store, mesh_key, wgd_clock_now (), (guint) s->caps.max_per_mesh,
                             &list, &error))
     {
       g_log_structured (LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
@@ -689,8 +720,8 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   s->private_key_file = g_strdup (config->private_key_file);
   s->allow_plain_http = config->allow_plain_http;
   s->loopback = rdv_config_listen_is_loopback (config);
-  s->max_records = config->max_records;
-  s->max_records_per_mesh = config->max_records_per_mesh;
+  s->caps.max_records = config->max_records;
+  s->caps.max_per_mesh = config->max_records_per_mesh;
   s->requests_per_second = config->requests_per_second;
   s->request_burst = config->request_burst;
   s->trusted_proxies = g_strdupv (config->trusted_proxies);
@@ -713,9 +744,15 @@ rdv_server_new (const RdvConfig *config, RdvStore *store, GError **error)
   limits.max_per_source = config->max_websockets_per_source;
   limits.keepalive = config->websocket_keepalive;
   limits.timeout = config->websocket_timeout;
-  s->watchers = rdv_watchers_new (&limits, s->metrics);
+  s->max_websockets = config->max_websockets;
+  s->max_websockets_per_source = config->max_websockets_per_source;
+  s->watch_lease = WATCH_LEASE_PERIODS * config->websocket_keepalive;
+  s->watchers = rdv_watchers_new (&limits, s->metrics,
+                                  rdv_store_is_shared (store) ? store : NULL);
   if (rdv_store_is_shared (store))
     {
+      s->watch_refresh_source = g_timeout_add_seconds (config->websocket_keepalive,
+                                                       on_watch_refresh, s);
       s->push = rdv_push_redis_new (config->store, config->store_password, on_push_record,
                                     on_push_resumed, s);
       rdv_watchers_set_watched_func (s->watchers, on_watched, s);
@@ -752,6 +789,7 @@ rdv_server_free (RdvServer *s)
   if (s == NULL)
     return;
   g_clear_handle_id (&s->purge_source, g_source_remove);
+  g_clear_handle_id (&s->watch_refresh_source, g_source_remove);
   rdv_listener_free (s->listener);
   if (s->soup != NULL)
     soup_server_disconnect (s->soup);

@@ -8,6 +8,9 @@
  *                       expiry of the records it signed)
  *   m:HEX(mesh key)     a sorted set: member HEX(wg key), score its expiry
  *   all                 the same over every record, for the global count
+ *   rl:SOURCE           a hash: a source's request bucket (take_script)
+ *   ws:all, ws:SOURCE   sorted sets: the watch slots of the fleet and of
+ *                       a source (claim_script)
  * so that get, get_signer, count and list_mesh are one round trip each.
  * Every key expires in Redis (EXPIREAT) when the last record it speaks
  * for does: nothing needs a purge job. The members of the sorted sets
@@ -17,9 +20,10 @@
  * with the caller's now, so a key Redis has not deleted yet is never
  * served after its record expired.
  *
- * Newest-wins is one Lua script, which Redis runs atomically: two
- * servers racing PUTs of one key are ordered by Redis, and the second
- * is decided on what the first wrote.
+ * Newest-wins and the caps on records are one Lua script, which Redis
+ * runs atomically: two servers racing PUTs of one key, or of two keys at
+ * a cap, are ordered by Redis, and the second is decided on what the
+ * first wrote.
  *
  * Synchronous on purpose: the store interface is synchronous (the
  * SQLite store is), and one round trip to a Redis on the same network
@@ -60,9 +64,11 @@
 /* KEYS: the record, the signer, "all" and, with a mesh, its set.
  * ARGV: wg key (hex), signing key, mesh (hex or ""), derived, timestamp,
  * expiry, record, digest, now, the prefix of mesh sets, the mesh's push
- * channel ("" without a mesh). The rules are those of store-sqlite.c's
- * put_decide. A stored record is published in the same script, so that
- * every record stored is published and only those (push-message.h). */
+ * channel ("" without a mesh), MaxRecords=, MaxRecordsPerMesh=. The
+ * rules are those of store-sqlite.c's put_decide and put_fits, the caps
+ * counted here so that servers racing at a cap cannot pass it together.
+ * A stored record is published in the same script, so that every
+ * record stored is published and only those (push-message.h). */
 static const gchar put_script[] =
   "local ts, exp, now = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[9])\n"
   "local s = redis.call('HMGET', KEYS[2], 'ts', 'digest', 'exp')\n"
@@ -72,9 +78,19 @@ static const gchar put_script[] =
   "  if ts == held then return 'known' end\n"
   "end\n"
   "local r = redis.call('HMGET', KEYS[1], 'ts', 'derived', 'exp', 'mesh')\n"
-  "if r[1] and tonumber(r[3]) > now then\n"
+  "local held = r[1] and tonumber(r[3]) > now\n"
+  "if held then\n"
   "  if r[2] == '1' and ARGV[4] ~= '1' then return 'held' end\n"
   "  if tonumber(r[1]) >= ts then return 'stale' end\n"
+  "end\n"
+  "if not (held and r[4] == ARGV[3]) then\n"
+  "  local after = '(' .. ARGV[9]\n"
+  "  if KEYS[4] and redis.call('ZCOUNT', KEYS[4], after, '+inf') >= tonumber(ARGV[13]) then\n"
+  "    return 'mesh-full'\n"
+  "  end\n"
+  "  if not held and redis.call('ZCOUNT', KEYS[3], after, '+inf') >= tonumber(ARGV[12]) then\n"
+  "    return 'server-full'\n"
+  "  end\n"
   "end\n"
   "if r[4] and r[4] ~= '' and r[4] ~= ARGV[3] then\n"
   "  redis.call('ZREM', ARGV[10] .. r[4], ARGV[1])\n"
@@ -124,9 +140,63 @@ static const gchar take_script[] =
   "if rate <= 0 then return {0, 3600} end\n"
   "return {0, math.max(1, math.ceil((1 - tokens) / rate))}\n";
 
+/* The watch slots, on Redis's clock in ms: sorted sets of members
+ * SERVERID:SLOT scored by the end of their lease, "ws:all" and
+ * "ws:SOURCE" (a source is an address, never "all"). Each set expires
+ * with its latest lease. */
+#define WATCH_SCRIPT_HEAD \
+  "local t = redis.call('TIME')\n" \
+  "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
+  "local function expire_at_last (key)\n" \
+  "  local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')\n" \
+  "  if top[2] then redis.call('PEXPIREAT', key, top[2]) end\n" \
+  "end\n"
+
+/* KEYS: "ws:all", the source's set. ARGV: MaxWebSockets=,
+ * MaxWebSocketsPerSource=, the lease in ms, the member. Expired leases
+ * are dropped before the count. */
+static const gchar claim_script[] =
+  WATCH_SCRIPT_HEAD
+  "for i = 1, 2 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now) end\n"
+  "if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1])\n"
+  "   or redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end\n"
+  "local exp = string.format('%d', now + tonumber(ARGV[3]))\n"
+  "for i = 1, 2 do\n"
+  "  redis.call('ZADD', KEYS[i], exp, ARGV[4])\n"
+  "  expire_at_last (KEYS[i])\n"
+  "end\n"
+  "return 1\n";
+
+/* KEYS: "ws:all". ARGV: the lease in ms, the prefix of the sources'
+ * sets, the server's id, "SLOT SOURCE SLOT SOURCE ...": every slot
+ * this server holds, one argument however many. A slot whose lease
+ * ran out meanwhile (Redis away) is added again: its watch is open. */
+static const gchar refresh_script[] =
+  WATCH_SCRIPT_HEAD
+  "local exp = string.format('%d', now + tonumber(ARGV[1]))\n"
+  "local sets = { [KEYS[1]] = true }\n"
+  "for slot, source in string.gmatch(ARGV[4], '(%S+) (%S+)') do\n"
+  "  local member = ARGV[3] .. ':' .. slot\n"
+  "  redis.call('ZADD', KEYS[1], exp, member)\n"
+  "  redis.call('ZADD', ARGV[2] .. source, exp, member)\n"
+  "  sets[ARGV[2] .. source] = true\n"
+  "end\n"
+  "for key in pairs(sets) do expire_at_last (key) end\n"
+  "return 1\n";
+
+/* KEYS: "ws:all". ARGV: as refresh's but the lease: the slots given
+ * back. */
+static const gchar release_script[] =
+  "for slot, source in string.gmatch(ARGV[3], '(%S+) (%S+)') do\n"
+  "  local member = ARGV[2] .. ':' .. slot\n"
+  "  redis.call('ZREM', KEYS[1], member)\n"
+  "  redis.call('ZREM', ARGV[1] .. source, member)\n"
+  "end\n"
+  "return 1\n";
+
 /* KEYS: the mesh's set. ARGV: now, limit, the prefix of records, the
  * mesh (hex). The set holds at most the mesh's cap of unexpired
- * members (the server checks it before a PUT), so reading it whole is
+ * members (the put script checks it), so reading it whole is
  * bounded; sorted by key as the SQLite store lists. */
 static const gchar list_script[] =
   "local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
@@ -161,6 +231,12 @@ typedef struct {
   Script put;
   Script list;
   Script take;
+  Script claim;
+  Script refresh;
+  Script release;
+  gchar server_id[17];          /* random per start: names this server's watch slots */
+  guint64 last_slot;
+  GHashTable *slots;            /* slot id → source: the watches this server holds */
 } RedisStore;
 
 /* A command's arguments, binary-safe; they point into the caller's data. */
@@ -542,8 +618,8 @@ record_from_fields (const redisReply *r, size_t first, const guint8 wg_key[WGD_K
 }
 
 static gboolean
-redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                    RdvPutResult *result, GError **error)
+redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                    guint64 now, RdvPutResult *result, GError **error)
 {
   RedisStore *s = (RedisStore *) store;
   g_autofree gchar *record_key = key_name ("r:", r->wg_key);
@@ -554,6 +630,8 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   g_autofree gchar *ts = g_strdup_printf ("%" G_GUINT64_FORMAT, r->timestamp);
   g_autofree gchar *exp = g_strdup_printf ("%" G_GUINT64_FORMAT, r->expires);
   g_autofree gchar *now_text = g_strdup_printf ("%" G_GUINT64_FORMAT, now);
+  g_autofree gchar *max_records = g_strdup_printf ("%" G_GUINT64_FORMAT, caps->max_records);
+  g_autofree gchar *max_per_mesh = g_strdup_printf ("%" G_GUINT64_FORMAT, caps->max_per_mesh);
   g_autofree gchar *channel = r->has_mesh ? rdv_push_channel (s->where->db, r->mesh_key)
                                           : g_strdup ("");
   g_autoptr (redisReply) reply = NULL;
@@ -579,6 +657,8 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   args_add_str (&a, now_text);
   args_add_str (&a, KEY_PREFIX "m:");
   args_add_str (&a, channel);
+  args_add_str (&a, max_records);
+  args_add_str (&a, max_per_mesh);
   reply = redis_script (s, &s->put, mesh_key ? 4 : 3, &a, "storing a record", error);
   if (reply == NULL)
     return FALSE;
@@ -590,6 +670,10 @@ redis_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
     *result = RDV_PUT_STALE;
   else if (reply_is_text (reply) && g_strcmp0 (reply->str, "held") == 0)
     *result = RDV_PUT_KEY_HELD;
+  else if (reply_is_text (reply) && g_strcmp0 (reply->str, "server-full") == 0)
+    *result = RDV_PUT_SERVER_FULL;
+  else if (reply_is_text (reply) && g_strcmp0 (reply->str, "mesh-full") == 0)
+    *result = RDV_PUT_MESH_FULL;
   else
     return store_error (s, error, "storing a record: an answer of type %d", reply->type);
   return TRUE;
@@ -770,11 +854,119 @@ redis_take_token (RdvStore *store, const gchar *source, gdouble rate, gdouble bu
   return TRUE;
 }
 
+/* "SLOT SOURCE ..." of the slot only, or with 0 of every slot held. */
+static gchar *
+slots_text (RedisStore *s, guint64 only)
+{
+  GString *text = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, s->slots);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (only == 0 || *(guint64 *) key == only)
+      g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " %s", text->len ? " " : "",
+                              *(guint64 *) key, (const gchar *) value);
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+redis_claim_watch (RdvStore *store, const gchar *source, guint max, guint max_per_source,
+                   guint lease, gboolean *claimed, guint64 *slot, GError **error)
+{
+  RedisStore *s = (RedisStore *) store;
+  g_autofree gchar *key = g_strconcat (KEY_PREFIX "ws:", source, NULL);
+  g_autofree gchar *max_text = g_strdup_printf ("%u", max);
+  g_autofree gchar *per_source = g_strdup_printf ("%u", max_per_source);
+  g_autofree gchar *lease_ms = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) lease * 1000);
+  g_autofree gchar *member = NULL;
+  g_autoptr (redisReply) reply = NULL;
+  guint64 id = ++s->last_slot;
+  Args a = { 0 };
+
+  *claimed = FALSE;
+  *slot = id;
+  member = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, s->server_id, id);
+  g_hash_table_insert (s->slots, g_memdup2 (&id, sizeof id), g_strdup (source));
+  args_add_str (&a, KEY_PREFIX "ws:all");
+  args_add_str (&a, key);
+  args_add_str (&a, max_text);
+  args_add_str (&a, per_source);
+  args_add_str (&a, lease_ms);
+  args_add_str (&a, member);
+  reply = redis_script (s, &s->claim, 2, &a, "claiming a watch", error);
+  if (reply == NULL)
+    return FALSE;
+  if (reply->type != REDIS_REPLY_INTEGER)
+    return store_error (s, error, "claiming a watch: an answer of type %d", reply->type);
+  *claimed = reply->integer == 1;
+  if (!*claimed)
+    {
+      g_hash_table_remove (s->slots, &id);
+      *slot = 0;
+    }
+  return TRUE;
+}
+
+static gboolean
+redis_refresh_watches (RdvStore *store, guint lease, GError **error)
+{
+  RedisStore *s = (RedisStore *) store;
+  g_autofree gchar *lease_ms = g_strdup_printf ("%" G_GUINT64_FORMAT, (guint64) lease * 1000);
+  g_autofree gchar *held = NULL;
+  g_autoptr (redisReply) reply = NULL;
+  Args a = { 0 };
+
+  if (g_hash_table_size (s->slots) == 0)
+    return TRUE;
+  held = slots_text (s, 0);
+  args_add_str (&a, KEY_PREFIX "ws:all");
+  args_add_str (&a, lease_ms);
+  args_add_str (&a, KEY_PREFIX "ws:");
+  args_add_str (&a, s->server_id);
+  args_add_str (&a, held);
+  reply = redis_script (s, &s->refresh, 1, &a, "renewing the watches' leases", error);
+  return reply != NULL;
+}
+
+/* The slot (0: every slot held) given back. */
+static void
+slots_release (RedisStore *s, guint64 slot)
+{
+  g_autofree gchar *held = slots_text (s, slot);
+  g_autoptr (redisReply) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  Args a = { 0 };
+
+  if (slot == 0)
+    g_hash_table_remove_all (s->slots);
+  else
+    g_hash_table_remove (s->slots, &slot);
+  if (held[0] == '\0')
+    return;
+  args_add_str (&a, KEY_PREFIX "ws:all");
+  args_add_str (&a, KEY_PREFIX "ws:");
+  args_add_str (&a, s->server_id);
+  args_add_str (&a, held);
+  reply = redis_script (s, &s->release, 1, &a, "giving back watches", &error);
+}
+
+static void
+redis_release_watch (RdvStore *store, guint64 slot)
+{
+  slots_release ((RedisStore *) store, slot);
+}
+
 static void
 redis_close (RdvStore *store)
 {
   RedisStore *s = (RedisStore *) store;
 
+  /* The watches close with the server: their slots are free at once,
+   * not only when their leases end. */
+  if (s->c != NULL && g_hash_table_size (s->slots) > 0)
+    slots_release (s, 0);
+  g_hash_table_unref (s->slots);
   g_clear_pointer (&s->c, redisFree);
   rdv_store_location_free (s->where);
   g_free (s->name);
@@ -786,6 +978,9 @@ redis_close (RdvStore *store)
   g_free (s->put.sha1);
   g_free (s->list.sha1);
   g_free (s->take.sha1);
+  g_free (s->claim.sha1);
+  g_free (s->refresh.sha1);
+  g_free (s->release.sha1);
   g_free (s);
 }
 
@@ -797,6 +992,9 @@ static const RdvStoreClass redis_class = {
   .count = redis_count,
   .purge_expired = redis_purge_expired,
   .take_token = redis_take_token,
+  .claim_watch = redis_claim_watch,
+  .refresh_watches = redis_refresh_watches,
+  .release_watch = redis_release_watch,
   .close = redis_close,
 };
 
@@ -805,11 +1003,13 @@ rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password, GErr
 {
   g_autoptr (RdvStore) store = NULL;
   RedisStore *s = g_new0 (RedisStore, 1);
+  guint8 id[8];
 
   g_return_val_if_fail (where->kind == RDV_STORE_KIND_REDIS_TCP
                         || where->kind == RDV_STORE_KIND_REDIS_UNIX
                         || where->kind == RDV_STORE_KIND_REDIS_SENTINEL, NULL);
   s->parent.klass = &redis_class;
+  s->slots = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   store = &s->parent;
   s->where = rdv_store_location_copy (where);
   s->name = rdv_store_location_to_string (where);
@@ -820,6 +1020,14 @@ rdv_store_redis_open (const RdvStoreLocation *where, const gchar *password, GErr
   s->list.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, list_script, -1);
   s->take.text = take_script;
   s->take.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, take_script, -1);
+  s->claim.text = claim_script;
+  s->claim.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, claim_script, -1);
+  s->refresh.text = refresh_script;
+  s->refresh.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, refresh_script, -1);
+  s->release.text = release_script;
+  s->release.sha1 = g_compute_checksum_for_string (G_CHECKSUM_SHA1, release_script, -1);
+  randombytes_buf (id, sizeof id);
+  sodium_bin2hex (s->server_id, sizeof s->server_id, id, sizeof id);
   /* A Redis that is not there at start is a mistake to say now, not a
    * failure to meet at the first request. */
   if (!redis_connect (s, error))

@@ -8,8 +8,9 @@
  * kernel crash; an accepted record must survive both, and one fsync per
  * accepted PUT is what that costs.
  *
- * Newest-wins is one IMMEDIATE transaction (the write lock taken at
- * BEGIN), so a second process on the same file cannot interleave. */
+ * Newest-wins and the caps are one IMMEDIATE transaction (the write lock
+ * taken at BEGIN), so a second process on the same file cannot
+ * interleave. */
 #include "config.h"
 
 #include <string.h>
@@ -27,7 +28,7 @@ typedef enum {
   STMT_ROLLBACK,
   STMT_SIGNER_GET,
   STMT_SIGNER_PUT,
-  STMT_RECORD_TIMESTAMP,
+  STMT_RECORD_HELD,
   STMT_RECORD_PUT,
   STMT_RECORD_GET,
   STMT_LIST_MESH,
@@ -49,7 +50,8 @@ static const gchar *const stmt_sql[STMT_COUNT] = {
                       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (signing_key) DO UPDATE SET "
                       "timestamp = excluded.timestamp, digest = excluded.digest, "
                       "expires = max(expires, excluded.expires)",
-  [STMT_RECORD_TIMESTAMP] = "SELECT timestamp, derived FROM records WHERE wg_key = ?1 AND expires > ?2",
+  [STMT_RECORD_HELD] = "SELECT timestamp, derived, mesh_key FROM records "
+                       "WHERE wg_key = ?1 AND expires > ?2",
   [STMT_RECORD_PUT] = "INSERT OR REPLACE INTO records "
                       "(wg_key, signing_key, mesh_key, derived, timestamp, expires, record) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -190,14 +192,67 @@ sqlite_get_signer (RdvStore *store, const guint8 signing_key[WGD_KEY_LEN], gbool
   return signer_get ((SqliteStore *) store, signing_key, found, timestamp, digest, error);
 }
 
+static gboolean
+sqlite_count (RdvStore *store, const guint8 *mesh_key, guint64 now, guint64 *out,
+              GError **error)
+{
+  SqliteStore *s = (SqliteStore *) store;
+  sqlite3_stmt *st = stmt_get (s, mesh_key ? STMT_COUNT_MESH : STMT_COUNT_ALL);
+
+  if (mesh_key != NULL)
+    {
+      bind_key (st, 1, mesh_key);
+      bind_u64 (st, 2, now);
+    }
+  else
+    bind_u64 (st, 1, now);
+  if (sqlite3_step (st) != SQLITE_ROW)
+    return db_error (s, error, "counting records");
+  *out = (guint64) sqlite3_column_int64 (st, 0);
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+/* Inside the transaction: whether r fits the caps. held says whether an
+ * unexpired record of its key is held, same_mesh whether in r's mesh
+ * (or, like r, in none). */
+static gboolean
+put_fits (SqliteStore *s, const RdvStoredRecord *r, const RdvStoreCaps *caps, gboolean held,
+          gboolean same_mesh, guint64 now, RdvPutResult *result, GError **error)
+{
+  guint64 n = 0;
+
+  if (held && same_mesh)
+    return TRUE;
+  if (r->has_mesh)
+    {
+      if (!sqlite_count (&s->parent, r->mesh_key, now, &n, error))
+        return FALSE;
+      if (n >= caps->max_per_mesh)
+        {
+          *result = RDV_PUT_MESH_FULL;
+          return TRUE;
+        }
+    }
+  if (!held)
+    {
+      if (!sqlite_count (&s->parent, NULL, now, &n, error))
+        return FALSE;
+      if (n >= caps->max_records)
+        *result = RDV_PUT_SERVER_FULL;
+    }
+  return TRUE;
+}
+
 /* Inside the transaction: whether r may replace what is held. */
 static gboolean
 put_decide (SqliteStore *s, const RdvStoredRecord *r, const guint8 digest[WGD_KEY_LEN],
-            guint64 now, RdvPutResult *result, GError **error)
+            const RdvStoreCaps *caps, guint64 now, RdvPutResult *result, GError **error)
 {
   guint8 held_digest[WGD_KEY_LEN];
+  guint8 held_mesh[WGD_KEY_LEN];
   guint64 held = 0;
-  gboolean found;
+  gboolean found, held_has_mesh = FALSE, same_mesh;
   sqlite3_stmt *st;
   int rc;
 
@@ -214,7 +269,7 @@ put_decide (SqliteStore *s, const RdvStoredRecord *r, const guint8 digest[WGD_KE
       *result = RDV_PUT_ALREADY_KNOWN;
       return TRUE;
     }
-  st = stmt_get (s, STMT_RECORD_TIMESTAMP);
+  st = stmt_get (s, STMT_RECORD_HELD);
   bind_key (st, 1, r->wg_key);
   bind_u64 (st, 2, now);
   rc = sqlite3_step (st);
@@ -225,8 +280,14 @@ put_decide (SqliteStore *s, const RdvStoredRecord *r, const guint8 digest[WGD_KE
     *result = RDV_PUT_STALE;
   else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return db_error (s, error, "reading a WireGuard key");
+  if (rc == SQLITE_ROW)
+    held_has_mesh = column_key (st, 2, held_mesh);
   sqlite3_reset (st);
-  return TRUE;
+  if (*result != RDV_PUT_STORED)
+    return TRUE;
+  same_mesh = held_has_mesh == r->has_mesh
+              && (!r->has_mesh || memcmp (held_mesh, r->mesh_key, WGD_KEY_LEN) == 0);
+  return put_fits (s, r, caps, rc == SQLITE_ROW, same_mesh, now, result, error);
 }
 
 static gboolean
@@ -262,8 +323,8 @@ put_write (SqliteStore *s, const RdvStoredRecord *r, const guint8 digest[WGD_KEY
 }
 
 static gboolean
-sqlite_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                     RdvPutResult *result, GError **error)
+sqlite_put_if_newer (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                     guint64 now, RdvPutResult *result, GError **error)
 {
   SqliteStore *s = (SqliteStore *) store;
   guint8 digest[WGD_KEY_LEN];
@@ -271,7 +332,7 @@ sqlite_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
   rdv_record_digest (r->record, digest);
   if (!exec_simple (s, STMT_BEGIN, error))
     return FALSE;
-  if (!put_decide (s, r, digest, now, result, error)
+  if (!put_decide (s, r, digest, caps, now, result, error)
       || (*result == RDV_PUT_STORED && !put_write (s, r, digest, error)))
     {
       exec_simple (s, STMT_ROLLBACK, NULL);
@@ -329,27 +390,6 @@ sqlite_list_mesh (RdvStore *store, const guint8 mesh_key[WGD_KEY_LEN], guint64 n
   if (rc != SQLITE_DONE)
     return db_error (s, error, "listing a mesh");
   *out = g_steal_pointer (&list);
-  return TRUE;
-}
-
-static gboolean
-sqlite_count (RdvStore *store, const guint8 *mesh_key, guint64 now, guint64 *out,
-              GError **error)
-{
-  SqliteStore *s = (SqliteStore *) store;
-  sqlite3_stmt *st = stmt_get (s, mesh_key ? STMT_COUNT_MESH : STMT_COUNT_ALL);
-
-  if (mesh_key != NULL)
-    {
-      bind_key (st, 1, mesh_key);
-      bind_u64 (st, 2, now);
-    }
-  else
-    bind_u64 (st, 1, now);
-  if (sqlite3_step (st) != SQLITE_ROW)
-    return db_error (s, error, "counting records");
-  *out = (guint64) sqlite3_column_int64 (st, 0);
-  sqlite3_reset (st);
   return TRUE;
 }
 

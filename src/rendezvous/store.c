@@ -31,10 +31,10 @@ rdv_record_digest (GBytes *record, guint8 digest[WGD_KEY_LEN])
 }
 
 gboolean
-rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, guint64 now,
-                        RdvPutResult *result, GError **error)
+rdv_store_put_if_newer (RdvStore *store, const RdvStoredRecord *r, const RdvStoreCaps *caps,
+                        guint64 now, RdvPutResult *result, GError **error)
 {
-  return store->klass->put_if_newer (store, r, now, result, error);
+  return store->klass->put_if_newer (store, r, caps, now, result, error);
 }
 
 gboolean
@@ -83,6 +83,30 @@ rdv_store_take_token (RdvStore *store, const gchar *source, gdouble rate, gdoubl
 {
   g_return_val_if_fail (rdv_store_is_shared (store), FALSE);
   return store->klass->take_token (store, source, rate, burst, taken, retry_after, error);
+}
+
+gboolean
+rdv_store_claim_watch (RdvStore *store, const gchar *source, guint max, guint max_per_source,
+                       guint lease, gboolean *claimed, guint64 *slot, GError **error)
+{
+  g_return_val_if_fail (rdv_store_is_shared (store), FALSE);
+  return store->klass->claim_watch (store, source, max, max_per_source, lease, claimed, slot,
+                                    error);
+}
+
+gboolean
+rdv_store_refresh_watches (RdvStore *store, guint lease, GError **error)
+{
+  g_return_val_if_fail (rdv_store_is_shared (store), FALSE);
+  return store->klass->refresh_watches (store, lease, error);
+}
+
+void
+rdv_store_release_watch (RdvStore *store, guint64 slot)
+{
+  g_return_if_fail (rdv_store_is_shared (store));
+  if (slot != 0)
+    store->klass->release_watch (store, slot);
 }
 
 void

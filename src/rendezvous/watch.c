@@ -29,6 +29,7 @@ typedef struct {
   GSocket *socket;
   guint8 mesh_key[WGD_KEY_LEN];
   gchar *source;
+  guint64 slot;                 /* in the shared store; 0: none */
   gint64 last_heard_us;
   gboolean dropped;
 } Watcher;
@@ -36,6 +37,7 @@ typedef struct {
 struct _RdvWatchers {
   RdvWatchLimits limits;
   RdvMetrics *metrics;
+  RdvStore *slots;              /* NULL: the caps are this server's own */
   GHashTable *watchers;         /* conn → Watcher */
   GHashTable *per_source;       /* source → count */
   GHashTable *per_mesh;         /* GBytes of the mesh key → count */
@@ -126,6 +128,8 @@ on_closed (SoupWebsocketConnection *conn, gpointer user_data)
   RdvWatchers *w = watcher->owner;
 
   source_release (w, watcher->source);
+  if (w->slots != NULL)
+    rdv_store_release_watch (w->slots, watcher->slot);
   mesh_count (w, watcher->mesh_key, -1);
   g_hash_table_remove (w->watchers, conn);
   watchers_update_gauge (w);
@@ -164,12 +168,13 @@ on_idle_check (gpointer user_data)
 }
 
 RdvWatchers *
-rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics)
+rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics, RdvStore *slots)
 {
   RdvWatchers *w = g_new0 (RdvWatchers, 1);
 
   w->limits = *limits;
   w->metrics = metrics;
+  w->slots = slots;
   w->watchers = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) watcher_free);
   w->per_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   w->per_mesh = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
@@ -206,12 +211,14 @@ rdv_watchers_has_room (const RdvWatchers *w, const gchar *source)
 
 void
 rdv_watchers_add (RdvWatchers *w, SoupWebsocketConnection *conn, GSocket *socket,
-                  const guint8 mesh_key[WGD_KEY_LEN], const gchar *source)
+                  const guint8 mesh_key[WGD_KEY_LEN], const gchar *source, guint64 slot)
 {
   Watcher *watcher;
 
   if (!rdv_watchers_has_room (w, source))
     {
+      if (w->slots != NULL)
+        rdv_store_release_watch (w->slots, slot);
       soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR,
                                        "too many watches");
       return;
@@ -222,6 +229,7 @@ rdv_watchers_add (RdvWatchers *w, SoupWebsocketConnection *conn, GSocket *socket
   watcher->socket = socket ? g_object_ref (socket) : NULL;
   memcpy (watcher->mesh_key, mesh_key, WGD_KEY_LEN);
   watcher->source = g_strdup (source);
+  watcher->slot = slot;
   watcher->last_heard_us = g_get_monotonic_time ();
   if (socket != NULL)
     g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SEND_BUFFER_BYTES, NULL);

@@ -18,7 +18,11 @@ typedef struct {
   guint timeout;                /* seconds without a frame from the client */
 } RdvWatchLimits;
 
-RdvWatchers *rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics);
+/* slots: the shared store whose watch slots the watches hold
+ * (store.h's claim_watch), each given back when its watch closes; NULL
+ * on a store of this server's own. */
+RdvWatchers *rdv_watchers_new (const RdvWatchLimits *limits, RdvMetrics *metrics,
+                               RdvStore *slots);
 /* Closes every watch. */
 void rdv_watchers_free (RdvWatchers *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RdvWatchers, rdv_watchers_free)
@@ -29,12 +33,14 @@ typedef void (*RdvWatchedFunc) (const guint8 mesh_key[WGD_KEY_LEN], gboolean wat
                                 gpointer user_data);
 void rdv_watchers_set_watched_func (RdvWatchers *w, RdvWatchedFunc func, gpointer user_data);
 
-/* Whether a watch from source (a rate-limit bucket) fits now. */
+/* Whether a watch from source (a rate-limit bucket) fits this
+ * server's own count now. */
 gboolean rdv_watchers_has_room (const RdvWatchers *w, const gchar *source);
-/* Takes a connection whose upgrade completed; closes it at once (1011,
- * server error) when the caps filled meanwhile. */
+/* Takes a connection whose upgrade completed, and the watch slot it
+ * holds (0: none); closes it at once (1011, server error) when the caps
+ * filled meanwhile. */
 void rdv_watchers_add (RdvWatchers *w, SoupWebsocketConnection *conn, GSocket *socket,
-                       const guint8 mesh_key[WGD_KEY_LEN], const gchar *source);
+                       const guint8 mesh_key[WGD_KEY_LEN], const gchar *source, guint64 slot);
 /* Pushes a record just stored to its mesh's watchers; arrival_us is
  * when its PUT arrived (g_get_monotonic_time). */
 void rdv_watchers_push (RdvWatchers *w, const RdvStoredRecord *r, gint64 arrival_us);

@@ -88,6 +88,7 @@ files=(
   "$dir_docdir/record-format.md:644"
   "$dir_docdir/dbus-api.md:644"
   "$dir_docdir/rendezvous.md:644"
+  "$dir_docdir/dynamic-dns.md:644"
   "$dir_docdir/examples/wgdiscoverd.conf:644"
 )
 for entry in "${files[@]}"; do

@@ -12,8 +12,13 @@
 # within 20 s, and they subscribe again by themselves once it answers,
 # their watchers getting what was PUT meanwhile; requests from one source spread over the
 # three servers are limited at the fleet's rate, not three times it, and
-# by each server's own bucket while Redis is away.
-# Every server exits 0 on SIGTERM. Prints TAP; skipped without
+# by each server's own bucket while Redis is away; PUTs of new keys
+# racing on the three servers at MaxRecordsPerMesh= store exactly the
+# cap; MaxWebSocketsPerSource= and MaxWebSockets= hold for the fleet: a
+# watch past them on a third server is refused, a closed watch frees
+# its slot at once and a killed server's after its lease; while Redis is
+# away each server counts its own watches, which it claims in Redis once
+# it is back. Every server exits 0 on SIGTERM. Prints TAP; skipped without
 # redis-server. Needs $WGDISCOVER_RENDEZVOUS, $WGDISCOVERCTL,
 # $WGD_RDV_CLIENT, curl, basenc.
 #
@@ -34,7 +39,7 @@ relay=$(cd "${srcdir:-.}" && pwd)/tests/rendezvous/unix-relay.py
 source "${srcdir:-.}/tests/rendezvous/server-lib.sh"
 require_redis
 
-echo "1..25"
+echo "1..42"
 redis_start || { echo "Bail out! redis-server did not start"; exit 99; }
 ports=(18520 18521 18522)
 spids=()
@@ -47,12 +52,16 @@ pids+=("$relay_pid")
 for _ in $(seq 100); do [ -S "$tmp/relay.sock" ] && break; sleep 0.05; done
 socks=("$redis_sock" "$tmp/relay.sock" "$redis_sock")
 
-# serve I RATE BURST: server I on ports[I] with the shared Redis and the
-# mesh; its output in log.I; waits until it answers.
+# serve I RATE BURST [LINES]: server I on ports[I] with the shared Redis
+# (server 2 through the relay), LINES more in [Server], and the mesh; its
+# output in log.I; waits until it answers.
 serve () {
-  local i=$1 p=${ports[$1]}
-  printf '[Server]\nListen=127.0.0.1:%s\nRequestsPerSecond=%s\nRequestBurst=%s\nStore=unix:%s\n[Mesh office]\nCA=%s\n' \
-    "$p" "$2" "$3" "${socks[i]}" "$ca" >"conf.$i"
+  local i=$1 p=${ports[$1]} line
+  printf '[Server]\nListen=127.0.0.1:%s\nRequestsPerSecond=%s\nRequestBurst=%s\nStore=unix:%s\n' \
+    "$p" "$2" "$3" "${socks[i]}" >"conf.$i"
+  shift 3
+  for line in "$@"; do printf '%s\n' "$line" >>"conf.$i"; done
+  printf '[Mesh office]\nCA=%s\n' "$ca" >>"conf.$i"
   "$server" --config "conf.$i" --state-dir "$tmp/state.$i" >>"log.$i" 2>&1 &
   spids[i]=$!
   pids+=("${spids[i]}")
@@ -79,12 +88,13 @@ url () {
 }
 
 # watch I FILE [ARGS]: carol watches the mesh on server I, its output in
-# FILE; waits until the watch is open.
+# FILE, the client's pid in wpid; waits until the watch is open.
 watch () {
   local i=$1 out=$2
   shift 2
   "$client" --url "$(url "$i")" --identity carol --cert carol.ca.cert watch "$@" >"$out" &
-  pids+=($!)
+  wpid=$!
+  pids+=("$wpid")
   for _ in $(seq 100); do grep -q '^open' "$out" && return 0; sleep 0.05; done
   return 1
 }
@@ -291,6 +301,130 @@ check "Redis away: server 1 falls back to its own bucket: 6 of 12 get 503 (and o
   '[ "$passed" -ge 6 ] && [ "$passed" -le $((6 + took)) ] &&
    [ "$(grep -c "^429$" codes)" = $((12 - passed)) ]'
 stop_all
+
+# --- caps across servers --------------------------------------------------------
+redis_start || echo "# redis-server did not start again"
+rcli flushall >/dev/null
+
+# PUTs of 12 new keys of the mesh at once, round-robin over the three
+# servers, at MaxRecordsPerMesh=5: exactly 5 are stored. (Checked before
+# the put script, the cap let 6 through in some of the rounds.)
+for i in 0 1 2; do serve $i 10000 10000 MaxRecordsPerMesh=5; done
+mesh_set=wgdiscover:rdv:m:$(printf '%s' "$ca" | base64 -d | od -An -tx1 -v | tr -d ' \n')
+for k in $(seq 12); do
+  "$ctl" genkey >"n$k"
+  "$ctl" ca sign --ca ca.key --name "n$k" --signkey "$("$ctl" signkey <"n$k")" \
+    --wgkey "$("$ctl" wgpubkey <"n$k")" --address "10.0.1.$k" >"n$k.ca.cert"
+  "$ctl" announce --identity "n$k" --endpoint "192.0.2.3:$((52000 + k))" --cert "n$k.ca.cert" \
+    >"n$k.rec"
+  binary "n$k.rec"
+done
+# One curl, its 12 transfers started at once (--parallel-immediate), so
+# that the three servers check the cap at the same moments; ten
+# rounds, each on an empty Redis.
+race=()
+for k in $(seq 12); do
+  [ "$k" = 1 ] || race+=(--next)
+  race+=(-s -m 20 -X PUT --data-binary @"n$k.rec.bin" -o "cap.$k.body" -w '%{http_code}\n'
+         "$(url $((k % 3)))/v1/announcements")
+done
+wrong_answers=0 wrong_held=0 rounds=
+for _ in $(seq 10); do
+  rcli flushall >/dev/null
+  rm -f cap.*.body
+  curl -s -Z --parallel-immediate --parallel-max 12 "${race[@]}" >codes 2>/dev/null
+  stored=$(grep -cx 200 codes)
+  full=$(cat cap.*.body | grep -c '"mesh-full"')
+  held=$(rcli zcard "$mesh_set")
+  rounds="$rounds $stored/$full/$held"
+  [ "$stored" = 5 ] && [ "$full" = 7 ] || wrong_answers=$((wrong_answers + 1))
+  [ "$held" = 5 ] || wrong_held=$((wrong_held + 1))
+done
+echo "# 12 racing PUTs at MaxRecordsPerMesh=5, answered 200/507 mesh-full/held, per round:$rounds"
+check "10 rounds of 12 PUTs of new keys racing on three servers at MaxRecordsPerMesh=5: 5 stored, 7 mesh-full" \
+  '[ "$wrong_answers" = 0 ]'
+check "and after each round the mesh holds exactly 5 (ZCARD)" '[ "$wrong_held" = 0 ]'
+stop_all
+
+# open I FILE: a watch on server I, tried again for up to about 15 s
+# while a slot is not yet free; the client's pid in wpid.
+open () {
+  local i=$1 out=$2
+  for _ in $(seq 40); do
+    "$client" --url "$(url "$i")" --identity carol --cert carol.ca.cert watch --timeout 120 >"$out" &
+    wpid=$!
+    pids+=("$wpid")
+    for _ in $(seq 100); do
+      grep -q '^open' "$out" && return 0
+      grep -q '^status' "$out" && break
+      sleep 0.05
+    done
+    kill "$wpid" 2>/dev/null
+    sleep 0.25
+  done
+  return 1
+}
+
+# refused I: a watch on server I is refused with 503.
+refused () {
+  "$client" --url "$(url "$1")" --identity carol --cert carol.ca.cert watch --timeout 10 >refused.out
+  grep -q '^status 503' refused.out
+}
+
+# fleet_cap KEY: with KEY=2 (and a lease of 6 s: WebSocketKeepalive=2)
+# on three servers, watches are counted for the fleet.
+fleet_cap () {
+  local key=$1 slots
+  [ "$key" = MaxWebSocketsPerSource ] && slots=wgdiscover:rdv:ws:127.0.0.1 || slots=wgdiscover:rdv:ws:all
+  rcli flushall >/dev/null
+  for i in 0 1 2; do
+    serve $i 10000 10000 "$key=2" WebSocketKeepalive=2 WebSocketTimeout=5
+  done
+  watch 0 "$key.1.out" --timeout 120
+  first=$wpid
+  watch 1 "$key.2.out" --timeout 120
+  check "$key=2: watches on servers 1 and 2 hold two slots in Redis ($slots)" \
+    '[ "$(rcli zcard "$slots")" = 2 ]'
+  check "$key=2: a third watch, on server 3, is refused 503 too-many-websockets" \
+    'refused 2'
+  kill "$first"
+  check "$key=2: the watch on server 1 closed, a new one on server 3 is accepted" \
+    'open 2 "$key.3.out"'
+  # Server 2 holds one slot; killed, it cannot give it back.
+  kill -KILL "${spids[1]}"
+  wait "${spids[1]}" 2>/dev/null
+  killed_at=$(date +%s)
+  check "$key=2: server 2 killed (SIGKILL): its slot is still taken, a watch is refused" \
+    'refused 2'
+  check "$key=2: after its lease (6 s) the killed server's slot is free: a watch is accepted" \
+    'open 2 "$key.4.out" && [ $(($(date +%s) - killed_at)) -ge 3 ]'
+  serve 1 10000 10000 "$key=2" WebSocketKeepalive=2 WebSocketTimeout=5
+}
+fleet_cap MaxWebSocketsPerSource
+stop_all
+fleet_cap MaxWebSockets
+
+# Redis away: each server counts its own watches (two a server here),
+# and claims them in Redis once it is back.
+stop_all
+rcli flushall >/dev/null
+for i in 0 1 2; do serve $i 10000 10000 MaxWebSocketsPerSource=2 WebSocketKeepalive=1 WebSocketTimeout=3; done
+redis_stop
+ok=1
+watch 0 away.1.out --timeout 120 || ok=0
+watch 0 away.2.out --timeout 120 || ok=0
+watch 1 away.3.out --timeout 120 || ok=0
+check "Redis away: each server admits watches on its own count (2 on server 1, 1 on server 2)" \
+  '[ $ok = 1 ]'
+check "Redis away: a third on server 1 is refused by its own count" 'refused 0'
+redis_start || echo "# redis-server did not start again"
+check "Redis back: the servers claim their open watches in Redis (3 slots within 10 s)" \
+  'for _ in $(seq 100); do [ "$(rcli zcard wgdiscover:rdv:ws:127.0.0.1)" = 3 ] && break; sleep 0.1; done
+   [ "$(rcli zcard wgdiscover:rdv:ws:127.0.0.1)" = 3 ]'
+check "Redis back: the fleet's count holds again, a watch on server 3 is refused" 'refused 2'
+stop_all
+check "the servers gave their slots back when they stopped" \
+  '[ "$(rcli exists wgdiscover:rdv:ws:all)" = 0 ] || [ "$(rcli zcard wgdiscover:rdv:ws:all)" = 0 ]'
 check "every server exits 0 on SIGTERM" '[ $unclean = 0 ]'
 kill "$relay_pid"
 wait "$relay_pid" 2>/dev/null || true

@@ -2,10 +2,11 @@
  * SQLite file, and a redis-server this test starts on a socket of its
  * own, skipped without one): newest-wins by WireGuard key and by
  * signing key, a derived record not displaced by another binding,
- * expiry, counts per mesh, a key moving to another mesh, purge, and
+ * expiry, counts per mesh, a key moving to another mesh, purge, the
+ * caps on records in all and per mesh at their boundary, and
  * everything still there after a close and reopen; then what only
  * SQLite has (its schema version) and what only Redis has (its script
- * cache emptied).
+ * cache emptied, the fleet's watch slots).
  *
  * The time is the real one: Redis expires its keys by its own clock. */
 #include "config.h"
@@ -133,16 +134,25 @@ record (guint8 w, guint8 s, guint64 timestamp, guint32 lifetime, guint8 mesh, gb
   return r;
 }
 
+/* Caps no test but test_caps reaches. */
+static const RdvStoreCaps roomy = { 1000, 1000 };
+
 static RdvPutResult
-put (Fixture *f, RdvStoredRecord *r)
+put_capped (Fixture *f, RdvStoredRecord *r, const RdvStoreCaps *caps, guint64 now)
 {
   g_autoptr (RdvStoredRecord) owned = r;
   g_autoptr (GError) error = NULL;
   RdvPutResult result;
 
-  g_assert_true (rdv_store_put_if_newer (f->store, owned, NOW, &result, &error));
+  g_assert_true (rdv_store_put_if_newer (f->store, owned, caps, now, &result, &error));
   g_assert_no_error (error);
   return result;
+}
+
+static RdvPutResult
+put (Fixture *f, RdvStoredRecord *r)
+{
+  return put_capped (f, r, &roomy, NOW);
 }
 
 /* The tag of the record held for wg key w, or NULL. */
@@ -331,6 +341,71 @@ test_mesh_move (Fixture *f, gconstpointer data)
   g_assert_cmpuint (six->len, ==, 1);
 }
 
+static guint64
+count (Fixture *f, guint8 mesh, guint64 now)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 key[WGD_KEY_LEN];
+  guint64 n = 0;
+
+  memset (key, mesh, WGD_KEY_LEN);
+  g_assert_true (rdv_store_count (f->store, mesh ? key : NULL, now, &n, &error));
+  g_assert_no_error (error);
+  return n;
+}
+
+/* At most 3 records in all and 2 per mesh, decided in the put. */
+static void
+test_caps (Fixture *f, gconstpointer data)
+{
+  const RdvStoreCaps caps = { 3, 2 };
+  g_autofree gchar *refused = NULL;
+
+  if (skipped (f))
+    return;
+  /* Mesh 5 holds two: a third key is refused, a newer record of one of
+   * the two is not. */
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (3, 3, NOW, 600, 5, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_MESH_FULL);
+  refused = held (f, 3, NOW);
+  g_assert_null (refused);
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW + 1, 600, 5, FALSE, "b"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpuint (count (f, 5, NOW), ==, 2);
+  /* Three in all: a new key is refused in another mesh or in none. */
+  g_assert_cmpint (put_capped (f, record (3, 3, NOW, 600, 6, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW, 600, 0, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_SERVER_FULL);
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW, 600, 7, FALSE, "a"), &caps, NOW), ==,
+                   RDV_PUT_SERVER_FULL);
+  g_assert_cmpuint (count (f, 0, NOW), ==, 3);
+  /* A key moving to another mesh takes room there only, not in all. */
+  g_assert_cmpint (put_capped (f, record (1, 1, NOW + 2, 600, 6, FALSE, "c"), &caps, NOW), ==,
+                   RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW + 1, 600, 6, FALSE, "d"), &caps, NOW), ==,
+                   RDV_PUT_MESH_FULL);
+  g_assert_cmpuint (count (f, 6, NOW), ==, 2);
+  g_assert_cmpuint (count (f, 5, NOW), ==, 1);
+  /* A replay at a cap is refused as one. */
+  g_assert_cmpint (put_capped (f, record (2, 2, NOW - 1, 600, 6, FALSE, "e"), &caps, NOW), ==,
+                   RDV_PUT_STALE);
+  /* Expired records take no room: at NOW + 601 only key 1's (until
+   * NOW + 602) is left. */
+  g_assert_cmpint (put_capped (f, record (4, 4, NOW + 1, 1200, 6, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (5, 5, NOW + 1, 1200, 6, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_MESH_FULL);
+  g_assert_cmpint (put_capped (f, record (5, 5, NOW + 1, 1200, 0, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_STORED);
+  g_assert_cmpint (put_capped (f, record (6, 6, NOW + 1, 1200, 0, FALSE, "f"), &caps, NOW + 601),
+                   ==, RDV_PUT_SERVER_FULL);
+}
+
 /* Redis without the scripts (restarted, or flushed): EVALSHA's NOSCRIPT
  * is answered by EVAL, and the next call finds them again. */
 static void
@@ -351,6 +426,76 @@ test_scripts_flushed (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 1);
   g_assert_cmpint (put (f, record (1, 1, NOW + 1, 600, 5, FALSE, "b")), ==, RDV_PUT_STORED);
+}
+
+static gboolean
+claim (RdvStore *store, const gchar *source, guint64 *slot)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean claimed = FALSE;
+
+  g_assert_true (rdv_store_claim_watch (store, source, 3, 2, 60, &claimed, slot, &error));
+  g_assert_no_error (error);
+  g_assert_true (claimed == (*slot != 0));
+  return claimed;
+}
+
+/* Two stores (two servers) on one Redis share 3 slots in all and 2 per
+ * source; a slot given back, or every slot of a store closed, is free
+ * again at once. */
+static void
+test_watch_slots (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RdvStore) other = NULL;
+  guint64 a1, a2, a3, b1, b2;
+
+  if (skipped (f))
+    return;
+  other = store_open (f, &error);
+  g_assert_no_error (error);
+  g_assert_true (claim (f->store, "192.0.2.1", &a1));
+  g_assert_true (claim (other, "192.0.2.1", &a2));
+  g_assert_false (claim (f->store, "192.0.2.1", &a3));
+  g_assert_false (claim (other, "192.0.2.1", &a3));
+  g_assert_true (claim (other, "192.0.2.2", &b1));
+  /* 3 in all now. */
+  g_assert_false (claim (f->store, "192.0.2.3", &b2));
+  g_assert_true (rdv_store_refresh_watches (f->store, 60, &error));
+  g_assert_true (rdv_store_refresh_watches (other, 60, &error));
+  g_assert_no_error (error);
+  g_assert_false (claim (f->store, "192.0.2.3", &b2));
+  rdv_store_release_watch (f->store, a1);
+  g_assert_true (claim (f->store, "192.0.2.1", &a3));
+  g_assert_false (claim (other, "192.0.2.2", &b2));
+  g_clear_pointer (&other, rdv_store_close);
+  g_assert_true (claim (f->store, "192.0.2.2", &b2));
+  g_assert_true (claim (f->store, "192.0.2.1", &a1));
+}
+
+/* A lease ends by itself: a store that never renews (a server killed)
+ * holds its slot for the lease only. */
+static void
+test_watch_lease (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean claimed = FALSE;
+  guint64 slot = 0;
+
+  if (skipped (f))
+    return;
+  g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot, &error));
+  g_assert_true (claimed);
+  g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot, &error));
+  g_assert_false (claimed);
+  for (guint i = 0; i < 100 && !claimed; i++)
+    {
+      g_usleep (50000);
+      g_assert_true (rdv_store_claim_watch (f->store, "192.0.2.1", 10, 1, 1, &claimed, &slot,
+                                            &error));
+    }
+  g_assert_no_error (error);
+  g_assert_true (claimed);
 }
 
 static void
@@ -510,6 +655,7 @@ main (int argc, char **argv)
     { "expiry-and-purge", test_expiry_and_purge },
     { "mesh-count-and-list", test_mesh_count_and_list },
     { "mesh-move", test_mesh_move },
+    { "caps", test_caps },
     { "reopen", test_reopen },
   };
   const RdvStoreKind kinds[] = { RDV_STORE_KIND_SQLITE, RDV_STORE_KIND_REDIS_UNIX };
@@ -534,6 +680,10 @@ main (int argc, char **argv)
   g_test_add ("/store/redis/scripts-flushed", Fixture,
               GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX), fixture_set_up, test_scripts_flushed,
               fixture_tear_down);
+  g_test_add ("/store/redis/watch-slots", Fixture, GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX),
+              fixture_set_up, test_watch_slots, fixture_tear_down);
+  g_test_add ("/store/redis/watch-lease", Fixture, GUINT_TO_POINTER (RDV_STORE_KIND_REDIS_UNIX),
+              fixture_set_up, test_watch_lease, fixture_tear_down);
   status = g_test_run ();
   redis_stop ();
   return status;
