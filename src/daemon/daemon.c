@@ -643,7 +643,10 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
       if (d->dyndns != NULL)
-        wgd_dyndns_note_device_peer (d->dyndns, current);
+        {
+          wgd_dyndns_note_device_peer (d->dyndns, current);
+          daemon_wake_before (d, wgd_dyndns_next_look (d->dyndns, current, now));
+        }
       daemon_adopt_roamed (d, iface, entry, key, current, now);
       wgd_peer_entry_settle_roamed (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                     current, now);

@@ -27,6 +27,7 @@ typedef struct {
   gboolean failing;             /* the current run of failures was logged */
   gboolean tx_known;
   guint64 tx_bytes;             /* the device's count at its last read */
+  gboolean sending;             /* it grew at that read */
 } Entry;
 
 struct _WgdDyndns {
@@ -411,6 +412,7 @@ wgd_dyndns_note_device_peer (WgdDyndns *dyndns, const WgdPeer *peer)
   stale = peer->last_handshake_sec == 0
           || now - peer->last_handshake_sec >= WGD_HANDSHAKE_FRESH_SECONDS;
   sent = e->tx_known && peer->tx_bytes > e->tx_bytes;
+  e->sending = sent;
   e->tx_known = TRUE;
   e->tx_bytes = peer->tx_bytes;
   if (stale && sent && wgd_resolve_schedule_stale (&e->schedule, now))
@@ -422,6 +424,19 @@ wgd_dyndns_note_device_peer (WgdDyndns *dyndns, const WgdPeer *peer)
                     entry_name (e), key, e->peer->endpoint->host);
       dyndns_run (dyndns);
     }
+}
+
+gint64
+wgd_dyndns_next_look (WgdDyndns *dyndns, const WgdPeer *peer, gint64 now)
+{
+  Entry *e = g_hash_table_lookup (dyndns->entries, peer->public_key);
+
+  if (e == NULL || e->peer->endpoint->literal)
+    return G_MAXINT64;
+  if (peer->last_handshake_sec != 0
+      && now - peer->last_handshake_sec < WGD_HANDSHAKE_FRESH_SECONDS)
+    return peer->last_handshake_sec + WGD_HANDSHAKE_FRESH_SECONDS;
+  return e->sending ? now + WGD_RESOLVE_TTL_MIN_S : G_MAXINT64;
 }
 
 gchar *

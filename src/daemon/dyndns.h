@@ -11,6 +11,7 @@
 
 #include "endpoint-host.h"
 #include "keys.h"
+#include "resolve-policy.h"
 #include "resolver.h"
 #include "wg-device.h"
 
@@ -52,6 +53,13 @@ void wgd_dyndns_network_changed (WgdDyndns *dyndns);
  * (or none) while traffic was sent since the last read resolves its
  * name early (at most once per WGD_RESOLVE_TTL_MIN_S). */
 void wgd_dyndns_note_device_peer (WgdDyndns *dyndns, const WgdPeer *peer);
+/* When the device should be read again for a configured peer (clock
+ * seconds; G_MAXINT64: nothing due), so that a handshake going stale is
+ * seen: when a fresh one goes stale, and, while it is stale and traffic
+ * is sent, every WGD_RESOLVE_TTL_MIN_S. A tunnel already idle when it
+ * went stale costs no wake-up: it is looked at again at the next event
+ * or lookup. */
+gint64 wgd_dyndns_next_look (WgdDyndns *dyndns, const WgdPeer *peer, gint64 now);
 /* "home.example.org:51820 (198.51.100.7, 2001:db8::7; TTL 60 s)" for a
  * configured peer, NULL for others. */
 gchar *wgd_dyndns_describe (WgdDyndns *dyndns, const guint8 wg_key[WGD_KEY_LEN]);
