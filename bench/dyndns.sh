@@ -64,9 +64,8 @@ for run in $(seq "$runs"); do
   kill -HUP "$dns_pid"
   t0=$(date +%s.%N)
   if until_endpoint "$to" $((ttl + 60)); then
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
-    printf '  run %d: %s -> %s in %.1f s (%.2f x TTL)\n' "$run" "$from" "$to" "$t" \
-      "$(echo "$t / $ttl" | bc -l)"
+    awk -v run="$run" -v from="$from" -v to="$to" -v t0="$t0" -v t1="$(date +%s.%N)" -v ttl="$ttl" \
+      'BEGIN { printf "  run %d: %s -> %s in %.1f s (%.2f x TTL)\n", run, from, to, t1 - t0, (t1 - t0) / ttl }'
   else
     echo "  run $run: $from -> $to not followed within $((ttl + 60)) s"
   fi
@@ -76,6 +75,7 @@ done
 before=$(grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log")
 sleep "$stable"
 count=$(( $(grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log") - before ))
-per_hour=$(echo "$count * 3600 / $stable" | bc)
+per_hour=$((count * 3600 / stable))
 echo "queries for an unchanged name: $count A queries in $stable s = $per_hour an hour"
-echo "  against one per TTL: $((3600 / ttl)) an hour (ratio $(echo "scale=2; $per_hour * $ttl / 3600" | bc)); one a minute would be 60"
+awk -v q="$per_hour" -v ttl="$ttl" 'BEGIN {
+  printf "  against one per TTL: %d an hour (ratio %.2f); one a minute would be 60\n", 3600 / ttl, q * ttl / 3600 }'
