@@ -311,11 +311,18 @@ entry_take_literal (Entry *e)
   g_autoptr (GSocketAddress) sa = NULL;
   WgdSockaddr a;
 
-  /* A scope (fe80::1%eth0) is not for GInetAddress: a literal the parser
-   * took is given to the resolver's rules instead, which the daemon
-   * does not have for it; such an endpoint is left to WireGuard. */
+  /* An address with a scope (fe80::1%eth0) names an interface of this
+   * machine; GInetAddress takes none, and a link-local peer is found on
+   * its link by mDNS anyway. */
   if (inet == NULL)
-    return;
+    {
+      g_autofree gchar *key = entry_key (e);
+
+      dyndns_log (key, "configured", G_LOG_LEVEL_WARNING,
+                  _("peer %s (%s): %s: an address with a scope is not used (%s)"),
+                  entry_name (e), key, e->peer->endpoint->host, e->peer->origin);
+      return;
+    }
   sa = g_inet_socket_address_new (inet, e->peer->endpoint->port);
   memset (&a, 0, sizeof a);
   if (!g_socket_address_to_native (sa, &a, sizeof a, NULL))
