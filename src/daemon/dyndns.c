@@ -6,6 +6,7 @@
 
 #include "dyndns.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <sodium.h>
@@ -204,7 +205,7 @@ on_resolved (WgdResolver *resolver, GArray *answer, const GError *error, gpointe
       /* Once per run of failures: a dead name must not fill the journal. */
       if (!e->failing)
         dyndns_log (key, "resolve-failed", G_LOG_LEVEL_WARNING,
-                      _("peer %s (%s): %s; keeping %s, trying again in %" G_GINT64_FORMAT " s"),
+                      _("peer %s (%s): %s; keeping %s, trying again in %" PRId64 " s"),
                       entry_name (e), key, error->message, kept, due - now);
       e->failing = TRUE;
     }
