@@ -274,6 +274,14 @@ peer_pin_free (WgdPeerPin *p)
   g_free (p);
 }
 
+static void
+peer_endpoint_free (WgdPeerEndpoint *p)
+{
+  g_free (p->name);
+  wgd_host_endpoint_free (p->endpoint);
+  g_free (p);
+}
+
 WgdConfig *
 wgd_config_new (void)
 {
@@ -283,6 +291,7 @@ wgd_config_new (void)
   config->interfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) interface_config_free);
   config->meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) mesh_config_free);
   config->pins = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_pin_free);
+  config->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_endpoint_free);
   return config;
 }
 
@@ -296,6 +305,7 @@ wgd_config_free (WgdConfig *config)
   g_ptr_array_unref (config->interfaces);
   g_ptr_array_unref (config->meshes);
   g_ptr_array_unref (config->pins);
+  g_ptr_array_unref (config->endpoints);
   g_free (config);
 }
 
@@ -528,16 +538,48 @@ static gboolean
 parse_peer (const Merge *m, const gchar *group, const gchar *name, WgdConfig *config,
             GError **error)
 {
-  static const gchar *const keys[] = { "WireGuardKey", "SigningKey", NULL };
-  WgdPeerPin *p;
+  static const gchar *const keys[] = { "WireGuardKey", "SigningKey", "Endpoint", NULL };
+  g_autofree gchar *signing = get_string (m, group, "SigningKey");
+  g_autofree gchar *endpoint = get_string (m, group, "Endpoint");
+  guint8 wg_key[WGD_KEY_LEN];
 
-  if (!check_keys (m, group, keys, error))
+  if (!check_keys (m, group, keys, error) || !get_key (m, group, "WireGuardKey", wg_key, error))
     return FALSE;
-  p = g_new0 (WgdPeerPin, 1);
-  g_ptr_array_add (config->pins, p);
-  p->name = g_strdup (name);
-  return get_key (m, group, "WireGuardKey", p->wg_key, error)
-         && get_key (m, group, "SigningKey", p->signing_key, error);
+  if (signing == NULL && endpoint == NULL)
+    return config_error (m, error, group, NULL,
+                         _("needs SigningKey= (a pin), Endpoint= (where the peer is), or both"));
+  if (signing != NULL)
+    {
+      WgdPeerPin *p = g_new0 (WgdPeerPin, 1);
+
+      g_ptr_array_add (config->pins, p);
+      p->name = g_strdup (name);
+      memcpy (p->wg_key, wg_key, WGD_KEY_LEN);
+      if (!get_key (m, group, "SigningKey", p->signing_key, error))
+        return FALSE;
+    }
+  if (endpoint != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+      WgdPeerEndpoint *p = g_new0 (WgdPeerEndpoint, 1);
+
+      g_ptr_array_add (config->endpoints, p);
+      p->name = g_strdup (name);
+      memcpy (p->wg_key, wg_key, WGD_KEY_LEN);
+      p->endpoint = wgd_host_endpoint_parse (endpoint, &local);
+      if (p->endpoint == NULL)
+        return config_error (m, error, group, "Endpoint", "%s", local->message);
+      for (guint i = 0; i + 1 < config->endpoints->len; i++)
+        {
+          const WgdPeerEndpoint *other = g_ptr_array_index (config->endpoints, i);
+
+          if (memcmp (other->wg_key, wg_key, WGD_KEY_LEN) == 0)
+            return config_error (m, error, group, "WireGuardKey",
+                                 _("the peer has an Endpoint= in [Peer %s] already"),
+                                 other->name);
+        }
+    }
+  return TRUE;
 }
 
 static WgdConfig *

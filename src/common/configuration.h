@@ -9,6 +9,7 @@
 #include <net/if.h>
 
 #include "certificate.h"
+#include "endpoint-host.h"
 #include "revocation.h"
 #include "trust.h"
 
@@ -52,6 +53,16 @@ typedef struct {
   guint8 signing_key[WGD_KEY_LEN];
 } WgdPeerPin;
 
+/* [Peer NAME] Endpoint=: where the peer is, as its administrator
+ * wrote it (a host name is resolved again at its TTL); it wins over
+ * the same peer's endpoint in the file of wg-quick, networkd or
+ * NetworkManager (ifconf.h). */
+typedef struct {
+  gchar *name;
+  guint8 wg_key[WGD_KEY_LEN];
+  WgdHostEndpoint *endpoint;
+} WgdPeerEndpoint;
+
 /* At most this many servers in RendezvousURL=. */
 #define WGD_CONFIG_RENDEZVOUS_URLS_MAX 16
 
@@ -65,6 +76,7 @@ typedef struct {
   GPtrArray *interfaces;        /* WgdInterfaceConfig */
   GPtrArray *meshes;            /* WgdMeshConfig */
   GPtrArray *pins;              /* WgdPeerPin */
+  GPtrArray *endpoints;         /* WgdPeerEndpoint */
 } WgdConfig;
 
 WgdConfig *wgd_config_new (void);

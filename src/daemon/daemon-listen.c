@@ -289,6 +289,7 @@ wgd_daemon_peer_info_free (WgdDaemonPeerInfo *info)
     return;
   g_free (info->name);
   g_free (info->ifname);
+  g_free (info->configured_endpoint);
   g_clear_pointer (&info->candidates, g_array_unref);
   g_free (info);
 }
@@ -445,7 +446,11 @@ wgd_daemon_get_peer (WgdDaemon *d, const guint8 wg_key[WGD_KEY_LEN])
       info->trust = WGD_BINDING_PENDING;
       info->last_seen = pending->heard;
     }
-  wgd_key_fingerprint (info->signing_key, info->fingerprint);
+  if (info->trust != WGD_BINDING_NONE)
+    wgd_key_fingerprint (info->signing_key, info->fingerprint);
+  info->configured_endpoint = d->dyndns != NULL ? wgd_dyndns_describe (d->dyndns, wg_key) : NULL;
+  if (info->configured_endpoint == NULL)
+    info->configured_endpoint = g_strdup ("");
   iface = daemon_find_peer_interface (d, key, &seen);
   if (iface == NULL)
     return info;

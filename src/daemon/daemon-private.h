@@ -7,6 +7,7 @@
 
 #include "address-monitor.h"
 #include "daemon.h"
+#include "dyndns.h"
 #include "keys.h"
 #include "mdns.h"
 #include "mesh.h"
@@ -70,6 +71,9 @@ struct _WgdDaemon {
   WgdAddressMonitor *addresses;
   WgdMdns *mdns;
   WgdRendezvous *rendezvous;    /* NULL without RendezvousURL= */
+  /* Configured endpoints by name (dyndns.h): NULL until one is. */
+  WgdResolver *resolver;
+  WgdDyndns *dyndns;
   DaemonPunch *punch;
   GArray *interfaces;           /* Interface */
   gchar *node_name;

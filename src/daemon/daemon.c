@@ -642,6 +642,11 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       if (current == NULL)
         continue;
       wgd_peer_entry_check_trial (entry, current, now);
+      if (d->dyndns != NULL)
+        {
+          wgd_dyndns_note_device_peer (d->dyndns, current);
+          daemon_wake_before (d, wgd_dyndns_next_look (d->dyndns, current, now));
+        }
       daemon_adopt_roamed (d, iface, entry, key, current, now);
       wgd_peer_entry_settle_roamed (entry, (const WgdPrefix *) subnets->data, subnets->len,
                                     current, now);
@@ -1599,6 +1604,8 @@ on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAdd
   WgdDaemon *d = user_data;
 
   daemon_schedule_announce (d);
+  if (d->dyndns != NULL)
+    wgd_dyndns_network_changed (d->dyndns);
   /* A burst of changes read at once is told once, from where it ends. */
   if (event == WGD_ADDRESS_ADDED && d->shake_source == 0)
     d->shake_source = g_idle_add (shake_cb, d);
@@ -1939,6 +1946,56 @@ daemon_setup_browsing (WgdDaemon *d)
   wgd_mdns_set_browsing (d->mdns, browse, one_mesh ? subtype : NULL);
 }
 
+/* A configured endpoint's addresses changed (dyndns.c): they are the
+ * peer's candidates of source config from now on. */
+static void
+on_dyndns (const guint8 wg_key[WGD_KEY_LEN], const gchar *name, const WgdSockaddr *addresses,
+           gsize n_addresses, gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+  WgdPeerEntry *entry = wgd_peer_table_set_configured (d->peers, wg_key, addresses, n_addresses,
+                                                       (gint64) wgd_clock_now ());
+  g_autoptr (GPtrArray) devices = daemon_read_devices (d);
+
+  /* A peer that announces itself has the name it signs. */
+  if (entry->name[0] == '\0' && name != NULL)
+    g_strlcpy (entry->name, name, sizeof entry->name);
+
+  daemon_apply_peer (d, entry, devices);
+  daemon_schedule_notify_peer (d, wg_key);
+}
+
+/* The endpoints the configuration gives by name or address ([Peer NAME]
+ * Endpoint=), kept resolved by dyndns.c. The resolver is made for the
+ * first one only: without any, the daemon sends no DNS query. */
+static void
+daemon_setup_dyndns (WgdDaemon *d)
+{
+  g_autoptr (GPtrArray) peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_dyndns_peer_free);
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < d->config->endpoints->len; i++)
+    {
+      const WgdPeerEndpoint *p = g_ptr_array_index (d->config->endpoints, i);
+      g_autofree gchar *origin = g_strdup_printf (_("[Peer %s] Endpoint="), p->name);
+
+      g_ptr_array_add (peers, wgd_dyndns_peer_new (p->wg_key, p->name, p->endpoint, origin));
+    }
+  if (d->dyndns == NULL && peers->len == 0)
+    return;
+  if (d->resolver == NULL)
+    {
+      d->resolver = wgd_resolver_new (NULL, &error);
+      if (d->resolver == NULL)
+        {
+          g_warning (_("endpoints given by name are not resolved: %s"), error->message);
+          return;
+        }
+      d->dyndns = wgd_dyndns_new (d->resolver, on_dyndns, d);
+    }
+  wgd_dyndns_set_peers (d->dyndns, g_steal_pointer (&peers));
+}
+
 WgdDaemon *
 wgd_daemon_new (WgdConfig *config, GError **error)
 {
@@ -2015,6 +2072,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   daemon_setup_browsing (d);
   d->punch = daemon_punch_new (d);
   daemon_setup_rendezvous (d, NULL);
+  daemon_setup_dyndns (d);
   daemon_announce (d);
   d->announce_source = g_timeout_add_seconds (ANNOUNCE_LIFETIME / 2, announce_cb, d);
   daemon_wake_before (d, daemon_next_expiry (d, (gint64) wgd_clock_now ()));
@@ -2111,6 +2169,7 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   daemon_retake_pinned_pending (d);
   daemon_expire_pending (d);
   daemon_setup_browsing (d);
+  daemon_setup_dyndns (d);
   daemon_schedule_notify (d, TRUE, FALSE);
   /* A new record, published in place: no withdrawal, no probing. */
   if (advertising)
@@ -2205,6 +2264,8 @@ wgd_daemon_free (WgdDaemon *d)
   if (d->watch_source != 0)
     g_source_remove (d->watch_source);
   wgd_rendezvous_free (d->rendezvous);
+  wgd_dyndns_free (d->dyndns);
+  wgd_resolver_free (d->resolver);
   daemon_punch_free (d->punch);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);

@@ -100,6 +100,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemonInterfaceInfo, wgd_daemon_interface_info
  * from the daemon's last read of the interface. */
 typedef struct {
   guint8 wg_key[WGD_KEY_LEN];
+  /* Unset (zeros, fingerprint "") for a peer known from the
+   * configuration only, trust WGD_BINDING_NONE. */
   guint8 signing_key[WGD_KEY_LEN];
   gchar fingerprint[WGD_FINGERPRINT_LEN + 1]; /* of signing_key */
   gchar *name;
@@ -112,6 +114,9 @@ typedef struct {
   guint64 rx_bytes;
   guint64 tx_bytes;
   gint64 last_seen;             /* the last accepted (or pending) announcement */
+  /* The configuration's endpoint for it, with what it resolved to
+   * (dyndns.h); "" if none. */
+  gchar *configured_endpoint;
 } WgdDaemonPeerInfo;
 
 void wgd_daemon_peer_info_free (WgdDaemonPeerInfo *info);

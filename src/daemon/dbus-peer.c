@@ -48,7 +48,8 @@ dbus_peer_update (WgdDbusPeers *self, WgdApiPeer *skeleton, const guint8 *wg_key
   if (info == NULL)
     return;
   wg = wgd_key_to_base64 (info->wg_key);
-  signing = wgd_key_to_base64 (info->signing_key);
+  signing = info->trust != WGD_BINDING_NONE ? wgd_key_to_base64 (info->signing_key)
+                                            : g_strdup ("");
   interface = info->ifname ? wgd_dbus_path_for_interface (info->ifname) : g_strdup ("/");
   endpoint = info->endpoint.sa.sa_family != AF_UNSPEC ? wgd_sockaddr_to_string (&info->endpoint)
                                                       : g_strdup ("");
@@ -65,6 +66,7 @@ dbus_peer_update (WgdDbusPeers *self, WgdApiPeer *skeleton, const guint8 *wg_key
   wgd_api_peer_set_rx_bytes (skeleton, info->rx_bytes);
   wgd_api_peer_set_tx_bytes (skeleton, info->tx_bytes);
   wgd_api_peer_set_last_seen (skeleton, (guint64) MAX (info->last_seen, 0));
+  wgd_api_peer_set_configured_endpoint (skeleton, info->configured_endpoint);
 }
 
 static void

@@ -74,28 +74,79 @@ endpoint_to_sockaddr (const WgdEndpoint *ep, guint32 scope_ifindex, WgdSockaddr 
     }
 }
 
-WgdPeerEntry *
-wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBinding binding,
-                       WgdCandidateSource source, guint32 scope_ifindex, gint64 now)
+static WgdPeerEntry *
+peer_table_ensure (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN])
 {
-  WgdPeerEntry *entry = wgd_peer_table_lookup (table, ann->wg_key);
-  gint64 expires = (gint64) MIN (ann->timestamp + ann->lifetime, (guint64) G_MAXINT64);
+  WgdPeerEntry *entry = wgd_peer_table_lookup (table, wg_key);
 
   if (entry == NULL)
     {
       entry = g_new0 (WgdPeerEntry, 1);
-      memcpy (entry->wg_key, ann->wg_key, WGD_KEY_LEN);
+      memcpy (entry->wg_key, wg_key, WGD_KEY_LEN);
       entry->candidates = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
       g_hash_table_insert (table->peers, entry->wg_key, entry);
     }
+  return entry;
+}
+
+static void
+peer_entry_drop_source (WgdPeerEntry *entry, WgdCandidateSource source)
+{
+  for (guint i = entry->candidates->len; i > 0; i--)
+    if (g_array_index (entry->candidates, WgdCandidate, i - 1).source == source)
+      g_array_remove_index (entry->candidates, i - 1);
+}
+
+WgdPeerEntry *
+wgd_peer_table_set_configured (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN],
+                               const WgdSockaddr *addresses, gsize n_addresses, gint64 now)
+{
+  WgdPeerEntry *entry = peer_table_ensure (table, wg_key);
+  g_autoptr (GArray) kept = g_array_new (FALSE, FALSE, sizeof (WgdCandidate));
+
+  for (guint i = 0; i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      if (c->source == WGD_SOURCE_CONFIG)
+        g_array_append_val (kept, *c);
+    }
+  peer_entry_drop_source (entry, WGD_SOURCE_CONFIG);
+  for (gsize i = 0; i < n_addresses; i++)
+    {
+      WgdCandidate c = {
+        .source = WGD_SOURCE_CONFIG,
+        .kind = WGD_ENDPOINT_CONFIGURED,
+        .address = addresses[i],
+        .last_seen = now,
+        .expires = G_MAXINT64,
+      };
+
+      for (guint j = 0; j < kept->len; j++)
+        {
+          const WgdCandidate *old = &g_array_index (kept, WgdCandidate, j);
+
+          if (wgd_sockaddr_equal (&old->address, &c.address))
+            c.demoted_until = old->demoted_until;
+        }
+      g_array_append_val (entry->candidates, c);
+    }
+  return entry;
+}
+
+WgdPeerEntry *
+wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBinding binding,
+                       WgdCandidateSource source, guint32 scope_ifindex, gint64 now)
+{
+  WgdPeerEntry *entry = peer_table_ensure (table, ann->wg_key);
+  gint64 expires = (gint64) MIN (ann->timestamp + ann->lifetime, (guint64) G_MAXINT64);
+
   memcpy (entry->signing_key, ann->signing_key, WGD_KEY_LEN);
   g_strlcpy (entry->name, ann->name, sizeof entry->name);
   entry->binding = binding;
   entry->last_heard = now;
 
-  for (guint i = entry->candidates->len; i > 0; i--)
-    if (g_array_index (entry->candidates, WgdCandidate, i - 1).source == source)
-      g_array_remove_index (entry->candidates, i - 1);
+  peer_entry_drop_source (entry, source);
   for (gsize i = 0; i < ann->n_endpoints; i++)
     {
       WgdCandidate c = {

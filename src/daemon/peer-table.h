@@ -77,6 +77,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdPeerTable, wgd_peer_table_free)
 WgdPeerEntry *wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann,
                                      WgdBinding binding, WgdCandidateSource source,
                                      guint32 scope_ifindex, gint64 now);
+/* The addresses the configuration gives for the peer (a host name as
+ * last resolved, or an address): they replace its candidates of source
+ * config, of kind configured, and are kept until replaced (a name that
+ * stops resolving keeps its last addresses: the caller does not call
+ * this then). An address that was a candidate already keeps its
+ * demotion, so a re-resolution every TTL does not retry a dead one.
+ * Makes the entry when the peer has none: a peer that runs no
+ * wgdiscover has only these candidates, no signing key and
+ * WGD_BINDING_NONE. */
+WgdPeerEntry *wgd_peer_table_set_configured (WgdPeerTable *table,
+                                             const guint8 wg_key[WGD_KEY_LEN],
+                                             const WgdSockaddr *addresses, gsize n_addresses,
+                                             gint64 now);
 WgdPeerEntry *wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
 /* Drops expired candidates; peers stay (their WireGuard peer is never
  * torn down for a service that went quiet). Returns how many went. */

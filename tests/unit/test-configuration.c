@@ -73,6 +73,37 @@ test_full (void)
   store = wgd_config_trust_store_new (c);
   g_assert_true (wgd_trust_store_has_ca (store, mesh->ca_key));
   g_assert_cmpuint (c->pins->len, ==, 1);
+  g_assert_cmpuint (c->endpoints->len, ==, 0);
+}
+
+/* [Peer NAME] with Endpoint=: a configured endpoint, with or without a
+ * pin beside it. */
+static void
+test_peer_endpoints (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WgdConfig) c = load ("[Peer home]\nWireGuardKey=" WG "\n"
+                                  "Endpoint=home.example.org:51820\n"
+                                  "[Peer gw]\nWireGuardKey=" SIGN "\nSigningKey=" SIGN "\n"
+                                  "Endpoint=[2001:db8::1]:51821\n",
+                                  &error);
+  const WgdPeerEndpoint *home, *gw;
+  guint8 key[WGD_KEY_LEN];
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->pins->len, ==, 1);
+  g_assert_cmpuint (c->endpoints->len, ==, 2);
+  home = g_ptr_array_index (c->endpoints, 0);
+  gw = g_ptr_array_index (c->endpoints, 1);
+  g_assert_cmpstr (home->name, ==, "home");
+  g_assert_true (wgd_key_from_base64 (WG, key, NULL));
+  g_assert_cmpmem (home->wg_key, WGD_KEY_LEN, key, WGD_KEY_LEN);
+  g_assert_cmpstr (home->endpoint->host, ==, "home.example.org");
+  g_assert_cmpuint (home->endpoint->port, ==, 51820);
+  g_assert_false (home->endpoint->literal);
+  g_assert_cmpstr (gw->endpoint->host, ==, "2001:db8::1");
+  g_assert_cmpuint (gw->endpoint->port, ==, 51821);
+  g_assert_true (gw->endpoint->literal);
 }
 
 static void
@@ -167,8 +198,17 @@ test_errors (void)
                 "http://7 http://8 http://9 http://10 http://11 http://12 http://13 http://14 "
                 "http://15 http://16 http://17\n",
                 "test.conf:2: [Daemon] RendezvousURL:", "more than 16 servers");
-  expect_error ("[Peer p]\nWireGuardKey=" WG "\n", "test.conf:1: [Peer p] SigningKey:",
+  expect_error ("[Peer p]\nWireGuardKey=" WG "\n", "test.conf:1: [Peer p]:",
+                "needs SigningKey= (a pin), Endpoint= (where the peer is), or both");
+  expect_error ("[Peer p]\nEndpoint=gw.example.org:51820\n", "test.conf:1: [Peer p] WireGuardKey:",
                 "required");
+  expect_error ("[Peer p]\nWireGuardKey=" WG "\nEndpoint=gw.example.org\n",
+                "test.conf:3: [Peer p] Endpoint:", "gw.example.org");
+  expect_error ("[Peer p]\nWireGuardKey=" WG "\nEndpoint=gw..example.org:1\n",
+                "test.conf:3: [Peer p] Endpoint:", "gw..example.org");
+  expect_error ("[Peer p]\nWireGuardKey=" WG "\nEndpoint=a.example:1\n"
+                "[Peer q]\nWireGuardKey=" WG "\nEndpoint=b.example:1\n",
+                "test.conf:5: [Peer q] WireGuardKey:", "an Endpoint= in [Peer p] already");
   expect_error ("not a key file\n", "test.conf:", "");
 }
 
@@ -366,6 +406,7 @@ main (int argc, char **argv)
   g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/configuration/full", test_full);
   g_test_add_func ("/configuration/defaults", test_defaults);
+  g_test_add_func ("/configuration/peer-endpoints", test_peer_endpoints);
   g_test_add_func ("/configuration/errors", test_errors);
   g_test_add_func ("/configuration/rendezvous-urls", test_rendezvous_urls);
   g_test_add_func ("/configuration/dropins", test_dropins);

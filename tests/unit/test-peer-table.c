@@ -568,6 +568,74 @@ test_many_peers_looked_up (Fixture *f, gconstpointer data)
   g_assert_cmpuint (peers->len, ==, G_N_ELEMENTS (entries));
 }
 
+static void
+addresses_parse (const gchar *const *texts, WgdSockaddr *out, gsize *n)
+{
+  for (*n = 0; texts[*n] != NULL; (*n)++)
+    g_assert_true (wgd_sockaddr_parse (texts[*n], &out[*n]));
+}
+
+/* A peer configured by host name, running no wgdiscover: its entry
+ * holds only what the name resolved to (A and AAAA), IPv4 first; the
+ * family that gets no handshake is demoted and stays so when the name
+ * is resolved again to the same addresses at its TTL; a LAN candidate
+ * heard later wins over both; a DNS change replaces them. */
+static void
+test_configured (Fixture *f, gconstpointer data)
+{
+  const gchar *const both[] = { "[2001:db8:9::1]:51820", "198.51.100.1:51820", NULL };
+  const gchar *const moved[] = { "198.51.100.2:51820", NULL };
+  g_autoptr (WgdPeer) device = wgd_peer_new ();
+  WgdSockaddr addrs[4];
+  gsize n;
+  guint8 key[WGD_KEY_LEN];
+  WgdPeerEntry *e;
+  g_autofree gchar *first = NULL, *second = NULL, *again = NULL, *lan = NULL, *dns = NULL;
+
+  wgd_key_pair_wg_public (f->id, key);
+  addresses_parse (both, addrs, &n);
+  e = wgd_peer_table_set_configured (f->table, key, addrs, n, NOW);
+  g_assert_true (wgd_peer_table_lookup (f->table, key) == e);
+  g_assert_cmpint (e->binding, ==, WGD_BINDING_NONE);
+  g_assert_cmpstr (e->name, ==, "");
+  g_assert_cmpuint (e->candidates->len, ==, 2);
+  first = choose (f, e, NULL, NOW);
+  g_assert_cmpstr (first, ==, "198.51.100.1:51820");
+
+  g_assert_true (wgd_sockaddr_parse (first, &addrs[3]));
+  device->endpoint = addrs[3];
+  wgd_peer_entry_applied (e, &addrs[3], device, NOW);
+  e->applied_handshake = TRUE;
+  g_assert_true (wgd_peer_entry_check_trial (e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS));
+  second = choose (f, e, device, NOW + WGD_CANDIDATE_TRIAL_SECONDS);
+  g_assert_cmpstr (second, ==, "[2001:db8:9::1]:51820");
+
+  /* The TTL ran out, the name says the same: IPv4 stays demoted. */
+  addresses_parse (both, addrs, &n);
+  g_assert_true (wgd_peer_table_set_configured (f->table, key, addrs, n, NOW + 30) == e);
+  g_assert_cmpuint (e->candidates->len, ==, 2);
+  again = choose (f, e, device, NOW + 30);
+  g_assert_cmpstr (again, ==, "[2001:db8:9::1]:51820");
+
+  /* wgdiscover started there too: its LAN address wins, and the
+   * configured ones stay behind it. */
+  g_assert_true (update (f, (const gchar *[]) { "host:192.168.1.77:51820", NULL },
+                         WGD_SOURCE_MDNS, 0) == e);
+  g_assert_cmpint (e->binding, ==, WGD_BINDING_DERIVED);
+  g_assert_cmpuint (e->candidates->len, ==, 3);
+  lan = choose (f, e, device, NOW + 31);
+  g_assert_cmpstr (lan, ==, "192.168.1.77:51820");
+
+  /* The name moved: its old addresses go, the mDNS one stays. */
+  addresses_parse (moved, addrs, &n);
+  wgd_peer_table_set_configured (f->table, key, addrs, n, NOW + 60);
+  g_assert_cmpuint (e->candidates->len, ==, 2);
+  g_assert_true (update (f, (const gchar *[]) { NULL }, WGD_SOURCE_MDNS, 0) == e);
+  dns = choose (f, e, device, NOW + 61);
+  g_assert_cmpstr (dns, ==, "198.51.100.2:51820");
+  g_assert_cmpint (wgd_peer_entry_next_deadline (e, NULL, NOW + 61), ==, G_MAXINT64);
+}
+
 /* The source names are shown on D-Bus: each one distinct, and read
  * back as itself. */
 static void
@@ -616,6 +684,7 @@ main (int argc, char **argv)
   ADD ("roamed-settled", test_roamed_settled);
   ADD ("next-deadline", test_next_deadline);
   ADD ("many-peers-looked-up", test_many_peers_looked_up);
+  ADD ("configured", test_configured);
   g_test_add_func ("/peer-table/source-names", test_source_names);
   return g_test_run ();
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# test-dyndns.sh — a peer configured by host name ([Peer NAME] Endpoint=)
+# on a virtual LAN (tests/lan/lan.sh) with mDNS cut and a real DNS server:
+# dnsmasq on h3, authoritative for .test with a TTL of 5 s, is h1's only
+# server (its own /etc/resolv.conf, in its own mount namespace). h2 runs
+# no wgdiscover at all. h1 resolves h2's name and pings it over
+# WireGuard; h2 moves to another address and its record follows: h1
+# follows without a restart, within the TTL's floor (30 s) and a bound;
+# the name stops resolving (NXDOMAIN), found at once since h1's network
+# changed: h1 keeps the last address, says so once, and the tunnel
+# still works; a dual-stack name gives the IPv4 address first. Prints TAP; needs root and dnsmasq.
+
+srcdir=${srcdir:-.}
+ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
+daemon=${WGDISCOVERD:?WGDISCOVERD names wgdiscoverd}
+command -v dnsmasq >/dev/null || { echo "1..0 # SKIP dnsmasq is missing (tools/deps: dnsmasq-base)"; exit 0; }
+source "$srcdir/tests/lan/lan.sh"
+source "$srcdir/tests/lan/tap.sh"
+
+tap_lan_up 3
+w=$lan_dir
+echo "1..10"
+lan_cut_mdns
+
+# dnsmasq answers only for .test, from its hosts file, and refuses
+# recursion: nothing leaves the LAN.
+printf '10.77.0.2 peer2.test\n' > "$w/hosts"
+lan_start 3 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+  --addn-hosts="$w/hosts" --local=/test/ --local-ttl=5 --listen-address=10.77.0.3 \
+  --bind-interfaces --log-queries --log-facility="$w/dnsmasq.log" --pid-file= --user=root
+dns_pid=$lan_started
+printf 'nameserver 10.77.0.3\n' > "$w/resolv1"
+lan_exec 1 mount --bind "$w/resolv1" /etc/resolv.conf
+dns_reload() { printf '%s\n' "$@" > "$w/hosts"; kill -HUP "$dns_pid"; }
+within 10 "lan_exec 1 getent hosts peer2.test | grep -q 10.77.0.2"
+
+lan_node 1 "$ctl"
+lan_node 2 "$ctl"
+lan_peer 1 2
+lan_peer 2 1
+printf '[Peer h2]\nWireGuardKey=%s\nEndpoint=peer2.test:51820\n' "${lan_pub[2]}" >> "$w/conf1"
+lan_start 1 "$daemon" --foreground --config "$w/conf1" --state-dir "$w/state1" >> "$w/log1" 2>&1
+daemon_pid=$lan_started
+
+check_show "h1 sets h2's endpoint from its name" \
+  "within 20 '[[ \$(lan_endpoint 1 2) == 10.77.0.2:51820 ]]'" "$w/log1"
+check_show "and says what the name resolved to, with its TTL" \
+  "grep -q 'peer h2 (.*): peer2.test:51820 resolved to 10.77.0.2:51820 (TTL 5 s' '$w/log1'" "$w/log1"
+check "h1 pings h2 over WireGuard (h2 runs no wgdiscover)" \
+  "within 10 'lan_exec 1 ping -c 1 -W 1 10.78.0.2 >/dev/null'"
+lan_exec 1 "$ctl" peer h2 > "$w/peer" 2>&1
+check_show "wgdiscoverctl peer shows the name, what it resolved to and the TTL, trust none" \
+  "grep -q '^ConfiguredEndpoint: *peer2.test:51820 (10.77.0.2:51820; TTL 5 s)' '$w/peer' &&
+   grep -q '^Trust: *none' '$w/peer' && grep -q '^SigningKey: *-\?$' '$w/peer'" "$w/peer"
+
+# h2 moves; its name follows.
+# (Deleting a primary address takes the secondary ones of its subnet
+# with it: the old goes first.)
+lan_exec 2 ip addr del 10.77.0.2/24 dev eth0
+lan_exec 2 ip addr add 10.77.0.12/24 dev eth0
+dns_reload '10.77.0.12 peer2.test'
+moved_at=$SECONDS
+check_show "h2 moved and its name with it: h1 follows within 45 s, without a restart" \
+  "within 45 '[[ \$(lan_endpoint 1 2) == 10.77.0.12:51820 ]]'" "$w/log1"
+echo "# the endpoint followed the DNS change after $((SECONDS - moved_at)) s (TTL 5 s, floor 30 s)"
+check "h1 pings h2 at its new address" "within 15 'lan_exec 1 ping -c 1 -W 1 10.78.0.2 >/dev/null'"
+
+# The name goes away: the last address stays. h1's network changes
+# (an address comes): it resolves at once, not at the TTL.
+dns_reload ''
+lan_exec 1 ip addr add 10.77.0.41/24 dev eth0
+check_show "h1's network changed: it resolves at once; the name is gone: h1 says so and keeps 10.77.0.12" \
+  "within 10 'grep -q \"peer2.test.*keeping 10.77.0.12:51820\" \"$w/log1\"' &&
+   [[ \$(lan_endpoint 1 2) == 10.77.0.12:51820 ]]" "$w/log1"
+check "the tunnel still works" "within 10 'lan_exec 1 ping -c 1 -W 1 10.78.0.2 >/dev/null'"
+
+# Back, dual-stack: A and AAAA; IPv4 is taken first when both work.
+lan_exec 2 ip addr add 10.77.0.2/24 dev eth0
+dns_reload 'fd77::2 peer2.test' '10.77.0.2 peer2.test'
+lan_exec 1 ip addr del 10.77.0.41/24 dev eth0
+check_show "a dual-stack name: h1 says it resolves again, with both addresses, and takes IPv4" \
+  "within 15 'grep -q \"peer2.test resolves again\" \"$w/log1\"' &&
+   within 10 'grep -q \"resolved to 10.77.0.2:51820, \\[fd77::2\\]:51820\" \"$w/log1\"' &&
+   within 15 '[[ \$(lan_endpoint 1 2) == 10.77.0.2:51820 ]]'" "$w/log1"
+queries=$(grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log")
+echo "# dnsmasq answered $queries A queries for peer2.test in $SECONDS s"
+check "h1 queried per TTL floor, not in a loop (at most 20 A queries)" "[[ $queries -le 20 ]]"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
