@@ -172,7 +172,7 @@ entry_take_addresses (Entry *e, GArray *addresses, guint32 ttl)
     dyndns_log (key, "resolved", G_LOG_LEVEL_MESSAGE,
                   _("peer %s (%s): %s resolved to %s (TTL %u s; %s)"), entry_name (e), key,
                   endpoint, list, ttl, e->peer->origin);
-  e->owner->func (e->peer->wg_key, e->peer->name, (const WgdSockaddr *) e->addresses->data,
+  e->owner->func (e->peer->wg_key, e->peer->name, &g_array_index (e->addresses, WgdSockaddr, 0),
                   e->addresses->len, e->owner->user_data);
 }
 
