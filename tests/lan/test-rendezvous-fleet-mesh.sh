@@ -26,33 +26,14 @@ source "$srcdir/tests/lan/tap.sh"
 tap_lan_up 4
 w=$lan_dir
 umask 077
-ports=(18490 18491 18492)
-urls=()
-for p in "${ports[@]}"; do urls+=("http://10.77.0.3:$p"); done
+source "$srcdir/tests/lan/fleet.sh"
 
 # ms since the epoch
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 lan_cut_mdns
-mkdir -p "$w/redis"
-lan_start 3 redis-server --port 0 --unixsocket "$w/redis/sock" --unixsocketperm 700 \
-  --dir "$w/redis" --save '' --appendonly no >> "$w/redis.log" 2>&1
-redis_pid=$lan_started
-within 10 "[ \"\$(redis-cli -s '$w/redis/sock' ping 2>/dev/null)\" = PONG ]"
+fleet_redis
 
-declare -a spid daemon_pid
-start_server() {
-  printf '[Server]\nListen=10.77.0.3:%s\nAllowPlainHTTP=true\nRequestsPerSecond=1000\nRequestBurst=1000\nStore=unix:%s\n' \
-    "${ports[$1]}" "$w/redis/sock" > "$w/server$1.conf"
-  lan_start 3 "$server" --config "$w/server$1.conf" --state-dir "$w/server-state$1" >> "$w/server$1.log" 2>&1
-  spid[$1]=$lan_started
-  within 10 "lan_exec 3 curl -s -m 5 -o /dev/null ${urls[$1]}/metrics"
-}
-stop_pid() { kill "${2:--TERM}" "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-start_daemon() {
-  lan_start "$1" "$daemon" --foreground --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
-  daemon_pid[$1]=$lan_started
-}
 # metric SERVER LINE-START: the value of the first line of the server's
 # /metrics that starts so, or 0.
 metric() {

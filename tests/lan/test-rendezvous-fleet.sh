@@ -21,9 +21,7 @@ tap_lan_up 3
 w=$lan_dir
 umask 077
 echo "1..11"
-ports=(18490 18491 18492)
-urls=()
-for p in "${ports[@]}"; do urls+=("http://10.77.0.3:$p"); done
+source "$srcdir/tests/lan/fleet.sh"
 
 lan_cut_mdns
 # Every connection attempt to a server, counted where the servers run.
@@ -37,25 +35,7 @@ table inet attempts {
 NFT
 syns() { lan_exec 3 nft list table inet attempts | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
-mkdir -p "$w/redis"
-lan_start 3 redis-server --port 0 --unixsocket "$w/redis/sock" --unixsocketperm 700 \
-  --dir "$w/redis" --save '' --appendonly no >> "$w/redis.log" 2>&1
-redis_pid=$lan_started
-within 10 "[ \"\$(redis-cli -s '$w/redis/sock' ping 2>/dev/null)\" = PONG ]"
-
-declare -a spid daemon_pid
-start_server() {
-  printf '[Server]\nListen=10.77.0.3:%s\nAllowPlainHTTP=true\nRequestsPerSecond=1000\nRequestBurst=1000\nStore=unix:%s\n' \
-    "${ports[$1]}" "$w/redis/sock" > "$w/server$1.conf"
-  lan_start 3 "$server" --config "$w/server$1.conf" --state-dir "$w/server-state$1" >> "$w/server$1.log" 2>&1
-  spid[$1]=$lan_started
-  within 10 "lan_exec 3 curl -s -m 5 -o /dev/null ${urls[$1]}/metrics"
-}
-stop_pid() { kill "${2:--TERM}" "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-start_daemon() {
-  lan_start "$1" "$daemon" --foreground --config "$w/conf$1" --state-dir "$w/state$1" >> "$w/log$1" 2>&1
-  daemon_pid[$1]=$lan_started
-}
+fleet_redis
 
 for i in 0 1 2; do start_server "$i"; done
 check "three servers on one Redis answer on h3" "kill -0 ${spid[0]} && kill -0 ${spid[1]} && kill -0 ${spid[2]}"
