@@ -10,7 +10,7 @@
 
 #include "ifconf.h"
 #include "ifconf-ini.h"
-#include "keys.h"
+#include "base64.h"
 #include "wgd-error.h"
 
 /* wg-quick(8)'s CONFIG_SEARCH_PATHS, first found wins. */
@@ -64,6 +64,7 @@ wgd_ifconf_peer_free (WgdIfconfPeer *peer)
   if (peer == NULL)
     return;
   wgd_host_endpoint_free (peer->endpoint);
+  g_free (peer->ifname);
   g_free (peer->path);
   g_free (peer);
 }
@@ -79,23 +80,49 @@ wgd_ifconf_free (WgdIfconf *conf)
 }
 
 const WgdIfconfPeer *
-wgd_ifconf_find_peer (const WgdIfconf *conf, const guint8 public_key[WGD_KEY_LEN])
+wgd_ifconf_find_peer (const WgdIfconf *conf, const gchar *ifname,
+                      const guint8 public_key[WGD_KEY_LEN])
 {
   for (guint i = 0; i < conf->peers->len; i++)
     {
       const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, i);
 
-      if (memcmp (peer->public_key, public_key, WGD_KEY_LEN) == 0)
+      if (strcmp (peer->ifname, ifname) == 0
+          && memcmp (peer->public_key, public_key, WGD_KEY_LEN) == 0)
         return peer;
     }
   return NULL;
 }
 
-/* What wg-quick accepts as an interface name (its regular expression),
- * which also keeps the name from leaving the directories it is joined
- * to. */
-static gboolean
-is_interface_name (const gchar *name)
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  /* g_ptr_array_sort passes pointers to the elements. */
+  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+GStrv
+wgd_ifconf_dup_interfaces (const WgdIfconf *conf)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < conf->peers->len; i++)
+    {
+      const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, i);
+
+      if (g_hash_table_add (seen, peer->ifname))
+        g_ptr_array_add (names, g_strdup (peer->ifname));
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+/* wg-quick's regular expression, which also keeps the name from leaving
+ * the directories it is joined to. */
+gboolean
+wgd_ifconf_is_interface_name (const gchar *name)
 {
   gsize len = strlen (name);
 
@@ -109,9 +136,9 @@ is_interface_name (const gchar *name)
 
 typedef struct {
   const gchar *root;
-  const gchar *ifname;
   WgdIfconf *conf;
-  GHashTable *winners;  /* public key (in conf->peers) → its WgdIfconfPeer */
+  GHashTable *winners;  /* "IFNAME KEY" of the peers in conf->peers */
+  GHashTable *netdevs;  /* interface name → the .netdev that defines it */
 } Reader;
 
 static void
@@ -121,19 +148,34 @@ reader_fail (Reader *r, GError *error)
   g_ptr_array_add (r->conf->errors, error);
 }
 
-/* Keeps the peers no earlier file named; steals them from peers. */
+/* Keeps ifname's peers no earlier file named; steals them from peers. */
 static void
-reader_add_peers (Reader *r, GPtrArray *peers)
+reader_add_peers (Reader *r, const gchar *ifname, GPtrArray *peers)
 {
   for (guint i = 0; i < peers->len; i++)
     {
       WgdIfconfPeer *peer = g_ptr_array_index (peers, i);
+      g_autofree gchar *key = wgd_key_to_base64 (peer->public_key);
 
-      if (g_hash_table_contains (r->winners, peer->public_key))
+      if (!g_hash_table_add (r->winners, g_strconcat (ifname, " ", key, NULL)))
         continue;
-      g_hash_table_insert (r->winners, peer->public_key, peer);
+      peer->ifname = g_strdup (ifname);
       g_ptr_array_add (r->conf->peers, g_steal_pointer (&peers->pdata[i]));
     }
+}
+
+/* An interface name from a file's content, for the file at path. */
+static gboolean
+reader_check_name (Reader *r, const gchar *path, const gchar *what, const gchar *name)
+{
+  g_autofree gchar *echo = NULL;
+
+  if (wgd_ifconf_is_interface_name (name))
+    return TRUE;
+  echo = g_strescape (name, NULL);
+  reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
+                               _("%s: %s '%s' is not an interface name"), path, what, echo));
+  return FALSE;
 }
 
 /* FALSE for a file that could not be read (the error noted); *out NULL
@@ -151,34 +193,6 @@ reader_read (Reader *r, const gchar *path, GBytes **out)
     }
   reader_fail (r, error);
   return FALSE;
-}
-
-static void
-read_wg_quick (Reader *r)
-{
-  g_autofree gchar *name = g_strconcat (r->ifname, ".conf", NULL);
-
-  for (gsize d = 0; d < G_N_ELEMENTS (wg_quick_dirs); d++)
-    {
-      g_autofree gchar *path = g_build_filename (r->root, wg_quick_dirs[d], name, NULL);
-      g_autoptr (GBytes) bytes = NULL;
-      g_autoptr (GPtrArray) peers = NULL;
-      GError *error = NULL;
-      gsize len;
-      const gchar *data;
-
-      if (!reader_read (r, path, &bytes))
-        return;
-      if (bytes == NULL)
-        continue;
-      data = g_bytes_get_data (bytes, &len);
-      peers = wgd_ifconf_wg_quick_parse (path, data != NULL ? data : "", len, &error);
-      if (peers == NULL)
-        reader_fail (r, error);
-      else
-        reader_add_peers (r, peers);
-      return;
-    }
 }
 
 /* A unit file masked: a symbolic link to /dev/null (or an empty file,
@@ -214,13 +228,6 @@ list_masking (const gchar *root, const gchar *const *dirs, gsize n_dirs, const g
   return found;
 }
 
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  /* g_ptr_array_sort passes pointers to the elements. */
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 /* The keys of found, sorted; the strings stay found's. */
 static GPtrArray *
 sorted_names (GHashTable *found)
@@ -236,10 +243,44 @@ sorted_names (GHashTable *found)
   return names;
 }
 
+/* Every NAME.conf of wg-quick's directories, NAME an interface name;
+ * the first directory holding a name wins, as wg-quick searches them. */
+static void
+read_wg_quick (Reader *r)
+{
+  g_autoptr (GHashTable) found = list_masking (r->root, wg_quick_dirs,
+                                               G_N_ELEMENTS (wg_quick_dirs), "", ".conf");
+  g_autoptr (GPtrArray) names = sorted_names (found);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const gchar *name = g_ptr_array_index (names, i);
+      const gchar *path = g_hash_table_lookup (found, name);
+      g_autofree gchar *ifname = g_strndup (name, strlen (name) - strlen (".conf"));
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (GPtrArray) peers = NULL;
+      GError *error = NULL;
+      gsize len;
+      const gchar *data;
+
+      /* wg-quick would not take it up: not its file. */
+      if (!wgd_ifconf_is_interface_name (ifname))
+        continue;
+      if (!reader_read (r, path, &bytes) || bytes == NULL)
+        continue;
+      data = g_bytes_get_data (bytes, &len);
+      peers = wgd_ifconf_wg_quick_parse (path, data != NULL ? data : "", len, &error);
+      if (peers == NULL)
+        reader_fail (r, error);
+      else
+        reader_add_peers (r, ifname, peers);
+    }
+}
+
 /* One .netdev and its drop-ins (NAME.d/\*.conf in every directory,
  * masking by name like the .netdev files, applied in name order). */
 static void
-read_netdev (Reader *r, const gchar *name, const gchar *path, gchar **defined_by)
+read_netdev (Reader *r, const gchar *name, const gchar *path)
 {
   g_autofree gchar *dropin_sub = g_strconcat (name, ".d", NULL);
   g_autoptr (GHashTable) dropins = list_masking (r->root, networkd_dirs,
@@ -249,6 +290,7 @@ read_netdev (Reader *r, const gchar *name, const gchar *path, gchar **defined_by
   g_autoptr (GPtrArray) paths = g_ptr_array_new ();
   g_autoptr (GPtrArray) contents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autoptr (WgdIfconfNetdev) netdev = NULL;
+  const gchar *defined_by;
   GError *error = NULL;
 
   if (is_masked (path))
@@ -270,7 +312,7 @@ read_netdev (Reader *r, const gchar *name, const gchar *path, gchar **defined_by
       /* A file gone since the listing reads as empty. */
       g_ptr_array_add (contents, bytes != NULL ? bytes : g_bytes_new_static ("", 0));
     }
-  netdev = wgd_ifconf_networkd_parse (r->root, r->ifname, paths->len,
+  netdev = wgd_ifconf_networkd_parse (r->root, NULL, paths->len,
                                       (const gchar *const *) paths->pdata,
                                       (GBytes *const *) contents->pdata, &error);
   if (netdev == NULL)
@@ -278,18 +320,20 @@ read_netdev (Reader *r, const gchar *name, const gchar *path, gchar **defined_by
       reader_fail (r, error);
       return;
     }
-  if (g_strcmp0 (netdev->kind, "wireguard") != 0 || g_strcmp0 (netdev->name, r->ifname) != 0)
+  if (g_strcmp0 (netdev->kind, "wireguard") != 0 || netdev->name == NULL
+      || !reader_check_name (r, path, "Name=", netdev->name))
     return;
   /* networkd keeps the first .netdev for a name and refuses the others. */
-  if (*defined_by != NULL)
+  defined_by = g_hash_table_lookup (r->netdevs, netdev->name);
+  if (defined_by != NULL)
     {
       reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
                                    _("%s: interface %s is already defined by %s; networkd "
-                                     "ignores this file"), path, r->ifname, *defined_by));
+                                     "ignores this file"), path, netdev->name, defined_by));
       return;
     }
-  *defined_by = g_strdup (path);
-  reader_add_peers (r, netdev->peers);
+  g_hash_table_insert (r->netdevs, g_strdup (netdev->name), g_strdup (path));
+  reader_add_peers (r, netdev->name, netdev->peers);
 }
 
 static void
@@ -298,13 +342,12 @@ read_networkd (Reader *r)
   g_autoptr (GHashTable) found = list_masking (r->root, networkd_dirs,
                                                G_N_ELEMENTS (networkd_dirs), "", ".netdev");
   g_autoptr (GPtrArray) names = sorted_names (found);
-  g_autofree gchar *defined_by = NULL;
 
   for (guint i = 0; i < names->len; i++)
     {
       const gchar *name = g_ptr_array_index (names, i);
 
-      read_netdev (r, name, g_hash_table_lookup (found, name), &defined_by);
+      read_netdev (r, name, g_hash_table_lookup (found, name));
     }
 }
 
@@ -363,27 +406,22 @@ read_nm (Reader *r)
               g_hash_table_add (uuids, g_strdup (connection->uuid));
             }
           if (g_strcmp0 (connection->type, "wireguard") == 0
-              && g_strcmp0 (connection->interface_name, r->ifname) == 0
+              && connection->interface_name != NULL
+              && reader_check_name (r, path, "interface-name=", connection->interface_name)
               && nm_check_owner (r, path))
-            reader_add_peers (r, connection->peers);
+            reader_add_peers (r, connection->interface_name, connection->peers);
         }
     }
 }
 
 WgdIfconf *
-wgd_ifconf_read (const gchar *root, const gchar *ifname, GError **error)
+wgd_ifconf_read (const gchar *root)
 {
-  g_autoptr (GHashTable) winners = g_hash_table_new (wgd_key_hash, wgd_key_equal);
-  Reader r = { root, ifname, NULL, winners };
+  g_autoptr (GHashTable) winners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) netdevs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                          g_free);
+  Reader r = { root, NULL, winners, netdevs };
 
-  if (!is_interface_name (ifname))
-    {
-      g_autofree gchar *echo = g_strescape (ifname, NULL);
-
-      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID, _("'%s' is not an interface name"),
-                   echo);
-      return NULL;
-    }
   r.conf = g_new0 (WgdIfconf, 1);
   r.conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
   r.conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);

@@ -26,6 +26,7 @@ const gchar *wgd_ifconf_manager_to_string (WgdIfconfManager manager);
 
 /* One peer's endpoint and where it was configured. */
 typedef struct {
+  gchar *ifname;        /* its interface; NULL from the parsers, set by wgd_ifconf_read */
   guint8 public_key[WGD_KEY_LEN];
   WgdHostEndpoint *endpoint;
   WgdIfconfManager manager;
@@ -84,23 +85,28 @@ WgdIfconfNmConnection *wgd_ifconf_nm_parse (const gchar *path, const gchar *data
 void wgd_ifconf_nm_connection_free (WgdIfconfNmConnection *connection);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIfconfNmConnection, wgd_ifconf_nm_connection_free)
 
-/* What wgd_ifconf_read found for one interface. */
+/* What wgd_ifconf_read found. */
 typedef struct {
-  /* WgdIfconfPeer, one per public key, the winner by precedence:
-   * wg-quick, then networkd, then NetworkManager; within a manager the
-   * file read first (docs/dynamic-dns.md). */
+  /* WgdIfconfPeer, one per interface and public key, the winner by
+   * precedence: wg-quick, then networkd, then NetworkManager; within a
+   * manager the file read first (docs/dynamic-dns.md). */
   GPtrArray *peers;
   /* GError, one per file that could not be read or parsed: the daemon
    * logs each once; the file was skipped, the others were not. */
   GPtrArray *errors;
 } WgdIfconf;
 
-/* Reads the three managers' files for ifname under root ("/" in
- * production; tests pass a temporary directory). Fails only for an
- * ifname that is no interface name. */
-WgdIfconf *wgd_ifconf_read (const gchar *root, const gchar *ifname, GError **error);
-/* The winning entry for a peer, or NULL. */
-const WgdIfconfPeer *wgd_ifconf_find_peer (const WgdIfconf *conf,
+/* Reads the three managers' files under root ("/" in production; tests
+ * pass a temporary directory), for every WireGuard interface they
+ * define. Cannot fail: what cannot be read is in errors. */
+WgdIfconf *wgd_ifconf_read (const gchar *root);
+/* The winning entry for a peer of ifname, or NULL. */
+const WgdIfconfPeer *wgd_ifconf_find_peer (const WgdIfconf *conf, const gchar *ifname,
                                            const guint8 public_key[WGD_KEY_LEN]);
+/* The interfaces with at least one peer in conf, sorted, each once. */
+GStrv wgd_ifconf_dup_interfaces (const WgdIfconf *conf);
+/* What wg-quick accepts as an interface name: at most 15 of
+ * [A-Za-z0-9_=+.-], not "." or "..", so never a path. */
+gboolean wgd_ifconf_is_interface_name (const gchar *name);
 void wgd_ifconf_free (WgdIfconf *conf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIfconf, wgd_ifconf_free)

@@ -452,12 +452,18 @@ errors_mention (const WgdIfconf *conf, const gchar *a, const gchar *b)
 }
 
 static const WgdIfconfPeer *
-find (const WgdIfconf *conf, guint8 n)
+find_on (const WgdIfconf *conf, const gchar *ifname, guint8 n)
 {
   guint8 key[WGD_KEY_LEN];
 
   memset (key, n, sizeof key);
-  return wgd_ifconf_find_peer (conf, key);
+  return wgd_ifconf_find_peer (conf, ifname, key);
+}
+
+static const WgdIfconfPeer *
+find (const WgdIfconf *conf, guint8 n)
+{
+  return find_on (conf, "wg0", n);
 }
 
 static void
@@ -500,9 +506,17 @@ test_read (void)
   put (root, "usr/lib/systemd/network/70-again.netdev",
        "[NetDev]\nName=wg0\nKind=wireguard\n"
        "[WireGuardPeer]\nPublicKey=@6\nEndpoint=again.example:1\n", 0644);
-  /* Other interfaces' files, even broken peers, are not wg0's concern. */
+  /* Other interfaces' files are read too: a broken one is reported. */
   put (root, "usr/lib/systemd/network/60-wg1.netdev",
        "[NetDev]\nName=wg1\nKind=wireguard\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
+  /* wg2's peer @8 on wg-quick's own; another link kind is not read, nor
+   * a file whose name wg-quick would not take, nor a bad Name=. */
+  put (root, "etc/wireguard/wg2.conf", "[Peer]\nPublicKey=@8\nEndpoint=w.example:2\n", 0600);
+  put (root, "etc/wireguard/not an interface.conf", "broken\n", 0600);
+  put (root, "etc/systemd/network/80-br.netdev",
+       "[NetDev]\nName=br0\nKind=bridge\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
+  put (root, "etc/systemd/network/81-bad.netdev",
+       "[NetDev]\nName=../x\nKind=wireguard\n", 0644);
   /* A masked .netdev that would have been wg0's. */
   put (root, "usr/lib/systemd/network/40-gone.netdev",
        "[NetDev]\nName=wg0\nKind=wireguard\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
@@ -527,9 +541,8 @@ test_read (void)
        "[connection]\ntype=wireguard\ninterface-name=wg1\n[wireguard-peer.@6]\nendpoint=o.example:1\n",
        0600);
 
-  conf = wgd_ifconf_read (root, "wg0", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (conf->peers->len, ==, 5);
+  conf = wgd_ifconf_read (root);
+  g_assert_cmpuint (conf->peers->len, ==, 7);
   assert_peer (find (conf, 0x11), 0x11, "a.wg-quick.example", 1, WGD_IFCONF_WG_QUICK);
   assert_peer (find (conf, 0x22), 0x22, "b.wg-quick.example", 1, WGD_IFCONF_WG_QUICK);
   assert_peer (find (conf, 0x33), 0x33, "c.networkd.example", 2, WGD_IFCONF_NETWORKD);
@@ -543,51 +556,57 @@ test_read (void)
   g_assert_null (find (conf, 0x77));
   g_assert_cmpstr (wgd_ifconf_manager_to_string (find (conf, 0x55)->manager), ==,
                    "NetworkManager");
+  /* Other interfaces keep their own peers, even under the same key. */
+  assert_peer (find_on (conf, "wg1", 0x66), 0x66, "o.example", 1, WGD_IFCONF_NM);
+  assert_peer (find_on (conf, "wg2", 0x88), 0x88, "w.example", 2, WGD_IFCONF_WG_QUICK);
+  g_assert_null (find_on (conf, "wg2", 0x11));
+  g_assert_null (find_on (conf, "wg5", 0x11));
+  {
+    g_auto (GStrv) names = wgd_ifconf_dup_interfaces (conf);
 
-  g_assert_cmpuint (conf->errors->len, ==, 3);
+    g_assert_cmpuint (g_strv_length (names), ==, 3);
+    g_assert_cmpstr (names[0], ==, "wg0");
+    g_assert_cmpstr (names[1], ==, "wg1");
+    g_assert_cmpstr (names[2], ==, "wg2");
+  }
+
+  g_assert_cmpuint (conf->errors->len, ==, 5);
   g_assert_true (errors_mention (conf, "70-again.netdev", "already defined by"));
+  g_assert_true (errors_mention (conf, "60-wg1.netdev:5:", "port 0"));
+  g_assert_true (errors_mention (conf, "81-bad.netdev", "Name= '../x' is not an interface name"));
   g_assert_true (errors_mention (conf, "broken.nmconnection:4:", "port 0"));
   g_assert_true (errors_mention (conf, "open.nmconnection", "mode 644"));
   g_clear_pointer (&conf, wgd_ifconf_free);
 
   /* A file that breaks takes only itself out. */
   put (root, "etc/wireguard/wg0.conf", "[Peer]\nPublicKey=@1\nEndpoint=a.example:0\n", 0600);
-  conf = wgd_ifconf_read (root, "wg0", &error);
-  g_assert_no_error (error);
+  conf = wgd_ifconf_read (root);
   g_assert_null (find (conf, 0x11));
   assert_peer (find (conf, 0x22), 0x22, "b.networkd.example", 2, WGD_IFCONF_NETWORKD);
-  g_assert_cmpuint (conf->errors->len, ==, 4);
+  g_assert_cmpuint (conf->errors->len, ==, 6);
   g_assert_true (errors_mention (conf, "etc/wireguard/wg0.conf:3: [Peer] Endpoint:", "port 0"));
   g_clear_pointer (&conf, wgd_ifconf_free);
 
   /* Nothing configured anywhere: nothing found, nothing wrong. */
-  conf = wgd_ifconf_read (root, "wg5", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (conf->peers->len, ==, 0);
-  /* Only the file that names no interface one can tell. */
-  g_assert_cmpuint (conf->errors->len, ==, 1);
-  g_assert_true (errors_mention (conf, "broken.nmconnection", "port 0"));
-  g_clear_pointer (&conf, wgd_ifconf_free);
-
   remove_tree (root);
+  conf = wgd_ifconf_read (root);
+  g_assert_cmpuint (conf->peers->len, ==, 0);
+  g_assert_cmpuint (conf->errors->len, ==, 0);
+  g_clear_pointer (&conf, wgd_ifconf_free);
 }
 
 static void
 test_read_refused (void)
 {
   g_autofree gchar *root = g_dir_make_tmp ("wgd-ifconf-XXXXXX", NULL);
-  const gchar *bad[] = { "", "..", ".", "../etc", "a/b", "0123456789abcdef", "wg 0" };
+  const gchar *bad[] = { "", "..", ".", "../etc", "a/b", "0123456789abcdef", "wg 0", "wg\n" };
+  const gchar *good[] = { "wg0", "a", "0123456789abcde", "x_=+.-y" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr (GError) error = NULL;
-
-      g_assert_null (wgd_ifconf_read (root, bad[i], &error));
-      g_assert_error (error, WGD_ERROR, WGD_ERROR_INVALID);
-      g_assert_nonnull (strstr (error->message, "is not an interface name"));
-    }
+    g_assert_false (wgd_ifconf_is_interface_name (bad[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (wgd_ifconf_is_interface_name (good[i]));
   {
-    g_autoptr (GError) error = NULL;
     g_autoptr (WgdIfconf) conf = NULL;
 
     /* A FIFO where a file should be is refused, not waited on. */
@@ -596,8 +615,7 @@ test_read_refused (void)
 
     g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
     g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
-    conf = wgd_ifconf_read (root, "wg0", &error);
-    g_assert_no_error (error);
+    conf = wgd_ifconf_read (root);
     g_assert_cmpuint (conf->errors->len, ==, 1);
     g_assert_true (errors_mention (conf, "wg0.conf", "not a regular file"));
   }
