@@ -119,6 +119,31 @@ wgd_ifconf_dup_interfaces (const WgdIfconf *conf)
   return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
 }
 
+GStrv
+wgd_ifconf_dup_watch_paths (const gchar *root)
+{
+  const gchar *const *lists[] = { wg_quick_dirs, networkd_dirs, nm_dirs };
+  const gsize lens[] = { G_N_ELEMENTS (wg_quick_dirs), G_N_ELEMENTS (networkd_dirs),
+                         G_N_ELEMENTS (nm_dirs) };
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+
+  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (gsize d = 0; d < lens[l]; d++)
+      g_ptr_array_add (paths, g_build_filename (root, lists[l][d], NULL));
+  for (gsize d = 0; d < G_N_ELEMENTS (networkd_dirs); d++)
+    {
+      g_autofree gchar *dir_path = g_build_filename (root, networkd_dirs[d], NULL);
+      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+      const gchar *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_suffix (entry, ".netdev.d") && entry[0] != '.')
+          g_ptr_array_add (paths, g_build_filename (dir_path, entry, NULL));
+    }
+  g_ptr_array_add (paths, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
+}
+
 /* wg-quick's regular expression, which also keeps the name from leaving
  * the directories it is joined to. */
 gboolean

@@ -105,6 +105,10 @@ const WgdIfconfPeer *wgd_ifconf_find_peer (const WgdIfconf *conf, const gchar *i
                                            const guint8 public_key[WGD_KEY_LEN]);
 /* The interfaces with at least one peer in conf, sorted, each once. */
 GStrv wgd_ifconf_dup_interfaces (const WgdIfconf *conf);
+/* The directories wgd_ifconf_read reads under root, whether or not they
+ * exist, and the networkd drop-in directories (NAME.netdev.d) found in
+ * them now: what to watch for changes. */
+GStrv wgd_ifconf_dup_watch_paths (const gchar *root);
 /* What wg-quick accepts as an interface name: at most 15 of
  * [A-Za-z0-9_=+.-], not "." or "..", so never a path. */
 gboolean wgd_ifconf_is_interface_name (const gchar *name);

@@ -570,6 +570,25 @@ test_read (void)
     g_assert_cmpstr (names[2], ==, "wg2");
   }
 
+  {
+    g_auto (GStrv) paths = wgd_ifconf_dup_watch_paths (root);
+    g_autofree gchar *etc_wg = g_build_filename (root, "etc/wireguard", NULL);
+    g_autofree gchar *nm_lib = g_build_filename (root, "usr/lib/NetworkManager/system-connections",
+                                                 NULL);
+    g_autofree gchar *dropins = g_build_filename (root, "run/systemd/network/50-wg0.netdev.d",
+                                                  NULL);
+    g_autofree gchar *usr_dropins = g_build_filename (root,
+                                                      "usr/lib/systemd/network/50-wg0.netdev.d",
+                                                      NULL);
+
+    /* Nine directories, and the drop-in directories there are. */
+    g_assert_cmpuint (g_strv_length (paths), ==, 12);
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, etc_wg));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, nm_lib));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, dropins));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, usr_dropins));
+  }
+
   g_assert_cmpuint (conf->errors->len, ==, 5);
   g_assert_true (errors_mention (conf, "70-again.netdev", "already defined by"));
   g_assert_true (errors_mention (conf, "60-wg1.netdev:5:", "port 0"));
