@@ -118,7 +118,8 @@ daemon_ifconf_free (DaemonIfconf *ifconf)
 }
 
 /* Each file that fails is said once, not at every read, and again if it
- * fails anew after a read that took it. */
+ * fails anew after a read that took it. What it gave stays
+ * (wgd_ifconf_keep_failed): an edit half done takes no endpoint away. */
 static void
 ifconf_log_errors (DaemonIfconf *ifconf, const WgdIfconf *conf)
 {
@@ -129,7 +130,8 @@ ifconf_log_errors (DaemonIfconf *ifconf, const WgdIfconf *conf)
       const GError *error = g_ptr_array_index (conf->errors, i);
 
       if (!g_hash_table_contains (ifconf->logged, error->message))
-        g_warning (_("skipping a file of another manager: %s"), error->message);
+        g_warning (_("%s (what that file gave before is kept until it reads again)"),
+                   error->message);
       g_hash_table_add (now, g_strdup (error->message));
     }
   g_hash_table_unref (ifconf->logged);
@@ -163,13 +165,17 @@ gboolean
 daemon_ifconf_read (DaemonIfconf *ifconf, const WgdConfig *config)
 {
   g_autoptr (WgdIfconf) conf = wgd_ifconf_read (ifconf->root);
-  g_auto (GStrv) names = ifconf_list_managed (conf, config);
-  gboolean same = g_strv_length (names) == ifconf->managed->len;
+  g_auto (GStrv) names = NULL;
+  gboolean same;
 
   ifconf_log_errors (ifconf, conf);
+  if (ifconf->conf != NULL)
+    wgd_ifconf_keep_failed (conf, ifconf->conf);
   wgd_ifconf_free (ifconf->conf);
   ifconf->conf = g_steal_pointer (&conf);
   ifconf_watch (ifconf);
+  names = ifconf_list_managed (ifconf->conf, config);
+  same = g_strv_length (names) == ifconf->managed->len;
   for (guint i = 0; same && names[i] != NULL; i++)
     same = strcmp (names[i],
                    ((const WgdInterfaceConfig *) g_ptr_array_index (ifconf->managed, i))->name) == 0;
