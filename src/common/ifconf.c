@@ -28,20 +28,31 @@ static const gchar *const nm_dirs[] = {
   "/usr/lib/NetworkManager/system-connections",
 };
 
+/* The managers' names, indexed by WgdIfconfManager: in logs and in the
+ * export file (ifconf-export.c), so they do not change. */
+static const gchar *const manager_names[] = {
+  [WGD_IFCONF_WG_QUICK] = "wg-quick",
+  [WGD_IFCONF_NETWORKD] = "networkd",
+  [WGD_IFCONF_NM] = "NetworkManager",
+};
+
 const gchar *
 wgd_ifconf_manager_to_string (WgdIfconfManager manager)
 {
-  switch (manager)
-    {
-    case WGD_IFCONF_WG_QUICK:
-      return "wg-quick";
-    case WGD_IFCONF_NETWORKD:
-      return "networkd";
-    case WGD_IFCONF_NM:
-      return "NetworkManager";
-    default:
-      g_assert_not_reached ();
-    }
+  g_return_val_if_fail ((gsize) manager < G_N_ELEMENTS (manager_names), NULL);
+  return manager_names[manager];
+}
+
+gboolean
+wgd_ifconf_manager_from_string (const gchar *name, WgdIfconfManager *out)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (manager_names); i++)
+    if (strcmp (name, manager_names[i]) == 0)
+      {
+        *out = (WgdIfconfManager) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 WgdIfconfPeer *
