@@ -18,10 +18,8 @@
 
 static const gchar *const peer_keys[] = { "Endpoint", "Manager", "File", "Line", NULL };
 
-/* File= as written: the path itself when it is UTF-8 without control
- * characters, else readable with "\xNN" for each byte that is not. */
-static gchar *
-file_text (const gchar *path)
+gchar *
+wgd_ifconf_export_file_text (const gchar *path)
 {
   GString *out = g_string_sized_new (strlen (path));
   const gchar *p = path;
@@ -58,7 +56,7 @@ wgd_ifconf_export_to_data (const WgdIfconf *conf, gsize *len)
       g_autofree gchar *key = wgd_key_to_base64 (peer->public_key);
       g_autofree gchar *group = g_strconcat (GROUP_PREFIX, peer->ifname, " ", key, NULL);
       g_autofree gchar *endpoint = wgd_host_endpoint_to_string (peer->endpoint);
-      g_autofree gchar *file = file_text (peer->path);
+      g_autofree gchar *file = wgd_ifconf_export_file_text (peer->path);
 
       g_key_file_set_string (kf, group, "Endpoint", endpoint);
       g_key_file_set_string (kf, group, "Manager", wgd_ifconf_manager_to_string (peer->manager));

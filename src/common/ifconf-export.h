@@ -21,11 +21,16 @@
 #include "ifconf.h"
 
 /* The file's text (a comment saying what wrote it, then the peers);
- * conf's errors are not in it. A File= that is not UTF-8 or holds
- * control characters is written readable, each such byte as "\xNN":
- * File= is for messages only, and the parser refuses control
+ * conf's errors are not in it. File= is for messages only: a path that
+ * is not UTF-8 or holds control characters is written as
+ * wgd_ifconf_export_file_text shows it, and the parser refuses control
  * characters in it. */
 gchar *wgd_ifconf_export_to_data (const WgdIfconf *conf, gsize *len);
+
+/* A path as File= holds it, and as it is shown: itself when it is UTF-8
+ * without control characters, else with "\xNN" for each byte that is
+ * not (so "/a\nb" is "/a\x0ab"). */
+gchar *wgd_ifconf_export_file_text (const gchar *path);
 
 /* Reads what wgd_ifconf_export_to_data wrote, strictly: every group a
  * [Peer IFNAME KEY] given once, with exactly Endpoint=, Manager=, File=
