@@ -472,7 +472,6 @@ test_read (void)
   g_autofree gchar *root = g_dir_make_tmp ("wgd-ifconf-XXXXXX", NULL);
   const gchar *netdev_head = "[NetDev]\nName=wg0\nKind=wireguard\n";
   g_autofree gchar *netdev_etc = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (WgdIfconf) conf = NULL;
 
   /* wg-quick: @1 and @2; the copy in /usr/local/etc is not read. */
