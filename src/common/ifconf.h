@@ -21,8 +21,10 @@ typedef enum {
   WGD_IFCONF_NM,
 } WgdIfconfManager;
 
-/* "wg-quick", "networkd" or "NetworkManager", for logs. */
+/* "wg-quick", "networkd" or "NetworkManager", for logs and the export
+ * file; from_string is exact (case matters) and FALSE for another. */
 const gchar *wgd_ifconf_manager_to_string (WgdIfconfManager manager);
+gboolean wgd_ifconf_manager_from_string (const gchar *name, WgdIfconfManager *out);
 
 /* One peer's endpoint and where it was configured. */
 typedef struct {
