@@ -233,9 +233,7 @@ wgd_ifconf_export_parse (const gchar *path, const gchar *data, gsize len, GError
     return NULL;
   if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, &local))
     return wgd_ifconf_error (error, path, 0, NULL, NULL, "%s", local->message);
-  conf = g_new0 (WgdIfconf, 1);
-  conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
-  conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  conf = wgd_ifconf_new ();
   groups = g_key_file_get_groups (kf, NULL);
   for (guint g = 0; groups[g] != NULL; g++)
     {

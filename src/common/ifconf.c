@@ -80,6 +80,17 @@ wgd_ifconf_peer_free (WgdIfconfPeer *peer)
   g_free (peer);
 }
 
+WgdIfconf *
+wgd_ifconf_new (void)
+{
+  WgdIfconf *conf = g_new0 (WgdIfconf, 1);
+
+  conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
+  conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  conf->failed = g_ptr_array_new_with_free_func (g_free);
+  return conf;
+}
+
 void
 wgd_ifconf_free (WgdIfconf *conf)
 {
@@ -124,7 +135,14 @@ wgd_ifconf_keep_failed (WgdIfconf *conf, WgdIfconf *old)
       const WgdIfconfPeer *now;
 
       for (guint j = 0; j < conf->failed->len && !failed; j++)
-        failed = strcmp (g_ptr_array_index (conf->failed, j), peer->path) == 0;
+        {
+          const gchar *path = g_ptr_array_index (conf->failed, j);
+          gsize len = strlen (path);
+
+          /* The file, or a directory that could not be listed. */
+          failed = strncmp (path, peer->path, len) == 0
+                   && (peer->path[len] == '\0' || peer->path[len] == '/');
+        }
       if (!failed)
         continue;
       /* A manager that comes first had its say in a file that still
@@ -303,7 +321,7 @@ list_masking (Reader *r, const gchar *const *dirs, gsize n_dirs, const gchar *su
           || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
         g_clear_error (&error);
       else if (error != NULL)
-        reader_fail (r, error);
+        reader_fail (r, dir_path, error);
 
       while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (entry, suffix) && entry[0] != '.'
@@ -513,10 +531,7 @@ wgd_ifconf_read (const gchar *root)
                                                           g_free);
   Reader r = { root, NULL, winners, netdevs };
 
-  r.conf = g_new0 (WgdIfconf, 1);
-  r.conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
-  r.conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
-  r.conf->failed = g_ptr_array_new_with_free_func (g_free);
+  r.conf = wgd_ifconf_new ();
   read_wg_quick (&r);
   read_networkd (&r);
   read_nm (&r);
