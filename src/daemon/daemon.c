@@ -610,6 +610,22 @@ daemon_adopt_roamed (WgdDaemon *d, Interface *iface, WgdPeerEntry *entry, const 
                 entry->name[0] ? entry->name : "unnamed", key, from, to, entry->applied_why);
 }
 
+/* For a configured endpoint given by name, the name, what it resolved
+ * to and the TTL, so that the line that applies it says where it came
+ * from; NULL for others. */
+static gchar *
+entry_configured_name (WgdDaemon *d, const WgdPeerEntry *entry, const WgdSockaddr *endpoint)
+{
+  for (guint i = 0; d->dyndns != NULL && i < entry->candidates->len; i++)
+    {
+      const WgdCandidate *c = &g_array_index (entry->candidates, WgdCandidate, i);
+
+      if (c->source == WGD_SOURCE_CONFIG && wgd_sockaddr_equal (&c->address, endpoint))
+        return wgd_dyndns_describe (d->dyndns, entry->wg_key);
+    }
+  return NULL;
+}
+
 /* Writes the chosen endpoint of one peer into every interface that has
  * it (endpoint mode: only peers that are already there). devices is
  * daemon_read_devices (). */
@@ -635,6 +651,7 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       const gchar *why = NULL;
       g_autofree gchar *from = NULL;
       g_autofree gchar *to = NULL;
+      g_autofree gchar *configured = NULL;
 
       if (device == NULL)
         continue;
@@ -678,9 +695,15 @@ daemon_apply_peer (WgdDaemon *d, WgdPeerEntry *entry, GPtrArray *devices)
       interface_note_endpoint (iface, entry->wg_key, &endpoint);
       daemon_note_endpoint (d, entry, &endpoint);
       d->endpoint_changes++;
-      log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
-                    _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
-                    entry->name[0] ? entry->name : "unnamed", key, from, to, why);
+      configured = entry_configured_name (d, entry, &endpoint);
+      if (configured != NULL)
+        log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
+                      _("%s: peer %s (%s): endpoint %s -> %s (%s) of %s"), iface->config->name,
+                      entry->name[0] ? entry->name : "unnamed", key, from, to, why, configured);
+      else
+        log_decision (key, NULL, why, G_LOG_LEVEL_MESSAGE,
+                      _("%s: peer %s (%s): endpoint %s -> %s (%s)"), iface->config->name,
+                      entry->name[0] ? entry->name : "unnamed", key, from, to, why);
     }
 }
 
