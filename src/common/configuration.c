@@ -247,9 +247,22 @@ get_ifnames (const Merge *m, const gchar *group, const gchar *key, GStrv *out, G
   return TRUE;
 }
 
-static void
-interface_config_free (WgdInterfaceConfig *c)
+WgdInterfaceConfig *
+wgd_interface_config_new_managed (const gchar *name)
 {
+  WgdInterfaceConfig *c = g_new0 (WgdInterfaceConfig, 1);
+
+  g_strlcpy (c->name, name, sizeof c->name);
+  c->mode = WGD_MODE_ENDPOINT;
+  c->rendezvous = WGD_RENDEZVOUS_NEVER;
+  return c;
+}
+
+void
+wgd_interface_config_free (WgdInterfaceConfig *c)
+{
+  if (c == NULL)
+    return;
   g_free (c->mesh);
   g_strfreev (c->allow_interfaces);
   g_strfreev (c->deny_interfaces);
@@ -288,7 +301,7 @@ wgd_config_new (void)
   WgdConfig *config = g_new0 (WgdConfig, 1);
 
   config->state_directory = g_strdup (WGD_STATE_DIR);
-  config->interfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) interface_config_free);
+  config->interfaces = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_interface_config_free);
   config->meshes = g_ptr_array_new_with_free_func ((GDestroyNotify) mesh_config_free);
   config->pins = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_pin_free);
   config->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_endpoint_free);

@@ -34,6 +34,13 @@ typedef struct {
   GStrv deny_interfaces;        /* NULL: none */
 } WgdInterfaceConfig;
 
+/* An interface no [Interface] group names, looked after only for the
+ * endpoints another manager's file gives its peers by name (ifconf.h):
+ * endpoint mode, no advertising, no browsing, no rendezvous. */
+WgdInterfaceConfig *wgd_interface_config_new_managed (const gchar *name);
+void wgd_interface_config_free (WgdInterfaceConfig *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdInterfaceConfig, wgd_interface_config_free)
+
 typedef struct {
   gchar *name;
   guint8 ca_key[WGD_KEY_LEN];

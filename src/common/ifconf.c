@@ -76,6 +76,7 @@ wgd_ifconf_free (WgdIfconf *conf)
     return;
   g_ptr_array_unref (conf->peers);
   g_ptr_array_unref (conf->errors);
+  g_ptr_array_unref (conf->failed);
   g_free (conf);
 }
 
@@ -101,6 +102,32 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
 }
 
+void
+wgd_ifconf_keep_failed (WgdIfconf *conf, WgdIfconf *old)
+{
+  for (guint i = 0; i < old->peers->len; i++)
+    {
+      WgdIfconfPeer *peer = g_ptr_array_index (old->peers, i);
+      gboolean failed = FALSE;
+
+      const WgdIfconfPeer *now;
+
+      for (guint j = 0; j < conf->failed->len && !failed; j++)
+        failed = strcmp (g_ptr_array_index (conf->failed, j), peer->path) == 0;
+      if (!failed)
+        continue;
+      /* A manager that comes first had its say in a file that still
+       * reads; one that comes later only won because this file failed. */
+      now = wgd_ifconf_find_peer (conf, peer->ifname, peer->public_key);
+      if (now != NULL && now->manager < peer->manager)
+        continue;
+      if (now != NULL)
+        g_ptr_array_remove (conf->peers, (gpointer) now);
+      g_ptr_array_add (conf->peers, g_steal_pointer (&old->peers->pdata[i]));
+    }
+  g_ptr_array_remove_range (old->peers, 0, old->peers->len);
+}
+
 GStrv
 wgd_ifconf_dup_interfaces (const WgdIfconf *conf)
 {
@@ -117,6 +144,31 @@ wgd_ifconf_dup_interfaces (const WgdIfconf *conf)
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+GStrv
+wgd_ifconf_dup_watch_paths (const gchar *root)
+{
+  const gchar *const *lists[] = { wg_quick_dirs, networkd_dirs, nm_dirs };
+  const gsize lens[] = { G_N_ELEMENTS (wg_quick_dirs), G_N_ELEMENTS (networkd_dirs),
+                         G_N_ELEMENTS (nm_dirs) };
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+
+  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (gsize d = 0; d < lens[l]; d++)
+      g_ptr_array_add (paths, g_build_filename (root, lists[l][d], NULL));
+  for (gsize d = 0; d < G_N_ELEMENTS (networkd_dirs); d++)
+    {
+      g_autofree gchar *dir_path = g_build_filename (root, networkd_dirs[d], NULL);
+      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+      const gchar *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_suffix (entry, ".netdev.d") && entry[0] != '.')
+          g_ptr_array_add (paths, g_build_filename (dir_path, entry, NULL));
+    }
+  g_ptr_array_add (paths, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&paths), FALSE);
 }
 
 /* wg-quick's regular expression, which also keeps the name from leaving
@@ -141,11 +193,14 @@ typedef struct {
   GHashTable *netdevs;  /* interface name → the .netdev that defines it */
 } Reader;
 
+/* The file at path failed: error is noted, and the path, so that what
+ * it gave before can be kept (wgd_ifconf_keep_failed). */
 static void
-reader_fail (Reader *r, GError *error)
+reader_fail (Reader *r, const gchar *path, GError *error)
 {
   wgd_ifconf_error_clean (error);
   g_ptr_array_add (r->conf->errors, error);
+  g_ptr_array_add (r->conf->failed, g_strdup (path));
 }
 
 /* Keeps ifname's peers no earlier file named; steals them from peers. */
@@ -164,6 +219,15 @@ reader_add_peers (Reader *r, const gchar *ifname, GPtrArray *peers)
     }
 }
 
+/* A .netdev and its drop-ins are one: what any of them gave is kept
+ * when one fails. */
+static void
+reader_note_failed (Reader *r, GPtrArray *paths)
+{
+  for (guint i = 0; i < paths->len; i++)
+    g_ptr_array_add (r->conf->failed, g_strdup (g_ptr_array_index (paths, i)));
+}
+
 /* An interface name from a file's content, for the file at path. */
 static gboolean
 reader_check_name (Reader *r, const gchar *path, const gchar *what, const gchar *name)
@@ -173,8 +237,9 @@ reader_check_name (Reader *r, const gchar *path, const gchar *what, const gchar 
   if (wgd_ifconf_is_interface_name (name))
     return TRUE;
   echo = g_strescape (name, NULL);
-  reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
-                               _("%s: %s '%s' is not an interface name"), path, what, echo));
+  reader_fail (r, path, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
+                                     _("%s: %s '%s' is not an interface name"), path, what,
+                                     echo));
   return FALSE;
 }
 
@@ -191,7 +256,7 @@ reader_read (Reader *r, const gchar *path, GBytes **out)
       g_clear_error (&error);
       return TRUE;
     }
-  reader_fail (r, error);
+  reader_fail (r, path, error);
   return FALSE;
 }
 
@@ -271,7 +336,7 @@ read_wg_quick (Reader *r)
       data = g_bytes_get_data (bytes, &len);
       peers = wgd_ifconf_wg_quick_parse (path, data != NULL ? data : "", len, &error);
       if (peers == NULL)
-        reader_fail (r, error);
+        reader_fail (r, path, error);
       else
         reader_add_peers (r, ifname, peers);
     }
@@ -308,7 +373,10 @@ read_netdev (Reader *r, const gchar *name, const gchar *path)
       GBytes *bytes = NULL;
 
       if (!reader_read (r, g_ptr_array_index (paths, i), &bytes))
-        return;
+        {
+          reader_note_failed (r, paths);
+          return;
+        }
       /* A file gone since the listing reads as empty. */
       g_ptr_array_add (contents, bytes != NULL ? bytes : g_bytes_new_static ("", 0));
     }
@@ -317,7 +385,8 @@ read_netdev (Reader *r, const gchar *name, const gchar *path)
                                       (GBytes *const *) contents->pdata, &error);
   if (netdev == NULL)
     {
-      reader_fail (r, error);
+      reader_fail (r, path, error);
+      reader_note_failed (r, paths);
       return;
     }
   if (g_strcmp0 (netdev->kind, "wireguard") != 0 || netdev->name == NULL
@@ -327,9 +396,10 @@ read_netdev (Reader *r, const gchar *name, const gchar *path)
   defined_by = g_hash_table_lookup (r->netdevs, netdev->name);
   if (defined_by != NULL)
     {
-      reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
-                                   _("%s: interface %s is already defined by %s; networkd "
-                                     "ignores this file"), path, netdev->name, defined_by));
+      reader_fail (r, path, g_error_new (WGD_ERROR, WGD_ERROR_INVALID,
+                                         _("%s: interface %s is already defined by %s; "
+                                           "networkd ignores this file"), path, netdev->name,
+                                         defined_by));
       return;
     }
   g_hash_table_insert (r->netdevs, g_strdup (netdev->name), g_strdup (path));
@@ -362,10 +432,11 @@ nm_check_owner (Reader *r, const gchar *path)
     return TRUE;
   if (st.st_uid != 0 || (st.st_mode & 077) != 0)
     {
-      reader_fail (r, g_error_new (WGD_ERROR, WGD_ERROR_INSECURE,
-                                   _("%s: NetworkManager ignores a keyfile that root does not "
-                                     "own or that others may access (owner %u, mode %03o)"),
-                                   path, (guint) st.st_uid, (guint) (st.st_mode & 07777)));
+      reader_fail (r, path, g_error_new (WGD_ERROR, WGD_ERROR_INSECURE,
+                                         _("%s: NetworkManager ignores a keyfile that root does "
+                                           "not own or that others may access (owner %u, mode "
+                                           "%03o)"), path, (guint) st.st_uid,
+                                         (guint) (st.st_mode & 07777)));
       return FALSE;
     }
   return TRUE;
@@ -396,7 +467,7 @@ read_nm (Reader *r)
           connection = wgd_ifconf_nm_parse (path, data != NULL ? data : "", len, &error);
           if (connection == NULL)
             {
-              reader_fail (r, error);
+              reader_fail (r, path, error);
               continue;
             }
           if (connection->uuid != NULL)
@@ -425,6 +496,7 @@ wgd_ifconf_read (const gchar *root)
   r.conf = g_new0 (WgdIfconf, 1);
   r.conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
   r.conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  r.conf->failed = g_ptr_array_new_with_free_func (g_free);
   read_wg_quick (&r);
   read_networkd (&r);
   read_nm (&r);

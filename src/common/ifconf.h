@@ -94,6 +94,8 @@ typedef struct {
   /* GError, one per file that could not be read or parsed: the daemon
    * logs each once; the file was skipped, the others were not. */
   GPtrArray *errors;
+  /* The paths of the files that failed (some more than once). */
+  GPtrArray *failed;
 } WgdIfconf;
 
 /* Reads the three managers' files under root ("/" in production; tests
@@ -103,8 +105,16 @@ WgdIfconf *wgd_ifconf_read (const gchar *root);
 /* The winning entry for a peer of ifname, or NULL. */
 const WgdIfconfPeer *wgd_ifconf_find_peer (const WgdIfconf *conf, const gchar *ifname,
                                            const guint8 public_key[WGD_KEY_LEN]);
+/* A file that fails takes nothing away: the peers old had from a file
+ * that failed in conf (and that conf has no other entry for) move to
+ * conf; old is left without peers. */
+void wgd_ifconf_keep_failed (WgdIfconf *conf, WgdIfconf *old);
 /* The interfaces with at least one peer in conf, sorted, each once. */
 GStrv wgd_ifconf_dup_interfaces (const WgdIfconf *conf);
+/* The directories wgd_ifconf_read reads under root, whether or not they
+ * exist, and the networkd drop-in directories (NAME.netdev.d) found in
+ * them now: what to watch for changes. */
+GStrv wgd_ifconf_dup_watch_paths (const gchar *root);
 /* What wg-quick accepts as an interface name: at most 15 of
  * [A-Za-z0-9_=+.-], not "." or "..", so never a path. */
 gboolean wgd_ifconf_is_interface_name (const gchar *name);

@@ -49,6 +49,9 @@ typedef struct {
   guint64 tx_bytes;
 } PeerSeen;
 
+/* The files of the other managers of WireGuard (daemon-ifconf.c). */
+typedef struct _DaemonIfconf DaemonIfconf;
+
 /* NAT traversal for peers found through a rendezvous server (daemon-punch.c). */
 typedef struct _DaemonPunch DaemonPunch;
 
@@ -74,6 +77,11 @@ struct _WgdDaemon {
   /* Configured endpoints by name (dyndns.h): NULL until one is. */
   WgdResolver *resolver;
   WgdDyndns *dyndns;
+  guint network_source;         /* telling dyndns that the network changed */
+  DaemonIfconf *ifconf;
+  /* WgdInterfaceConfig of the interfaces only the managers' files name
+   * (daemon_ifconf_get_managed): what their Interface.config points to. */
+  GPtrArray *managed;
   DaemonPunch *punch;
   GArray *interfaces;           /* Interface */
   gchar *node_name;
@@ -159,3 +167,21 @@ void daemon_punch_free (DaemonPunch *p);
  * writes nothing. */
 gboolean daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPeerEntry *entry,
                             const WgdSockaddr *endpoint, const WgdPeer *current);
+
+/* Reads the files of wg-quick, networkd and NetworkManager under root
+ * ("/" but in tests) and watches them: daemon_ifconf_changed is called
+ * once a change has settled. */
+DaemonIfconf *daemon_ifconf_new (WgdDaemon *d, const gchar *root);
+void daemon_ifconf_free (DaemonIfconf *ifconf);
+/* Reads them again, logging each file that fails (once); TRUE if the
+ * interfaces they add changed (daemon_ifconf_get_managed). */
+gboolean daemon_ifconf_read (DaemonIfconf *ifconf, const WgdConfig *config);
+/* A reference to the WgdInterfaceConfig of the interfaces those files
+ * define with a peer given by name, which config has no [Interface]
+ * group for: looked after for those endpoints alone. */
+GPtrArray *daemon_ifconf_get_managed (DaemonIfconf *ifconf);
+/* Adds to peers (WgdDyndnsPeer) the peers those files give by host
+ * name, but for those whose key is in peers already (which wins). */
+void daemon_ifconf_add_peers (DaemonIfconf *ifconf, GPtrArray *peers);
+/* In daemon.c: what the files say changed. */
+void daemon_ifconf_changed (WgdDaemon *d);

@@ -1597,6 +1597,18 @@ shake_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Names may resolve to other addresses from the new network (a VPN's
+ * DNS, a split horizon), and resolv.conf may have changed with it. */
+static gboolean
+network_cb (gpointer user_data)
+{
+  WgdDaemon *d = user_data;
+
+  d->network_source = 0;
+  wgd_dyndns_network_changed (d->dyndns);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAddress *address,
             gpointer user_data)
@@ -1604,9 +1616,9 @@ on_address (WgdAddressMonitor *monitor, WgdAddressEvent event, const WgdLocalAdd
   WgdDaemon *d = user_data;
 
   daemon_schedule_announce (d);
-  if (d->dyndns != NULL)
-    wgd_dyndns_network_changed (d->dyndns);
   /* A burst of changes read at once is told once, from where it ends. */
+  if (d->dyndns != NULL && d->network_source == 0)
+    d->network_source = g_idle_add (network_cb, d);
   if (event == WGD_ADDRESS_ADDED && d->shake_source == 0)
     d->shake_source = g_idle_add (shake_cb, d);
 }
@@ -1908,7 +1920,7 @@ interface_setup_mesh (Interface *iface, const WgdConfig *config, GHashTable *mem
 /* The interfaces of config, the meshes' members taken from members
  * (interface name → certificates). */
 static GArray *
-daemon_build_interfaces (const WgdConfig *config, GHashTable *members)
+daemon_build_interfaces (const WgdConfig *config, GPtrArray *managed, GHashTable *members)
 {
   GArray *interfaces = g_array_new (FALSE, TRUE, sizeof (Interface));
 
@@ -1919,6 +1931,12 @@ daemon_build_interfaces (const WgdConfig *config, GHashTable *members)
 
       if (iface.config->mode == WGD_MODE_MESH)
         interface_setup_mesh (&iface, config, members);
+      g_array_append_val (interfaces, iface);
+    }
+  for (guint i = 0; i < managed->len; i++)
+    {
+      Interface iface = { .config = g_ptr_array_index (managed, i) };
+
       g_array_append_val (interfaces, iface);
     }
   return interfaces;
@@ -1955,7 +1973,16 @@ on_dyndns (const guint8 wg_key[WGD_KEY_LEN], const gchar *name, const WgdSockadd
   WgdDaemon *d = user_data;
   WgdPeerEntry *entry = wgd_peer_table_set_configured (d->peers, wg_key, addresses, n_addresses,
                                                        (gint64) wgd_clock_now ());
-  g_autoptr (GPtrArray) devices = daemon_read_devices (d);
+  g_autoptr (GPtrArray) devices = NULL;
+
+  /* No longer configured, and never heard of otherwise: forgotten, as
+   * if it had never been (its WireGuard peer keeps what it has). */
+  if (n_addresses == 0 && wgd_peer_table_drop_configured (d->peers, wg_key))
+    {
+      daemon_schedule_notify_peer (d, wg_key);
+      return;
+    }
+  devices = daemon_read_devices (d);
 
   /* A peer that announces itself has the name it signs. */
   if (entry->name[0] == '\0' && name != NULL)
@@ -1966,7 +1993,8 @@ on_dyndns (const guint8 wg_key[WGD_KEY_LEN], const gchar *name, const WgdSockadd
 }
 
 /* The endpoints the configuration gives by name or address ([Peer NAME]
- * Endpoint=), kept resolved by dyndns.c. The resolver is made for the
+ * Endpoint=) and those the managers' files give by name, kept resolved
+ * by dyndns.c. The resolver is made for the
  * first one only: without any, the daemon sends no DNS query. */
 static void
 daemon_setup_dyndns (WgdDaemon *d)
@@ -1981,6 +2009,7 @@ daemon_setup_dyndns (WgdDaemon *d)
 
       g_ptr_array_add (peers, wgd_dyndns_peer_new (p->wg_key, p->name, p->endpoint, origin));
     }
+  daemon_ifconf_add_peers (d->ifconf, peers);
   if (d->dyndns == NULL && peers->len == 0)
     return;
   if (d->resolver == NULL)
@@ -2054,7 +2083,10 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   g_clear_pointer (&warning, g_free);
   if (!daemon_check_meshes (d, config, error))
     return NULL;
-  d->interfaces = daemon_build_interfaces (config, members);
+  d->ifconf = daemon_ifconf_new (d, "/");
+  daemon_ifconf_read (d->ifconf, config);
+  d->managed = daemon_ifconf_get_managed (d->ifconf);
+  d->interfaces = daemon_build_interfaces (config, d->managed, members);
   for (guint i = 0; i < d->interfaces->len; i++)
     wgd_device_free (interface_read (d, &g_array_index (d->interfaces, Interface, i)));
   daemon_restore_endpoints (d);
@@ -2103,28 +2135,21 @@ daemon_retake_pinned_pending (WgdDaemon *d)
     }
 }
 
-gboolean
-wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
+/* Applies config (checked; the running one when only the interfaces
+ * the managers' files add changed), which nothing can fail now. */
+static void
+daemon_apply_config (WgdDaemon *d, WgdConfig *config)
 {
   g_autoptr (GHashTable) members = NULL;
+  g_autoptr (GPtrArray) managed = daemon_ifconf_get_managed (d->ifconf);
   GArray *interfaces;
   gboolean advertising = FALSE;
 
-  if (g_strcmp0 (config->state_directory, d->config->state_directory) != 0)
-    {
-      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
-                   _("StateDirectory= cannot change while running (%s, was %s): restart "
-                     "wgdiscoverd for that"), config->state_directory, d->config->state_directory);
-      return FALSE;
-    }
-  if (!daemon_check_meshes (d, config, error))
-    return FALSE;
-
-  /* From here on nothing can fail. What was accepted is acted on under
-   * the interfaces it was judged for. */
+  /* What was accepted is acted on under the interfaces it was judged
+   * for. */
   daemon_act (d);
   members = daemon_get_mesh_members (d);
-  interfaces = daemon_build_interfaces (config, members);
+  interfaces = daemon_build_interfaces (config, managed, members);
   /* What is known of an interface that stays is kept, so that it is not
    * announced as found again. */
   for (guint i = 0; i < interfaces->len; i++)
@@ -2149,6 +2174,9 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
     }
   g_array_unref (d->interfaces);
   d->interfaces = interfaces;
+  /* Only now are the old ones no interface's. */
+  g_ptr_array_unref (d->managed);
+  d->managed = g_steal_pointer (&managed);
   wgd_trust_store_free (d->store);
   d->store = daemon_trust_store_new (d, config);
   {
@@ -2177,7 +2205,35 @@ wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
   else
     wgd_mdns_withdraw (d->mdns);
   daemon_schedule_save (d);
+}
+
+
+gboolean
+wgd_daemon_reload (WgdDaemon *d, WgdConfig *config, GError **error)
+{
+  if (g_strcmp0 (config->state_directory, d->config->state_directory) != 0)
+    {
+      g_set_error (error, WGD_ERROR, WGD_ERROR_INVALID,
+                   _("StateDirectory= cannot change while running (%s, was %s): restart "
+                     "wgdiscoverd for that"), config->state_directory, d->config->state_directory);
+      return FALSE;
+    }
+  if (!daemon_check_meshes (d, config, error))
+    return FALSE;
+  daemon_ifconf_read (d->ifconf, config);
+  daemon_apply_config (d, config);
   return TRUE;
+}
+
+/* What the files of the other managers say changed: their peers'
+ * endpoints at once, their interfaces as a reload does. */
+void
+daemon_ifconf_changed (WgdDaemon *d)
+{
+  if (daemon_ifconf_read (d->ifconf, d->config))
+    daemon_apply_config (d, d->config);
+  else
+    daemon_setup_dyndns (d);
 }
 
 void
@@ -2245,6 +2301,7 @@ wgd_daemon_free (WgdDaemon *d)
   g_clear_handle_id (&d->wake_source, g_source_remove);
   g_clear_handle_id (&d->log_window_source, g_source_remove);
   g_clear_handle_id (&d->shake_source, g_source_remove);
+  g_clear_handle_id (&d->network_source, g_source_remove);
   if (d->save_source != 0)
     g_source_remove (d->save_source);
   if (d->redecide_source != 0)
@@ -2267,6 +2324,7 @@ wgd_daemon_free (WgdDaemon *d)
   wgd_dyndns_free (d->dyndns);
   wgd_resolver_free (d->resolver);
   daemon_punch_free (d->punch);
+  daemon_ifconf_free (d->ifconf);
   wgd_mdns_free (d->mdns);
   wgd_address_monitor_free (d->addresses);
   g_clear_pointer (&d->endpoints, g_hash_table_unref);
@@ -2277,6 +2335,7 @@ wgd_daemon_free (WgdDaemon *d)
   wgd_pairing_free (d->pairing);
   g_hash_table_unref (d->logged);
   g_clear_pointer (&d->interfaces, g_array_unref);
+  g_clear_pointer (&d->managed, g_ptr_array_unref);
   g_free (d->node_name);
   g_free (d);
 }
@@ -2288,11 +2347,12 @@ wgd_daemon_status (WgdDaemon *d)
 
   g_autofree gchar *rendezvous = d->rendezvous != NULL ? wgd_rendezvous_describe (d->rendezvous)
                                                        : g_strdup ("disabled");
+  g_autofree gchar *names = d->dyndns != NULL ? wgd_dyndns_summarize (d->dyndns) : NULL;
 
   return g_strdup_printf ("%u peers known, %u announcements accepted, %u for no peer here, "
-                          "%u rejected, %u endpoint changes, rendezvous %s", peers->len,
+                          "%u rejected, %u endpoint changes, rendezvous %s%s%s", peers->len,
                           d->accepted, d->strangers, d->rejected, d->endpoint_changes,
-                          rendezvous);
+                          rendezvous, names != NULL ? "; " : "", names != NULL ? names : "");
 }
 
 gboolean

@@ -462,3 +462,44 @@ wgd_dyndns_describe (WgdDyndns *dyndns, const guint8 wg_key[WGD_KEY_LEN])
   list = e->addresses->len > 0 ? addresses_to_string (e->addresses) : g_strdup (_("unresolved"));
   return g_strdup_printf (_("%s (%s; TTL %u s)"), endpoint, list, e->ttl);
 }
+
+/* STATUS= is one line a person reads: a few names, then a count; in
+ * English, as the rest of it. */
+#define SUMMARY_NAMES_MAX 3
+
+static gint
+compare_entries (gconstpointer a, gconstpointer b)
+{
+  const Entry *x = *(const Entry *const *) a, *y = *(const Entry *const *) b;
+  gint c = g_ascii_strcasecmp (x->peer->endpoint->host, y->peer->endpoint->host);
+
+  return c != 0 ? c : (gint) x->peer->endpoint->port - (gint) y->peer->endpoint->port;
+}
+
+gchar *
+wgd_dyndns_summarize (WgdDyndns *dyndns)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  GString *out;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, dyndns->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!((Entry *) value)->peer->endpoint->literal)
+      g_ptr_array_add (names, value);
+  if (names->len == 0)
+    return NULL;
+  g_ptr_array_sort (names, compare_entries);
+  out = g_string_new ("names: ");
+  for (guint i = 0; i < names->len && i < SUMMARY_NAMES_MAX; i++)
+    {
+      g_autofree gchar *text = wgd_dyndns_describe (dyndns,
+                                                    ((Entry *) g_ptr_array_index (names, i))->peer->wg_key);
+
+      g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", text);
+    }
+  if (names->len > SUMMARY_NAMES_MAX)
+    g_string_append_printf (out, " and %u more", names->len - SUMMARY_NAMES_MAX);
+  return g_string_free (out, FALSE);
+}

@@ -63,3 +63,7 @@ gint64 wgd_dyndns_next_look (WgdDyndns *dyndns, const WgdPeer *peer, gint64 now)
 /* "home.example.org:51820 (198.51.100.7, 2001:db8::7; TTL 60 s)" for a
  * configured peer, NULL for others. */
 gchar *wgd_dyndns_describe (WgdDyndns *dyndns, const guint8 wg_key[WGD_KEY_LEN]);
+/* For STATUS=: "names: home.example.org:51820 (198.51.100.7; TTL 60 s),
+ * …" for the first few host names in name order, and how many more;
+ * NULL without any. */
+gchar *wgd_dyndns_summarize (WgdDyndns *dyndns);

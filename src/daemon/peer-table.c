@@ -134,6 +134,16 @@ wgd_peer_table_set_configured (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_
   return entry;
 }
 
+gboolean
+wgd_peer_table_drop_configured (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN])
+{
+  WgdPeerEntry *entry = wgd_peer_table_lookup (table, wg_key);
+
+  if (entry == NULL || entry->last_heard != 0 || entry->candidates->len > 0)
+    return FALSE;
+  return g_hash_table_remove (table->peers, wg_key);
+}
+
 WgdPeerEntry *
 wgd_peer_table_update (WgdPeerTable *table, const WgdAnnouncement *ann, WgdBinding binding,
                        WgdCandidateSource source, guint32 scope_ifindex, gint64 now)

@@ -91,6 +91,9 @@ WgdPeerEntry *wgd_peer_table_set_configured (WgdPeerTable *table,
                                              const WgdSockaddr *addresses, gsize n_addresses,
                                              gint64 now);
 WgdPeerEntry *wgd_peer_table_lookup (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
+/* Forgets a peer that only the configuration gave (its endpoint gone
+ * from it, no announcement ever heard): TRUE if it went. */
+gboolean wgd_peer_table_drop_configured (WgdPeerTable *table, const guint8 wg_key[WGD_KEY_LEN]);
 /* Drops expired candidates; peers stay (their WireGuard peer is never
  * torn down for a service that went quiet). Returns how many went. */
 guint wgd_peer_table_expire (WgdPeerTable *table, gint64 now);

@@ -105,6 +105,15 @@ lan_host_spawn() {
              for d in /run/dbus /run/avahi-daemon /run/wireguard /run/systemd; do
                mkdir -p "$d" && mount -t tmpfs tmpfs "$d"
              done
+             # The files of WireGuard'"'"'s other managers that wgdiscoverd
+             # reads (src/common/ifconf.c): the machine'"'"'s own are hidden.
+             for d in /etc/wireguard /usr/local/etc/wireguard /etc/systemd/network \
+                      /usr/local/lib/systemd/network /usr/lib/systemd/network \
+                      /run/NetworkManager/system-connections \
+                      /etc/NetworkManager/system-connections \
+                      /usr/lib/NetworkManager/system-connections; do
+               [[ ! -d $d ]] || mount -t tmpfs -o mode=0755 tmpfs "$d"
+             done
              dbus-daemon --config-file="$2/bus.conf" --fork --nopidfile
              avahi-daemon --no-chroot --no-drop-root --no-rlimits --daemonize \
                --file="$2/avahi-daemon.conf"

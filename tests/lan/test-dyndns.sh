@@ -8,7 +8,9 @@
 # follows without a restart, within the TTL's floor (30 s) and a bound;
 # the name stops resolving (NXDOMAIN), found at once since h1's network
 # changed: h1 keeps the last address, says so once, and the tunnel
-# still works; a dual-stack name gives the IPv4 address first. Prints TAP; needs root and dnsmasq.
+# still works; a dual-stack name gives the IPv4 address first; STATUS=
+# shows the name; the endpoint dropped from the configuration, h1
+# forgets the peer. Prints TAP; needs root and dnsmasq.
 
 srcdir=${srcdir:-.}
 ctl=${WGDISCOVERCTL:?WGDISCOVERCTL names wgdiscoverctl}
@@ -19,7 +21,7 @@ source "$srcdir/tests/lan/tap.sh"
 
 tap_lan_up 3
 w=$lan_dir
-echo "1..10"
+echo "1..12"
 lan_cut_mdns
 
 # dnsmasq answers only for .test, from its hosts file, and refuses
@@ -39,7 +41,11 @@ lan_node 2 "$ctl"
 lan_peer 1 2
 lan_peer 2 1
 printf '[Peer h2]\nWireGuardKey=%s\nEndpoint=peer2.test:51820\n' "${lan_pub[2]}" >> "$w/conf1"
-lan_start 1 "$daemon" --foreground --config "$w/conf1" --state-dir "$w/state1" >> "$w/log1" 2>&1
+# h1's daemon reports to a notify socket, as under systemd's Type=notify.
+notify_listen "$w/notify" "$w/notify.log"
+trap 'kill $notify_pid 2>/dev/null; lan_down' EXIT
+NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --foreground --config "$w/conf1" \
+  --state-dir "$w/state1" >> "$w/log1" 2>&1
 daemon_pid=$lan_started
 
 check_show "h1 sets h2's endpoint from its name" \
@@ -52,6 +58,10 @@ lan_exec 1 "$ctl" peer h2 > "$w/peer" 2>&1
 check_show "wgdiscoverctl peer shows the name, what it resolved to and the TTL, trust none" \
   "grep -q '^ConfiguredEndpoint: *peer2.test:51820 (10.77.0.2:51820; TTL 5 s)' '$w/peer' &&
    grep -q '^Trust: *none' '$w/peer' && grep -q '^SigningKey: *-\?$' '$w/peer'" "$w/peer"
+
+check_show "STATUS= names the endpoint by name, what it resolved to and the TTL" \
+  "within 10 'grep \"^STATUS=\" \"$w/notify.log\" | tail -n 1 |
+     grep -qF \"names: peer2.test:51820 (10.77.0.2:51820; TTL 5 s)\"'" "$w/notify.log"
 
 # h2 moves; its name follows.
 # (Deleting a primary address takes the secondary ones of its subnet
@@ -90,5 +100,14 @@ check_show "a dual-stack name: h1 says it resolves again, with both addresses, a
 queries=$(grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log")
 echo "# dnsmasq answered $queries A queries for peer2.test in $SECONDS s"
 check "h1 queried per TTL floor, not in a loop (at most 20 A queries)" "[[ $queries -le 20 ]]"
+
+# The endpoint leaves the configuration: h1 forgets the peer it knew
+# only from there, and leaves WireGuard's endpoint as it is.
+printf '[Interface wg0]\n' > "$w/conf1"
+kill -HUP "$daemon_pid"
+check_show "its endpoint dropped and reloaded: h1 forgets h2, WireGuard keeps 10.77.0.2:51820" \
+  "within 10 '! lan_exec 1 \"$ctl\" peer h2 >/dev/null 2>&1' &&
+   ! lan_exec 1 \"$ctl\" peers | grep -q '${lan_pub[2]}' &&
+   [[ \$(lan_endpoint 1 2) == 10.77.0.2:51820 ]]" "$w/log1"
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null

@@ -570,22 +570,71 @@ test_read (void)
     g_assert_cmpstr (names[2], ==, "wg2");
   }
 
+  {
+    g_auto (GStrv) paths = wgd_ifconf_dup_watch_paths (root);
+    g_autofree gchar *etc_wg = g_build_filename (root, "etc/wireguard", NULL);
+    g_autofree gchar *nm_lib = g_build_filename (root, "usr/lib/NetworkManager/system-connections",
+                                                 NULL);
+    g_autofree gchar *dropins = g_build_filename (root, "run/systemd/network/50-wg0.netdev.d",
+                                                  NULL);
+    g_autofree gchar *usr_dropins = g_build_filename (root,
+                                                      "usr/lib/systemd/network/50-wg0.netdev.d",
+                                                      NULL);
+
+    /* Nine directories, and the drop-in directories there are. */
+    g_assert_cmpuint (g_strv_length (paths), ==, 12);
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, etc_wg));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, nm_lib));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, dropins));
+    g_assert_true (g_strv_contains ((const gchar *const *) paths, usr_dropins));
+  }
+
   g_assert_cmpuint (conf->errors->len, ==, 5);
   g_assert_true (errors_mention (conf, "70-again.netdev", "already defined by"));
   g_assert_true (errors_mention (conf, "60-wg1.netdev:5:", "port 0"));
   g_assert_true (errors_mention (conf, "81-bad.netdev", "Name= '../x' is not an interface name"));
   g_assert_true (errors_mention (conf, "broken.nmconnection:4:", "port 0"));
   g_assert_true (errors_mention (conf, "open.nmconnection", "mode 644"));
-  g_clear_pointer (&conf, wgd_ifconf_free);
 
   /* A file that breaks takes only itself out. */
   put (root, "etc/wireguard/wg0.conf", "[Peer]\nPublicKey=@1\nEndpoint=a.example:0\n", 0600);
-  conf = wgd_ifconf_read (root);
-  g_assert_null (find (conf, 0x11));
-  assert_peer (find (conf, 0x22), 0x22, "b.networkd.example", 2, WGD_IFCONF_NETWORKD);
-  g_assert_cmpuint (conf->errors->len, ==, 6);
-  g_assert_true (errors_mention (conf, "etc/wireguard/wg0.conf:3: [Peer] Endpoint:", "port 0"));
+  {
+    g_autoptr (WgdIfconf) old = g_steal_pointer (&conf);
+
+    conf = wgd_ifconf_read (root);
+    g_assert_null (find (conf, 0x11));
+    assert_peer (find (conf, 0x22), 0x22, "b.networkd.example", 2, WGD_IFCONF_NETWORKD);
+    g_assert_cmpuint (conf->errors->len, ==, 6);
+    g_assert_true (errors_mention (conf, "etc/wireguard/wg0.conf:3: [Peer] Endpoint:",
+                                   "port 0"));
+    /* What it gave before stays, even @2 over networkd's. */
+    wgd_ifconf_keep_failed (conf, old);
+    g_assert_cmpuint (old->peers->len, ==, 0);
+    assert_peer (find (conf, 0x11), 0x11, "a.wg-quick.example", 1, WGD_IFCONF_WG_QUICK);
+    assert_peer (find (conf, 0x22), 0x22, "b.wg-quick.example", 1, WGD_IFCONF_WG_QUICK);
+    g_assert_cmpuint (conf->peers->len, ==, 7);
+  }
   g_clear_pointer (&conf, wgd_ifconf_free);
+
+  /* A drop-in that breaks fails its whole .netdev: what any of its files
+   * gave is kept, before NetworkManager's @3 that it hid. */
+  {
+    g_autoptr (WgdIfconf) before = wgd_ifconf_read (root);
+    g_autoptr (WgdIfconf) after = NULL;
+
+    assert_peer (find (before, 0x44), 0x44, "d.dropin.example", 3, WGD_IFCONF_NETWORKD);
+    put (root, "run/systemd/network/50-wg0.netdev.d/10-extra.conf", "broken\n", 0644);
+    after = wgd_ifconf_read (root);
+    g_assert_null (find (after, 0x44));
+    assert_peer (find (after, 0x33), 0x33, "c.nm.example", 4, WGD_IFCONF_NM);
+    wgd_ifconf_keep_failed (after, before);
+    assert_peer (find (after, 0x33), 0x33, "c.networkd.example", 2, WGD_IFCONF_NETWORKD);
+    assert_peer (find (after, 0x44), 0x44, "d.dropin.example", 3, WGD_IFCONF_NETWORKD);
+    assert_peer (find (after, 0x22), 0x22, "b.networkd.example", 2, WGD_IFCONF_NETWORKD);
+    /* The .netdev that came second defines wg0 now, as for networkd. */
+    assert_peer (find (after, 0x66), 0x66, "again.example", 1, WGD_IFCONF_NETWORKD);
+    g_assert_cmpuint (after->peers->len, ==, 7);
+  }
 
   /* Nothing configured anywhere: nothing found, nothing wrong. */
   remove_tree (root);

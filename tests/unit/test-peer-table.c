@@ -634,6 +634,23 @@ test_configured (Fixture *f, gconstpointer data)
   dns = choose (f, e, device, NOW + 61);
   g_assert_cmpstr (dns, ==, "198.51.100.2:51820");
   g_assert_cmpint (wgd_peer_entry_next_deadline (e, NULL, NOW + 61), ==, G_MAXINT64);
+
+  /* Its endpoint gone from the configuration: a peer that announced
+   * itself once is kept; one only configured is forgotten. */
+  wgd_peer_table_set_configured (f->table, key, NULL, 0, NOW + 90);
+  g_assert_false (wgd_peer_table_drop_configured (f->table, key));
+  g_assert_true (wgd_peer_table_lookup (f->table, key) == e);
+  {
+    guint8 other[WGD_KEY_LEN];
+
+    memset (other, 0x42, sizeof other);
+    g_assert_false (wgd_peer_table_drop_configured (f->table, other));
+    wgd_peer_table_set_configured (f->table, other, addrs, n, NOW + 90);
+    g_assert_false (wgd_peer_table_drop_configured (f->table, other));
+    wgd_peer_table_set_configured (f->table, other, NULL, 0, NOW + 91);
+    g_assert_true (wgd_peer_table_drop_configured (f->table, other));
+    g_assert_null (wgd_peer_table_lookup (f->table, other));
+  }
 }
 
 /* The source names are shown on D-Bus: each one distinct, and read

@@ -1,0 +1,233 @@
+/* daemon-ifconf.c — the core's view of the files of wg-quick,
+ * systemd-networkd and NetworkManager (ifconf.h; docs/dynamic-dns.md):
+ * read at start, on reload and when they change, each bad file logged
+ * once; the peers they give a host name become configured endpoints, and
+ * the interfaces they define that wgdiscoverd.conf does not name are
+ * looked after for those alone. */
+#include "config.h"
+
+#include <string.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "base64.h"
+#include "daemon-private.h"
+#include "ifconf.h"
+
+/* Editors and managers write a file in several steps (a temporary
+ * file, a rename, a chmod): it is read once they are done. */
+#define IFCONF_SETTLE_MS 1000
+
+struct _DaemonIfconf {
+  WgdDaemon *daemon;
+  gchar *root;
+  WgdIfconf *conf;
+  GPtrArray *managed;           /* WgdInterfaceConfig, sorted by name */
+  GHashTable *logged;           /* the messages of the files that failed at the last read */
+  GPtrArray *monitors;          /* GFileMonitor */
+  GStrv watched;
+  guint settle_source;
+};
+
+static gboolean
+settle_cb (gpointer user_data)
+{
+  DaemonIfconf *ifconf = user_data;
+
+  ifconf->settle_source = 0;
+  daemon_ifconf_changed (ifconf->daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+            gpointer user_data)
+{
+  DaemonIfconf *ifconf = user_data;
+
+  g_clear_handle_id (&ifconf->settle_source, g_source_remove);
+  ifconf->settle_source = g_timeout_add (IFCONF_SETTLE_MS, settle_cb, ifconf);
+}
+
+/* Watches the directories there are now to read (a drop-in directory
+ * comes and goes); GLib watches a missing one until it appears. */
+static void
+ifconf_watch (DaemonIfconf *ifconf)
+{
+  g_auto (GStrv) paths = wgd_ifconf_dup_watch_paths (ifconf->root);
+
+  if (ifconf->watched != NULL && g_strv_equal ((const gchar *const *) paths,
+                                               (const gchar *const *) ifconf->watched))
+    return;
+  g_ptr_array_set_size (ifconf->monitors, 0);
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr (GFile) dir = g_file_new_for_path (paths[i]);
+      g_autoptr (GError) error = NULL;
+      GFileMonitor *monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL,
+                                                        &error);
+
+      if (monitor == NULL)
+        {
+          g_warning (_("%s: changes are not seen until a reload: %s"), paths[i],
+                     error->message);
+          continue;
+        }
+      g_signal_connect (monitor, "changed", G_CALLBACK (on_changed), ifconf);
+      g_ptr_array_add (ifconf->monitors, monitor);
+    }
+  g_strfreev (ifconf->watched);
+  ifconf->watched = g_steal_pointer (&paths);
+}
+
+static void
+monitor_free (GFileMonitor *monitor)
+{
+  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, on_changed,
+                                        NULL);
+  g_file_monitor_cancel (monitor);
+  g_object_unref (monitor);
+}
+
+DaemonIfconf *
+daemon_ifconf_new (WgdDaemon *d, const gchar *root)
+{
+  DaemonIfconf *ifconf = g_new0 (DaemonIfconf, 1);
+
+  ifconf->daemon = d;
+  ifconf->root = g_strdup (root);
+  ifconf->managed = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_interface_config_free);
+  ifconf->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ifconf->monitors = g_ptr_array_new_with_free_func ((GDestroyNotify) monitor_free);
+  return ifconf;
+}
+
+void
+daemon_ifconf_free (DaemonIfconf *ifconf)
+{
+  if (ifconf == NULL)
+    return;
+  g_clear_handle_id (&ifconf->settle_source, g_source_remove);
+  g_ptr_array_unref (ifconf->monitors);
+  g_strfreev (ifconf->watched);
+  wgd_ifconf_free (ifconf->conf);
+  g_ptr_array_unref (ifconf->managed);
+  g_hash_table_unref (ifconf->logged);
+  g_free (ifconf->root);
+  g_free (ifconf);
+}
+
+/* Each file that fails is said once, not at every read, and again if it
+ * fails anew after a read that took it. What it gave stays
+ * (wgd_ifconf_keep_failed): an edit half done takes no endpoint away. */
+static void
+ifconf_log_errors (DaemonIfconf *ifconf, const WgdIfconf *conf)
+{
+  g_autoptr (GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < conf->errors->len; i++)
+    {
+      const GError *error = g_ptr_array_index (conf->errors, i);
+
+      if (!g_hash_table_contains (ifconf->logged, error->message))
+        g_warning (_("%s (what that file gave before is kept until it reads again)"),
+                   error->message);
+      g_hash_table_add (now, g_strdup (error->message));
+    }
+  g_hash_table_unref (ifconf->logged);
+  ifconf->logged = g_steal_pointer (&now);
+}
+
+/* The interfaces with a peer given by name that config does not name. */
+static GStrv
+ifconf_list_managed (const WgdIfconf *conf, const WgdConfig *config)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < conf->peers->len; i++)
+    {
+      const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, i);
+      gboolean listed = FALSE;
+
+      if (peer->endpoint->literal || wgd_config_find_interface (config, peer->ifname) != NULL)
+        continue;
+      for (guint j = 0; j < names->len && !listed; j++)
+        listed = strcmp (g_ptr_array_index (names, j), peer->ifname) == 0;
+      if (!listed)
+        g_ptr_array_add (names, g_strdup (peer->ifname));
+    }
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+gboolean
+daemon_ifconf_read (DaemonIfconf *ifconf, const WgdConfig *config)
+{
+  g_autoptr (WgdIfconf) conf = wgd_ifconf_read (ifconf->root);
+  g_auto (GStrv) names = NULL;
+  gboolean same;
+
+  ifconf_log_errors (ifconf, conf);
+  if (ifconf->conf != NULL)
+    wgd_ifconf_keep_failed (conf, ifconf->conf);
+  wgd_ifconf_free (ifconf->conf);
+  ifconf->conf = g_steal_pointer (&conf);
+  ifconf_watch (ifconf);
+  names = ifconf_list_managed (ifconf->conf, config);
+  same = g_strv_length (names) == ifconf->managed->len;
+  for (guint i = 0; same && names[i] != NULL; i++)
+    same = strcmp (names[i],
+                   ((const WgdInterfaceConfig *) g_ptr_array_index (ifconf->managed, i))->name) == 0;
+  if (same)
+    return FALSE;
+  /* The interfaces still point to the old ones: a new array, and the
+   * caller builds them again before it lets go of its reference. */
+  g_ptr_array_unref (ifconf->managed);
+  ifconf->managed = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_interface_config_free);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_ptr_array_add (ifconf->managed, wgd_interface_config_new_managed (names[i]));
+      g_message (_("%s: looked after for the endpoints the files of its manager give by name "
+                   "(no [Interface %s] group)"), names[i], names[i]);
+    }
+  return TRUE;
+}
+
+GPtrArray *
+daemon_ifconf_get_managed (DaemonIfconf *ifconf)
+{
+  return g_ptr_array_ref (ifconf->managed);
+}
+
+void
+daemon_ifconf_add_peers (DaemonIfconf *ifconf, GPtrArray *peers)
+{
+  for (guint i = 0; ifconf->conf != NULL && i < ifconf->conf->peers->len; i++)
+    {
+      const WgdIfconfPeer *p = g_ptr_array_index (ifconf->conf->peers, i);
+      const WgdDyndnsPeer *taken = NULL;
+      g_autofree gchar *origin = NULL;
+
+      /* An address the manager wrote itself: nothing to follow. */
+      if (p->endpoint->literal)
+        continue;
+      for (guint j = 0; j < peers->len && taken == NULL; j++)
+        if (memcmp (((const WgdDyndnsPeer *) g_ptr_array_index (peers, j))->wg_key,
+                    p->public_key, WGD_KEY_LEN) == 0)
+          taken = g_ptr_array_index (peers, j);
+      if (taken != NULL)
+        {
+          g_autofree gchar *key = wgd_key_to_base64 (p->public_key);
+
+          g_debug ("peer %s: %s:%u (%s) is not used: %s wins", key, p->path, p->line,
+                   wgd_ifconf_manager_to_string (p->manager), taken->origin);
+          continue;
+        }
+      origin = p->line > 0 ? g_strdup_printf ("%s %s:%u", wgd_ifconf_manager_to_string (p->manager),
+                                              p->path, p->line)
+                           : g_strdup_printf ("%s %s", wgd_ifconf_manager_to_string (p->manager),
+                                              p->path);
+      g_ptr_array_add (peers, wgd_dyndns_peer_new (p->public_key, NULL, p->endpoint, origin));
+    }
+}
