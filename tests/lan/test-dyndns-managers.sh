@@ -43,10 +43,11 @@ host_dirs() {
     done
   done | sort -u
 }
-host_before=$(host_dirs)
 
 tap_lan_up 4
 w=$lan_dir
+# After lan_up, which makes h1's /run/systemd and the like itself.
+host_before=$(host_dirs)
 echo "1..15"
 lan_cut_mdns
 
@@ -55,10 +56,13 @@ lan_cut_mdns
 # whose upper layer is a tmpfs of h1's (so a read-only /usr/lib does not
 # matter and the machine gets nothing); the mounts that were below that
 # ancestor (h1's /run/dbus, /run/wireguard, ...) are bound again on top.
+# $w is made one of them, as TMPDIR may be below such an ancestor (/run):
+# what h1 writes there must reach $w itself, not an upper layer.
 h1_mask() {
   lan_exec 1 bash -euc '
     w=$1
     shift
+    mount --bind "$w" "$w"
     mkdir "$w/h1-layers"
     mount -t tmpfs -o mode=0700 tmpfs "$w/h1-layers"
     n=0
