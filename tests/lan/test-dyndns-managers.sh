@@ -73,15 +73,18 @@ h1_mask() {
         n=$((n + 1))
         l=$w/h1-layers/$n
         mkdir "$l" "$l/below" "$l/upper" "$l/work"
-        # The outermost mounts below a, each bound again with its own.
-        below=$(findmnt -rn -o TARGET | awk -v a="$a/" "index(\$0, a) == 1" | sort |
-                awk "NR == 1 || index(\$0, top \"/\") != 1 { top = \$0; print }")
+        # The outermost mounts below a, each bound again with its own
+        # (with a "/" after each, so that /x-y does not sort between /x
+        # and /x/z).
+        below=$(findmnt -rn -o TARGET | awk -v a="$a/" "index(\$0, a) == 1 { print \$0 \"/\" }" |
+                LC_ALL=C sort | awk "NR == 1 || index(\$0, top) != 1 { top = \$0; print }")
         mount --rbind "$a" "$l/below"
         # From here on, paths below a (which $w may be, as in /run/tmp)
         # lead into the overlay: the mounts are found from below instead.
         cd "$l/below"
         mount -t overlay overlay -o "lowerdir=$a,upperdir=$l/upper,workdir=$l/work" "$a"
         for m in $below; do
+          m=${m%/}
           mount --rbind "./${m#"$a"/}" "$m"
         done
         cd /
@@ -106,10 +109,17 @@ for d in "${manager_dirs[@]}"; do
 done
 check "the nine directories of the managers' files are empty tmpfs in h1 ($masked of 9)" \
   "[[ $masked -eq 9 ]]"
+# Without them the daemon would read the machine's own files.
+(( masked == 9 )) || { echo "Bail out! h1 does not hide the machine's managers' files"; exit 0; }
 lan_exec 1 chmod 0700 /etc/wireguard /etc/NetworkManager/system-connections
 
 # dnsmasq on h1, h1's only server: authoritative for .test from its
 # hosts file, no recursion, nothing leaves the LAN.
+printf '%s\n' '10.77.0.2 peer2.test' '10.77.0.3 peer3.test' 'fd77::4 peer4.test' > "$w/hosts"
+lan_start 1 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+  --addn-hosts="$w/hosts" --local=/test/ --local-ttl=5 --listen-address=127.0.0.1 \
+  --bind-interfaces --log-queries --log-facility="$w/dnsmasq.log" --pid-file= --user=root
+dns_pid=$lan_started
 # dns_reload LINE...: the hosts file becomes LINE...; returns once dnsmasq
 # has read it (it logs each reading), so that no query gets the old one.
 dns_reload() {
@@ -120,11 +130,6 @@ dns_reload() {
   within 10 "[[ \$(grep -c 'read $w/hosts' '$w/dnsmasq.log') -gt $reads ]]" ||
     echo "# dnsmasq did not read $w/hosts again"
 }
-printf '%s\n' '10.77.0.2 peer2.test' '10.77.0.3 peer3.test' 'fd77::4 peer4.test' > "$w/hosts"
-lan_start 1 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
-  --addn-hosts="$w/hosts" --local=/test/ --local-ttl=5 --listen-address=127.0.0.1 \
-  --bind-interfaces --log-queries --log-facility="$w/dnsmasq.log" --pid-file= --user=root
-dns_pid=$lan_started
 printf 'nameserver 127.0.0.1\n' > "$w/resolv1"
 lan_exec 1 mount --bind "$w/resolv1" /etc/resolv.conf
 check_show "dnsmasq serves the names, peer4.test with an AAAA record only" \
@@ -282,7 +287,8 @@ check_show "[Peer other] Endpoint= in wgdiscoverd.conf and SIGHUP: it wins for h
   "$w/log1" "$w/peer3"
 
 # The .netdev breaks: logged once; the keyfile is edited afterwards and
-# followed (the files are read again) without the error again.
+# followed, and a SIGHUP comes: the files are read twice more, without
+# the error again.
 broken="wg0.netdev:13: .*neither KEY=VALUE, nor a \[section\] header, nor a comment"
 { netdev; printf 'this line is not networkd syntax\n'; } | h1_put 0644 /etc/systemd/network/wg0.netdev
 check_show "a broken .netdev is logged, naming the file and line; h3 stays at other.test" \
@@ -296,6 +302,8 @@ check_show "the other managers' peers still work: the keyfile's new name is foll
    resolved 'h4b.test:51820 resolved to \\[fd77::24\\]:51820' \
      /etc/NetworkManager/system-connections/wg0.nmconnection &&
    [[ \$(lan_endpoint 1 2) == 10.77.0.22:51820 ]] && pings 2 4 &&
+   kill -HUP $daemon_pid &&
+   within 10 '[[ \$(grep -c \"configuration reloaded\" \"$w/log1\") -eq 2 ]]' &&
    [[ \$(grep -c \"$broken\" \"$w/log1\") -eq 1 ]]" "$w/log1"
 
 kill "$daemon_pid"
