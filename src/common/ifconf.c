@@ -28,20 +28,31 @@ static const gchar *const nm_dirs[] = {
   "/usr/lib/NetworkManager/system-connections",
 };
 
+/* The managers' names, indexed by WgdIfconfManager: in logs and in the
+ * export file (ifconf-export.c), so they do not change. */
+static const gchar *const manager_names[] = {
+  [WGD_IFCONF_WG_QUICK] = "wg-quick",
+  [WGD_IFCONF_NETWORKD] = "networkd",
+  [WGD_IFCONF_NM] = "NetworkManager",
+};
+
 const gchar *
 wgd_ifconf_manager_to_string (WgdIfconfManager manager)
 {
-  switch (manager)
-    {
-    case WGD_IFCONF_WG_QUICK:
-      return "wg-quick";
-    case WGD_IFCONF_NETWORKD:
-      return "networkd";
-    case WGD_IFCONF_NM:
-      return "NetworkManager";
-    default:
-      g_assert_not_reached ();
-    }
+  g_return_val_if_fail ((gsize) manager < G_N_ELEMENTS (manager_names), NULL);
+  return manager_names[manager];
+}
+
+gboolean
+wgd_ifconf_manager_from_string (const gchar *name, WgdIfconfManager *out)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (manager_names); i++)
+    if (strcmp (name, manager_names[i]) == 0)
+      {
+        *out = (WgdIfconfManager) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 WgdIfconfPeer *
@@ -67,6 +78,17 @@ wgd_ifconf_peer_free (WgdIfconfPeer *peer)
   g_free (peer->ifname);
   g_free (peer->path);
   g_free (peer);
+}
+
+WgdIfconf *
+wgd_ifconf_new (void)
+{
+  WgdIfconf *conf = g_new0 (WgdIfconf, 1);
+
+  conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
+  conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  conf->failed = g_ptr_array_new_with_free_func (g_free);
+  return conf;
 }
 
 void
@@ -113,7 +135,14 @@ wgd_ifconf_keep_failed (WgdIfconf *conf, WgdIfconf *old)
       const WgdIfconfPeer *now;
 
       for (guint j = 0; j < conf->failed->len && !failed; j++)
-        failed = strcmp (g_ptr_array_index (conf->failed, j), peer->path) == 0;
+        {
+          const gchar *path = g_ptr_array_index (conf->failed, j);
+          gsize len = strlen (path);
+
+          /* The file, or a directory that could not be listed. */
+          failed = strncmp (path, peer->path, len) == 0
+                   && (peer->path[len] == '\0' || peer->path[len] == '/');
+        }
       if (!failed)
         continue;
       /* A manager that comes first had its say in a file that still
@@ -272,18 +301,27 @@ is_masked (const gchar *path)
 
 /* Base name → full path of the first directory holding it, over the
  * directories dirs (under root, each joined with sub), for names ending
- * in suffix. */
+ * in suffix. A directory that is missing is empty; one that cannot be
+ * listed (a user other than root, for whom /etc/wireguard is closed) is
+ * noted, so that files are never left out without a word. */
 static GHashTable *
-list_masking (const gchar *root, const gchar *const *dirs, gsize n_dirs, const gchar *sub,
+list_masking (Reader *r, const gchar *const *dirs, gsize n_dirs, const gchar *sub,
               const gchar *suffix)
 {
   GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (gsize d = 0; d < n_dirs; d++)
     {
-      g_autofree gchar *dir_path = g_build_filename (root, dirs[d], sub, NULL);
-      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+      g_autofree gchar *dir_path = g_build_filename (r->root, dirs[d], sub, NULL);
+      GError *error = NULL;
+      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, &error);
       const gchar *entry;
+
+      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+          || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+        g_clear_error (&error);
+      else if (error != NULL)
+        reader_fail (r, dir_path, error);
 
       while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
         if (g_str_has_suffix (entry, suffix) && entry[0] != '.'
@@ -313,7 +351,7 @@ sorted_names (GHashTable *found)
 static void
 read_wg_quick (Reader *r)
 {
-  g_autoptr (GHashTable) found = list_masking (r->root, wg_quick_dirs,
+  g_autoptr (GHashTable) found = list_masking (r, wg_quick_dirs,
                                                G_N_ELEMENTS (wg_quick_dirs), "", ".conf");
   g_autoptr (GPtrArray) names = sorted_names (found);
 
@@ -348,7 +386,7 @@ static void
 read_netdev (Reader *r, const gchar *name, const gchar *path)
 {
   g_autofree gchar *dropin_sub = g_strconcat (name, ".d", NULL);
-  g_autoptr (GHashTable) dropins = list_masking (r->root, networkd_dirs,
+  g_autoptr (GHashTable) dropins = list_masking (r, networkd_dirs,
                                                  G_N_ELEMENTS (networkd_dirs), dropin_sub,
                                                  ".conf");
   g_autoptr (GPtrArray) dropin_names = sorted_names (dropins);
@@ -409,7 +447,7 @@ read_netdev (Reader *r, const gchar *name, const gchar *path)
 static void
 read_networkd (Reader *r)
 {
-  g_autoptr (GHashTable) found = list_masking (r->root, networkd_dirs,
+  g_autoptr (GHashTable) found = list_masking (r, networkd_dirs,
                                                G_N_ELEMENTS (networkd_dirs), "", ".netdev");
   g_autoptr (GPtrArray) names = sorted_names (found);
 
@@ -449,7 +487,7 @@ read_nm (Reader *r)
 
   for (gsize d = 0; d < G_N_ELEMENTS (nm_dirs); d++)
     {
-      g_autoptr (GHashTable) found = list_masking (r->root, &nm_dirs[d], 1, "", ".nmconnection");
+      g_autoptr (GHashTable) found = list_masking (r, &nm_dirs[d], 1, "", ".nmconnection");
       g_autoptr (GPtrArray) names = sorted_names (found);
 
       for (guint i = 0; i < names->len; i++)
@@ -493,10 +531,7 @@ wgd_ifconf_read (const gchar *root)
                                                           g_free);
   Reader r = { root, NULL, winners, netdevs };
 
-  r.conf = g_new0 (WgdIfconf, 1);
-  r.conf->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_ifconf_peer_free);
-  r.conf->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
-  r.conf->failed = g_ptr_array_new_with_free_func (g_free);
+  r.conf = wgd_ifconf_new ();
   read_wg_quick (&r);
   read_networkd (&r);
   read_nm (&r);

@@ -21,8 +21,10 @@ typedef enum {
   WGD_IFCONF_NM,
 } WgdIfconfManager;
 
-/* "wg-quick", "networkd" or "NetworkManager", for logs. */
+/* "wg-quick", "networkd" or "NetworkManager", for logs and the export
+ * file; from_string is exact (case matters) and FALSE for another. */
 const gchar *wgd_ifconf_manager_to_string (WgdIfconfManager manager);
+gboolean wgd_ifconf_manager_from_string (const gchar *name, WgdIfconfManager *out);
 
 /* One peer's endpoint and where it was configured. */
 typedef struct {
@@ -94,7 +96,8 @@ typedef struct {
   /* GError, one per file that could not be read or parsed: the daemon
    * logs each once; the file was skipped, the others were not. */
   GPtrArray *errors;
-  /* The paths of the files that failed (some more than once). */
+  /* The paths of the files that failed, and of the directories that
+   * could not be listed (some more than once). */
   GPtrArray *failed;
 } WgdIfconf;
 
@@ -118,5 +121,7 @@ GStrv wgd_ifconf_dup_watch_paths (const gchar *root);
 /* What wg-quick accepts as an interface name: at most 15 of
  * [A-Za-z0-9_=+.-], not "." or "..", so never a path. */
 gboolean wgd_ifconf_is_interface_name (const gchar *name);
+/* Nothing found, nothing wrong. */
+WgdIfconf *wgd_ifconf_new (void);
 void wgd_ifconf_free (WgdIfconf *conf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdIfconf, wgd_ifconf_free)

@@ -57,6 +57,7 @@ int ctl_cmd_pause (int argc, char **argv);
 int ctl_cmd_resume (int argc, char **argv);
 int ctl_cmd_reload (int argc, char **argv);
 int ctl_cmd_monitor (int argc, char **argv);
+int ctl_cmd_ifconf (int argc, char **argv);
 
 /* Reads a key pair on stdin and prints the key key_of gives: the body of
  * signkey, wgkey, wgpubkey and ca pubkey. secret marks a private key. */

@@ -29,6 +29,8 @@ static const CtlCommand commands[] = {
   { "resume", ctl_cmd_resume, N_("End a pause") },
   { "reload", ctl_cmd_reload, N_("Make wgdiscoverd read its configuration again") },
   { "monitor", ctl_cmd_monitor, N_("Show changes in wgdiscoverd as they happen") },
+  { "ifconf", ctl_cmd_ifconf,
+    N_("Show the endpoints wg-quick, networkd and NetworkManager configure") },
   { NULL, NULL, NULL },
 };
 

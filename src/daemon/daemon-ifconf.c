@@ -12,6 +12,8 @@
 
 #include "base64.h"
 #include "daemon-private.h"
+#include "ifconf-export.h"
+#include "ifconf-ini.h"
 #include "ifconf.h"
 
 /* Editors and managers write a file in several steps (a temporary
@@ -21,6 +23,7 @@
 struct _DaemonIfconf {
   WgdDaemon *daemon;
   gchar *root;
+  gchar *file;                  /* wgdiscover-ifconf.service's export; NULL: the files */
   WgdIfconf *conf;
   GPtrArray *managed;           /* WgdInterfaceConfig, sorted by name */
   GHashTable *logged;           /* the messages of the files that failed at the last read */
@@ -54,7 +57,16 @@ on_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent 
 static void
 ifconf_watch (DaemonIfconf *ifconf)
 {
-  g_auto (GStrv) paths = wgd_ifconf_dup_watch_paths (ifconf->root);
+  g_auto (GStrv) paths = NULL;
+
+  if (ifconf->file != NULL)
+    {
+      const gchar *const one[] = { ifconf->file, NULL };
+
+      paths = g_strdupv ((gchar **) one);
+    }
+  else
+    paths = wgd_ifconf_dup_watch_paths (ifconf->root);
 
   if (ifconf->watched != NULL && g_strv_equal ((const gchar *const *) paths,
                                                (const gchar *const *) ifconf->watched))
@@ -62,10 +74,13 @@ ifconf_watch (DaemonIfconf *ifconf)
   g_ptr_array_set_size (ifconf->monitors, 0);
   for (guint i = 0; paths[i] != NULL; i++)
     {
-      g_autoptr (GFile) dir = g_file_new_for_path (paths[i]);
+      g_autoptr (GFile) path = g_file_new_for_path (paths[i]);
       g_autoptr (GError) error = NULL;
-      GFileMonitor *monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL,
-                                                        &error);
+      /* The export is replaced by a rename: a file monitor watches its
+       * directory for that. */
+      GFileMonitor *monitor = ifconf->file != NULL
+        ? g_file_monitor_file (path, G_FILE_MONITOR_WATCH_MOVES, NULL, &error)
+        : g_file_monitor_directory (path, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
 
       if (monitor == NULL)
         {
@@ -90,12 +105,13 @@ monitor_free (GFileMonitor *monitor)
 }
 
 DaemonIfconf *
-daemon_ifconf_new (WgdDaemon *d, const gchar *root)
+daemon_ifconf_new (WgdDaemon *d, const gchar *root, const gchar *file)
 {
   DaemonIfconf *ifconf = g_new0 (DaemonIfconf, 1);
 
   ifconf->daemon = d;
   ifconf->root = g_strdup (root);
+  ifconf->file = g_strdup (file);
   ifconf->managed = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_interface_config_free);
   ifconf->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ifconf->monitors = g_ptr_array_new_with_free_func ((GDestroyNotify) monitor_free);
@@ -114,6 +130,7 @@ daemon_ifconf_free (DaemonIfconf *ifconf)
   g_ptr_array_unref (ifconf->managed);
   g_hash_table_unref (ifconf->logged);
   g_free (ifconf->root);
+  g_free (ifconf->file);
   g_free (ifconf);
 }
 
@@ -161,10 +178,46 @@ ifconf_list_managed (const WgdIfconf *conf, const WgdConfig *config)
   return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
 }
 
+/* The export of wgdiscover-ifconf.service, read as strictly as the
+ * files it comes from. */
+static WgdIfconf *
+ifconf_load_export (DaemonIfconf *ifconf)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = wgd_ifconf_read_file (ifconf->file, WGD_IFCONF_FILE_MAX, &error);
+  WgdIfconf *conf = NULL;
+
+  if (bytes != NULL)
+    {
+      gsize len;
+      const gchar *data = g_bytes_get_data (bytes, &len);
+
+      conf = wgd_ifconf_export_parse (ifconf->file, data != NULL ? data : "", len, &error);
+      if (conf != NULL)
+        return conf;
+    }
+  conf = wgd_ifconf_new ();
+  /* Not written (yet): the managers give nothing. */
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_debug ("%s: not there: no peers from the managers' files", ifconf->file);
+      return conf;
+    }
+  /* Unreadable or broken: as a broken file of theirs, it takes nothing
+   * away. */
+  for (guint i = 0; ifconf->conf != NULL && i < ifconf->conf->peers->len; i++)
+    g_ptr_array_add (conf->failed,
+                     g_strdup (((const WgdIfconfPeer *) g_ptr_array_index (ifconf->conf->peers,
+                                                                           i))->path));
+  g_ptr_array_add (conf->errors, g_steal_pointer (&error));
+  return conf;
+}
+
 gboolean
 daemon_ifconf_read (DaemonIfconf *ifconf, const WgdConfig *config)
 {
-  g_autoptr (WgdIfconf) conf = wgd_ifconf_read (ifconf->root);
+  g_autoptr (WgdIfconf) conf = ifconf->file != NULL ? ifconf_load_export (ifconf)
+                                                    : wgd_ifconf_read (ifconf->root);
   g_auto (GStrv) names = NULL;
   gboolean same;
 

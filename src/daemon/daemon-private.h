@@ -169,9 +169,10 @@ gboolean daemon_punch_take (DaemonPunch *p, const Interface *iface, const WgdPee
                             const WgdSockaddr *endpoint, const WgdPeer *current);
 
 /* Reads the files of wg-quick, networkd and NetworkManager under root
- * ("/" but in tests) and watches them: daemon_ifconf_changed is called
- * once a change has settled. */
-DaemonIfconf *daemon_ifconf_new (WgdDaemon *d, const gchar *root);
+ * ("/" but in tests), or what wgdiscover-ifconf.service exported of them
+ * to file (non-NULL: for a daemon that may not read them), and watches
+ * them: daemon_ifconf_changed is called once a change has settled. */
+DaemonIfconf *daemon_ifconf_new (WgdDaemon *d, const gchar *root, const gchar *file);
 void daemon_ifconf_free (DaemonIfconf *ifconf);
 /* Reads them again, logging each file that fails (once); TRUE if the
  * interfaces they add changed (daemon_ifconf_get_managed). */

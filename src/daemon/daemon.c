@@ -2026,7 +2026,7 @@ daemon_setup_dyndns (WgdDaemon *d)
 }
 
 WgdDaemon *
-wgd_daemon_new (WgdConfig *config, GError **error)
+wgd_daemon_new (WgdConfig *config, const gchar *ifconf_file, GError **error)
 {
   g_autoptr (WgdDaemon) d = g_new0 (WgdDaemon, 1);
   g_autofree gchar *warning = NULL;
@@ -2083,7 +2083,7 @@ wgd_daemon_new (WgdConfig *config, GError **error)
   g_clear_pointer (&warning, g_free);
   if (!daemon_check_meshes (d, config, error))
     return NULL;
-  d->ifconf = daemon_ifconf_new (d, "/");
+  d->ifconf = daemon_ifconf_new (d, "/", ifconf_file);
   daemon_ifconf_read (d->ifconf, config);
   d->managed = daemon_ifconf_get_managed (d->ifconf);
   d->interfaces = daemon_build_interfaces (config, d->managed, members);

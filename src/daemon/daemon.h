@@ -13,7 +13,10 @@
 
 typedef struct _WgdDaemon WgdDaemon;
 
-WgdDaemon *wgd_daemon_new (WgdConfig *config, GError **error);
+/* ifconf_file: where wgdiscover-ifconf.service exports the peers of the
+ * files of wg-quick, networkd and NetworkManager, to be read instead of
+ * those files (which are root's); NULL: the daemon reads them itself. */
+WgdDaemon *wgd_daemon_new (WgdConfig *config, const gchar *ifconf_file, GError **error);
 void wgd_daemon_free (WgdDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WgdDaemon, wgd_daemon_free)
 

@@ -419,7 +419,10 @@ wgd_dyndns_note_device_peer (WgdDyndns *dyndns, const WgdPeer *peer)
     return;
   stale = peer->last_handshake_sec == 0
           || now - peer->last_handshake_sec >= WGD_HANDSHAKE_FRESH_SECONDS;
-  sent = e->tx_known && peer->tx_bytes > e->tx_bytes;
+  /* A count that went back started again (the peer was removed and
+   * added): what it holds now was sent since. */
+  sent = e->tx_known && (peer->tx_bytes > e->tx_bytes
+                         || (peer->tx_bytes < e->tx_bytes && peer->tx_bytes > 0));
   e->sending = sent;
   e->tx_known = TRUE;
   e->tx_bytes = peer->tx_bytes;

@@ -188,12 +188,16 @@ main (int argc, char **argv)
   Main m = { 0 };
   g_autofree gchar *config_path = NULL;
   g_autofree gchar *state_dir = NULL;
+  g_autofree gchar *ifconf_file = NULL;
   gboolean foreground = FALSE, debug = FALSE, version = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       NULL /* set below: it names WGD_CONFIG_PATH */, N_("FILE") },
     { "state-dir", 's', 0, G_OPTION_ARG_FILENAME, &state_dir,
       N_("State directory (overrides StateDirectory=)"), N_("DIR") },
+    { "ifconf", 0, 0, G_OPTION_ARG_FILENAME, &ifconf_file,
+      N_("Read the peers of wg-quick's, networkd's and NetworkManager's files from FILE, "
+         "written by wgdiscover-ifconf.service, not from those files"), N_("FILE") },
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
       N_("Stay in the foreground (for systemd and other supervisors)"), NULL },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, N_("Log debugging messages"), NULL },
@@ -251,7 +255,7 @@ main (int argc, char **argv)
   if (!foreground && !wgd_detach_begin (&error))
     m.daemon = NULL;
   else
-    m.daemon = wgd_daemon_new (m.config, &error);
+    m.daemon = wgd_daemon_new (m.config, ifconf_file, &error);
   if (m.daemon == NULL)
     {
       g_printerr ("wgdiscoverd: %s\n", error->message);

@@ -30,7 +30,7 @@ lacks() { ! grep -qxF -- "$2" <<< "$1"; }
 
 top=$(complete_words "")
 for cmd in genkey signkey wgkey wgpubkey ca announce verify status peers peer approve reject \
-  pause resume reload monitor; do
+  pause resume reload monitor ifconf; do
   check "'wgdiscoverctl <TAB>' offers $cmd" 'has "$top" $cmd'
 done
 check "'wgdiscoverctl <TAB>' offers only commands" \
@@ -67,6 +67,14 @@ check "'wgdiscoverctl verify --ca <TAB>' offers no file (a key is asked for)" \
 for cmd in status peers peer approve reject pause resume reload monitor; do
   check "'wgdiscoverctl $cmd --<TAB>' offers --json" 'has "$(complete_words $cmd --)" --json'
 done
+ifconf=$(complete_words ifconf --)
+check "'wgdiscoverctl ifconf --<TAB>' offers --json, --export and --root" \
+  'has "$ifconf" --json && has "$ifconf" --export && has "$ifconf" --root'
+mkdir "$dir/idir"
+check "'wgdiscoverctl ifconf --root <TAB>' offers directories only" \
+  '[[ $(complete_words ifconf --root "$dir/i") == "$dir/idir" ]]'
+check "'wgdiscoverctl ifconf --export=<TAB>' offers files" \
+  '[[ $(complete_words ifconf --export = "$dir/ide") == "$dir/identity" ]]'
 peers=$(complete_words peers --)
 check "'wgdiscoverctl peers --<TAB>' offers --names and --pending" \
   'has "$peers" --names && has "$peers" --pending'

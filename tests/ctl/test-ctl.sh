@@ -18,7 +18,7 @@ cd "$tmp" || exit 99
 # Key files must be 0600 to be accepted; the tests relax that on purpose.
 umask 077
 
-echo "1..125"
+echo "1..133"
 n=0
 
 # check DESCRIPTION CONDITION: one test, passing when CONDITION (shell
@@ -70,7 +70,7 @@ txt_chunks_ok () {
 
 # lists_commands: the last run's output lists every command.
 lists_commands () {
-  for c in genkey signkey wgkey wgpubkey ca announce verify; do
+  for c in genkey signkey wgkey wgpubkey ca announce verify ifconf; do
     grep -q "^  $c " out || return 1
   done
 }
@@ -411,6 +411,42 @@ check "announce refuses --lifetime 0" 'usage_error announce && grep -q -- --life
 run announce --identity id --endpoint 192.0.2.1:51820 --name "$(printf 'a\tb')"
 check "announce refuses a name with a control character" 'usage_error announce && grep -q -- --name err'
 
+# --- ifconf: the other managers' files, offline ------------------------------------
+mkdir -p root/etc/wireguard root/etc/NetworkManager/system-connections
+run ifconf --root=root
+check "ifconf with no manager's file finds no peer, and says so" \
+  '[ "$rc" -eq 0 ] && [ ! -s err ] && grep -q "no WireGuard peer" out'
+"$ctl" genkey | "$ctl" wgkey > wg-private
+"$ctl" genkey | "$ctl" wgpubkey > wg-peer
+printf '[Interface]\nPrivateKey = %s\n[Peer]\nPublicKey = %s\nEndpoint = home.example.org:51820\n' \
+  "$(cat wg-private)" "$(cat wg-peer)" > root/etc/wireguard/wg0.conf
+printf '[connection]\ntype=wireguard\ninterface-name=wg1\n[wireguard-peer.%s]\nendpoint=x:0\n' \
+  "$(cat wg-peer)" > root/etc/NetworkManager/system-connections/bad.nmconnection
+run ifconf --root=root
+check "ifconf shows the wg-quick peer, reports the bad keyfile on stderr and exits 0" \
+  '[ "$rc" -eq 0 ] && grep -q "^wg0 .* home.example.org:51820 *wg-quick " out \
+   && [ "$(wc -l <err)" -eq 1 ] && grep -q "^wgdiscoverctl: ifconf: .*bad.nmconnection:4: .*port 0" err \
+   && ! grep -qF "$(cat wg-private)" out'
+run ifconf --root=root --json
+check "ifconf --json has the peer and the error" \
+  '[ "$rc" -eq 0 ] && grep -qF "\"public_key\" : \"$(cat wg-peer)\"" out \
+   && grep -q "\"manager\" : \"wg-quick\"" out && grep -q "bad.nmconnection:4" out'
+run ifconf --root=root --export=peers
+check "ifconf --export writes the peer, mode 0644 under umask 077, and no private key" \
+  '[ "$rc" -eq 0 ] && grep -qx "peers: 1 peer written" out \
+   && grep -qxF "[Peer wg0 $(cat wg-peer)]" peers && grep -qx "Endpoint=home.example.org:51820" peers \
+   && ! grep -qF "$(cat wg-private)" peers && [ "$(stat -c %a peers)" = 644 ]'
+run ifconf --root=root --export=no/such/dir/peers
+check "ifconf --export into a missing directory fails" \
+  '[ "$rc" -eq 2 ] && grep -q "no/such/dir/peers" err && [ ! -s out ]'
+run ifconf --json --export=peers
+check "ifconf --json with --export is a usage error" 'usage_error ifconf'
+run ifconf --root=no-such-root
+check "ifconf --root that is no directory is a usage error" 'usage_error ifconf'
+run ifconf --help
+check "ifconf --help names --export and --root" \
+  '[ "$rc" -eq 0 ] && grep -q -- "--export=FILE" out && grep -q -- "--root=DIR" out'
+
 # --- dispatch, help, output errors ------------------------------------------------------
 
 run frobnicate
@@ -472,4 +508,4 @@ else
   echo "ok $n # SKIP no /dev/full"
 fi
 
-[ "$n" -eq 122 ] || echo "# ran $n tests, planned 122"
+[ "$n" -eq 133 ] || echo "# ran $n tests, planned 133"

@@ -69,6 +69,8 @@ files=(
   "$dir_sbindir/wgdiscover-rendezvous:755"
   "$dir_systemdsystemunitdir/wgdiscoverd.service:644"
   "$dir_systemdsystemunitdir/wgdiscover-rendezvous.service:644"
+  "$dir_systemdsystemunitdir/wgdiscover-ifconf.service:644"
+  "$dir_systemdsystemunitdir/wgdiscover-ifconf.path:644"
   "$dir_pkgdatadir/wgdiscoverd-userspace.conf:644"
   "$dir_sysusersdir/wgdiscover.conf:644"
   "$dir_sysusersdir/wgdiscover-rendezvous.conf:644"

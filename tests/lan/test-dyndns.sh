@@ -9,7 +9,7 @@
 # the name stops resolving (NXDOMAIN), found at once since h1's network
 # changed: h1 keeps the last address, says so once, and the tunnel
 # still works; a dual-stack name gives the IPv4 address first; STATUS=
-# shows the name; the endpoint dropped from the configuration, h1
+# shows the name; a handshake gone stale while sending resolves early; the endpoint dropped from the configuration, h1
 # forgets the peer. Prints TAP; needs root and dnsmasq.
 
 srcdir=${srcdir:-.}
@@ -21,16 +21,20 @@ source "$srcdir/tests/lan/tap.sh"
 
 tap_lan_up 3
 w=$lan_dir
-echo "1..12"
+echo "1..13"
 lan_cut_mdns
 
 # dnsmasq answers only for .test, from its hosts file, and refuses
 # recursion: nothing leaves the LAN.
 printf '10.77.0.2 peer2.test\n' > "$w/hosts"
-lan_start 3 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
-  --addn-hosts="$w/hosts" --local=/test/ --local-ttl=5 --listen-address=10.77.0.3 \
-  --bind-interfaces --log-queries --log-facility="$w/dnsmasq.log" --pid-file= --user=root
-dns_pid=$lan_started
+# dns_start TTL: dnsmasq on h3, its records with that TTL.
+dns_start() {
+  lan_start 3 dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+    --addn-hosts="$w/hosts" --local=/test/ --local-ttl="$1" --listen-address=10.77.0.3 \
+    --bind-interfaces --log-queries --log-facility="$w/dnsmasq.log" --pid-file= --user=root
+  dns_pid=$lan_started
+}
+dns_start 5
 printf 'nameserver 10.77.0.3\n' > "$w/resolv1"
 lan_exec 1 mount --bind "$w/resolv1" /etc/resolv.conf
 dns_reload() { printf '%s\n' "$@" > "$w/hosts"; kill -HUP "$dns_pid"; }
@@ -44,7 +48,7 @@ printf '[Peer h2]\nWireGuardKey=%s\nEndpoint=peer2.test:51820\n' "${lan_pub[2]}"
 # h1's daemon reports to a notify socket, as under systemd's Type=notify.
 notify_listen "$w/notify" "$w/notify.log"
 trap 'kill $notify_pid 2>/dev/null; lan_down' EXIT
-NOTIFY_SOCKET=$w/notify lan_start 1 "$daemon" --foreground --config "$w/conf1" \
+NOTIFY_SOCKET=$w/notify G_MESSAGES_DEBUG=wgdiscoverd lan_start 1 "$daemon" --foreground --config "$w/conf1" \
   --state-dir "$w/state1" >> "$w/log1" 2>&1
 daemon_pid=$lan_started
 
@@ -100,6 +104,36 @@ check_show "a dual-stack name: h1 says it resolves again, with both addresses, a
 queries=$(grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log")
 echo "# dnsmasq answered $queries A queries for peer2.test in $SECONDS s"
 check "h1 queried per TTL floor, not in a loop (at most 20 A queries)" "[[ $queries -le 20 ]]"
+
+# A stale handshake while sending resolves the name early, not at its
+# TTL: the record says an hour, and points nowhere; h1's WireGuard loses
+# its session (the peer removed and added again); the record is put
+# right while h1 sends.
+kill "$dns_pid"
+wait "$dns_pid" 2>/dev/null
+printf '10.77.0.99 peer2.test\n' > "$w/hosts"
+dns_start 3600
+within 10 "lan_exec 3 ss -lun | grep -q '10.77.0.3:53 '" || echo "# dnsmasq did not come back"
+lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
+lan_peer 1 2
+lan_exec 1 ip addr add 10.77.0.42/24 dev eth0
+lan_start 1 ping -q -i 0.5 -W 1 10.78.0.2
+ping_pid=$lan_started
+within 20 "[[ \$(lan_endpoint 1 2) == 10.77.0.99:51820 ]]" ||
+  echo "# h1 did not take the record's new address: $(lan_endpoint 1 2)"
+# An address event that comes while a lookup is out asks for one more:
+# the record is put right only once h1 has stopped asking.
+a_queries() { grep -c 'query\[A\] peer2.test' "$w/dnsmasq.log"; }
+asked_no_more() { local before; before=$(a_queries); sleep 2; [[ $(a_queries) == "$before" ]]; }
+within 20 asked_no_more || echo "# h1 kept asking for peer2.test"
+dns_reload '10.77.0.2 peer2.test'
+stale_at=$SECONDS
+check_show "no handshake while h1 sends: it resolves early (TTL 1 h), within 60 s, and follows" \
+  "within 60 '[[ \$(lan_endpoint 1 2) == 10.77.0.2:51820 ]]' &&
+   grep -q 'no handshake while sending; resolving peer2.test again' '$w/log1'" "$w/log1"
+echo "# followed $((SECONDS - stale_at)) s after the record was put right (its TTL 3600 s)"
+kill "$ping_pid" 2>/dev/null
+lan_exec 1 ip addr del 10.77.0.42/24 dev eth0
 
 # The endpoint leaves the configuration: h1 forgets the peer it knew
 # only from there, and leaves WireGuard's endpoint as it is.

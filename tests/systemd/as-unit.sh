@@ -15,7 +15,8 @@
 # hidden (ProcSubset=pid, ProtectProc=invisible). Then as UID:GID with no
 # supplementary groups, the unit's AmbientCapabilities= in the
 # inheritable, ambient and bounding sets and nothing else
-# (AmbientCapabilities=, CapabilityBoundingSet=; for uid 0 too), no_new_privs
+# (AmbientCapabilities=, CapabilityBoundingSet=; for uid 0 too; none
+# when both are empty), no_new_privs
 # (NoNewPrivileges=), and the unit's seccomp filters (unit-seccomp.py).
 # UMask=0077 too. The command runs in the foreground (exec).
 set -euo pipefail
@@ -48,7 +49,8 @@ done < /proc/self/mountinfo
 # PrivateTmp=: an empty /tmp and /var/tmp. What is tested may lie there
 # (a build or a checkout under /tmp): those directories are put back on
 # the empty one, read-only like the rest, through a descriptor opened
-# before it hid them.
+# before it hid them; and STATE_DIR (a test's temporary directory), as
+# the writable mount it is.
 tested=()
 while read -r p; do
   [[ ${#tested[@]} -gt 0 && $p == "${tested[-1]}"/* ]] || tested+=("$p")
@@ -56,7 +58,7 @@ done <<< "$(printf '%s\n' "$(dirname "$cmd")" "$(dirname "$unit")" "$here" | sor
 for d in /tmp /var/tmp; do
   [[ -d $d ]] || continue
   kept=() fds=()
-  for p in "${tested[@]}"; do
+  for p in "${tested[@]}" "$state"; do
     [[ $p == "$d"/* ]] || continue
     exec {fd}< "$p"
     kept+=("$p") fds+=("$fd")
@@ -66,7 +68,7 @@ for d in /tmp /var/tmp; do
     (umask 022 && mkdir -p "${kept[i]}")
     # Not canonicalized: that would name the new, empty directory.
     mount --no-canonicalize --bind "/proc/self/fd/${fds[i]}" "${kept[i]}"
-    mount -o remount,bind,ro "${kept[i]}"
+    [[ ${kept[i]} == "$state" ]] || mount -o remount,bind,ro "${kept[i]}"
     exec {fds[i]}<&-
   done
 done
@@ -89,11 +91,21 @@ mknod -m 666 /dev/tty c 5 0
 mount -o remount,ro /dev
 mount -t proc -o subset=pid,hidepid=invisible,nosuid,nodev,noexec proc /proc
 
-# "CAP_NET_ADMIN CAP_NET_RAW" → "+net_admin,+net_raw", as setpriv takes them.
+# "CAP_NET_ADMIN CAP_NET_RAW" → "+net_admin,+net_raw", as setpriv takes
+# them; an empty AmbientCapabilities= (with CapabilityBoundingSet=
+# empty, checked) is no capability at all, for uid 0 too.
+grep -q '^AmbientCapabilities=' "$unit" ||
+  { echo "as-unit.sh: no AmbientCapabilities= in $unit" >&2; exit 2; }
 caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit" | tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_/+/p' |
        paste -sd,)
-[[ -n $caps ]] || { echo "as-unit.sh: no AmbientCapabilities= in $unit" >&2; exit 2; }
+if [[ -z $caps ]]; then
+  grep -qx 'CapabilityBoundingSet=' "$unit" ||
+    { echo "as-unit.sh: AmbientCapabilities= is empty but CapabilityBoundingSet= is not" >&2; exit 2; }
+  caps_set=-all ambient=-all
+else
+  caps_set=-all,$caps ambient=$caps
+fi
 umask 077
 exec setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-  --inh-caps="-all,$caps" --ambient-caps="$caps" --bounding-set="-all,$caps" \
+  --inh-caps="$caps_set" --ambient-caps="$ambient" --bounding-set="$caps_set" \
   --no-new-privs -- /usr/bin/python3 "$here/unit-seccomp.py" "$unit" "$@"

@@ -4,7 +4,10 @@
 # alone and with the drop-in for userspace WireGuard (a copy whose
 # ExecStart= is the build's wgdiscoverd: verify wants it to exist);
 # `systemd-analyze security --offline=true` rates its exposure at 2.5 at
-# most (printed); systemd-sysusers reads the sysusers.d file; and
+# most (printed); wgdiscover-ifconf.service (root with no capability and
+# no network) and its .path (watching the directories
+# src/common/ifconf.c reads) pass verify too; systemd-sysusers reads
+# the sysusers.d file; and
 # `make install` puts the unit, the sysusers.d file and the drop-in where
 # configure says, which is where systemd's pkg-config file says (under
 # distcheck's prefix in make distcheck). PID 1 here need not be systemd:
@@ -33,13 +36,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 check "the unit has every @variable@ substituted" "! grep -q '@[a-z_]*@' '$unit'"
-check "its ExecStart= is the installed wgdiscoverd --foreground" \
-  "grep -qx 'ExecStart=$WGD_SBINDIR/wgdiscoverd --foreground' '$unit'"
+check "its ExecStart= is the installed wgdiscoverd, reading wgdiscover-ifconf.service's file" \
+  "grep -qx 'ExecStart=$WGD_SBINDIR/wgdiscoverd --foreground --ifconf=/run/wgdiscover-ifconf/peers' '$unit'"
+check "it wants wgdiscover-ifconf.path and .service and starts after the service" \
+  "grep -qx 'Wants=wgdiscover-ifconf.path wgdiscover-ifconf.service' '$unit' &&
+   grep -q '^After=.* wgdiscover-ifconf.service' '$unit'"
 
 mkdir "$tmp/units"
 sed "s|^ExecStart=[^ ]*|ExecStart=$daemon|" "$unit" > "$tmp/units/wgdiscoverd.service"
 check "the copy to verify runs the build's wgdiscoverd" \
-  "grep -qx 'ExecStart=$daemon --foreground' '$tmp/units/wgdiscoverd.service'"
+  "grep -q '^ExecStart=$daemon --foreground' '$tmp/units/wgdiscoverd.service'"
+# The units it wants, beside it, so that verify finds them.
+ifconf_unit=${WGD_IFCONF_UNIT:?WGD_IFCONF_UNIT names the built wgdiscover-ifconf.service}
+check "wgdiscover-ifconf.service's ExecStart= is the installed wgdiscoverctl ifconf --export" \
+  "grep -qx 'ExecStart=$WGD_BINDIR/wgdiscoverctl ifconf --export=/run/wgdiscover-ifconf/peers' '$ifconf_unit'"
+sed "s|^ExecStart=[^ ]*|ExecStart=$ctl|" "$ifconf_unit" > "$tmp/units/wgdiscover-ifconf.service"
+cp "$srcdir/systemd/wgdiscover-ifconf.path" "$tmp/units/"
 # verify prints warnings and errors; a good unit gets neither.
 verify() {
   local out
@@ -95,6 +107,32 @@ sed 's/^/#   /' <<< "$sysusers"
 check "systemd-sysusers would create the system user wgdiscover" \
   "grep -q \"Creating user '\\?wgdiscover'\\? \" <<< \"\$sysusers\""
 
+# Root's reader of the managers' files: verified, root with no
+# capability, and its path unit watching the nine directories ifconf.c
+# reads.
+ifconf_verify=$(cd "$tmp/units" && systemd-analyze verify --man=no wgdiscover-ifconf.service \
+  wgdiscover-ifconf.path 2>&1)
+ifconf_status=$?
+sed 's/^/#   /' <<< "$ifconf_verify"
+check "systemd-analyze verify finds nothing to say about wgdiscover-ifconf.service and .path" \
+  '[[ $ifconf_status == 0 && -z $ifconf_verify ]]'
+report=$(LC_ALL=C.UTF-8 systemd-analyze security --no-pager --offline=true \
+  "$tmp/units/wgdiscover-ifconf.service" 2>&1)
+sed 's/^/#   /' <<< "$report"
+ifconf_exposure=$(sed -n 's/.*Overall exposure level for wgdiscover-ifconf.service: \([0-9.]*\).*/\1/p' <<< "$report")
+echo "# wgdiscover-ifconf exposure: ${ifconf_exposure:-none printed}"
+check "wgdiscover-ifconf.service runs as root (the files' owner)" \
+  "grep -q '✗ User=/DynamicUser=' <<< \"\$report\""
+check "with no capability at all" "! grep -qF '✗ CapabilityBoundingSet=' <<< \"\$report\""
+check "and no network" "grep -q '✓ PrivateNetwork=' <<< \"\$report\""
+check "its exposure ($ifconf_exposure) is 2.5 at most" \
+  "[[ -n \$ifconf_exposure ]] && awk -v e='$ifconf_exposure' 'BEGIN { exit !(e <= 2.5) }'"
+watched=$(sed -n 's/^PathChanged=//p' "$srcdir/systemd/wgdiscover-ifconf.path" | sort | paste -sd' ')
+read_dirs=$(sed -n '/_dirs\[\] = {/,/};/p' "$srcdir/src/common/ifconf.c" | grep -o '"/[^"]*"' |
+  tr -d '"' | sort -u | paste -sd' ')
+check "the path unit watches the directories ifconf.c reads ($watched)" \
+  "[[ -n \$read_dirs && \$watched == \$read_dirs ]]"
+
 # The rendezvous server's unit: verified, no capability, its own user.
 rdv_unit=${WGD_RENDEZVOUS_UNIT:?WGD_RENDEZVOUS_UNIT names the built wgdiscover-rendezvous.service}
 rendezvous=${WGDISCOVER_RENDEZVOUS:?WGDISCOVER_RENDEZVOUS names wgdiscover-rendezvous}
@@ -143,7 +181,10 @@ check "make install puts the rendezvous server's unit there too" \
   "cmp -s '$rdv_unit' '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscover-rendezvous.service'"
 check "and its sysusers.d file" \
   "cmp -s '$srcdir/systemd/sysusers.d/wgdiscover-rendezvous.conf' '$dest$WGD_SYSUSERSDIR/wgdiscover-rendezvous.conf'"
-check "nothing else" "[[ \$(find '$dest' -type f | wc -l) == 5 ]]"
+check "and wgdiscover-ifconf.service and .path" \
+  "cmp -s '$ifconf_unit' '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscover-ifconf.service' &&
+   cmp -s '$srcdir/systemd/wgdiscover-ifconf.path' '$dest$WGD_SYSTEMDSYSTEMUNITDIR/wgdiscover-ifconf.path'"
+check "nothing else" "[[ \$(find '$dest' -type f | wc -l) == 7 ]]"
 # distcheck configures with its install directory in front of the
 # pkg-config paths.
 for var in systemdsystemunitdir sysusersdir; do

@@ -472,7 +472,6 @@ test_read (void)
   g_autofree gchar *root = g_dir_make_tmp ("wgd-ifconf-XXXXXX", NULL);
   const gchar *netdev_head = "[NetDev]\nName=wg0\nKind=wireguard\n";
   g_autofree gchar *netdev_etc = NULL;
-  g_autoptr (GError) error = NULL;
   g_autoptr (WgdIfconf) conf = NULL;
 
   /* wg-quick: @1 and @2; the copy in /usr/local/etc is not read. */
@@ -671,6 +670,33 @@ test_read_refused (void)
   remove_tree (root);
 }
 
+/* A directory that could not be listed keeps what its files gave; a
+ * sibling with the same prefix is not below it. */
+static void
+test_keep_failed_directory (void)
+{
+  g_autoptr (WgdIfconf) old = wgd_ifconf_new ();
+  g_autoptr (WgdIfconf) conf = wgd_ifconf_new ();
+  const gchar *paths[] = { "/etc/wireguard/wg0.conf", "/etc/wireguard2/wg1.conf" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      guint8 key[WGD_KEY_LEN];
+      WgdIfconfPeer *peer;
+
+      memset (key, 0x11 * (i + 1), sizeof key);
+      peer = wgd_ifconf_peer_new (WGD_IFCONF_WG_QUICK, paths[i], 3, key,
+                                  wgd_host_endpoint_parse ("a.example:1", NULL));
+      peer->ifname = g_strdup (i == 0 ? "wg0" : "wg1");
+      g_ptr_array_add (old->peers, peer);
+    }
+  g_ptr_array_add (conf->failed, g_strdup ("/etc/wireguard"));
+  wgd_ifconf_keep_failed (conf, old);
+  g_assert_cmpuint (conf->peers->len, ==, 1);
+  assert_peer (find (conf, 0x11), 0x11, "a.example", 1, WGD_IFCONF_WG_QUICK);
+  g_assert_null (find_on (conf, "wg1", 0x22));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -682,5 +708,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ifconf/nm", test_nm);
   g_test_add_func ("/ifconf/read", test_read);
   g_test_add_func ("/ifconf/read-refused", test_read_refused);
+  g_test_add_func ("/ifconf/keep-failed-directory", test_keep_failed_directory);
   return g_test_run ();
 }
