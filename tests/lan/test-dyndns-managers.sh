@@ -48,7 +48,7 @@ tap_lan_up 4
 w=$lan_dir
 # After lan_up, which makes h1's /run/systemd and the like itself.
 host_before=$(host_dirs)
-echo "1..15"
+echo "1..16"
 lan_cut_mdns
 
 # h1_mask DIR...: inside h1 only, an empty tmpfs over each DIR. A DIR that
@@ -308,6 +308,9 @@ check_show "the other managers' peers still work: the keyfile's new name is foll
 
 kill "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
+status=$?
+# Under the sanitizers a leak or an error found at exit is a non-zero status.
+check_show "wgdiscoverd stops on SIGTERM with status 0" "[[ $status -eq 0 ]]" "$w/log1"
 queries=$(grep -c 'query\[' "$w/dnsmasq.log")
 echo "# dnsmasq answered $queries queries in $SECONDS s"
 diff <(echo "$host_before") <(host_dirs) > "$w/host-dirs.diff"
