@@ -16,7 +16,9 @@
 # address; an edited wg-quick file is followed without SIGHUP; a
 # [Peer NAME] Endpoint= in wgdiscoverd.conf wins for its key after
 # SIGHUP; a broken .netdev is logged once and the other managers' peers
-# still work; wgdiscoverctl peer shows ConfiguredEndpoint. Prints TAP and
+# still work; wgdiscoverctl peer shows ConfiguredEndpoint; then with
+# --ifconf, the same from wgdiscoverctl ifconf --export's file, a new
+# export followed, a broken one kept. Prints TAP and
 # the follow times; needs root, dnsmasq and overlayfs.
 
 srcdir=${srcdir:-.}
@@ -48,7 +50,7 @@ tap_lan_up 4
 w=$lan_dir
 # After lan_up, which makes h1's /run/systemd and the like itself.
 host_before=$(host_dirs)
-echo "1..16"
+echo "1..20"
 lan_cut_mdns
 
 # h1_mask DIR...: inside h1 only, an empty tmpfs over each DIR. A DIR that
@@ -313,6 +315,46 @@ status=$?
 check_show "wgdiscoverd stops on SIGTERM with status 0" "[[ $status -eq 0 ]]" "$w/log1"
 queries=$(grep -c 'query\[' "$w/dnsmasq.log")
 echo "# dnsmasq answered $queries queries in $SECONDS s"
+
+# Under systemd the daemon's user may not read those files:
+# wgdiscover-ifconf.service exports their peers (wgdiscoverctl ifconf
+# --export, as root) and the daemon reads and watches that file
+# (--ifconf) instead. The wg-quick file names h2c.test (h2's first
+# move); only a new export makes the daemon see the next edit.
+lan_exec 1 sed 's/^Endpoint = h2b.test:51820$/Endpoint = h2c.test:51820/' /etc/wireguard/wg0.conf |
+  h1_put 0600 /etc/wireguard/wg0.conf
+dns_reload '10.77.0.12 h2c.test' '10.77.0.22 h2b.test' '10.77.0.33 other.test' 'fd77::24 h4b.test'
+lan_exec 1 "$ctl" ifconf --export="$w/peers" > "$w/export.out" 2>&1
+# h1's WireGuard forgets h2's endpoint and session, which would win over
+# a configured one.
+lan_exec 1 wg set wg0 peer "${lan_pub[2]}" remove
+lan_peer 1 2
+lan_start 1 "$daemon" --foreground --config "$w/conf1" --ifconf="$w/peers" >> "$w/log2" 2>&1
+daemon_pid=$lan_started
+check_show "with --ifconf, h1 takes h2c.test from the export, naming the wg-quick file" \
+  "grep -q 'wg0.netdev:13' '$w/export.out' && [[ \$(stat -c %a '$w/peers') == 644 ]] &&
+   ! grep -qi 'private' '$w/peers' &&
+   within 20 '[[ \$(lan_endpoint 1 2) == 10.77.0.12:51820 ]]' &&
+   grep -q 'h2c.test:51820 resolved to 10.77.0.12:51820 (TTL 5 s; wg-quick /etc/wireguard/wg0.conf' \
+     '$w/log2'" "$w/log2" "$w/export.out"
+lan_exec 1 sed 's/^Endpoint = h2c.test:51820$/Endpoint = h2b.test:51820/' /etc/wireguard/wg0.conf |
+  h1_put 0600 /etc/wireguard/wg0.conf
+lan_exec 1 "$ctl" ifconf --export="$w/peers" > "$w/export.out" 2>&1
+check_show "a new export is followed without SIGHUP" \
+  "within 15 '[[ \$(lan_endpoint 1 2) == 10.77.0.22:51820 ]]' &&
+   ! grep -q 'configuration reloaded' '$w/log2'" "$w/log2"
+printf '[Peer wg0 x]\nEndpoint=broken\n' > "$w/peers.new" && mv "$w/peers.new" "$w/peers"
+check_show "a broken export is logged once, naming it, and takes no endpoint away" \
+  "within 10 'grep -q \"$w/peers:1: .*what that file gave before is kept\" \"$w/log2\"' &&
+   [[ \$(lan_endpoint 1 2) == 10.77.0.22:51820 ]] && kill -HUP $daemon_pid &&
+   within 10 'grep -q \"configuration reloaded\" \"$w/log2\"' &&
+   [[ \$(grep -c \"$w/peers:1: \" \"$w/log2\") -eq 1 ]] &&
+   lan_exec 1 '$ctl' peer '${lan_pub[2]}' > '$w/peer2' 2>&1 &&
+   grep -q '^ConfiguredEndpoint: *h2b.test:51820' '$w/peer2'" "$w/log2" "$w/peer2"
+kill "$daemon_pid"
+wait "$daemon_pid" 2>/dev/null
+status=$?
+check_show "wgdiscoverd --ifconf stops on SIGTERM with status 0" "[[ $status -eq 0 ]]" "$w/log2"
 diff <(echo "$host_before") <(host_dirs) > "$w/host-dirs.diff"
 check_show "nothing was created on the machine's file system" "[[ ! -s '$w/host-dirs.diff' ]]" \
   "$w/host-dirs.diff"
