@@ -11,71 +11,8 @@
 #include "base64.h"
 #include "ifconf.h"
 #include "ifconf-export.h"
+#include "test-util.h"
 #include "wgd-error.h"
-
-/* The base64 text of the key of 32 bytes of n. */
-static gchar *
-key_text (guint8 n)
-{
-  guint8 key[WGD_KEY_LEN];
-
-  memset (key, n, sizeof key);
-  return wgd_key_to_base64 (key);
-}
-
-/* Replaces @1, @2, … in text with the key texts of 0x11, 0x22, …. */
-static gchar *
-with_keys (const gchar *text)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const gchar *p = text; *p != '\0'; p++)
-    {
-      if (p[0] == '@' && p[1] >= '1' && p[1] <= '9')
-        {
-          g_autofree gchar *key = key_text ((guint8) ((p[1] - '0') * 0x11));
-
-          g_string_append (out, key);
-          p++;
-        }
-      else
-        g_string_append_c (out, *p);
-    }
-  return g_string_free (out, FALSE);
-}
-
-static void
-put (const gchar *root, const gchar *rel, const gchar *text, int mode)
-{
-  g_autofree gchar *path = g_build_filename (root, rel, NULL);
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  g_autofree gchar *keyed = with_keys (text);
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (path, keyed, -1, NULL));
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-}
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const gchar *entry;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_assert_cmpint (g_unlink (path), ==, 0);
-      return;
-    }
-  dir = g_dir_open (path, 0, NULL);
-  while ((entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, entry, NULL);
-
-      remove_tree (child);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
 
 static void
 test_manager_names (void)
@@ -120,23 +57,23 @@ test_round_trip (void)
   const gchar *bad = "etc/systemd/network/60 \n\xff.netdev";
   g_autofree gchar *data = NULL;
   g_autofree gchar *again = NULL;
-  g_autofree gchar *private_key = key_text (0x99);
+  g_autofree gchar *private_key = test_key_text (0x99);
   g_autoptr (WgdIfconf) conf = NULL;
   g_autoptr (WgdIfconf) back = NULL;
   g_autoptr (GError) error = NULL;
   gsize len, again_len;
 
-  put (root, "etc/wireguard/wg0.conf",
+  test_put (root, "etc/wireguard/wg0.conf",
        "[Interface]\nPrivateKey=@9\n"
        "[Peer]\nPublicKey=@1\nPresharedKey=@9\nEndpoint=a.wg-quick.example:51820\n"
        "[Peer]\nPublicKey=@2\nEndpoint=[fe80::1%wg0]:7\n", 0600);
-  put (root, odd,
+  test_put (root, odd,
        "[NetDev]\nName=wg1\nKind=wireguard\n[WireGuard]\nPrivateKey=@9\n"
        "[WireGuardPeer]\nPublicKey=@3\nEndpoint=b.networkd.example.:2\n", 0640);
-  put (root, bad,
+  test_put (root, bad,
        "[NetDev]\nName=wg2\nKind=wireguard\n"
        "[WireGuardPeer]\nPublicKey=@4\nEndpoint=192.0.2.1:3\n", 0640);
-  put (root, "etc/NetworkManager/system-connections/wg0.nmconnection",
+  test_put (root, "etc/NetworkManager/system-connections/wg0.nmconnection",
        "[connection]\ntype=wireguard\ninterface-name=wg3\n"
        "[wireguard]\nprivate-key=@9\n"
        "[wifi-security]\npsk=a-wifi-password\n"
@@ -190,7 +127,7 @@ test_round_trip (void)
   g_clear_pointer (&conf, wgd_ifconf_free);
 
   /* Nothing configured: a file of comments, read as no peer. */
-  remove_tree (root);
+  test_remove_tree (root);
   conf = wgd_ifconf_read (root);
   data = wgd_ifconf_export_to_data (conf, &len);
   back = wgd_ifconf_export_parse ("peers", data, len, &error);
@@ -258,7 +195,7 @@ test_refused (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *text = with_keys (cases[i].text);
+      g_autofree gchar *text = test_with_keys (cases[i].text);
       g_autoptr (GError) error = NULL;
       g_autoptr (WgdIfconf) conf = wgd_ifconf_export_parse ("peers", text, strlen (text),
                                                             &error);
@@ -275,7 +212,7 @@ test_refused (void)
 
   /* The good group is good; padded over the size limit, it is refused. */
   {
-    g_autofree gchar *text = with_keys (good);
+    g_autofree gchar *text = test_with_keys (good);
     g_autoptr (GError) error = NULL;
     g_autoptr (WgdIfconf) conf = wgd_ifconf_export_parse ("peers", text, strlen (text), &error);
     g_autoptr (GString) big = g_string_new (text);

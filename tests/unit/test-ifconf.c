@@ -9,17 +9,8 @@
 
 #include "base64.h"
 #include "ifconf.h"
+#include "test-util.h"
 #include "wgd-error.h"
-
-/* The base64 text of the key of 32 bytes of n. */
-static gchar *
-key_text (guint8 n)
-{
-  guint8 key[WGD_KEY_LEN];
-
-  memset (key, n, sizeof key);
-  return wgd_key_to_base64 (key);
-}
 
 static void
 assert_peer (const WgdIfconfPeer *peer, guint8 n, const gchar *host, guint port,
@@ -33,27 +24,6 @@ assert_peer (const WgdIfconfPeer *peer, guint8 n, const gchar *host, guint port,
   g_assert_cmpstr (peer->endpoint->host, ==, host);
   g_assert_cmpuint (peer->endpoint->port, ==, port);
   g_assert_cmpint (peer->manager, ==, manager);
-}
-
-/* Replaces @1, @2, … in text with the key texts of 0x11, 0x22, …. */
-static gchar *
-with_keys (const gchar *text)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const gchar *p = text; *p != '\0'; p++)
-    {
-      if (p[0] == '@' && p[1] >= '1' && p[1] <= '9')
-        {
-          g_autofree gchar *key = key_text ((guint8) ((p[1] - '0') * 0x11));
-
-          g_string_append (out, key);
-          p++;
-        }
-      else
-        g_string_append_c (out, *p);
-    }
-  return g_string_free (out, FALSE);
 }
 
 static void
@@ -72,7 +42,7 @@ assert_message (const GError *error, const gchar *text, const gchar *expected)
 static void
 test_wg_quick_good (void)
 {
-  g_autofree gchar *text = with_keys (
+  g_autofree gchar *text = test_with_keys (
     "# wg0, made by hand\n"
     "[Interface]\n"
     "PrivateKey = @9\n"
@@ -143,7 +113,7 @@ test_wg_quick_bad (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *text = with_keys (cases[i].text);
+      g_autofree gchar *text = test_with_keys (cases[i].text);
       g_autoptr (GError) error = NULL;
       g_autoptr (GPtrArray) peers = wgd_ifconf_wg_quick_parse ("/etc/wireguard/wg0.conf", text,
                                                                strlen (text), &error);
@@ -175,7 +145,7 @@ test_wg_quick_bad (void)
 static WgdIfconfNetdev *
 netdev_parse (const gchar *root, const gchar *ifname, const gchar *text, GError **error)
 {
-  g_autofree gchar *keyed = with_keys (text);
+  g_autofree gchar *keyed = test_with_keys (text);
   g_autoptr (GBytes) bytes = g_bytes_new (keyed, strlen (keyed));
   const gchar *path = "/etc/systemd/network/wg0.netdev";
 
@@ -312,7 +282,7 @@ static void
 test_nm (void)
 {
   const gchar *path = "/etc/NetworkManager/system-connections/wg0.nmconnection";
-  g_autofree gchar *good = with_keys (
+  g_autofree gchar *good = test_with_keys (
     "[connection]\n"
     "id=wg0\n"
     "uuid=0c7a7c57-7f2f-4d5b-9b4c-2c7e4c4b1a11\n"
@@ -381,8 +351,8 @@ test_nm (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autofree gchar *text = with_keys (bad[i].text);
-      g_autofree gchar *message = with_keys (bad[i].message);
+      g_autofree gchar *text = test_with_keys (bad[i].text);
+      g_autofree gchar *message = test_with_keys (bad[i].message);
       g_autoptr (GError) local = NULL;
       g_autoptr (WgdIfconfNmConnection) none = wgd_ifconf_nm_parse (path, text, strlen (text),
                                                                     &local);
@@ -394,49 +364,6 @@ test_nm (void)
 }
 
 /* --- the merge under a root ------------------------------------------------ */
-
-static void
-put (const gchar *root, const gchar *rel, const gchar *text, int mode)
-{
-  g_autofree gchar *path = g_build_filename (root, rel, NULL);
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  g_autofree gchar *keyed = with_keys (text);
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (path, keyed, -1, NULL));
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-}
-
-static void
-put_link (const gchar *root, const gchar *rel, const gchar *target)
-{
-  g_autofree gchar *path = g_build_filename (root, rel, NULL);
-  g_autofree gchar *dir = g_path_get_dirname (path);
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_cmpint (symlink (target, path), ==, 0);
-}
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = NULL;
-  const gchar *entry;
-
-  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_assert_cmpint (g_unlink (path), ==, 0);
-      return;
-    }
-  dir = g_dir_open (path, 0, NULL);
-  while ((entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, entry, NULL);
-
-      remove_tree (child);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
 
 static gboolean
 errors_mention (const WgdIfconf *conf, const gchar *a, const gchar *b)
@@ -475,68 +402,68 @@ test_read (void)
   g_autoptr (WgdIfconf) conf = NULL;
 
   /* wg-quick: @1 and @2; the copy in /usr/local/etc is not read. */
-  put (root, "etc/wireguard/wg0.conf",
+  test_put (root, "etc/wireguard/wg0.conf",
        "[Interface]\nPrivateKey=@9\n"
        "[Peer]\nPublicKey=@1\nEndpoint=a.wg-quick.example:1\n"
        "[Peer]\nPublicKey=@2\nEndpoint=b.wg-quick.example:1\n", 0600);
-  put (root, "usr/local/etc/wireguard/wg0.conf",
+  test_put (root, "usr/local/etc/wireguard/wg0.conf",
        "[Peer]\nPublicKey=@7\nEndpoint=shadowed.example:1\n", 0600);
   /* networkd: @2 (wg-quick wins), @3; @4 from a drop-in in /run. */
   netdev_etc = g_strconcat (netdev_head,
                             "[WireGuardPeer]\nPublicKey=@2\nEndpoint=b.networkd.example:2\n"
                             "[WireGuardPeer]\nPublicKeyFile=/etc/keys/peer3.pub\n"
                             "PublicKey=@8\nEndpoint=c.networkd.example:2\n", NULL);
-  put (root, "etc/systemd/network/50-wg0.netdev", netdev_etc, 0644);
-  put (root, "etc/keys/peer3.pub", "@3\n", 0644);
+  test_put (root, "etc/systemd/network/50-wg0.netdev", netdev_etc, 0644);
+  test_put (root, "etc/keys/peer3.pub", "@3\n", 0644);
   /* Masked by the same name in /etc. */
-  put (root, "usr/lib/systemd/network/50-wg0.netdev",
+  test_put (root, "usr/lib/systemd/network/50-wg0.netdev",
        "[NetDev]\nName=wg0\nKind=wireguard\n"
        "[WireGuardPeer]\nPublicKey=@6\nEndpoint=masked.example:1\n", 0644);
-  put (root, "run/systemd/network/50-wg0.netdev.d/10-extra.conf",
+  test_put (root, "run/systemd/network/50-wg0.netdev.d/10-extra.conf",
        "[WireGuardPeer]\nPublicKey=@4\nEndpoint=d.dropin.example:3\n", 0644);
   /* Drop-ins mask by name too: the /usr/lib copy of 10-extra.conf is
    * not read, and a link to /dev/null masks 20-off.conf. */
-  put (root, "usr/lib/systemd/network/50-wg0.netdev.d/10-extra.conf",
+  test_put (root, "usr/lib/systemd/network/50-wg0.netdev.d/10-extra.conf",
        "[WireGuardPeer]\nPublicKey=@6\nEndpoint=masked.example:1\n", 0644);
-  put (root, "usr/lib/systemd/network/50-wg0.netdev.d/20-off.conf", "broken\n", 0644);
-  put_link (root, "etc/systemd/network/50-wg0.netdev.d/20-off.conf", "/dev/null");
-  put (root, "run/systemd/network/50-wg0.netdev.d/notes.txt", "not a drop-in\n", 0644);
+  test_put (root, "usr/lib/systemd/network/50-wg0.netdev.d/20-off.conf", "broken\n", 0644);
+  test_put_link (root, "etc/systemd/network/50-wg0.netdev.d/20-off.conf", "/dev/null");
+  test_put (root, "run/systemd/network/50-wg0.netdev.d/notes.txt", "not a drop-in\n", 0644);
   /* A second .netdev for wg0 is refused, as networkd refuses it. */
-  put (root, "usr/lib/systemd/network/70-again.netdev",
+  test_put (root, "usr/lib/systemd/network/70-again.netdev",
        "[NetDev]\nName=wg0\nKind=wireguard\n"
        "[WireGuardPeer]\nPublicKey=@6\nEndpoint=again.example:1\n", 0644);
   /* Other interfaces' files are read too: a broken one is reported. */
-  put (root, "usr/lib/systemd/network/60-wg1.netdev",
+  test_put (root, "usr/lib/systemd/network/60-wg1.netdev",
        "[NetDev]\nName=wg1\nKind=wireguard\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
   /* wg2's peer @8 on wg-quick's own; another link kind is not read, nor
    * a file whose name wg-quick would not take, nor a bad Name=. */
-  put (root, "etc/wireguard/wg2.conf", "[Peer]\nPublicKey=@8\nEndpoint=w.example:2\n", 0600);
-  put (root, "etc/wireguard/not an interface.conf", "broken\n", 0600);
-  put (root, "etc/systemd/network/80-br.netdev",
+  test_put (root, "etc/wireguard/wg2.conf", "[Peer]\nPublicKey=@8\nEndpoint=w.example:2\n", 0600);
+  test_put (root, "etc/wireguard/not an interface.conf", "broken\n", 0600);
+  test_put (root, "etc/systemd/network/80-br.netdev",
        "[NetDev]\nName=br0\nKind=bridge\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
-  put (root, "etc/systemd/network/81-bad.netdev",
+  test_put (root, "etc/systemd/network/81-bad.netdev",
        "[NetDev]\nName=../x\nKind=wireguard\n", 0644);
   /* A masked .netdev that would have been wg0's. */
-  put (root, "usr/lib/systemd/network/40-gone.netdev",
+  test_put (root, "usr/lib/systemd/network/40-gone.netdev",
        "[NetDev]\nName=wg0\nKind=wireguard\n[WireGuardPeer]\nEndpoint=x:0\n", 0644);
-  put_link (root, "etc/systemd/network/40-gone.netdev", "/dev/null");
+  test_put_link (root, "etc/systemd/network/40-gone.netdev", "/dev/null");
   /* NetworkManager: @3 (networkd wins), @5. */
-  put (root, "etc/NetworkManager/system-connections/wg0.nmconnection",
+  test_put (root, "etc/NetworkManager/system-connections/wg0.nmconnection",
        "[connection]\nuuid=u-1\ntype=wireguard\ninterface-name=wg0\n"
        "[wireguard-peer.@3]\nendpoint=c.nm.example:4\n"
        "[wireguard-peer.@5]\nendpoint=e.nm.example:4\n", 0600);
   /* The same UUID in /usr/lib is shadowed; the one in /run would win,
    * but its file is broken and reported. */
-  put (root, "usr/lib/NetworkManager/system-connections/wg0.nmconnection",
+  test_put (root, "usr/lib/NetworkManager/system-connections/wg0.nmconnection",
        "[connection]\nuuid=u-1\ntype=wireguard\ninterface-name=wg0\n"
        "[wireguard-peer.@6]\nendpoint=shadowed.example:1\n", 0600);
-  put (root, "run/NetworkManager/system-connections/broken.nmconnection",
+  test_put (root, "run/NetworkManager/system-connections/broken.nmconnection",
        "[connection]\ntype=wireguard\ninterface-name=wg0\n[wireguard-peer.@6]\nendpoint=x:0\n",
        0600);
-  put (root, "etc/NetworkManager/system-connections/open.nmconnection",
+  test_put (root, "etc/NetworkManager/system-connections/open.nmconnection",
        "[connection]\ntype=wireguard\ninterface-name=wg0\n[wireguard-peer.@6]\nendpoint=o.example:1\n",
        0644);
-  put (root, "etc/NetworkManager/system-connections/other.nmconnection",
+  test_put (root, "etc/NetworkManager/system-connections/other.nmconnection",
        "[connection]\ntype=wireguard\ninterface-name=wg1\n[wireguard-peer.@6]\nendpoint=o.example:1\n",
        0600);
 
@@ -596,7 +523,7 @@ test_read (void)
   g_assert_true (errors_mention (conf, "open.nmconnection", "mode 644"));
 
   /* A file that breaks takes only itself out. */
-  put (root, "etc/wireguard/wg0.conf", "[Peer]\nPublicKey=@1\nEndpoint=a.example:0\n", 0600);
+  test_put (root, "etc/wireguard/wg0.conf", "[Peer]\nPublicKey=@1\nEndpoint=a.example:0\n", 0600);
   {
     g_autoptr (WgdIfconf) old = g_steal_pointer (&conf);
 
@@ -622,7 +549,7 @@ test_read (void)
     g_autoptr (WgdIfconf) after = NULL;
 
     assert_peer (find (before, 0x44), 0x44, "d.dropin.example", 3, WGD_IFCONF_NETWORKD);
-    put (root, "run/systemd/network/50-wg0.netdev.d/10-extra.conf", "broken\n", 0644);
+    test_put (root, "run/systemd/network/50-wg0.netdev.d/10-extra.conf", "broken\n", 0644);
     after = wgd_ifconf_read (root);
     g_assert_null (find (after, 0x44));
     assert_peer (find (after, 0x33), 0x33, "c.nm.example", 4, WGD_IFCONF_NM);
@@ -636,7 +563,7 @@ test_read (void)
   }
 
   /* Nothing configured anywhere: nothing found, nothing wrong. */
-  remove_tree (root);
+  test_remove_tree (root);
   conf = wgd_ifconf_read (root);
   g_assert_cmpuint (conf->peers->len, ==, 0);
   g_assert_cmpuint (conf->errors->len, ==, 0);
@@ -667,7 +594,7 @@ test_read_refused (void)
     g_assert_cmpuint (conf->errors->len, ==, 1);
     g_assert_true (errors_mention (conf, "wg0.conf", "not a regular file"));
   }
-  remove_tree (root);
+  test_remove_tree (root);
 }
 
 /* A directory that could not be listed keeps what its files gave; a

@@ -2,8 +2,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "test-util.h"
+
+#include "base64.h"
 
 GBytes *
 test_hex_decode (const gchar *hex)
@@ -162,4 +166,76 @@ test_random_zero (guint32 upper, gpointer user_data)
   (void) upper;
   (void) user_data;
   return 0;
+}
+
+gchar *
+test_key_text (guint8 n)
+{
+  guint8 key[WGD_KEY_LEN];
+
+  memset (key, n, sizeof key);
+  return wgd_key_to_base64 (key);
+}
+
+gchar *
+test_with_keys (const gchar *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const gchar *p = text; *p != '\0'; p++)
+    {
+      if (p[0] == '@' && p[1] >= '1' && p[1] <= '9')
+        {
+          g_autofree gchar *key = test_key_text ((guint8) ((p[1] - '0') * 0x11));
+
+          g_string_append (out, key);
+          p++;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+test_put (const gchar *root, const gchar *rel, const gchar *text, int mode)
+{
+  g_autofree gchar *path = g_build_filename (root, rel, NULL);
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *keyed = test_with_keys (text);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, keyed, -1, NULL));
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+void
+test_put_link (const gchar *root, const gchar *rel, const gchar *target)
+{
+  g_autofree gchar *path = g_build_filename (root, rel, NULL);
+  g_autofree gchar *dir = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_cmpint (symlink (target, path), ==, 0);
+}
+
+void
+test_remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = NULL;
+  const gchar *entry;
+
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_assert_cmpint (g_unlink (path), ==, 0);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *child = g_build_filename (path, entry, NULL);
+
+      test_remove_tree (child);
+    }
+  g_assert_cmpint (g_rmdir (path), ==, 0);
 }

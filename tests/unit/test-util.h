@@ -1,5 +1,6 @@
 /* test-util.h — fixtures shared by the unit tests: hex, the known-answer
- * vectors file, fixed keys, and records built field by field. */
+ * vectors file, fixed keys, records built field by field, and files
+ * under a temporary root. */
 #pragma once
 
 #include <glib.h>
@@ -39,3 +40,15 @@ WgdAnnouncement *test_announcement_new (const WgdKeyPair *id, guint64 timestamp,
  * always the largest draw below upper, or always 0. */
 guint32 test_random_max (guint32 upper, gpointer user_data);
 guint32 test_random_zero (guint32 upper, gpointer user_data);
+
+/* The base64 text of the key of 32 bytes of n. */
+gchar *test_key_text (guint8 n);
+/* text with @1, @2, … replaced by the key texts of 0x11, 0x22, …. */
+gchar *test_with_keys (const gchar *text);
+/* Writes root/rel (directories made as needed) with test_with_keys
+ * (text), and sets its mode. */
+void test_put (const gchar *root, const gchar *rel, const gchar *text, int mode);
+/* root/rel as a symbolic link to target. */
+void test_put_link (const gchar *root, const gchar *rel, const gchar *target);
+/* Removes path and everything below it (links, not what they point to). */
+void test_remove_tree (const gchar *path);
