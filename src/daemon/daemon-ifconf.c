@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #include "base64.h"
@@ -15,6 +14,7 @@
 #include "ifconf-export.h"
 #include "ifconf-ini.h"
 #include "ifconf.h"
+#include "path-watch.h"
 
 /* Editors and managers write a file in several steps (a temporary
  * file, a rename, a chmod): it is read once they are done. */
@@ -27,8 +27,7 @@ struct _DaemonIfconf {
   WgdIfconf *conf;
   GPtrArray *managed;           /* WgdInterfaceConfig, sorted by name */
   GHashTable *logged;           /* the messages of the files that failed at the last read */
-  GPtrArray *monitors;          /* GFileMonitor */
-  GStrv watched;
+  WgdPathWatch *watch;
   guint settle_source;
 };
 
@@ -43,8 +42,7 @@ settle_cb (gpointer user_data)
 }
 
 static void
-on_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
-            gpointer user_data)
+on_changed (gpointer user_data)
 {
   DaemonIfconf *ifconf = user_data;
 
@@ -52,56 +50,23 @@ on_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent 
   ifconf->settle_source = g_timeout_add (IFCONF_SETTLE_MS, settle_cb, ifconf);
 }
 
-/* Watches the directories there are now to read (a drop-in directory
- * comes and goes); GLib watches a missing one until it appears. */
+/* Watches what there is to read now: the export, or the directories
+ * (a drop-in directory comes and goes). */
 static void
 ifconf_watch (DaemonIfconf *ifconf)
 {
-  g_auto (GStrv) paths = NULL;
-
   if (ifconf->file != NULL)
     {
-      const gchar *const one[] = { ifconf->file, NULL };
+      const gchar *const files[] = { ifconf->file, NULL };
 
-      paths = g_strdupv ((gchar **) one);
+      wgd_path_watch_set (ifconf->watch, NULL, files);
     }
   else
-    paths = wgd_ifconf_dup_watch_paths (ifconf->root);
-
-  if (ifconf->watched != NULL && g_strv_equal ((const gchar *const *) paths,
-                                               (const gchar *const *) ifconf->watched))
-    return;
-  g_ptr_array_set_size (ifconf->monitors, 0);
-  for (guint i = 0; paths[i] != NULL; i++)
     {
-      g_autoptr (GFile) path = g_file_new_for_path (paths[i]);
-      g_autoptr (GError) error = NULL;
-      /* The export is replaced by a rename: a file monitor watches its
-       * directory for that. */
-      GFileMonitor *monitor = ifconf->file != NULL
-        ? g_file_monitor_file (path, G_FILE_MONITOR_WATCH_MOVES, NULL, &error)
-        : g_file_monitor_directory (path, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+      g_auto (GStrv) dirs = wgd_ifconf_dup_watch_paths (ifconf->root);
 
-      if (monitor == NULL)
-        {
-          g_warning (_("%s: changes are not seen until a reload: %s"), paths[i],
-                     error->message);
-          continue;
-        }
-      g_signal_connect (monitor, "changed", G_CALLBACK (on_changed), ifconf);
-      g_ptr_array_add (ifconf->monitors, monitor);
+      wgd_path_watch_set (ifconf->watch, (const gchar *const *) dirs, NULL);
     }
-  g_strfreev (ifconf->watched);
-  ifconf->watched = g_steal_pointer (&paths);
-}
-
-static void
-monitor_free (GFileMonitor *monitor)
-{
-  g_signal_handlers_disconnect_matched (monitor, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, on_changed,
-                                        NULL);
-  g_file_monitor_cancel (monitor);
-  g_object_unref (monitor);
 }
 
 DaemonIfconf *
@@ -114,7 +79,7 @@ daemon_ifconf_new (WgdDaemon *d, const gchar *root, const gchar *file)
   ifconf->file = g_strdup (file);
   ifconf->managed = g_ptr_array_new_with_free_func ((GDestroyNotify) wgd_interface_config_free);
   ifconf->logged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  ifconf->monitors = g_ptr_array_new_with_free_func ((GDestroyNotify) monitor_free);
+  ifconf->watch = wgd_path_watch_new (on_changed, ifconf);
   return ifconf;
 }
 
@@ -124,8 +89,7 @@ daemon_ifconf_free (DaemonIfconf *ifconf)
   if (ifconf == NULL)
     return;
   g_clear_handle_id (&ifconf->settle_source, g_source_remove);
-  g_ptr_array_unref (ifconf->monitors);
-  g_strfreev (ifconf->watched);
+  wgd_path_watch_free (ifconf->watch);
   wgd_ifconf_free (ifconf->conf);
   g_ptr_array_unref (ifconf->managed);
   g_hash_table_unref (ifconf->logged);
