@@ -119,27 +119,30 @@ ifconf_log_errors (DaemonIfconf *ifconf, const WgdIfconf *conf)
   ifconf->logged = g_steal_pointer (&now);
 }
 
-/* The interfaces with a peer given by name that config does not name. */
+/* The interfaces with a peer given by name that config does not name,
+ * sorted. */
 static GStrv
 ifconf_list_managed (const WgdIfconf *conf, const WgdConfig *config)
 {
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_auto (GStrv) all = wgd_ifconf_dup_interfaces (conf);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
 
-  for (guint i = 0; i < conf->peers->len; i++)
+  for (guint i = 0; all[i] != NULL; i++)
     {
-      const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, i);
-      gboolean listed = FALSE;
+      gboolean by_name = FALSE;
 
-      if (peer->endpoint->literal || wgd_config_find_interface (config, peer->ifname) != NULL)
+      if (wgd_config_find_interface (config, all[i]) != NULL)
         continue;
-      for (guint j = 0; j < names->len && !listed; j++)
-        listed = strcmp (g_ptr_array_index (names, j), peer->ifname) == 0;
-      if (!listed)
-        g_ptr_array_add (names, g_strdup (peer->ifname));
+      for (guint j = 0; j < conf->peers->len && !by_name; j++)
+        {
+          const WgdIfconfPeer *peer = g_ptr_array_index (conf->peers, j);
+
+          by_name = !peer->endpoint->literal && strcmp (peer->ifname, all[i]) == 0;
+        }
+      if (by_name)
+        g_strv_builder_add (names, all[i]);
     }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  g_ptr_array_add (names, NULL);
-  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  return g_strv_builder_end (names);
 }
 
 /* The export of wgdiscover-ifconf.service, read as strictly as the
